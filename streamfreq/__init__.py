@@ -1,0 +1,2 @@
+"""streamfreq."""
+__version__ = "0.1.0"

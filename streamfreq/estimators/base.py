@@ -1,0 +1,99 @@
+"""The estimator contract: :class:`Estimate` and the :class:`Estimator` protocol.
+
+An estimator takes full-resolution windows and their samplerate and returns
+one :class:`Estimate` per window. Estimators work on batches
+(``estimate_many``) so file analysis can be vectorised; ``estimate`` is the
+single-window convenience.
+
+Example
+-------
+>>> from streamfreq.estimators.base import Estimate, NO_TONE
+>>> Estimate.nothing(NO_TONE)
+Estimate(hz=nan, confidence=0.0, status='no_tone')
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+OK = "ok"
+NO_TONE = "no_tone"
+OUT_OF_RANGE = "out_of_range"
+ERROR = "error"
+STATUSES = (OK, NO_TONE, OUT_OF_RANGE, ERROR)
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """One estimator's reading of one window.
+
+    Attributes
+    ----------
+    hz
+        The frequency in Hz, or ``nan`` when there is no estimate (never 0 for "nothing").
+    confidence
+        In [0, 1]; 0 whenever ``hz`` is nan.
+    status
+        ``"ok"``; ``"no_tone"`` (silence or noise only, or the estimator cannot
+        trust what it sees); ``"out_of_range"`` (a tone the estimator cannot
+        measure: outside the LSTM's trained range, or below the window's
+        resolution); ``"error"`` (the estimator failed on this window; the
+        engine reports the exception once).
+    """
+
+    hz: float
+    confidence: float
+    status: str
+
+    @classmethod
+    def nothing(cls, status: str) -> Estimate:
+        """An estimate with no number, for a status other than ``"ok"``."""
+        return cls(math.nan, 0.0, status)
+
+    @property
+    def ok(self) -> bool:
+        """True when the estimate carries a frequency."""
+        return self.status == OK
+
+
+@runtime_checkable
+class Estimator(Protocol):
+    """What the engine needs from an estimator.
+
+    ``name`` is the key of its estimates in a readout (``"fft"``, ``"zc"``,
+    ``"lstm"``). ``estimate_many`` receives windows of shape ``(batch, N)``
+    (float32, finite) and must not modify them.
+    """
+
+    name: str
+
+    def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
+        """Return one Estimate per row of ``frames``."""
+        ...
+
+
+def estimate_one(estimator: Estimator, window: np.ndarray, samplerate: float) -> Estimate:
+    """Run ``estimator`` on a single 1-D window.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.fft import FFTEstimator
+    >>> from streamfreq.signals import tone
+    >>> round(estimate_one(FFTEstimator(), tone(2048, 18.775), 48000.0).hz, 3)
+    440.039
+    """
+    return estimator.estimate_many(np.asarray(window, dtype=np.float32)[None, :], samplerate)[0]
+
+
+def estimates_from_arrays(
+    hz: np.ndarray, confidence: np.ndarray, status: np.ndarray
+) -> list[Estimate]:
+    """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
+    out = []
+    for h, c, s in zip(hz.tolist(), confidence.tolist(), status.tolist()):
+        out.append(Estimate(h, min(1.0, max(0.0, c)), OK) if s == OK else Estimate.nothing(s))
+    return out
