@@ -1,2 +1,3 @@
 """streamfreq."""
+
 __version__ = "0.1.0"

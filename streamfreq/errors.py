@@ -52,6 +52,4 @@ def _fmt(number: float) -> str:
 
 def missing_extra(package: str, extra: str) -> ImportError:
     """Return the ImportError raised when an optional dependency is not installed."""
-    return ImportError(
-        f"{package} is not installed; install it with: pip install \"streamfreq[{extra}]\""
-    )
+    return ImportError(f'{package} is not installed; install it with: pip install "streamfreq[{extra}]"')

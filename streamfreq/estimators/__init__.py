@@ -1,1 +1,60 @@
-"""Estimators."""
+"""Frequency estimators and the registry that builds them by name.
+
+``"fft"`` and ``"zc"`` need only numpy/scipy; ``"lstm"`` needs the ``lstm``
+extra (``pip install "streamfreq[lstm]"``) and loads the shipped model unless
+given another.
+
+Example
+-------
+>>> from streamfreq.estimators import build_estimators
+>>> [e.name for e in build_estimators(["fft", "zc"])]
+['fft', 'zc']
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+
+from streamfreq.errors import ParameterError
+from streamfreq.estimators.base import Estimate, Estimator
+
+ESTIMATOR_NAMES = ("fft", "zc", "lstm")
+
+__all__ = ["ESTIMATOR_NAMES", "Estimate", "Estimator", "available_estimators", "build_estimator", "build_estimators"]
+
+
+def available_estimators() -> list[str]:
+    """Names of the estimators that can run here (``lstm`` only when its runtime is installed)."""
+    from streamfreq.estimators.lstm import lstm_available
+
+    return [name for name in ESTIMATOR_NAMES if name != "lstm" or lstm_available()]
+
+
+def build_estimator(name: str, model_path: str | os.PathLike[str] | None = None) -> Estimator:
+    """Build the estimator called ``name`` (``model_path`` is for ``lstm`` only)."""
+    if name == "fft":
+        from streamfreq.estimators.fft import FFTEstimator
+
+        return FFTEstimator()
+    if name == "zc":
+        from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
+
+        return ZeroCrossingEstimator()
+    if name == "lstm":
+        from streamfreq.estimators.lstm import LSTMEstimator
+
+        return LSTMEstimator(model_path)
+    raise ParameterError(f"estimator must be one of {', '.join(ESTIMATOR_NAMES)} (got {name!r})")
+
+
+def build_estimators(
+    names: Sequence[str] | None = None, model_path: str | os.PathLike[str] | None = None
+) -> list[Estimator]:
+    """Build several estimators; ``None`` means every available one."""
+    names = available_estimators() if names is None else list(names)
+    if not names:
+        raise ParameterError("estimators must name at least one of fft, zc, lstm (got none)")
+    if len(set(names)) != len(names):
+        raise ParameterError(f"estimators must not repeat (got {','.join(names)})")
+    return [build_estimator(name, model_path) for name in names]

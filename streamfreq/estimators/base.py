@@ -89,11 +89,9 @@ def estimate_one(estimator: Estimator, window: np.ndarray, samplerate: float) ->
     return estimator.estimate_many(np.asarray(window, dtype=np.float32)[None, :], samplerate)[0]
 
 
-def estimates_from_arrays(
-    hz: np.ndarray, confidence: np.ndarray, status: np.ndarray
-) -> list[Estimate]:
+def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []
-    for h, c, s in zip(hz.tolist(), confidence.tolist(), status.tolist()):
+    for h, c, s in zip(hz.tolist(), confidence.tolist(), status.tolist(), strict=True):
         out.append(Estimate(h, min(1.0, max(0.0, c)), OK) if s == OK else Estimate.nothing(s))
     return out

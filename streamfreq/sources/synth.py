@@ -1,0 +1,99 @@
+"""Synthetic tones: constant, swept or stepped, with optional noise, paced in real time or not.
+
+Example
+-------
+>>> from streamfreq.sources.synth import SynthSource
+>>> source = SynthSource(freq=440.0, samplerate=8000, duration=0.5, realtime=False)
+>>> sum(len(b) for b in source.blocks()), source.truth_at(100)
+(4000, 440.0)
+"""
+
+from __future__ import annotations
+
+import math
+import time
+from collections.abc import Iterator
+
+import numpy as np
+
+from streamfreq.errors import check_range
+from streamfreq.signals import Constant, Schedule, ToneGenerator
+from streamfreq.sources.base import PullSource
+
+
+class SynthSource(PullSource):
+    """A synthetic tone that knows its own true frequency.
+
+    Parameters
+    ----------
+    freq
+        Constant frequency in Hz, ignored when ``schedule`` is given.
+    samplerate
+        Samples per second.
+    schedule
+        Frequency over time (:mod:`streamfreq.signals`: ``Constant``,
+        ``LinearSweep``, ``LogSweep``, ``Steps``).
+    amplitude
+        Peak amplitude (0 for noise only).
+    snr_db
+        Per-sample SNR ``A**2/(2 sigma**2)`` of added white noise in dB; None for none.
+    duration
+        Seconds of audio to produce; None for endless.
+    realtime
+        Pace blocks by the wall clock (as a live input would) or produce them as fast as possible.
+    block
+        Samples per block (default: 10 ms in real time, 64k otherwise).
+    seed
+        Noise seed.
+    """
+
+    def __init__(
+        self,
+        freq: float = 440.0,
+        samplerate: float = 48000.0,
+        *,
+        schedule: Schedule | None = None,
+        amplitude: float = 0.5,
+        snr_db: float | None = None,
+        duration: float | None = None,
+        realtime: bool = True,
+        block: int | None = None,
+        seed: int | None = 0,
+    ) -> None:
+        check_range("samplerate", samplerate, 1000, 768000)
+        if schedule is None:
+            check_range("freq", freq, 0.0, samplerate / 2)
+            schedule = Constant(float(freq))
+        if duration is not None:
+            check_range("duration", duration, 0.0, 1e7)
+        if block is not None:
+            check_range("block", block, 1, 1 << 24)
+        self.samplerate = float(samplerate)
+        self.realtime = bool(realtime)
+        self.duration = duration
+        self.block = int(block or (round(self.samplerate / 100) if realtime else 65536))
+        self.generator = ToneGenerator(schedule, self.samplerate, amplitude=amplitude, snr_db=snr_db, seed=seed)
+        self._closed = False
+
+    def truth_at(self, sample_index: float) -> float:
+        """True frequency in Hz at an absolute sample index."""
+        return float(self.generator.frequency_at(np.array([sample_index]))[0])
+
+    def set_schedule(self, schedule: Schedule) -> None:
+        """Change the frequency from now on (phase-continuous); times in the schedule stay absolute."""
+        self.generator.schedule = schedule
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        total = math.inf if self.duration is None else round(self.duration * self.samplerate)
+        started = time.monotonic()
+        while not self._closed and self.generator.position < total:
+            n = int(min(self.block, total - self.generator.position))
+            if self.realtime:
+                due = started + (self.generator.position + n) / self.samplerate
+                delay = due - time.monotonic()
+                if delay > 0:
+                    time.sleep(delay)
+            yield self.generator.next_block(n)
+
+    def close(self) -> None:
+        self._closed = True
