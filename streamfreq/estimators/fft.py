@@ -107,7 +107,7 @@ class FFTEstimator:
         power = spectrum.real**2 + spectrum.imag**2
         k = np.argmax(power[:, 1:-1], axis=1) + 1
         rows = np.arange(y.shape[0])
-        left, mid, right = (np.log(power[rows, k + d] + 1e-300) for d in (-1, 0, 1))
+        left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-300) for d in (-1, 0, 1))
         denominator = left - 2.0 * mid + right
         delta = np.where(denominator < 0, 0.5 * (left - right) / np.where(denominator < 0, denominator, -1), 0)
         return 2.0 * np.pi * (k + np.clip(delta, -0.5, 0.5)) / nfft

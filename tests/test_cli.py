@@ -1,0 +1,156 @@
+"""The streamfreq command end to end, in subprocesses, as other programs would call it."""
+
+import csv
+import io
+import json
+import re
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile
+from conftest import require_tool, run_cli
+
+
+def jsonl(result) -> list[dict]:
+    assert result.returncode == 0, result.stderr.decode()
+    return [json.loads(line) for line in result.stdout.decode().splitlines()]
+
+
+def test_synth_jsonl_reads_440():
+    rows = jsonl(
+        run_cli(
+            "--source",
+            "synth",
+            "--freq",
+            "440",
+            "--duration",
+            "2",
+            "--no-realtime",
+            "--format",
+            "jsonl",
+            "--estimators",
+            "fft,zc",
+        )
+    )
+    assert len(rows) == 1 + (96000 - 2048) // 512
+    for row in rows:
+        assert abs(row["fft"] - 440) <= 0.01 and abs(row["zc"] - 440) <= 0.5
+        assert row["status"] == {"fft": "ok", "zc": "ok"} and row["truth"] == 440.0
+        assert 0 <= row["confidence"]["fft"] <= 1
+    assert rows[0]["time"] == pytest.approx(1024 / 48000, abs=1e-6)
+
+
+def test_live_synth_reports_latency_and_counters():
+    rows = jsonl(run_cli("--source", "synth", "--duration", "0.5", "--format", "jsonl", "--estimators", "fft"))
+    assert rows and all(row["latency_ms"] >= 0 for row in rows)
+    assert all(row["dropped"] == 0 and row["overruns"] == 0 for row in rows)
+
+
+def test_sox_pipe_reads_1000_hz():
+    sox = require_tool("sox")
+    pcm = subprocess.run(
+        [
+            sox,
+            "-n",
+            "-r",
+            "48000",
+            "-b",
+            "16",
+            "-c",
+            "1",
+            "-e",
+            "signed",
+            "-t",
+            "raw",
+            "-",
+            "synth",
+            "5",
+            "sine",
+            "1000",
+        ],
+        capture_output=True,
+        check=True,
+    ).stdout
+    rows = jsonl(
+        run_cli(
+            "--source",
+            "stdin",
+            "--samplerate",
+            "48000",
+            "--pcm",
+            "s16le",
+            "--format",
+            "jsonl",
+            "--estimators",
+            "fft,zc",
+            input=pcm,
+        )
+    )
+    assert len(rows) == 1 + (5 * 48000 - 2048) // 512
+    assert all(abs(row["fft"] - 1000) < 0.01 and abs(row["zc"] - 1000) < 0.5 for row in rows)
+    assert "truth" not in rows[0] and "latency_ms" not in rows[0]
+
+
+def test_file_csv_has_a_row_per_window(tmp_path):
+    t = np.arange(44100) / 44100
+    path = tmp_path / "a.flac"
+    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 261.63 * t), 44100)
+    result = run_cli("--source", "file", "--input", str(path), "--format", "csv", "--estimators", "fft,zc")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode())))
+    assert len(rows) == 1 + (44100 - 2048) // 512
+    assert {"time", "start", "fft", "zc", "fft_status", "zc_confidence"} <= set(rows[0])
+    assert all(abs(float(r["fft"]) - 261.63) < 0.01 for r in rows)
+
+
+def test_table_is_for_people():
+    result = run_cli("--source", "synth", "--freq", "261.63", "--duration", "1", "--no-realtime", "--estimators", "fft")
+    lines = result.stdout.decode().splitlines()
+    assert result.returncode == 0
+    assert lines[0].split()[:2] == ["time", "fft"] and "truth" in lines[0]
+    assert 2 < len(lines) <= 6  # throttled to about four lines per second of audio
+    assert "261.63 Hz C4" in lines[1]
+
+
+def test_silence_is_no_tone_not_zero_hz():
+    rows = jsonl(
+        run_cli(
+            "--source",
+            "synth",
+            "--amplitude",
+            "0",
+            "--duration",
+            "0.2",
+            "--no-realtime",
+            "--format",
+            "jsonl",
+            "--estimators",
+            "fft,zc",
+        )
+    )
+    assert all(row["fft"] is None and row["status"]["fft"] == "no_tone" for row in rows)
+
+
+@pytest.mark.parametrize(
+    ("args", "code", "message"),
+    [
+        (["--hop", "0"], 2, r"hop must be in 1\.\.2048 \(got 0\)"),
+        (["--window", "8"], 2, r"window must be in 16\.\.1048576 \(got 8\)"),
+        (["--estimators", "fft,yin"], 2, r"estimator must be one of fft, zc, lstm \(got 'yin'\)"),
+        (["--freq", "30000"], 2, r"freq must be in 0\.\.24000 \(got 30000\.0\)"),
+        (["--source", "file", "--input", "/no/such.wav"], 1, r"cannot open '/no/such.wav': no such file"),
+        (["--source", "stdin"], 2, r"--samplerate HZ is required with --source stdin"),
+        (["--source", "nope"], 2, r"invalid choice: 'nope'"),
+    ],
+)
+def test_errors_are_one_line_with_the_right_exit_code(args, code, message):
+    result = run_cli(*args, "--duration", "0.1", "--no-realtime")
+    stderr = result.stderr.decode()
+    assert result.returncode == code
+    assert "Traceback" not in stderr
+    error_lines = [
+        line for line in stderr.splitlines() if not line.startswith("usage:") and line.startswith("streamfreq")
+    ]
+    assert len(error_lines) == 1
+    assert re.search(message, error_lines[0])

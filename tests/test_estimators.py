@@ -1,0 +1,120 @@
+"""FFT and zero-crossing estimators against the Cramér-Rao bound on seeded tones.
+
+Trials per SNR keep the sample RMSE within a few percent of its expectation
+(relative standard deviation ~ 1/sqrt(2M)), so the tolerances below (1.2x the
+bound for the FFT, 10x for zero crossings) leave room for chance but not for
+an inefficient estimator.
+"""
+
+import numpy as np
+import pytest
+
+from streamfreq.bounds import crlb_hz
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
+from streamfreq.estimators.fft import FFTEstimator
+from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
+from streamfreq.signals import noise_sigma, tone
+
+N = 2048
+FS = 48000.0
+
+
+def noisy_tones(count, low_cycles, high_cycles, snr_db, seed, n=N):
+    rng = np.random.default_rng(seed)
+    cycles = rng.uniform(low_cycles, high_cycles, count)
+    amplitude = rng.uniform(0.01, 1.0, count)
+    clean = tone(n, cycles, rng.uniform(0, 2 * np.pi, count), amplitude)
+    noise = rng.normal(size=(count, n)) * np.array([noise_sigma(a, snr_db) for a in amplitude])[:, None]
+    return (clean + noise).astype(np.float32), cycles * FS / n
+
+
+def rmse_over_crlb(estimator, frames, truth, snr_db):
+    estimates = estimator.estimate_many(frames, FS)
+    hz = np.array([e.hz for e in estimates])
+    assert all(e.status == OK for e in estimates)
+    return np.sqrt(np.mean((hz - truth) ** 2)) / crlb_hz(snr_db, frames.shape[1], FS)
+
+
+@pytest.mark.parametrize("snr_db", [-5, 0, 10, 20, 30, 40])
+def test_fft_reaches_the_crlb(snr_db):
+    frames, truth = noisy_tones(600, 5, N / 2 - 5, snr_db, seed=snr_db + 100)
+    assert rmse_over_crlb(FFTEstimator(), frames, truth, snr_db) <= 1.2
+
+
+def test_fft_is_exact_on_a_noiseless_tone():
+    rng = np.random.default_rng(3)
+    cycles = rng.uniform(2.5, N / 2 - 3, 300)
+    estimates = FFTEstimator().estimate_many(tone(N, cycles, rng.uniform(0, 6.3, 300)), FS)
+    hz = np.array([e.hz for e in estimates])
+    np.testing.assert_allclose(hz, cycles * FS / N, rtol=1e-6)
+
+
+@pytest.mark.parametrize("n", [256, 1000, 4096])
+def test_fft_handles_other_window_lengths(n):
+    frames, truth = noisy_tones(200, 5, n / 2 - 5, 10, seed=n, n=n)
+    assert rmse_over_crlb(FFTEstimator(), frames, truth, 10) <= 1.3
+
+
+def test_fft_finds_tones_at_minus_5_db_and_rejects_noise_and_silence():
+    frames, _ = noisy_tones(1000, 5, N / 2 - 5, -5, seed=11)
+    found = [e.status for e in FFTEstimator().estimate_many(frames, FS)]
+    assert found.count(OK) >= 990
+    rng = np.random.default_rng(12)
+    noise = rng.normal(scale=rng.uniform(1e-4, 1, (1000, 1)), size=(1000, N)).astype(np.float32)
+    quiet = np.zeros((5, N), dtype=np.float32)
+    results = FFTEstimator().estimate_many(np.concatenate([noise, quiet]), FS)
+    assert sum(e.status == NO_TONE for e in results) >= 0.99 * len(results)
+    assert all(np.isnan(e.hz) and e.confidence == 0.0 for e in results if e.status == NO_TONE)
+
+
+def test_fft_confidence_grows_with_snr():
+    means = []
+    for snr in (-5, 5, 20):
+        frames, _ = noisy_tones(100, 10, 500, snr, seed=snr + 40)
+        means.append(np.mean([e.confidence for e in FFTEstimator().estimate_many(frames, FS)]))
+    assert 0 < means[0] < means[1] < means[2] <= 1
+
+
+def test_fft_flags_tones_below_its_resolution():
+    estimate = FFTEstimator().estimate_many(tone(N, 1.2)[None].astype(np.float32), FS)[0]
+    assert estimate.status == OUT_OF_RANGE and np.isnan(estimate.hz)
+
+
+def test_fft_is_scale_free():
+    base = tone(N, 40.3, 1.0)[None]
+    results = [FFTEstimator().estimate_many((base * s).astype(np.float32), FS)[0].hz for s in (1e-30, 1.0, 1e30)]
+    np.testing.assert_allclose(results, 40.3 * FS / N, rtol=1e-6)
+
+
+@pytest.mark.parametrize("snr_db", [20, 30, 40])
+def test_zero_crossings_within_10x_crlb(snr_db):
+    frames, truth = noisy_tones(400, 5, N / 4 - 5, snr_db, seed=snr_db + 200)
+    assert rmse_over_crlb(ZeroCrossingEstimator(), frames, truth, snr_db) <= 10.0
+
+
+def test_zero_crossings_ignore_a_dc_offset():
+    frames = (tone(N, np.array([7.3, 91.0]), 0.3) + 0.4).astype(np.float32)
+    hz = [e.hz for e in ZeroCrossingEstimator().estimate_many(frames, FS)]
+    np.testing.assert_allclose(hz, np.array([7.3, 91.0]) * FS / N, rtol=1e-4)
+
+
+@pytest.mark.parametrize("snr_db", [-10, -5, 0, 5])
+def test_zero_crossings_never_report_a_number_more_than_1_percent_off(snr_db):
+    frames, truth = noisy_tones(400, 3, N / 4 - 5, snr_db, seed=snr_db + 300)
+    estimates = ZeroCrossingEstimator().estimate_many(frames, FS)
+    for estimate, true_hz in zip(estimates, truth, strict=True):
+        assert estimate.status in (OK, NO_TONE)
+        if estimate.status == OK:
+            assert abs(estimate.hz - true_hz) <= 0.01 * true_hz
+
+
+def test_zero_crossings_reject_noise_and_silence():
+    rng = np.random.default_rng(5)
+    frames = np.concatenate([rng.normal(size=(500, N)), np.zeros((3, N))]).astype(np.float32)
+    results = ZeroCrossingEstimator().estimate_many(frames, FS)
+    assert sum(e.status == NO_TONE for e in results) >= 0.99 * len(results)
+
+
+def test_zero_crossings_say_out_of_range_above_a_quarter_of_the_rate():
+    estimate = ZeroCrossingEstimator().estimate_many(tone(N, 700.0)[None].astype(np.float32), FS)[0]
+    assert estimate.status == OUT_OF_RANGE and np.isnan(estimate.hz)

@@ -1,0 +1,107 @@
+"""Synth, file and stdin sources: samples, formats, channels, pacing flags and truth."""
+
+import io
+
+import numpy as np
+import pytest
+import soundfile
+
+from streamfreq.signals import LinearSweep, LogSweep, Steps, noise_sigma
+from streamfreq.sources.file import FileSource
+from streamfreq.sources.stdin import StdinSource
+from streamfreq.sources.synth import SynthSource
+
+
+def collect(source) -> np.ndarray:
+    return np.concatenate(list(source.blocks()))
+
+
+def test_synth_tone_is_phase_continuous_across_blocks():
+    blocks = collect(SynthSource(1000.0, 48000, amplitude=1.0, duration=0.1, realtime=False, block=77))
+    n = np.arange(4800)
+    np.testing.assert_allclose(blocks, np.cos(2 * np.pi * 1000 * n / 48000), atol=2e-6)
+
+
+def test_synth_frequency_steps_keep_the_phase_continuous():
+    source = SynthSource(
+        samplerate=8000, schedule=Steps([(0.0, 300.0), (0.05, 500.0)]), amplitude=1.0, duration=0.1, realtime=False
+    )
+    x = collect(source).astype(np.float64)
+    assert np.max(np.abs(np.diff(x))) <= 2 * np.pi * 500 / 8000 + 1e-5  # no jump at the step
+    assert source.truth_at(399) == 300.0 and source.truth_at(400) == 500.0
+
+
+@pytest.mark.parametrize("schedule", [LinearSweep(100.0, 1100.0, 1.0), LogSweep(100.0, 1100.0, 1.0)])
+def test_sweeps_report_their_instantaneous_frequency(schedule):
+    source = SynthSource(samplerate=8000, schedule=schedule, duration=1.0, realtime=False)
+    assert source.truth_at(0) == pytest.approx(100.0)
+    assert source.truth_at(8000) == pytest.approx(1100.0)
+    middle = 600.0 if isinstance(schedule, LinearSweep) else np.sqrt(100.0 * 1100.0)
+    assert source.truth_at(4000) == pytest.approx(middle)
+
+
+def test_synth_noise_has_the_requested_snr_and_is_seeded():
+    def make(seed):
+        return SynthSource(440.0, 48000, amplitude=0.5, snr_db=10.0, duration=1.0, realtime=False, seed=seed)
+
+    a, b, c = collect(make(1)), collect(make(1)), collect(make(2))
+    np.testing.assert_array_equal(a, b)
+    assert not np.array_equal(a, c)
+    clean = collect(SynthSource(440.0, 48000, amplitude=0.5, duration=1.0, realtime=False))
+    assert np.std(a - clean) == pytest.approx(noise_sigma(0.5, 10.0), rel=0.01)
+
+
+@pytest.mark.parametrize(
+    ("suffix", "subtype"), [(".wav", "PCM_16"), (".wav", "FLOAT"), (".flac", "PCM_24"), (".ogg", "VORBIS")]
+)
+def test_file_formats_read_as_float_mono(tmp_path, suffix, subtype):
+    t = np.arange(24000) / 24000
+    stereo = np.stack([0.5 * np.sin(2 * np.pi * 440 * t), 0.25 * np.sin(2 * np.pi * 440 * t)], axis=1)
+    path = tmp_path / f"tone{suffix}"
+    soundfile.write(path, stereo, 24000, subtype=subtype)
+    with FileSource(path, block=1000) as source:
+        mixed = collect(source)
+    assert source.samplerate == 24000 and source.channels == 2
+    assert mixed.dtype == np.float32 and len(mixed) == 24000
+    tolerance = 0.05 if subtype == "VORBIS" else 1e-3
+    np.testing.assert_allclose(mixed[1000:-1000], 0.375 * np.sin(2 * np.pi * 440 * t[1000:-1000]), atol=tolerance)
+    with FileSource(path, channel=1) as source:
+        right = collect(source)
+    np.testing.assert_allclose(right[1000:-1000], stereo[1000:-1000, 1], atol=tolerance)
+
+
+def test_file_is_read_in_blocks_not_whole(tmp_path):
+    path = tmp_path / "long.wav"
+    soundfile.write(path, np.zeros(100_000, dtype=np.int16), 8000)
+    with FileSource(path, block=4096) as source:
+        sizes = [len(b) for b in source.blocks()]
+    assert max(sizes) == 4096 and sum(sizes) == 100_000
+
+
+@pytest.mark.parametrize(
+    ("pcm", "dtype", "scale"), [("s16le", "<i2", 32768), ("s32le", "<i4", 2**31), ("f32le", "<f4", 1)]
+)
+def test_stdin_decodes_raw_pcm_and_downmixes(pcm, dtype, scale):
+    rng = np.random.default_rng(4)
+    values = rng.uniform(-0.9, 0.9, (999, 2))
+    raw = (values * scale).astype(dtype)
+    source = StdinSource(io.BytesIO(raw.tobytes()), samplerate=16000, pcm=pcm, channels=2, block=100)
+    expected = raw.astype(np.float64).mean(axis=1) / scale
+    np.testing.assert_allclose(collect(source), expected, rtol=1e-6, atol=1e-6)
+
+
+def test_stdin_keeps_partial_frames_for_the_next_read():
+    class Trickle(io.RawIOBase):
+        def __init__(self, data: bytes) -> None:
+            self.data = data
+
+        def readable(self) -> bool:
+            return True
+
+        def read(self, n: int = -1) -> bytes:
+            chunk, self.data = self.data[:3], self.data[3:]  # 3 bytes: never whole int16 stereo frames
+            return chunk
+
+    samples = np.arange(-50, 50, dtype="<i2")
+    source = StdinSource(Trickle(samples.tobytes()), samplerate=8000, pcm="s16le", channels=1)
+    np.testing.assert_array_equal(collect(source), samples / 32768.0)
