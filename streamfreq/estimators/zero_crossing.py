@@ -80,10 +80,10 @@ class ZeroCrossingEstimator:
 
         length = np.full(count, 3)
         for _ in range(2):  # count crossings, pick the smoothing length from the period, again
-            crossings = np.count_nonzero(np.diff(np.signbit(_smooth(cumulative, length)), axis=1), axis=1)
+            crossings = np.bincount(_crossings(cumulative, length)[0], minlength=count)
             period = 2.0 * n / np.maximum(crossings, 1)
             length = np.clip(np.rint(SMOOTHING_FRACTION * period), 1, n // 4).astype(np.int64)
-        period, rel_error, jitter, crossings = _fit(_smooth(cumulative, length), length)
+        period, rel_error, jitter, crossings = _fit(count, *_crossings(cumulative, length))
 
         trusted = (
             (crossings >= self.min_crossings)
@@ -97,37 +97,39 @@ class ZeroCrossingEstimator:
         return estimates_from_arrays(samplerate / period, confidence, status)
 
 
-def _smooth(cumulative: np.ndarray, length: np.ndarray) -> np.ndarray:
-    """Moving averages of ``length[i]`` samples of each window (from its cumulative sum).
+def _crossings(cumulative: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero crossings of each window smoothed by a moving average of ``length[i]`` samples.
 
-    Output sample ``j`` averages input samples ``j .. j+length-1``; positions
-    past the end are nan (nan compares false, so they never cross).
+    The moving average over samples ``j .. j+L-1`` is ``(c[j+L] - c[j]) / L``
+    for the cumulative sum ``c``, so its sign is a comparison and its value
+    is only computed where it changes sign. Returns ``(window_index, time,
+    rising)`` per crossing, time in samples (centre-corrected), each window's
+    crossings in time order.
     """
-    count, n = cumulative.shape[0], cumulative.shape[1] - 1
-    smooth = np.full((count, n), np.nan)
-    for value in np.unique(length):
+    found = []
+    for value in np.unique(length).tolist():
         rows = np.flatnonzero(length == value)
-        part = cumulative[rows]
-        smooth[rows, : n + 1 - value] = (part[:, value:] - part[:, :-value]) / value
-    return smooth
+        part = cumulative if len(rows) == len(length) else cumulative[rows]
+        positive = part[:, value:] >= part[:, :-value]
+        w, j = np.nonzero(positive[:, 1:] != positive[:, :-1])
+        before = part[w, j + value] - part[w, j]
+        after = part[w, j + 1 + value] - part[w, j + 1]
+        times = j + before / (before - after) + (value - 1) / 2.0
+        found.append((rows[w], times, positive[w, j + 1]))
+    window_index, times, rising = (np.concatenate(parts) for parts in zip(*found, strict=True))
+    return window_index, times, rising
 
 
-def _fit(smooth: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit the crossing times of smoothed windows (smoothing ``length`` samples long).
+def _fit(
+    count: int, window_index: np.ndarray, times: np.ndarray, rising: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Fit ``t = t0[direction] + k * period`` to each window's crossings.
 
     Returns ``(period_samples, relative_standard_error, jitter, crossing_count)`` per window,
     ``jitter`` being the RMS residual of the crossing times as a fraction of the period.
     """
-    count = smooth.shape[0]
-    now, after = smooth[:, :-1], smooth[:, 1:]
-    rising = (now < 0) & (after >= 0)
-    falling = (now >= 0) & (after < 0)
-    window_index, position = np.nonzero(rising | falling)
-    a, b = now[window_index, position], after[window_index, position]
-    times = position + a / (a - b) + (length[window_index] - 1) / 2.0
-    direction = rising[window_index, position].astype(np.int64)
-
-    group = 2 * window_index + direction  # np.nonzero is row-major, so groups are time-ordered
+    direction = rising.astype(np.int64)
+    group = 2 * window_index + direction  # within a group, crossings are in time order
     groups = 2 * count
     per_group = np.bincount(group, minlength=groups)
     first = np.concatenate(([0], np.cumsum(per_group)[:-1]))
