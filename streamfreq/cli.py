@@ -122,27 +122,88 @@ def synth_schedule(args: argparse.Namespace):
 
 
 def run(args: argparse.Namespace) -> int:
-    """Analyse the chosen source and write readouts to stdout; return the exit code."""
+    """Analyse the chosen source and write readouts to stdout; return the exit code.
+
+    Every readout is written whole: a Ctrl-C or SIGTERM that arrives while a
+    line is being written takes effect right after it (see :class:`_Signals`).
+    Warnings (a truncated file, a failing estimator) go to stderr, once each,
+    also when the run ends with an error.
+    """
     from streamfreq.engine import Engine
 
     names = None if args.estimators is None else [n.strip() for n in args.estimators.split(",") if n.strip()]
     source = make_source(args)
+    engine = None
+    warnings: list[str] = getattr(source, "warnings", [])
+    shown = len(warnings)
     try:
+        for warning in warnings[:shown]:
+            _warn(warning)
         engine = Engine(source.samplerate, args.window, args.hop, names, model_path=args.model)
         writer = make_writer(args.format, sys.stdout, engine.names, live=source.realtime)
+        readouts = engine.run(source, duration=args.duration)
         try:
-            for readout in engine.run(source, duration=args.duration):
+            for readout in readouts:
+                _SIGNALS.defer()
                 writer.write(readout)
+                _SIGNALS.resume()
         except KeyboardInterrupt:
             pass  # Ctrl-C or SIGTERM: flush below, exit 0
         finally:
+            readouts.close()
+            _SIGNALS.defer()
             writer.finish()
-        for name, error in engine.stats.last_errors.items():
-            count = engine.stats.estimator_errors[name]
-            print(f"streamfreq: warning: estimator {name} failed on {count} batch(es): {error}", file=sys.stderr)
+            _SIGNALS.resume()
     finally:
         source.close()
+        if engine is not None:
+            for name, error in engine.stats.last_errors.items():
+                count = engine.stats.estimator_errors[name]
+                _warn(f"estimator {name} failed on {count} batch(es); its readouts say 'error': {error}")
+        for warning in warnings[shown:]:  # found while reading (e.g. an incomplete last frame)
+            _warn(warning)
     return 0
+
+
+def _warn(text: str) -> None:
+    print(f"streamfreq: warning: {text}", file=sys.stderr)
+
+
+class _Signals:
+    """SIGINT/SIGTERM raise KeyboardInterrupt, but never in the middle of writing a line.
+
+    Between :meth:`defer` and :meth:`resume` a signal is noted and raised by
+    :meth:`resume`, so JSONL/CSV output always ends with a whole line. A
+    second signal while deferred raises at once (a reader that stopped
+    reading cannot hold us forever). Two attribute writes per line: cheap
+    enough for the per-readout loop.
+    """
+
+    def __init__(self) -> None:
+        self.deferring = False
+        self.pending = False
+
+    def handler(self, signum: int, frame: object) -> None:
+        """The SIGINT/SIGTERM handler (main thread)."""
+        if self.deferring and not self.pending:
+            self.pending = True
+            return
+        self.pending = self.deferring = False
+        raise KeyboardInterrupt
+
+    def defer(self) -> None:
+        """Hold signals until :meth:`resume`."""
+        self.deferring = True
+
+    def resume(self) -> None:
+        """Stop holding; raise KeyboardInterrupt if a signal came meanwhile."""
+        self.deferring = False
+        if self.pending:
+            self.pending = False
+            raise KeyboardInterrupt
+
+
+_SIGNALS = _Signals()
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -153,7 +214,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         from streamfreq.gui.app import main as gui_main
 
         return gui_main(list(sys.argv[1:] if argv is None else argv))
-    previous = signal.signal(signal.SIGTERM, _interrupt) if _main_thread() else None
+    previous = {}
+    _SIGNALS.deferring = _SIGNALS.pending = False
+    if _main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, _SIGNALS.handler)
     try:
         if args.list_devices:
             from streamfreq.sources.mic import format_devices
@@ -174,12 +239,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout = None  # the reader went away (e.g. `| head`): nothing left to flush to
         return 0
     finally:
-        if previous is not None:
-            signal.signal(signal.SIGTERM, previous)
-
-
-def _interrupt(signum: int, frame: object) -> None:
-    raise KeyboardInterrupt
+        for number, handler in previous.items():
+            signal.signal(number, handler)
 
 
 def _main_thread() -> bool:

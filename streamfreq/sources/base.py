@@ -108,4 +108,7 @@ def to_mono_float32(block: np.ndarray, channel: int | None = None) -> np.ndarray
         return ((np.asarray(mono, dtype=np.float64) - offset) / full_scale).astype(np.float32)
     if block.dtype.kind != "f":
         raise ParameterError(f"samples must be integer or float (got dtype {block.dtype})")
-    return np.asarray(mono, dtype=np.float32)
+    if mono.dtype == np.float32:
+        return np.asarray(mono)
+    with np.errstate(over="ignore", invalid="ignore"):  # beyond float32 becomes inf: counted, not warned
+        return mono.astype(np.float32)

@@ -13,6 +13,7 @@ Example
 from __future__ import annotations
 
 import os
+import re
 import time
 from collections.abc import Iterator
 from pathlib import Path
@@ -21,6 +22,12 @@ import numpy as np
 
 from streamfreq.errors import SourceError, check_range, missing_extra
 from streamfreq.sources.base import PullSource, to_mono_float32
+
+#: Samplerates a file may have (the engine's range).
+MIN_SAMPLERATE, MAX_SAMPLERATE = 1000, 768000
+#: Frames per read once a block failed to decode (salvaging what precedes the damage).
+SALVAGE_BLOCK = 4096
+_SAMPLE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
 
 
 class FileSource(PullSource):
@@ -40,7 +47,10 @@ class FileSource(PullSource):
     Raises
     ------
     SourceError
-        The file is missing, empty, unreadable or not audio.
+        The file is missing, empty, unreadable, not audio, or at a samplerate
+        outside 1000..768000 Hz. A truncated WAV is read up to where it ends
+        (see ``warnings``); a block that fails to decode ends :meth:`blocks`
+        with this error after every readable frame before it.
     ParameterError
         ``channel`` does not exist in the file.
     """
@@ -54,21 +64,27 @@ class FileSource(PullSource):
         block: int | None = None,
     ) -> None:
         try:
-            import soundfile
+            import soundfile  # noqa: F401  (fail early, with the install hint)
         except ImportError:
             raise missing_extra("soundfile", "audio") from None
         self.path = Path(path)
+        name = repr(str(self.path))
+        if self.path.is_dir():
+            raise SourceError(f"cannot read {name}: it is a directory, not an audio file")
         if not self.path.is_file():
-            raise SourceError(f"cannot open {str(self.path)!r}: no such file")
+            raise SourceError(f"cannot open {name}: no such file")
         if self.path.stat().st_size == 0:
-            raise SourceError(f"cannot read {str(self.path)!r}: the file is empty")
-        try:
-            self._file = soundfile.SoundFile(str(self.path))
-        except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
-            raise SourceError(f"cannot read {str(self.path)!r} as audio ({_reason(error)})") from None
+            raise SourceError(f"cannot read {name}: the file is empty")
+        self._file = self._open()
         if self._file.frames == 0:
             self._file.close()
-            raise SourceError(f"{str(self.path)!r} contains no audio samples")
+            raise SourceError(f"{name} contains no readable audio samples (empty, truncated or corrupt)")
+        if not MIN_SAMPLERATE <= self._file.samplerate <= MAX_SAMPLERATE:
+            rate = self._file.samplerate
+            self._file.close()
+            raise SourceError(
+                f"{name} is sampled at {rate} Hz; streamfreq supports {MIN_SAMPLERATE}..{MAX_SAMPLERATE} Hz"
+            )
         self.channels = self._file.channels
         if channel is not None:
             check_range("channel", channel, 0, self.channels - 1)
@@ -77,17 +93,50 @@ class FileSource(PullSource):
         self.frames = self._file.frames
         self.realtime = bool(realtime)
         self.block = int(block or (round(self.samplerate / 100) if realtime else 65536))
+        #: Problems worth telling the user that do not stop the analysis (e.g. a truncated file).
+        self.warnings: list[str] = []
+        promised = _promised_frames(self._file)
+        if promised is not None and promised > self.frames:
+            self.warnings.append(
+                f"{name} is truncated: its header promises {promised} frames, the file holds {self.frames}; "
+                "analysing those"
+            )
+
+    def _open(self):
+        import soundfile
+
+        try:
+            return soundfile.SoundFile(str(self.path))
+        except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+            raise SourceError(f"cannot read {str(self.path)!r} as audio ({_reason(error)})") from None
 
     def blocks(self) -> Iterator[np.ndarray]:
+        """Yield mono float32 blocks; a decoding error ends the stream with :class:`SourceError`.
+
+        When a block fails to decode (a truncated or damaged FLAC/OGG), the
+        file is reopened and read in small blocks from the same frame, so every
+        frame before the damage is still yielded before the error is raised.
+        """
         import soundfile
 
         started = time.monotonic()
         done = 0
+        size = self.block
+        reason = ""
         while True:
             try:
-                data = self._file.read(self.block, dtype="float32", always_2d=True)
+                data = self._file.read(size, dtype="float32", always_2d=True)
             except (soundfile.LibsndfileError, RuntimeError) as error:
-                raise SourceError(f"{str(self.path)!r} is corrupt after {done} frames ({_reason(error)})") from None
+                reason = reason or _reason(error)
+                if size > SALVAGE_BLOCK:  # read what is still readable, in small steps
+                    self._file.close()
+                    self._file = self._open()
+                    self._file.seek(done)
+                    size = SALVAGE_BLOCK
+                    continue
+                raise SourceError(
+                    f"{str(self.path)!r} is corrupt or truncated after {done} frames ({reason})"
+                ) from None
             if len(data) == 0:
                 return
             done += len(data)
@@ -99,6 +148,15 @@ class FileSource(PullSource):
 
     def close(self) -> None:
         self._file.close()
+
+
+def _promised_frames(file) -> int | None:
+    """Frames a WAV header promises (libsndfile notes ``data : N (should be M)`` when the file is shorter)."""
+    match = re.search(r"^data\s*:\s*(\d+)\s*\(should be \d+\)", file.extra_info, re.MULTILINE)
+    frame_bytes = file.channels * _SAMPLE_BYTES.get(file.subtype, 0)
+    if match is None or frame_bytes == 0:
+        return None
+    return int(match.group(1)) // frame_bytes
 
 
 def _reason(error: Exception) -> str:

@@ -70,6 +70,8 @@ class StdinSource(PullSource):
         self.channel = channel
         self.block = int(block)
         self.realtime = False
+        #: Problems worth telling the user that do not stop the analysis (an incomplete last frame).
+        self.warnings: list[str] = []
 
     def blocks(self) -> Iterator[np.ndarray]:
         frame_bytes = self.dtype.itemsize * self.channels
@@ -81,6 +83,11 @@ class StdinSource(PullSource):
             except OSError as error:
                 raise SourceError(f"reading the PCM stream failed: {error}") from None
             if not chunk:
+                if leftover:
+                    self.warnings.append(
+                        f"the PCM stream ended inside a frame: {len(leftover)} trailing byte(s) ignored "
+                        f"(frames are {frame_bytes} bytes: {self.channels} channel(s) of {self.dtype.itemsize})"
+                    )
                 return
             data = leftover + chunk
             usable = len(data) - len(data) % frame_bytes

@@ -64,6 +64,7 @@ class SynthSource(PullSource):
         if schedule is None:
             check_range("freq", freq, 0.0, samplerate / 2)
             schedule = Constant(float(freq))
+        check_range("amplitude", amplitude, 0.0, 1e30)  # larger would overflow float32 samples
         if duration is not None:
             check_range("duration", duration, 0.0, 1e7)
         if block is not None:
