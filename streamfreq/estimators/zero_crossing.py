@@ -80,7 +80,7 @@ class ZeroCrossingEstimator:
 
         length = np.full(count, 3)
         for _ in range(2):  # count crossings, pick the smoothing length from the period, again
-            crossings = np.bincount(_crossings(cumulative, length)[0], minlength=count)
+            crossings = _count_crossings(cumulative, length)
             period = 2.0 * n / np.maximum(crossings, 1)
             length = np.clip(np.rint(SMOOTHING_FRACTION * period), 1, n // 4).astype(np.int64)
         period, rel_error, jitter, crossings = _fit(count, *_crossings(cumulative, length))
@@ -97,25 +97,44 @@ class ZeroCrossingEstimator:
         return estimates_from_arrays(samplerate / period, confidence, status)
 
 
-def _crossings(cumulative: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Zero crossings of each window smoothed by a moving average of ``length[i]`` samples.
+def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
+    """Per distinct smoothing length: ``(rows, part, changes)``, ``changes[r, j]`` marking a crossing.
 
     The moving average over samples ``j .. j+L-1`` is ``(c[j+L] - c[j]) / L``
-    for the cumulative sum ``c``, so its sign is a comparison and its value
-    is only computed where it changes sign. Returns ``(window_index, time,
-    rising)`` per crossing, time in samples (centre-corrected), each window's
-    crossings in time order.
+    for the cumulative sum ``c``, so its sign is a comparison: no division,
+    no smoothed copy.
     """
-    found = []
     for value in np.unique(length).tolist():
         rows = np.flatnonzero(length == value)
         part = cumulative if len(rows) == len(length) else cumulative[rows]
         positive = part[:, value:] >= part[:, :-value]
-        w, j = np.nonzero(positive[:, 1:] != positive[:, :-1])
-        before = part[w, j + value] - part[w, j]
-        after = part[w, j + 1 + value] - part[w, j + 1]
+        yield value, rows, part, positive, positive[:, 1:] != positive[:, :-1]
+
+
+def _count_crossings(cumulative: np.ndarray, length: np.ndarray) -> np.ndarray:
+    """Number of zero crossings of each window smoothed by ``length[i]`` samples."""
+    counts = np.zeros(len(length), dtype=np.int64)
+    for _, rows, _, _, changes in _sign_changes(cumulative, length):
+        counts[rows] = np.count_nonzero(changes, axis=1)
+    return counts
+
+
+def _crossings(cumulative: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Zero crossings of each window smoothed by a moving average of ``length[i]`` samples.
+
+    Returns ``(window_index, time, rising)`` per crossing, time in samples
+    (linearly interpolated, centre-corrected), each window's crossings in
+    time order. Smoothed values are computed only beside the crossings.
+    """
+    found = []
+    for value, rows, part, positive, changes in _sign_changes(cumulative, length):
+        w, j = np.divmod(np.flatnonzero(changes), changes.shape[1])
+        flat = part.ravel()
+        at = w * part.shape[1] + j
+        before = flat[at + value] - flat[at]
+        after = flat[at + 1 + value] - flat[at + 1]
         times = j + before / (before - after) + (value - 1) / 2.0
-        found.append((rows[w], times, positive[w, j + 1]))
+        found.append((rows[w], times, positive.ravel()[w * positive.shape[1] + j + 1]))
     window_index, times, rising = (np.concatenate(parts) for parts in zip(*found, strict=True))
     return window_index, times, rising
 
