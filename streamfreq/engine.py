@@ -295,25 +295,38 @@ class _LiveSession:
                 self.queue_changed.notify()
 
     def _analyse(self) -> None:
-        """Wait for whole windows in the ring, estimate them, queue the readouts."""
+        """Wait for whole windows in the ring, estimate them, queue the readouts.
+
+        Latency control: ``cost`` tracks the seconds the estimators take per
+        window. A batch is only as long as the oldest window in it can still
+        be finished within ``max_latency`` of its arrival; when even one window
+        cannot, the worker skips to the newest whole window and counts the
+        skipped ones in ``stats.dropped_windows``.
+        """
         engine, ring, hop, window = self.engine, self.ring, self.engine.hop, self.engine.window
+        rate, max_latency = engine.samplerate, self.max_lag / engine.samplerate
         next_start = 0
+        cost = 0.0  # smoothed seconds of estimation per window
         while not engine._stop.is_set():
             self.data_ready.wait(0.1)
             self.data_ready.clear()
             finished = self.source_done.is_set()
             available = int(min(ring.written, self.limit))
             finished = finished or ring.written >= self.limit
-            if available - (next_start + window) > self.max_lag:  # fell behind: skip to the newest window
+            lag = (available - (next_start + window)) / rate  # how long the oldest waiting window has waited
+            if lag > 0 and lag + cost > max_latency:  # fell behind: skip to the newest window
                 newest = (available - window) // hop * hop
                 engine.stats.dropped_windows += (newest - next_start) // hop
                 next_start = newest
+                lag = (available - (next_start + window)) / rate
             count = 0 if available < next_start + window else 1 + (available - next_start - window) // hop
             if count == 0:
                 if finished:
                     return
                 continue
             count = min(count, BATCH)
+            if cost > 0:
+                count = max(1, min(count, int((max_latency - max(lag, 0.0)) / cost)))
             span = ring.read(next_start, (count - 1) * hop + window)
             if span is None:  # the writer lapped us during the read
                 engine.stats.dropped_windows += count
@@ -322,7 +335,11 @@ class _LiveSession:
                 starts = next_start + hop * np.arange(count, dtype=np.int64)
                 arrival = np.array([ring.arrival_time(s + window) for s in starts.tolist()])
                 engine.input_overflows = int(getattr(self.source, "overflows", 0))
-                self._enqueue(engine._estimate(starts, frames, arrival))
+                began = time.perf_counter()
+                made = engine._estimate(starts, frames, arrival)
+                per_window = (time.perf_counter() - began) / count
+                cost = per_window if cost == 0 else max(per_window, 0.7 * cost + 0.3 * per_window)
+                self._enqueue(made)
             next_start += count * hop
             self.data_ready.set()  # more whole windows may be waiting already
 
