@@ -103,36 +103,28 @@ def startup_table(names: list[str]) -> None:
     print("\nstart-up, cold process (median of 5):\n")
     print("| command | to first output line (s) |")
     print("|---|---|")
+    synth = [
+        sys.executable,
+        "-m",
+        "streamfreq",
+        "--source",
+        "synth",
+        "--no-realtime",
+        "--format",
+        "jsonl",
+        "--duration",
+        "0.1",
+    ]
     commands = {
         "python -c 'import streamfreq'": [sys.executable, "-c", "import streamfreq"],
         "streamfreq --source synth --no-realtime --format jsonl --estimators fft,zc": [
-            sys.executable,
-            "-m",
-            "streamfreq",
-            "--source",
-            "synth",
-            "--no-realtime",
-            "--format",
-            "jsonl",
+            *synth,
             "--estimators",
             "fft,zc",
-            "--duration",
-            "0.1",
         ],
     }
     if "lstm" in names:
-        commands["streamfreq --source synth --no-realtime --format jsonl (fft,zc,lstm)"] = [
-            sys.executable,
-            "-m",
-            "streamfreq",
-            "--source",
-            "synth",
-            "--no-realtime",
-            "--format",
-            "jsonl",
-            "--duration",
-            "0.1",
-        ]
+        commands["streamfreq --source synth --no-realtime --format jsonl (fft,zc,lstm)"] = synth
     for label, command in commands.items():
         times = []
         for _ in range(5):

@@ -89,6 +89,25 @@ def estimate_one(estimator: Estimator, window: np.ndarray, samplerate: float) ->
     return estimator.estimate_many(np.asarray(window, dtype=np.float32)[None, :], samplerate)[0]
 
 
+def centred_unit_peak(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Float64 copy of windows ``(batch, N)`` with each mean removed and scaled to unit peak.
+
+    Returns ``(windows, peak)``; all-zero windows stay zero (``peak`` 0). The
+    scaling makes estimators indifferent to tiny or huge inputs.
+
+    Example
+    -------
+    >>> y, peak = centred_unit_peak(np.array([[1.0, 3.0], [2.0, 2.0]]))
+    >>> y.tolist(), peak.tolist()
+    ([[-1.0, 1.0], [0.0, 0.0]], [1.0, 0.0])
+    """
+    y = np.array(frames, dtype=np.float64, ndmin=2)
+    y -= y.mean(axis=1, keepdims=True)
+    peak = np.max(np.abs(y), axis=1)
+    y /= np.where(peak > 0, peak, 1.0)[:, None]
+    return y, peak
+
+
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []

@@ -29,7 +29,7 @@ import numpy as np
 import scipy.fft
 
 from streamfreq.errors import check_range
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
@@ -69,13 +69,10 @@ class FFTEstimator:
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
         """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
-        y = np.array(frames, dtype=np.float64, ndmin=2)
-        count, n = y.shape
-        if count == 0:
+        if len(frames) == 0:
             return []
-        y -= y.mean(axis=1, keepdims=True)
-        peak = np.max(np.abs(y), axis=1)
-        y /= np.where(peak > 0, peak, 1.0)[:, None]  # scale-free: huge or tiny inputs behave alike
+        y, peak = centred_unit_peak(frames)
+        count, n = y.shape
 
         omega = self._coarse(y)
         sums = _WeightedDTFT(y)

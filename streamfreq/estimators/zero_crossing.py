@@ -24,7 +24,7 @@ from __future__ import annotations
 import numpy as np
 
 from streamfreq.errors import check_range
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
 
 #: Smoothing length as a fraction of the period (maximises the SNR gain of a moving average).
 SMOOTHING_FRACTION = 0.3
@@ -68,13 +68,10 @@ class ZeroCrossingEstimator:
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
         """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
-        y = np.array(frames, dtype=np.float64, ndmin=2)
-        count, n = y.shape
-        if count == 0:
+        if len(frames) == 0:
             return []
-        y -= y.mean(axis=1, keepdims=True)
-        peak = np.max(np.abs(y), axis=1)
-        y /= np.where(peak > 0, peak, 1.0)[:, None]
+        y, peak = centred_unit_peak(frames)
+        count, n = y.shape
         cumulative = np.zeros((count, n + 1))
         np.cumsum(y, axis=1, out=cumulative[:, 1:])
 
