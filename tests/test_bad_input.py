@@ -84,6 +84,11 @@ def files(tmp_path_factory) -> dict[str, str]:
 
 # -- library ------------------------------------------------------------------------------------
 
+
+def _fft(rate: float = RATE) -> Engine:
+    return Engine(rate, estimators=["fft"])
+
+
 LIBRARY_ROWS = [
     # (id, what to call, exception type, message pattern)
     ("missing file", lambda f: FileSource(f["missing.wav"]), SourceError, r"missing\.wav.*no such file"),
@@ -111,11 +116,11 @@ LIBRARY_ROWS = [
     ("bad PCM format", lambda f: StdinSource(samplerate=RATE, pcm="s24le"), ParameterError, r"pcm must be.*s24le"),
     ("PCM channels", lambda f: StdinSource(samplerate=RATE, channels=0), ParameterError, r"^channels must be in 1\."),
     ("PCM samplerate", lambda f: StdinSource(samplerate=10), ParameterError, r"^samplerate must be in 1000"),
-    ("complex samples", lambda f: Engine(RATE, estimators=["fft"]).push(np.zeros(8, complex)), ParameterError, r"integer or float"),
-    ("3-D block", lambda f: Engine(RATE, estimators=["fft"]).push(np.zeros((2, 2, 2))), ParameterError, r"shape \(frames,\)"),
-    ("negative duration", lambda f: list(Engine(RATE, estimators=["fft"]).run(SynthSource(realtime=False), duration=-1)), ParameterError,
+    ("complex samples", lambda f: _fft().push(np.zeros(8, complex)), ParameterError, r"integer or float"),
+    ("3-D block", lambda f: _fft().push(np.zeros((2, 2, 2))), ParameterError, r"shape \(frames,\)"),
+    ("negative duration", lambda f: list(_fft().run(SynthSource(realtime=False), duration=-1)), ParameterError,
      r"^duration must be in 0\.\..*\(got -1\)$"),
-    ("samplerate mismatch", lambda f: list(Engine(8000, estimators=["fft"]).run(SynthSource(realtime=False))), ParameterError,
+    ("samplerate mismatch", lambda f: list(_fft(8000).run(SynthSource(realtime=False))), ParameterError,
      r"samplerate must match"),
 ]  # fmt: skip
 
