@@ -1,0 +1,7 @@
+"""The streamfreq desktop app (``streamfreq-gui``; installed as ``streamfreq.gui``).
+
+Modules, one job each: ``app`` (entry point, flags), ``window`` (main window,
+redraw timer), ``plots`` (waveform, spectrum, history), ``readouts`` (large
+per-estimator cards), ``controls`` (source and analysis controls), ``theme``
+(palette), ``engine_thread`` (the engine on its own thread; no Qt).
+"""
