@@ -215,6 +215,8 @@ class MicSource:
         default), ``"low"``, or seconds.
     stall_timeout
         Seconds without a callback before :meth:`feed` gives up with a DeviceError.
+    start_timeout
+        Seconds to wait for the first callback (opening a sound-server stream can take a while).
 
     Attributes
     ----------
@@ -257,6 +259,7 @@ class MicSource:
         blocksize: int = 0,
         latency: str | float = "high",
         stall_timeout: float = 2.0,
+        start_timeout: float = 5.0,
     ) -> None:
         sd = _sounddevice()
         info = _resolve_device(sd, device)
@@ -269,6 +272,8 @@ class MicSource:
             raise ParameterError(f"blocksize must be in 0..{_MAX_FRAMES} (got {blocksize})")
         if not stall_timeout > 0:
             raise ParameterError(f"stall_timeout must be > 0 (got {stall_timeout})")
+        if not start_timeout > 0:
+            raise ParameterError(f"start_timeout must be > 0 (got {start_timeout})")
         if channel is not None:
             open_channels = channel + 1
         else:
@@ -294,6 +299,7 @@ class MicSource:
         self.blocksize = int(blocksize)
         self.latency = latency
         self.stall_timeout = float(stall_timeout)
+        self.start_timeout = float(start_timeout)
         self.overflows = 0
         self.frames = 0
         self.callback_errors = 0
@@ -379,7 +385,8 @@ class MicSource:
             self._stream = stream
         try:
             self.stream_latency = float(stream.latency)
-            self._last_callback = time.monotonic()
+            self._last_callback = 0.0
+            started = time.monotonic()
             stream.start()
             while not stop.wait(poll) and not self._closed:
                 if self._first_error is not None:
@@ -387,8 +394,9 @@ class MicSource:
                     raise DeviceError(f"audio callback failed on {where}: {type(error).__name__}: {error}")
                 if self._finished.is_set() or not stream.active:
                     raise DeviceError(f"{where} stopped unexpectedly (disconnected, or the sound server went away)")
-                silent = time.monotonic() - self._last_callback
-                if silent > self.stall_timeout:
+                last = self._last_callback
+                silent = time.monotonic() - (last or started)
+                if silent > (self.stall_timeout if last else self.start_timeout):
                     raise DeviceError(
                         f"no audio from {where} for {silent:.1f} s (disconnected, or the sound server went away)"
                     )
@@ -419,7 +427,9 @@ class MicSource:
 def _close_quietly(stream: Any) -> None:
     """Stop and close a stream, ignoring errors (the device may be gone already)."""
     try:
-        stream.abort(ignore_errors=True)
+        # stop(), not abort(): PortAudio's ALSA abort cancels the callback thread (pthread_cancel),
+        # which is unsafe while that thread runs Python; stop() asks it to finish and joins it.
+        stream.stop(ignore_errors=True)
         stream.close(ignore_errors=True)
     except Exception:  # noqa: BLE001 - cleanup must not mask the error being reported
         pass
