@@ -1,0 +1,26 @@
+"""The shipped LSTM model of streamfreq and its training recipe.
+
+Files (package data, found by an installed wheel without environment variables):
+
+* ``lstm.json``: metadata (trained input length, range in cycles per window,
+  preprocessing version, output layout, training-set description, measured metrics);
+* ``lstm_b1.tflite`` / ``lstm_b64.tflite``: the LiteRT models at a fixed batch
+  of 1 (live use) and 64 (file analysis);
+* ``lstm.keras``: the Keras model they were exported from (the source of truth);
+* ``README.md``: the model card; ``accuracy.png``: its plot.
+
+``train.py`` is the recipe (``streamfreq-train``); it needs the ``train`` extra
+(TensorFlow), which inference never imports.
+
+Example
+-------
+>>> from streamfreq.models import DEFAULT_MODEL
+>>> DEFAULT_MODEL.name
+'lstm.json'
+"""
+
+from pathlib import Path
+
+DEFAULT_MODEL = Path(__file__).with_name("lstm.json")
+
+__all__ = ["DEFAULT_MODEL"]

@@ -1,0 +1,214 @@
+"""Accuracy of the LSTM estimator beside the FFT estimator and the Cramér-Rao bound.
+
+Seeded tones in white noise at window 2048 and 48 kHz, frequencies log-uniform
+over the LSTM's trained range (3..100 cycles per window, about 70 Hz..2.3 kHz).
+Prints, per SNR: median |error| in cents, RMSE/CRLB and the share of tones
+found (status ok), for lstm and fft; then no-tone and out-of-range rates.
+
+Run: ``python benchmarks/lstm_accuracy.py [--model PATH] [--per-snr 1000] [--json OUT]``
+
+The CRLB of a real tone ``A cos(w n + phi)`` in white noise of variance
+``sigma**2`` with unknown amplitude and phase, per-sample SNR
+``eta = A**2 / (2 sigma**2)``, N samples: ``var(f) >= 12 / ((2 pi)**2 eta N (N**2 - 1))``
+in cycles per sample (Kay, 1993), the same at every frequency away from 0 and Nyquist.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import math
+import sys
+import time
+
+import numpy as np
+
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
+from streamfreq.signals import noise_sigma, tone
+
+WINDOW = 2048
+SAMPLERATE = 48000.0
+SNRS = (-10, -5, 0, 5, 10, 20, 30, 40)
+RANGE = (3.0, 100.0)
+
+
+def crlb_hz(snr_db: float, n: int = WINDOW, samplerate: float = SAMPLERATE) -> float:
+    """Standard deviation bound (Hz) for a real tone at per-sample SNR ``snr_db`` over ``n`` samples.
+
+    Example
+    -------
+    >>> round(crlb_hz(10.0), 4)
+    0.0903
+    """
+    eta = 10.0 ** (snr_db / 10.0)
+    var = 12.0 / ((2 * math.pi) ** 2 * eta * n * (n * n - 1))
+    return math.sqrt(var) * samplerate
+
+
+def tones_in_noise(
+    rng: np.random.Generator, count: int, snr_db: float, low: float, high: float, n: int = WINDOW
+) -> tuple[np.ndarray, np.ndarray]:
+    """``count`` windows with one tone (cycles log-uniform in low..high, random phase and amplitude)."""
+    cycles = np.exp(rng.uniform(math.log(low), math.log(high), count))
+    amplitude = np.exp(rng.uniform(math.log(0.01), math.log(1.0), count))
+    frames = tone(n, cycles, rng.uniform(0, 2 * math.pi, count), amplitude)
+    sigma = np.array([noise_sigma(a, snr_db) for a in amplitude])
+    frames += sigma[:, None] * rng.standard_normal(frames.shape)
+    return frames.astype(np.float32), cycles * SAMPLERATE / n
+
+
+def no_tone_windows(rng: np.random.Generator, count: int, n: int = WINDOW) -> np.ndarray:
+    """White noise of levels 1e-4..1 (half), silence, DC, DC + noise (a sixth each)."""
+    frames = np.zeros((count, n))
+    kind = np.arange(count) % 6
+    level = np.exp(rng.uniform(math.log(1e-4), 0.0, count))[:, None]
+    noise = level * rng.standard_normal((count, n))
+    dc = rng.uniform(-1, 1, count)[:, None]
+    frames[kind < 3] = noise[kind < 3]
+    frames[kind == 4] = np.broadcast_to(dc, (count, n))[kind == 4]
+    frames[kind == 5] = (dc + 0.1 * noise)[kind == 5]
+    return frames.astype(np.float32)
+
+
+def run_estimator(estimator, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    est = estimator.estimate_many(frames, SAMPLERATE)
+    return np.array([e.hz for e in est]), np.array([e.status for e in est])
+
+
+def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
+    """All the figures, as a dict ``{section: {estimator: {...}}}``."""
+    results: dict = {"snr": {}, "no_tone": {}, "out_of_range": {}, "by_freq": {}}
+    rng = np.random.default_rng(seed)
+    sets = {snr: tones_in_noise(rng, per_snr, snr, *RANGE) for snr in SNRS}
+    for name, estimator in estimators.items():
+        rows = {}
+        for snr, (frames, truth) in sets.items():
+            hz, status = run_estimator(estimator, frames)
+            ok = status == OK
+            cents = np.abs(1200 * np.log2(np.where(ok, hz, np.nan) / truth))
+            err_hz = np.where(ok, hz - truth, np.nan)
+            rows[snr] = {
+                "median_cents": float(np.nanmedian(cents)) if ok.any() else math.nan,
+                "p90_cents": float(np.nanpercentile(cents, 90)) if ok.any() else math.nan,
+                "rmse_over_crlb": float(np.sqrt(np.nanmean(err_hz**2)) / crlb_hz(snr)) if ok.any() else math.nan,
+                "found": float(ok.mean()),
+            }
+        results["snr"][name] = rows
+    # error against frequency at 10 dB (the plot)
+    frames, truth = sets[10]
+    for name, estimator in estimators.items():
+        hz, status = run_estimator(estimator, frames)
+        results["by_freq"][name] = {"truth": truth.tolist(), "hz": hz.tolist()}
+    # no-tone windows
+    noise = no_tone_windows(np.random.default_rng(seed + 1), per_snr)
+    for name, estimator in estimators.items():
+        _, status = run_estimator(estimator, noise)
+        results["no_tone"][name] = {"flagged": float(np.mean(status == NO_TONE)),
+                                    "no_number": float(np.mean(status != OK))}
+    # out of range: below 0.95 * 3 and above 1.05 * 100 cycles per window, SNR 0..40 dB
+    rng = np.random.default_rng(seed + 2)
+    parts = []
+    for snr in (0, 10, 20, 40):
+        parts.append(tones_in_noise(rng, per_snr // 8, snr, 0.3, RANGE[0] * 0.95))
+        parts.append(tones_in_noise(rng, per_snr // 8, snr, RANGE[1] * 1.05, 1000.0))
+    frames = np.concatenate([p[0] for p in parts])
+    truth = np.concatenate([p[1] for p in parts])
+    for name, estimator in estimators.items():
+        hz, status = run_estimator(estimator, frames)
+        numbered = status == OK
+        wrong = numbered & (np.abs(1200 * np.log2(np.where(numbered, hz, 1.0) / truth)) > 50)
+        results["out_of_range"][name] = {
+            "flagged": float(np.mean(status == OUT_OF_RANGE)),
+            "no_number": float(np.mean(~numbered)),
+            "numbered_wrong": float(np.mean(wrong)),
+        }
+    return results
+
+
+def speed(estimator, n: int = WINDOW, repeats: int = 300, batch: int = 256) -> dict:
+    """Median seconds per single window, and per window in batches of ``batch``."""
+    rng = np.random.default_rng(0)
+    one = tones_in_noise(rng, 1, 20, *RANGE)[0]
+    many = tones_in_noise(rng, batch, 20, *RANGE)[0]
+    estimator.estimate_many(one, SAMPLERATE)
+    times = []
+    for _ in range(repeats):
+        t0 = time.perf_counter()
+        estimator.estimate_many(one, SAMPLERATE)
+        times.append(time.perf_counter() - t0)
+    t0 = time.perf_counter()
+    for _ in range(5):
+        estimator.estimate_many(many, SAMPLERATE)
+    per_batch = (time.perf_counter() - t0) / (5 * batch)
+    return {"single_ms": 1e3 * float(np.median(times)), "batched_ms": 1e3 * per_batch}
+
+
+def print_tables(results: dict, out=sys.stdout) -> None:
+    names = list(results["snr"])
+    print("Tones in white noise, window 2048 @ 48 kHz, 3..100 cycles/window (70..2344 Hz)", file=out)
+    head = "| SNR dB | CRLB Hz |" + "".join(
+        f" {n} median cents | {n} RMSE/CRLB | {n} found |" for n in names
+    )
+    print(head, file=out)
+    print("|" + "---|" * (2 + 3 * len(names)), file=out)
+    for snr in results["snr"][names[0]]:
+        row = f"| {snr} | {crlb_hz(float(snr)):.4f} |"
+        for n in names:
+            r = results["snr"][n][snr]
+            row += f" {r['median_cents']:.2f} | {r['rmse_over_crlb']:.1f} | {100 * r['found']:.1f}% |"
+        print(row, file=out)
+    print("\nNo-tone windows (white noise, silence, DC, DC + noise)", file=out)
+    print("| estimator | flagged no_tone | given no number |\n|---|---|---|", file=out)
+    for n, r in results["no_tone"].items():
+        print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% |", file=out)
+    print("\nOut-of-range tones (0.3..2.85 and 105..1000 cycles/window, SNR 0..40 dB)", file=out)
+    print("| estimator | flagged out_of_range | given no number | numbered > 50 cents off |\n|---|---|---|---|",
+          file=out)
+    for n, r in results["out_of_range"].items():
+        print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% | "
+              f"{100 * r['numbered_wrong']:.1f}% |", file=out)
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--model", default=None, help="LSTM model (lstm.json, its folder, or a .tflite)")
+    parser.add_argument("--per-snr", type=int, default=1000)
+    parser.add_argument("--seed", type=int, default=2024)
+    parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
+    parser.add_argument("--update-metadata", action="store_true",
+                        help="record the LSTM's figures under metrics.benchmark in the model's lstm.json")
+    args = parser.parse_args(argv)
+    from streamfreq.estimators.fft import FFTEstimator
+    from streamfreq.estimators.lstm import LSTMEstimator
+
+    estimators = {"lstm": LSTMEstimator(args.model), "fft": FFTEstimator()}
+    results = accuracy(estimators, args.per_snr, args.seed)
+    print_tables(results)
+    print("\nSpeed (window 2048; median of single windows, and per window in batches of 256)")
+    print("| estimator | single window ms | batched ms/window |\n|---|---|---|")
+    results["speed"] = {}
+    for n, e in estimators.items():
+        s = speed(e)
+        results["speed"][n] = s
+        print(f"| {n} | {s['single_ms']:.3f} | {s['batched_ms']:.3f} |")
+    if args.json:
+        with open(args.json, "w") as f:
+            json.dump(results, f)
+    if args.update_metadata:
+        path = estimators["lstm"].model_path
+        meta = json.loads(path.read_text())
+        meta.setdefault("metrics", {})["benchmark"] = {
+            "test_set": f"seeded tones, window {WINDOW} @ {SAMPLERATE:g} Hz, 3..100 cycles/window log-uniform, "
+                        f"{args.per_snr} per SNR, seed {args.seed} (benchmarks/lstm_accuracy.py)",
+            "per_snr": {str(k): v for k, v in results["snr"]["lstm"].items()},
+            "no_tone": results["no_tone"]["lstm"],
+            "out_of_range": results["out_of_range"]["lstm"],
+            "speed_ms": results["speed"]["lstm"],
+        }
+        path.write_text(json.dumps(meta, indent=2) + "\n")
+        print(f"updated {path}")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
