@@ -16,7 +16,9 @@ from __future__ import annotations
 
 import argparse
 import math
+import signal
 import sys
+import threading
 from collections.abc import Sequence
 
 from streamfreq import __version__
@@ -90,6 +92,16 @@ def summary_line(window: object) -> str:
     )
 
 
+#: Qt messages that say nothing to a user (the offscreen platform cannot resize to size hints).
+_NOISE = ("This plugin does not support propagateSizeHints()",)
+
+
+def _quiet_qt_messages(kind: object, context: object, message: str | None) -> None:
+    """Qt's message handler: drop known noise, pass everything else to stderr as Qt would."""
+    if message and not message.startswith(_NOISE):
+        print(message, file=sys.stderr)
+
+
 def configure(window: object, args: argparse.Namespace) -> None:
     """Set the controls from the command line."""
     controls = window.controls  # type: ignore[attr-defined]
@@ -126,7 +138,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     """
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
     try:
-        from PyQt6.QtCore import QTimer
+        from PyQt6.QtCore import QTimer, qInstallMessageHandler
         from PyQt6.QtWidgets import QApplication
     except ImportError:
         print('streamfreq-gui: PyQt6 is not installed; install it with: pip install "streamfreq[gui]"', file=sys.stderr)
@@ -135,6 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from streamfreq.gui.theme import apply_theme
     from streamfreq.gui.window import MainWindow, usable_estimators
 
+    qInstallMessageHandler(_quiet_qt_messages)
     pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
     app = QApplication.instance() or QApplication(["streamfreq-gui"])
     apply_theme(app)
@@ -163,8 +176,17 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     if args.quit_after is not None:
         QTimer.singleShot(round(args.quit_after * 1000), finish)
-    app.exec()
-    window.shutdown()
+    # Ctrl-C / SIGTERM quit cleanly (the redraw timer runs Python often enough for the handler to fire).
+    previous = {}
+    if threading.current_thread() is threading.main_thread():
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, lambda *_: app.quit())
+    try:
+        app.exec()
+    finally:
+        window.shutdown()
+        for number, handler in previous.items():
+            signal.signal(number, handler)
     return outcome["code"]
 
 

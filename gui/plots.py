@@ -28,9 +28,12 @@ from PyQt6.QtWidgets import QGraphicsItem
 
 #: One colour per trace, readable on the dark plot background.
 COLOURS = {"fft": "#4fc3f7", "zc": "#ffb74d", "lstm": "#e57373", "truth": "#e0e0e0"}
+Z_ORDER = {"zc": 1, "lstm": 2, "fft": 3, "truth": 4}
 LABELS = {"fft": "FFT", "zc": "Zero crossing", "lstm": "LSTM", "truth": "Truth"}
 BACKGROUND = "#15181d"
 DB_FLOOR = -120.0
+#: Line width: 1 px lines take the raster engine's fast path (wider ones are stroked: several times slower).
+PEN = 1.0
 SPECTRUM_TICKS = [(20, "20"), (50, "50"), (100, "100"), (200, "200"), (500, "500"), (1000, "1k"), (2000, "2k")]
 SPECTRUM_TICKS += [(5000, "5k"), (10000, "10k"), (20000, "20k"), (50000, "50k")]
 
@@ -67,7 +70,8 @@ class WaveformPlot(pg.PlotWidget):
         super().__init__()
         _style(self, "Waveform (current window)", "time", "amplitude")
         self.getPlotItem().getAxis("bottom").setLabel("time (ms)")
-        self.curve = self.plot(pen=pg.mkPen("#80cbc4", width=1.2), skipFiniteCheck=True)
+        self.curve = self.plot(pen=pg.mkPen("#80cbc4", width=PEN), skipFiniteCheck=True)
+        self.curve.setDownsampling(auto=True, method="peak")
         self.setMouseEnabled(x=False, y=False)
         self._span = 0
         self._peak = 1.0
@@ -129,8 +133,11 @@ class SpectrumPlot(pg.PlotWidget):
         db = 20.0 * np.log10(np.maximum(magnitude, 10 ** (DB_FLOOR / 20)))
         self.curve.setData(self._freqs, db)
 
-    def mark(self, estimates: dict[str, float | None]) -> None:
-        """Move the marker of each estimator to its frequency (hidden when None or not given)."""
+    def mark(self, estimates: dict[str, float | None], label: bool = True) -> None:
+        """Move the marker of each estimator to its frequency (hidden when None or not given).
+
+        ``label`` also rewrites the FFT figure in the corner (the window does it at the readout cards' pace).
+        """
         for name, line in self.markers.items():
             hz = estimates.get(name)
             if hz is not None and hz > 0 and math.isfinite(hz):
@@ -138,6 +145,8 @@ class SpectrumPlot(pg.PlotWidget):
                 line.setVisible(True)
             else:
                 line.setVisible(False)
+        if not label:
+            return
         fft = estimates.get("fft")
         self.label.setText(f"FFT peak {fft:.2f} Hz" if fft is not None and math.isfinite(fft) else "")
 
@@ -145,7 +154,7 @@ class SpectrumPlot(pg.PlotWidget):
 class HistoryPlot(pg.PlotWidget):
     """The last seconds of every estimator's frequency (gaps where it has none) and the truth."""
 
-    def __init__(self, seconds: float = 10.0) -> None:
+    def __init__(self, seconds: float = 10.0, names: tuple[str, ...] | list[str] = ("fft", "zc", "lstm")) -> None:
         super().__init__()
         _style(self, f"Frequency history (last {seconds:g} s)", "time", "frequency")
         item = self.getPlotItem()
@@ -160,11 +169,13 @@ class HistoryPlot(pg.PlotWidget):
         self.setXRange(-seconds, 0.0, padding=0.01)
         self.setMouseEnabled(x=False, y=True)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for name in ("fft", "zc", "lstm"):
-            pen = pg.mkPen(colour(name), width=2.0)
+        for name in names:
+            pen = pg.mkPen(colour(name), width=2.0)  # the main view: worth the stroking cost (~1 ms a frame)
             self.curves[name] = self.plot(pen=pen, name=LABELS[name], connect="finite")
-        truth_pen = pg.mkPen(colour("truth"), width=1.2, style=Qt.PenStyle.DashLine)
-        self.curves["truth"] = self.plot(pen=truth_pen, name=LABELS["truth"], connect="finite")  # on top
+            self.curves[name].setZValue(Z_ORDER.get(name, 0))  # where traces agree, the FFT's is seen
+        truth_pen = pg.mkPen(colour("truth"), width=PEN, style=Qt.PenStyle.DashLine)
+        self.curves["truth"] = self.plot(pen=truth_pen, name=LABELS["truth"], connect="finite")
+        self.curves["truth"].setZValue(Z_ORDER["truth"])  # dashed, on top
         self._range = (math.nan, math.nan)
 
     def hide_trace(self, name: str) -> None:

@@ -27,7 +27,6 @@ import math
 import time
 from collections.abc import Callable
 
-import numpy as np
 from PyQt6.QtCore import QElapsedTimer, Qt, QTimer
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
@@ -42,6 +41,7 @@ from PyQt6.QtWidgets import (
 )
 from streamfreq.gui.controls import ControlPanel
 from streamfreq.gui.engine_thread import HISTORY_SECONDS, EngineRunner, RepeatingSweep, Snapshot
+from streamfreq.gui.history import Trail
 from streamfreq.gui.plots import HistoryPlot, SpectrumPlot, WaveformPlot
 from streamfreq.gui.readouts import ReadoutPanel
 
@@ -50,6 +50,8 @@ from streamfreq.signals import Constant
 
 #: Redraws per second the timer asks for.
 DEFAULT_FPS = 50
+#: Readout card refreshes per second.
+CARDS_HZ = 12
 #: Status bar refreshes per second (text changes relayout; no need for more).
 STATUS_HZ = 4
 
@@ -82,7 +84,7 @@ class MainWindow(QMainWindow):
         self.runner = EngineRunner()
         self.controls = ControlPanel(self.names)
         self.readouts = ReadoutPanel(self.names)
-        self.history = HistoryPlot(HISTORY_SECONDS)
+        self.history = HistoryPlot(HISTORY_SECONDS, self.names)
         self.waveform = WaveformPlot()
         self.spectrum = SpectrumPlot()
         self.error_label = QLabel("")
@@ -103,8 +105,8 @@ class MainWindow(QMainWindow):
         self._seen_run = -1
         self._seen_count = -1
         self._last_status = 0.0
-        self._history: collections.deque[tuple[float, dict[str, float]]] = collections.deque()
-        self._last_start = -1
+        self.trail = Trail(["fft", "zc", "lstm"], HISTORY_SECONDS)
+        self._last_cards = 0.0
         self._checked_names = False
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
@@ -161,8 +163,7 @@ class MainWindow(QMainWindow):
     def start(self) -> None:
         """Start (or restart) the run the controls describe."""
         self.clear_error()
-        self._history.clear()
-        self._last_start = -1
+        self.trail.clear()
         config = self.controls.config()
         if self.unavailable:  # e.g. the LSTM without its model: say so once, then run without it
             config = dataclasses.replace(
@@ -249,8 +250,7 @@ class MainWindow(QMainWindow):
                 self.show_error(snap.error)
         if snap.run_serial != self._seen_run:
             self._seen_run = snap.run_serial
-            self._history.clear()
-            self._last_start = -1
+            self.trail.clear()
             self._checked_names = False
         if snap.names and not self._checked_names:
             self._checked_names = True
@@ -287,27 +287,14 @@ class MainWindow(QMainWindow):
     def _draw_readouts(self, snap: Snapshot) -> None:
         last = snap.readouts[-1]
         enabled = [name for name in self._enabled() if name in last.estimates]
-        for name, card in self.readouts.cards.items():
-            if name == "truth":
-                card.show_truth(last.truth if math.isfinite(last.truth) else None)
-            else:
-                card.setEnabled(name in enabled)
-                card.show_estimate(last.estimates.get(name) if name in enabled else None)
-                if name not in enabled:
-                    card.status_label.setText("off" if name in snap.names or name in last.estimates else "n/a")
-        for readout in snap.readouts:
-            if readout.start > self._last_start:
-                hz = {name: e.hz if e.ok else math.nan for name, e in readout.estimates.items()}
-                hz["truth"] = readout.truth
-                self._history.append((readout.time, hz))
-        self._last_start = last.start
-        while self._history and self._history[0][0] < last.time - HISTORY_SECONDS - 0.5:
-            self._history.popleft()
-        times = np.fromiter((t for t, _ in self._history), dtype=np.float64, count=len(self._history)) - last.time
-        traces = {
-            name: np.fromiter((h.get(name, math.nan) for _, h in self._history), np.float64, len(self._history))
-            for name in [*enabled, "truth"]
-        }
+        now = time.perf_counter()
+        numbers = now - self._last_cards >= 1 / CARDS_HZ  # figures changing 50 times a second cannot be read
+        if numbers:
+            self._last_cards = now
+            self._draw_cards(snap, last, enabled)
+        self.trail.add(snap.readouts)
+        times = self.trail.times - last.time
+        traces = {name: self.trail.column(name) for name in [*enabled, "truth"]}
         self.history.update_traces(times, traces)
         ring = self.runner.state.ring
         if ring is not None and snap.run_serial == self.runner.state.run_serial:
@@ -316,7 +303,17 @@ class MainWindow(QMainWindow):
                 samples = ring.latest(last.window)
             self.waveform.update_window(samples, last.samplerate)
             self.spectrum.update_window(samples, last.samplerate)
-        self.spectrum.mark({name: last.hz(name) for name in enabled})
+        self.spectrum.mark({name: last.hz(name) for name in enabled}, label=numbers)
+
+    def _draw_cards(self, snap: Snapshot, last: Readout, enabled: list[str]) -> None:
+        for name, card in self.readouts.cards.items():
+            if name == "truth":
+                card.show_truth(last.truth if math.isfinite(last.truth) else None)
+            else:
+                card.setEnabled(name in enabled)
+                card.show_estimate(last.estimates.get(name) if name in enabled else None)
+                if name not in enabled:
+                    card.status_label.setText("off" if name in snap.names or name in last.estimates else "n/a")
 
     def _draw_status(self, snap: Snapshot) -> None:
         labels = self.status_labels
