@@ -144,6 +144,49 @@ def test_a_missing_model_leaves_the_other_estimators_running(qtbot, monkeypatch)
         win.shutdown()
 
 
+def test_a_file_plays_in_real_time(window, qtbot, tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    import numpy as np
+
+    path = tmp_path / "tone.wav"
+    rate = 44100
+    soundfile.write(path, (0.5 * np.sin(2 * np.pi * 660.0 * np.arange(2 * rate) / rate)).astype(np.float32), rate)
+    window.controls.path.setText(str(path))
+    window.controls.set_source("file")
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 660.0), timeout=2 * SECOND)
+    assert window.runner.state.samplerate == rate
+    assert window.runner.running  # 2 s of audio, played at its own pace
+    qtbot.waitUntil(lambda: not window.runner.running, timeout=5 * SECOND)  # the file ends, the run stops
+    assert window.last_error is None
+
+
+@pytest.mark.mic
+def test_the_virtual_microphone(window, qtbot):
+    script = Path(__file__).resolve().parent.parent / "scripts" / "virtual-mic.sh"
+    os.environ.setdefault("XDG_RUNTIME_DIR", f"/tmp/xdg-{os.getuid()}")
+    if subprocess.run(["bash", str(script), "start"], capture_output=True, timeout=60).returncode != 0:
+        pytest.skip("no virtual microphone (scripts/virtual-mic.sh start failed)")
+    sounddevice = pytest.importorskip("sounddevice")
+    if "pulse" not in [d["name"] for d in sounddevice.query_devices()]:
+        sounddevice._terminate()  # PortAudio was initialised before the daemon ran: enumerate again
+        sounddevice._initialize()
+    window.controls.refresh_devices()
+    labels = [window.controls.device.itemText(i) for i in range(window.controls.device.count())]
+    if not any("pulse" in label for label in labels):
+        pytest.skip(f"PortAudio lists no 'pulse' input (got {labels})")
+    player = subprocess.Popen(["bash", str(script), "play", "523.25", "6"], stderr=subprocess.DEVNULL)
+    try:
+        window.controls.set_source("mic")
+        window.controls.set_device("pulse")
+        window.start()
+        qtbot.waitUntil(lambda: shows(window, "fft", 523.25, 1.0), timeout=5 * SECOND)
+        assert window.last_error is None
+    finally:
+        player.terminate()
+        player.wait(10)
+
+
 def test_the_window_grabs_to_a_png(window, qtbot, tmp_path):
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=SECOND)
