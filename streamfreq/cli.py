@@ -16,13 +16,14 @@ time,start,fft,truth,fft_status,fft_confidence
 from __future__ import annotations
 
 import argparse
+import os
 import signal
 import sys
 from collections.abc import Sequence
 
 from streamfreq import __version__
 from streamfreq.errors import ParameterError, StreamfreqError
-from streamfreq.output import FORMATS, make_writer
+from streamfreq.output import FORMATS, OutputError, make_writer
 from streamfreq.sources.stdin import PCM_FORMATS
 
 SOURCES = ("synth", "mic", "file", "stdin")
@@ -132,6 +133,8 @@ def run(args: argparse.Namespace) -> int:
     from streamfreq.engine import Engine
 
     names = None if args.estimators is None else [n.strip() for n in args.estimators.split(",") if n.strip()]
+    if sys.stdout is None:
+        raise OutputError("standard output is closed; there is nowhere to write the readouts")
     source = make_source(args)
     engine = None
     warnings: list[str] = getattr(source, "warnings", [])
@@ -231,16 +234,28 @@ def main(argv: Sequence[str] | None = None) -> int:
         print(f"streamfreq: error: {error}", file=sys.stderr)
         return 2
     except (StreamfreqError, ImportError) as error:
+        if isinstance(error, OutputError):
+            _discard_stdout()  # what is still buffered cannot be written either
         print(f"streamfreq: error: {error}", file=sys.stderr)
         return 1
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:
-        sys.stdout = None  # the reader went away (e.g. `| head`): nothing left to flush to
+        _discard_stdout()  # the reader went away (e.g. `| head`): nothing left to flush to
         return 0
     finally:
         for number, handler in previous.items():
             signal.signal(number, handler)
+
+
+def _discard_stdout() -> None:
+    """Point standard output at /dev/null, so the flush at exit neither fails nor complains."""
+    try:
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+    except (AttributeError, OSError, ValueError):  # no real file behind sys.stdout (tests, embedding)
+        pass
 
 
 def _main_thread() -> bool:

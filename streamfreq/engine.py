@@ -297,11 +297,12 @@ class _LiveSession:
     def _analyse(self) -> None:
         """Wait for whole windows in the ring, estimate them, queue the readouts.
 
-        Latency control: ``cost`` tracks the seconds the estimators take per
-        window. A batch is only as long as the oldest window in it can still
-        be finished within ``max_latency`` of its arrival; when even one window
-        cannot, the worker skips to the newest whole window and counts the
-        skipped ones in ``stats.dropped_windows``.
+        Latency control: when the backlog exceeds ``max_latency`` of audio the
+        worker skips to the newest whole window and counts the skipped ones in
+        ``stats.dropped_windows``. ``cost`` tracks the seconds the estimators
+        take per window (smoothed), and a batch is only as long as the oldest
+        window in it can still be finished within ``max_latency``; so under
+        overload a readout is at most ``max_latency`` plus one window's cost late.
         """
         engine, ring, hop, window = self.engine, self.ring, self.engine.hop, self.engine.window
         rate, max_latency = engine.samplerate, self.max_lag / engine.samplerate
@@ -313,12 +314,11 @@ class _LiveSession:
             finished = self.source_done.is_set()
             available = int(min(ring.written, self.limit))
             finished = finished or ring.written >= self.limit
-            lag = (available - (next_start + window)) / rate  # how long the oldest waiting window has waited
-            if lag > 0 and lag + cost > max_latency:  # fell behind: skip to the newest window
+            if available - (next_start + window) > self.max_lag:  # fell behind: skip to the newest window
                 newest = (available - window) // hop * hop
                 engine.stats.dropped_windows += (newest - next_start) // hop
                 next_start = newest
-                lag = (available - (next_start + window)) / rate
+            lag = (available - (next_start + window)) / rate  # audio behind the oldest waiting window
             count = 0 if available < next_start + window else 1 + (available - next_start - window) // hop
             if count == 0:
                 if finished:
@@ -338,7 +338,7 @@ class _LiveSession:
                 began = time.perf_counter()
                 made = engine._estimate(starts, frames, arrival)
                 per_window = (time.perf_counter() - began) / count
-                cost = per_window if cost == 0 else max(per_window, 0.7 * cost + 0.3 * per_window)
+                cost = per_window if cost == 0 else 0.7 * cost + 0.3 * per_window
                 self._enqueue(made)
             next_start += count * hop
             self.data_ready.set()  # more whole windows may be waiting already

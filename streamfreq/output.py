@@ -27,10 +27,15 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
+from streamfreq.errors import StreamfreqError
 from streamfreq.notes import note_name
 from streamfreq.readout import Readout
 
 FORMATS = ("table", "jsonl", "csv")
+
+
+class OutputError(StreamfreqError, OSError):
+    """The readouts cannot be written (disk full, I/O error on the output)."""
 
 
 def _number(value: float | None, digits: int = 6) -> float | None:
@@ -60,17 +65,42 @@ class _Writer:
         return record
 
     def write(self, readout: Readout) -> None:
-        raise NotImplementedError
+        """Write one readout (a whole line, flushed, for JSONL and CSV).
+
+        Raises
+        ------
+        OutputError
+            The output cannot be written (disk full, I/O error). A reader that
+            went away raises :class:`BrokenPipeError` as it is, so the command
+            can end quietly.
+        """
+        try:
+            self._write(readout)
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"cannot write the readouts: {error.strerror or error}") from None
 
     def finish(self) -> None:
-        """Flush what is buffered."""
+        """Flush what is buffered (same errors as :meth:`write`)."""
+        try:
+            self._finish()
+        except BrokenPipeError:
+            raise
+        except OSError as error:
+            raise OutputError(f"cannot write the readouts: {error.strerror or error}") from None
+
+    def _write(self, readout: Readout) -> None:
+        raise NotImplementedError
+
+    def _finish(self) -> None:
         self.stream.flush()
 
 
 class JsonlWriter(_Writer):
     """One JSON object per window, flushed per line."""
 
-    def write(self, readout: Readout) -> None:
+    def _write(self, readout: Readout) -> None:
         self.stream.write(json.dumps(self.record(readout)) + "\n")
         self.stream.flush()
 
@@ -82,7 +112,7 @@ class CsvWriter(_Writer):
         super().__init__(stream, names, live)
         self._csv: csv.DictWriter | None = None
 
-    def write(self, readout: Readout) -> None:
+    def _write(self, readout: Readout) -> None:
         record = self.record(readout)
         statuses, confidences = record.pop("status"), record.pop("confidence")
         for name in self.names:
@@ -106,7 +136,7 @@ class TableWriter(_Writer):
         self._counters = (0, 0, 0)
         self._header_done = False
 
-    def write(self, readout: Readout) -> None:
+    def _write(self, readout: Readout) -> None:
         self._warn(readout)
         self._last = readout
         if readout.time >= self._next_time:
@@ -114,10 +144,10 @@ class TableWriter(_Writer):
             self._next_time = readout.time + self.interval
             self._last = None
 
-    def finish(self) -> None:
+    def _finish(self) -> None:
         if self._last is not None:
             self._print(self._last)
-        super().finish()
+        super()._finish()
 
     def _warn(self, readout: Readout) -> None:
         counters = (readout.dropped_windows, readout.overrun_samples, readout.input_overflows)

@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import csv
 import io
+import os
 import re
+import shutil
 import struct
 import subprocess
 import sys
@@ -301,3 +303,31 @@ def test_cli_subprocess_exit_status_and_no_traceback(argv, code, pattern):
     assert done.returncode == code
     assert_one_error_line(done.stderr, pattern)
     assert done.stdout == ""
+
+
+def _shell(command: str) -> subprocess.CompletedProcess:
+    return subprocess.run(["bash", "-c", command], capture_output=True, text=True, timeout=60)
+
+
+STREAMFREQ = f"'{sys.executable}' -m streamfreq --estimators fft --format jsonl"
+
+
+@pytest.mark.parametrize(
+    ("command", "pattern"),
+    [
+        (f"{STREAMFREQ} --no-realtime --duration 1 > /dev/full", r"cannot write the readouts: No space left"),
+        (f"{STREAMFREQ} --no-realtime --duration 1 >&-", r"standard output is closed"),
+        (f"{STREAMFREQ} --source stdin --samplerate 8000 <&-", r"standard input is closed"),
+        (f'script -qec "{STREAMFREQ} --source stdin --samplerate 8000" /dev/null', r"standard input is a terminal"),
+    ],
+    ids=["disk full", "stdout closed", "stdin closed", "stdin is a terminal"],
+)
+def test_cli_unusable_standard_streams_are_one_line_exit_1(command, pattern):
+    if command.startswith("script") and shutil.which("script") is None:
+        pytest.skip("needs script(1) to give the command a terminal")
+    if "/dev/full" in command and not os.path.exists("/dev/full"):
+        pytest.skip("needs /dev/full")
+    done = _shell(command)
+    output = done.stderr + (done.stdout if command.startswith("script") else "")  # script merges the streams
+    assert done.returncode == 1, output
+    assert_one_error_line(output.replace("\r", ""), pattern)

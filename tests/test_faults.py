@@ -177,7 +177,9 @@ class Watched:
             self.lines.append(line)
 
     def finish(self) -> tuple[int, list[bytes], str]:
-        rest, err = self.proc.communicate(timeout=60)
+        rest = self.proc.stdout.read()  # not communicate(): it would skip what readline() has buffered
+        err = self.proc.stderr.read()
+        self.proc.wait(timeout=60)
         self.watchdog.cancel()
         return self.proc.returncode, self.lines + rest.splitlines(keepends=True), err.decode()
 

@@ -63,7 +63,9 @@ class StdinSource(PullSource):
         if channel is not None:
             check_range("channel", channel, 0, channels - 1)
         check_range("block", block, 1, 1 << 24)
-        self.stream = stream if stream is not None else sys.stdin.buffer
+        if stream is None:
+            stream = _standard_input()
+        self.stream = stream
         self.samplerate = float(samplerate)
         self.dtype = np.dtype(PCM_FORMATS[pcm])
         self.channels = int(channels)
@@ -95,3 +97,17 @@ class StdinSource(PullSource):
             if usable:
                 frames = np.frombuffer(data[:usable], dtype=self.dtype).reshape(-1, self.channels)
                 yield to_mono_float32(frames, self.channel)
+
+
+def _standard_input() -> BinaryIO:
+    """``sys.stdin.buffer``, or a :class:`SourceError` when there is no pipe to read (closed, or a terminal)."""
+    stdin = sys.stdin
+    if stdin is None or getattr(stdin, "closed", False):
+        raise SourceError("standard input is closed; pipe raw PCM into streamfreq --source stdin")
+    if stdin.isatty():
+        raise SourceError(
+            "standard input is a terminal; pipe raw PCM into it, e.g. "
+            "sox -n -r 48000 -b 16 -c 1 -e signed -t raw - synth 5 sine 1000 | "
+            "streamfreq --source stdin --samplerate 48000 --pcm s16le"
+        )
+    return stdin.buffer
