@@ -110,19 +110,22 @@ class Engine:
 
     def _estimate(self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray) -> list[Readout]:
         """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows)."""
-        if len(starts) == 0:
-            return []
-        finite = np.isfinite(frames).all(axis=1)
-        if not finite.all():
-            self.stats.skipped_windows += int(np.count_nonzero(~finite))
-            starts, frames = starts[finite], frames[finite]
-            arrival = arrival[finite] if isinstance(arrival, np.ndarray) else arrival
         readouts: list[Readout] = []
-        for offset in range(0, len(starts), BATCH):
+        live = isinstance(arrival, np.ndarray)
+        for offset in range(0, len(starts), BATCH):  # batch by batch: no temporary bigger than one batch
             chunk = frames[offset : offset + BATCH]
+            chunk_starts = starts[offset : offset + BATCH]
+            chunk_arrival = arrival[offset : offset + BATCH] if live else arrival
+            finite = np.isfinite(chunk).all(axis=1)
+            if not finite.all():
+                self.stats.skipped_windows += int(np.count_nonzero(~finite))
+                chunk, chunk_starts = chunk[finite], chunk_starts[finite]
+                chunk_arrival = chunk_arrival[finite] if live else arrival
+                if len(chunk) == 0:
+                    continue
             results = {e.name: self._run_estimator(e, chunk) for e in self.estimators}
             self.stats.windows += len(chunk)
-            for i, start in enumerate(starts[offset : offset + BATCH].tolist()):
+            for i, start in enumerate(chunk_starts.tolist()):
                 centre = start + self.window / 2
                 readouts.append(
                     Readout(
@@ -131,7 +134,7 @@ class Engine:
                         samplerate=self.samplerate,
                         estimates={name: values[i] for name, values in results.items()},
                         truth=self.truth(centre) if self.truth else math.nan,
-                        arrival=float(arrival[offset + i]) if isinstance(arrival, np.ndarray) else arrival,
+                        arrival=float(chunk_arrival[i]) if live else chunk_arrival,
                         dropped_windows=self.stats.dropped_windows,
                         overrun_samples=self._ring.overrun_samples if self._ring else 0,
                         input_overflows=self.input_overflows,
