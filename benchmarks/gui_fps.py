@@ -33,8 +33,9 @@ os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
-from PyQt6.QtCore import Qt, QTimer  # noqa: E402
+from PyQt6.QtCore import Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
+from streamfreq.gui.app import quiet_qt_messages  # noqa: E402
 from streamfreq.gui.theme import apply_theme  # noqa: E402
 from streamfreq.gui.window import MainWindow  # noqa: E402
 
@@ -111,7 +112,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--fps", type=int, default=50, help="redraw rate the window asks for (default 50)")
     parser.add_argument("--only", choices=tuple(SCENARIOS), help="run one scenario")
     args = parser.parse_args(argv)
-    pg.setConfigOptions(antialias=False)
+    qInstallMessageHandler(quiet_qt_messages)
+    pg.setConfigOptions(antialias=False)  # as the app does
     app = QApplication.instance() or QApplication(["gui_fps"])
     apply_theme(app)
     print(f"platform={app.platformName()} cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f} seconds={args.seconds:g}")

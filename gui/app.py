@@ -96,7 +96,7 @@ def summary_line(window: object) -> str:
 _NOISE = ("This plugin does not support propagateSizeHints()",)
 
 
-def _quiet_qt_messages(kind: object, context: object, message: str | None) -> None:
+def quiet_qt_messages(kind: object, context: object, message: str | None) -> None:
     """Qt's message handler: drop known noise, pass everything else to stderr as Qt would."""
     if message and not message.startswith(_NOISE):
         print(message, file=sys.stderr)
@@ -147,7 +147,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     from streamfreq.gui.theme import apply_theme
     from streamfreq.gui.window import MainWindow, usable_estimators
 
-    qInstallMessageHandler(_quiet_qt_messages)
+    qInstallMessageHandler(quiet_qt_messages)
     pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
     app = QApplication.instance() or QApplication(["streamfreq-gui"])
     apply_theme(app)

@@ -111,9 +111,10 @@ class SpectrumPlot(pg.PlotWidget):
             style = Qt.PenStyle.SolidLine if name == "fft" else Qt.PenStyle.DashLine
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(colour(name), width=1.6, style=style))
             line.setVisible(False)
+            line.setZValue(10 + Z_ORDER.get(name, 0))  # the FFT's marker on top, as in the history
             self.addItem(line)
             self.markers[name] = line
-        self.label = pg.TextItem(color=colour("fft"), anchor=(0, 0))
+        self.label = pg.TextItem(color=colour("fft"), anchor=(0, 0), fill=pg.mkBrush(21, 24, 29, 210))
         self.label.setParentItem(self.getPlotItem().getViewBox())
         self.label.setPos(6, 2)
         self._key: tuple[int, float] = (0, 0.0)

@@ -9,11 +9,11 @@ Example
 >>> app = QApplication.instance() or QApplication([])
 >>> card = ReadoutCard("fft")
 >>> card.show_estimate(Estimate(440.0, 0.98, "ok"))
->>> card.hz_label.text(), card.note_label.text()
-('440.00 Hz', 'A4  +0.0 cents')
+>>> card.hz, card.note_label.text(), card.status_label.text()
+(440.0, 'A4  +0.0 cents', 'ok')
 >>> card.show_estimate(Estimate(float("nan"), 0.0, "no_tone"))
->>> card.hz_label.text(), card.status_label.text()
-('—', 'no tone')
+>>> card.hz, card.hz_label.text(), card.status_label.text()
+(None, '—', 'no tone')
 """
 
 from __future__ import annotations
@@ -67,7 +67,9 @@ class ReadoutCard(QFrame):
         )
         self.title_label = QLabel(LABELS.get(name, name))
         self.title_label.setStyleSheet(f"color: {tint}; font-weight: bold; font-size: 11pt;")
+        self.hz: float | None = None  # the figure on show
         self.hz_label = QLabel(DASH)
+        self.hz_label.setTextFormat(Qt.TextFormat.RichText)
         self.hz_label.setStyleSheet("color: #eceff1; font-size: 22pt; font-weight: bold;")
         self.hz_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.note_label = QLabel("")
@@ -83,18 +85,24 @@ class ReadoutCard(QFrame):
             f" QProgressBar::chunk {{ background: {tint}; border-radius: 3px; }}"
         )
         self.confidence.setVisible(name != "truth")
+        self.confidence_label = QLabel("")
+        self.confidence_label.setStyleSheet("color: #90a4ae; font-size: 9pt;")
+        self.confidence_label.setVisible(name != "truth")
         top = QHBoxLayout()
         top.addWidget(self.title_label)
         top.addStretch(1)
         top.addWidget(self.status_label)
+        bar = QHBoxLayout()
+        bar.addWidget(self.confidence, 1)
+        bar.addWidget(self.confidence_label)
         layout = QVBoxLayout(self)
         layout.setContentsMargins(10, 6, 10, 8)
         layout.setSpacing(2)
         layout.addLayout(top)
         layout.addWidget(self.hz_label)
         layout.addWidget(self.note_label)
-        layout.addWidget(self.confidence)
-        self.setMinimumWidth(170)
+        layout.addLayout(bar)
+        self.setMinimumWidth(150)
         self._shown: tuple[object, ...] = ()
 
     def show_estimate(self, estimate: Estimate | None) -> None:
@@ -107,16 +115,19 @@ class ReadoutCard(QFrame):
             return
         self._shown = key
         if estimate is None:
-            self.hz_label.setText(DASH)
+            self._set_hz(None)
             self.note_label.setText("")
             self.status_label.setText("waiting")
             self.confidence.setValue(0)
+            self.confidence_label.setText("")
             return
         hz = estimate.hz if estimate.ok else None
-        self.hz_label.setText(format_hz(hz))
+        self._set_hz(hz)
         self.note_label.setText(format_note(hz))
         word = STATUS_WORDS.get(estimate.status, estimate.status)
-        self.status_label.setText(f"{word}  {estimate.confidence:.2f}" if estimate.ok else word)
+        self.status_label.setText(word)
+        self.confidence_label.setText(f"{estimate.confidence:.2f}")
+        self.confidence_label.setToolTip("confidence")
         self.status_label.setStyleSheet(
             f"color: {'#81c784' if estimate.ok else '#ffb74d' if estimate.status != 'error' else '#ef5350'};"
             " font-size: 10pt;"
@@ -129,9 +140,18 @@ class ReadoutCard(QFrame):
         if key == self._shown:
             return
         self._shown = key
-        self.hz_label.setText(format_hz(hz))
+        self._set_hz(hz)
         self.note_label.setText(format_note(hz))
-        self.status_label.setText("synthetic input" if key[0] is not None else "unknown")
+        self.status_label.setText("synthetic" if key[0] is not None else "unknown")
+
+    def _set_hz(self, hz: float | None) -> None:
+        """The big figure, with a small unit so it fits narrow cards."""
+        self.hz = hz if hz is not None and math.isfinite(hz) else None
+        text = format_hz(self.hz)
+        if self.hz is not None:
+            number = text.removesuffix(" Hz")
+            text = f"{number}<span style='font-size: 12pt; font-weight: normal; color: #90a4ae;'>&nbsp;Hz</span>"
+        self.hz_label.setText(text)
 
 
 class ReadoutPanel(QWidget):

@@ -114,6 +114,7 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.resize(1280, 800)
+        self.setMinimumSize(1000, 620)
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -328,12 +329,21 @@ class MainWindow(QMainWindow):
         stats = snap.stats
         if last is not None and stats is not None:
             labels["losses"].setText(
-                f"input overflows {last.input_overflows} · ring overruns {last.overrun_samples} samples"
-                f" · dropped {stats.dropped_windows} windows, {stats.dropped_readouts} readouts"
+                f"overflows {last.input_overflows} · overruns {last.overrun_samples} · dropped {stats.dropped_windows}"
+            )
+            labels["losses"].setToolTip(
+                f"input overflows: {last.input_overflows} (audio lost before streamfreq saw it)\n"
+                f"ring overruns: {last.overrun_samples} samples (the engine read too late)\n"
+                f"dropped windows: {stats.dropped_windows} (skipped to keep latency bounded)\n"
+                f"dropped readouts: {stats.dropped_readouts} (the display fell behind)"
             )
             costs = " · ".join(f"{name} {stats.ms_per_window(name):.2f}" for name in snap.names)
-            labels["cost"].setText(f"ms/window: {costs}")
-        labels["latency"].setText(f"latency {1000 * snap.latency:.0f} ms" if math.isfinite(snap.latency) else "")
+            labels["cost"].setText(f"ms/window {costs}")
+        if last is not None and math.isfinite(snap.latency) and snap.running:
+            age = 1000 * (time.monotonic() - last.arrival)  # the newest readout's age as it is drawn
+            labels["latency"].setText(f"latency {1000 * snap.latency:.0f} ms, {age:.0f} ms to screen")
+        else:
+            labels["latency"].setText("")
         labels["fps"].setText(f"{self.fps():.0f} fps")
 
     # -- shutdown ------------------------------------------------------------------------------
