@@ -153,8 +153,8 @@ def run(args: argparse.Namespace) -> int:
         except KeyboardInterrupt:
             pass  # Ctrl-C or SIGTERM: flush below, exit 0
         finally:
-            readouts.close()
-            _SIGNALS.defer()
+            _SIGNALS.defer()  # a second Ctrl-C must not cut the shutdown short; a third does
+            readouts.close()  # stops and joins the live threads
             writer.finish()
             _SIGNALS.resume()
     finally:

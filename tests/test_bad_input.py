@@ -158,6 +158,15 @@ def test_corrupt_model_is_a_model_error(files, which):
         build_estimators(["lstm"], files[which])
 
 
+def test_unknown_device_is_a_device_error():
+    pytest.importorskip("sounddevice")  # the audio extra; without it the mic is an ImportError with the fix
+    from streamfreq.sources.mic import MicSource
+
+    # With a sound server the name matches nothing; without one (CI) there is no input device at all.
+    with pytest.raises(DeviceError, match=r"no-such-device-xyz|no audio input device"):
+        MicSource(device="no-such-device-xyz")
+
+
 def test_truncated_wav_is_read_up_to_where_it_ends_with_a_warning(files):
     source = FileSource(files["trunc.wav"])
     frames = sum(len(block) for block in source.blocks())
