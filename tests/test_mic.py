@@ -421,7 +421,8 @@ def test_readouts_follow_a_tone_change_within_two_windows(sd):
     engine = Engine(RATE, WINDOW, HOP, ["fft", "zc"])
     readouts, player = [], None
     try:
-        for readout in engine.run(source, duration=seconds):
+        # A generous max_latency: on a loaded machine the engine must not skip the windows under test.
+        for readout in engine.run(source, duration=seconds, max_latency=2.0):
             readouts.append(readout)
             if player is None:
                 player = Player(played)  # the stream is live: start the tone now
@@ -475,7 +476,7 @@ def _cli_estimates(estimators: str, seconds: float = 4.0) -> list[dict]:
     assert result.returncode == 0, result.stderr
     records = [json.loads(line) for line in result.stdout.splitlines()]
     expected = round((seconds * RATE - WINDOW) // HOP) + 1
-    assert len(records) == expected
+    assert len(records) + records[-1]["dropped"] == expected  # windows skipped under load are counted
     return records
 
 
@@ -484,7 +485,7 @@ def test_cli_jsonl_from_the_microphone(sd):
     """``streamfreq --source mic --duration 4 --format jsonl`` with 440 Hz playing: FFT within 0.5 Hz."""
     records = _cli_estimates("fft,zc")
     assert all(r["fft"] is not None and abs(r["fft"] - 440.0) < 0.5 for r in records)
-    assert all(r["overflows"] == 0 and r["overruns"] == 0 and r["dropped"] == 0 for r in records)
+    assert all(r["overflows"] == 0 and r["overruns"] == 0 for r in records)
     assert all(r["latency_ms"] is not None and r["latency_ms"] >= 0 for r in records)
 
 
