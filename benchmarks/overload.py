@@ -105,7 +105,8 @@ def main(argv: list[str] | None = None) -> None:
     print(
         f"total: {readouts} readouts, {engine.stats.dropped_windows} windows dropped "
         f"({100.0 * readouts / max(readouts + engine.stats.dropped_windows, 1):.1f}% kept, at most "
-        f"{100.0 / args.slowdown:.1f}% possible), {engine.stats.dropped_readouts} readouts dropped; latency median "
+        f"{min(100.0, 100.0 / args.slowdown):.1f}% possible), {engine.stats.dropped_readouts} readouts dropped; "
+        "latency median "
         f"{np.median(lat):.1f} ms, p99 {np.percentile(lat, 99):.1f} ms, max {lat.max():.1f} ms "
         f"(max_latency + one window's cost = {1e3 * bound:.0f} ms, + up to a hop of granularity)"
     )

@@ -310,6 +310,7 @@ class _LiveSession:
         engine, ring, hop, window = self.engine, self.ring, self.engine.hop, self.engine.window
         rate, max_latency = engine.samplerate, self.max_lag / engine.samplerate
         next_start = 0
+        checked = 0  # samples before this were counted for stats.nonfinite_samples
         cost = 0.0  # smoothed seconds of estimation per window
         while not engine._stop.is_set():
             self.data_ready.wait(0.1)
@@ -334,6 +335,11 @@ class _LiveSession:
             if span is None:  # the writer lapped us during the read
                 engine.stats.dropped_windows += count
             else:
+                fresh = span[max(0, checked - next_start) :]  # samples no earlier batch looked at
+                bad = fresh.size - np.count_nonzero(np.isfinite(fresh))
+                if bad:
+                    engine.stats.nonfinite_samples += int(bad)
+                checked = next_start + span.size
                 frames = np.lib.stride_tricks.sliding_window_view(span, window)[::hop]
                 starts = next_start + hop * np.arange(count, dtype=np.int64)
                 arrival = np.array([ring.arrival_time(s + window) for s in starts.tolist()])

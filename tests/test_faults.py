@@ -309,3 +309,33 @@ def test_a_slow_consumer_loses_the_oldest_readouts_counted_and_memory_stays_boun
     assert engine.stats.windows + engine.stats.dropped_windows == windows_in(16000, hop=32)
     starts = [r.start for r in received]
     assert starts == sorted(set(starts))  # in order, no duplicates
+
+
+class GlitchySynth(SynthSource):
+    """A real-time tone with a burst of NaN/inf from upstream every ``every`` blocks."""
+
+    def __init__(self, every: int, **kwargs) -> None:
+        super().__init__(1000.0, RATE, block=400, **kwargs)
+        self.every = every
+
+    def blocks(self):
+        for index, block in enumerate(super().blocks()):
+            if index % self.every == self.every - 1:
+                block = block.copy()
+                block[100:103] = (np.nan, np.inf, -np.inf)
+            yield block
+
+
+def test_a_live_stream_with_nan_bursts_keeps_going_and_counts_them():
+    engine = Engine(RATE, WINDOW, HOP, ["fft", "zc"])
+    # A generous latency budget: a busy machine may delay the worker, but no window may be skipped ahead here.
+    readouts = list(engine.run(GlitchySynth(5, duration=2.0, realtime=True), max_latency=5.0, ring_seconds=10.0))
+    total, samples = windows_in(16000), 16000
+    bursts = [k * 2000 + 1700 for k in range(samples // 2000)]  # blocks 4, 9, ... of 400 samples, at 100
+    touched = {s for s in range(0, samples - WINDOW + 1, HOP) if any(s <= b + 2 and b < s + WINDOW for b in bursts)}
+    assert engine.stats.nonfinite_samples == 3 * len(bursts)
+    assert engine.stats.skipped_windows == len(touched)
+    assert len(readouts) + engine.stats.dropped_windows + engine.stats.skipped_windows == total
+    assert engine.stats.dropped_windows == 0
+    assert {r.start for r in readouts}.isdisjoint(touched)
+    assert all(abs(r.hz("fft") - 1000.0) < 1e-3 for r in readouts)
