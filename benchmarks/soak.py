@@ -81,6 +81,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--snr", type=float, default=20.0, help="per-sample SNR in dB")
     parser.add_argument("--step-seconds", type=float, default=7.3, help="seconds between frequency steps")
     parser.add_argument("--tolerance", type=float, default=0.5, help="largest fft error allowed, Hz")
+    parser.add_argument("--model", metavar="PATH", help="LSTM model to use instead of the shipped one")
     args = parser.parse_args(argv)
 
     rate, window, hop = args.samplerate, args.window, args.hop
@@ -90,7 +91,7 @@ def main(argv: list[str] | None = None) -> int:
     estimators, notes = [], []
     for name in available_estimators():
         try:
-            estimators.append(build_estimator(name))
+            estimators.append(build_estimator(name, args.model))
         except (ModelError, ImportError) as error:
             notes.append(f"{name} left out: {error}")
     engine = Engine(rate, window, hop, estimators)
