@@ -286,7 +286,8 @@ def latency_distribution(seconds: float, window: int, hop: int, sets: list[list[
             print(
                 f"| {','.join(names)} | {len(lat)} | {np.median(lat):.2f} | {np.percentile(lat, 99):.2f} "
                 f"| {lat.max():.2f} | {last.overrun_samples} | {last.dropped_windows} | {last.input_overflows} "
-                f"| {np.median(fft) if fft else math.nan:.2f} |",
+                f"| {np.median(fft) if fft else math.nan:.2f} "
+                f"| {', '.join(f'{n} {engine.stats.ms_per_window(n):.2f}' for n in engine.names)} |",
                 flush=True,
             )
     finally:
