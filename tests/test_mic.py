@@ -529,3 +529,24 @@ def test_sound_server_going_away_mid_stream_is_an_error_not_a_hang(sd, tmp_path)
     last = err.strip().splitlines()[-1]
     assert last.startswith("streamfreq: error: input device"), err
     assert "stopped unexpectedly" in last or "no audio from" in last
+
+
+@pytest.mark.mic
+def test_cli_ctrl_c_exits_0_after_flushing(sd):
+    """SIGINT while reading the microphone: exit code 0, every readout line complete."""
+    import signal
+
+    cli = subprocess.Popen(
+        [sys.executable, "-m", "streamfreq", "--source", "mic", "--device", "pulse", "--format", "jsonl"]
+        + ["--estimators", "fft"],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+    first = cli.stdout.readline()
+    cli.send_signal(signal.SIGINT)
+    out, err = cli.communicate(timeout=30)
+    assert cli.returncode == 0, err
+    assert "Traceback" not in err
+    lines = [first, *out.splitlines(keepends=True)]
+    assert all(line.endswith("\n") and json.loads(line)["start"] >= 0 for line in lines)
