@@ -22,8 +22,8 @@ import sys
 from collections.abc import Sequence
 
 from streamfreq import __version__
-from streamfreq.errors import ParameterError, StreamfreqError
-from streamfreq.output import FORMATS, OutputError, make_writer
+from streamfreq.errors import OutputError, ParameterError, StreamfreqError
+from streamfreq.output import FORMATS, make_writer
 from streamfreq.sources.stdin import PCM_FORMATS
 
 SOURCES = ("synth", "mic", "file", "stdin")
@@ -211,12 +211,13 @@ _SIGNALS = _Signals()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq``; returns the exit code."""
-    parser = build_parser()
-    args = parser.parse_args(argv)
-    if args.gui:
+    arguments = list(sys.argv[1:] if argv is None else argv)
+    if "--gui" in arguments:  # the app has options of its own (--quit-after, --screenshot): it parses them all
         from streamfreq.gui.app import main as gui_main
 
-        return gui_main(list(sys.argv[1:] if argv is None else argv))
+        return gui_main(arguments)
+    parser = build_parser()
+    args = parser.parse_args(arguments)
     previous = {}
     _SIGNALS.deferring = _SIGNALS.pending = False
     if _main_thread():

@@ -32,6 +32,10 @@ class DeviceError(StreamfreqError, OSError):
     """An audio device is unknown, unavailable, or stopped working."""
 
 
+class OutputError(StreamfreqError, OSError):
+    """The readouts cannot be written (disk full, I/O error, closed output)."""
+
+
 class ModelError(StreamfreqError, OSError):
     """A model file is missing, corrupt, or does not match this version of streamfreq."""
 

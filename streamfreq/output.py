@@ -27,15 +27,11 @@ import time
 from collections.abc import Sequence
 from typing import TextIO
 
-from streamfreq.errors import StreamfreqError
+from streamfreq.errors import OutputError
 from streamfreq.notes import note_name
 from streamfreq.readout import Readout
 
 FORMATS = ("table", "jsonl", "csv")
-
-
-class OutputError(StreamfreqError, OSError):
-    """The readouts cannot be written (disk full, I/O error on the output)."""
 
 
 def _number(value: float | None, digits: int = 6) -> float | None:
