@@ -172,6 +172,7 @@ def print_tables(results: dict, out=sys.stdout) -> None:
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
     parser.add_argument("--model", default=None, help="LSTM model (lstm.json, its folder, or a .tflite)")
+    parser.add_argument("--views", type=int, default=None, help="LSTM views per window (default: the model's)")
     parser.add_argument("--per-snr", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
@@ -181,7 +182,7 @@ def main(argv: list[str] | None = None) -> int:
     from streamfreq.estimators.fft import FFTEstimator
     from streamfreq.estimators.lstm import LSTMEstimator
 
-    estimators = {"lstm": LSTMEstimator(args.model), "fft": FFTEstimator()}
+    estimators = {"lstm": LSTMEstimator(args.model, views=args.views), "fft": FFTEstimator()}
     results = accuracy(estimators, args.per_snr, args.seed)
     print_tables(results)
     print("\nSpeed (window 2048; median of single windows, and per window in batches of 256)")

@@ -122,12 +122,16 @@ def to_recipe_input(frames: np.ndarray, n: int) -> np.ndarray:
 
 
 def score(hz: np.ndarray, truth: np.ndarray, snr: float) -> tuple[float, float, float]:
-    """``(median cents, RMSE/CRLB, share numbered)`` with nan/<=0 outputs counted as misses."""
+    """``(median cents, RMSE/CRLB, share numbered)``.
+
+    A nan or <= 0 output is a miss: infinitely many cents off in the median,
+    left out of the RMSE (which is over the numbered outputs).
+    """
     valid = np.isfinite(hz) & (hz > 0)
     cents = np.abs(1200 * np.log2(np.where(valid, hz, 1.0) / truth))
-    cents[~valid] = np.inf  # a 0 output is infinitely many cents off
-    err = np.where(valid, hz - truth, truth)
-    return float(np.median(cents)), float(np.sqrt(np.mean(err**2)) / crlb_hz(snr)), float(valid.mean())
+    cents[~valid] = np.inf
+    rmse = float(np.sqrt(np.mean((hz[valid] - truth[valid]) ** 2))) if valid.any() else math.nan
+    return float(np.median(cents)), rmse / crlb_hz(snr), float(valid.mean())
 
 
 def run(epochs_scale: float, seed: int, per_snr: int, model: str | None, log=print) -> list[dict]:
@@ -177,8 +181,8 @@ def run(epochs_scale: float, seed: int, per_snr: int, model: str | None, log=pri
 
 def print_table(rows: list[dict], epochs_scale: float, out=sys.stdout) -> None:
     print(f"Seed recipes retrained (epochs x {epochs_scale:g}), scored on their own data and on streamfreq's "
-          "test set (3..100 cycles/window, window 2048 @ 48 kHz; median |error| cents / RMSE/CRLB; "
-          "a zero or invalid output counts as a miss)", file=out)
+          "test set (3..100 cycles/window, window 2048 @ 48 kHz; median |error| cents / RMSE/CRLB over the "
+          "numbered outputs; a zero, negative or withheld output is a miss, infinitely off in the median)", file=out)
     head = "| model | epochs | train s | own data |" + "".join(f" {s} dB |" for s in TEST_SNRS)
     print(head + "\n|" + "---|" * (4 + len(TEST_SNRS)), file=out)
     for r in rows:

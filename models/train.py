@@ -69,9 +69,10 @@ class TrainConfig:
 
     seed: int = 0
     epochs: int = 40
-    steps_per_epoch: int = 120
+    steps_per_epoch: int = 200
     batch_size: int = 256
-    learning_rate: float = 2e-3
+    learning_rate: float = 5e-4
+    warmup: float = 0.05  #: share of the steps spent warming the learning rate up from a tenth
     window: int = 2048  #: length of the generated full-resolution windows
     snr_db: tuple[float, float] = (-10.0, 40.0)
     tone_span: tuple[float, float] = (0.3, 140.0)  #: cycles per window for all generated tones
@@ -85,12 +86,16 @@ class TrainConfig:
     conv_activation: str = "tanh"
     lstm_units: int = 96
     bidirectional: bool = False
-    norm: bool = True  #: LayerNormalization of the conv features before the LSTM
-    readout: str = "both"  #: "last" LSTM output, the "mean" of its outputs over time, or "both"
+    norm: str = "layer"  #: normalisation of the conv features before the LSTM: "layer", "batch" or "none"
+    norm_epsilon: float = 1e-2  #: silent windows give constant features; a larger epsilon keeps them tame
+    raw_skip: bool = False  #: feed the LSTM the average-pooled input beside the conv features
+    readout: str = "both"  #: "last" LSTM output, the "mean" of its outputs over time, "both", or "dual"
     dense_units: int = 128
     pos_weight: float = 0.1
     offset_weight: float = 1.0
-    decode: str = "offset"  #: "offset" (top bin + its offset) or "average" (local weighted average)
+    decode: str = "offset"  #: "offset" (top bin + its offset), "average" (local weighted average) or "blend"
+    views: int = 1  #: views per window the estimator averages by default (recorded in the metadata)
+    init: str | None = None  #: start from this .keras model's weights (a fine-tuning stage)
     extra: dict = field(default_factory=dict)
 
 
@@ -194,6 +199,42 @@ def make_dataset(rng: np.random.Generator, count: int, cfg: TrainConfig, chunk: 
 # ---------------------------------------------------------------- model
 
 
+def _single_lstm(layers, inp, x, cfg: TrainConfig):
+    if cfg.norm == "layer":  # per step, across channels: keeps the LSTM out of saturation
+        x = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(x)
+    elif cfg.norm == "batch":
+        x = layers.BatchNormalization(name="norm")(x)
+    if cfg.raw_skip:  # the input itself, averaged to the LSTM's step rate (slow tones, un-normalised)
+        pool = int(np.prod(cfg.conv_strides))
+        x = layers.Concatenate(name="with_raw")([x, layers.AveragePooling1D(pool, name="raw")(inp)])
+    seq = cfg.readout != "last"
+    lstm = layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=seq, name="lstm")
+    if cfg.readout == "both":  # the mean of the outputs over time beside the last output
+        seq_out, last, _ = layers.LSTM(
+            cfg.lstm_units, unroll=True, return_sequences=True, return_state=True, name="lstm"
+        )(x)
+        x = layers.Concatenate(name="readout")([layers.GlobalAveragePooling1D(name="mean")(seq_out), last])
+    else:
+        x = layers.Bidirectional(lstm, name="bilstm")(x) if cfg.bidirectional else lstm(x)
+    if cfg.readout == "mean":  # average of the LSTM outputs over time
+        x = layers.GlobalAveragePooling1D(name="mean")(x)
+    return x
+
+
+def _dual_lstm(layers, inp, x, cfg: TrainConfig):
+    """Two LSTMs on the same conv features.
+
+    One reads the raw features and is read out at its last step (it tracks
+    slow tones over the whole window); the other reads them layer-normalised
+    per step and is read out as its mean over time (the normalisation keeps it
+    out of the saturation that fast tones drive the first one into).
+    """
+    last = layers.LSTM(cfg.lstm_units, unroll=True, name="lstm_last")(x)
+    normed = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(x)
+    seq = layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=True, name="lstm_mean")(normed)
+    return layers.Concatenate(name="readout")([last, layers.GlobalAveragePooling1D(name="mean")(seq)])
+
+
 def build_model(cfg: TrainConfig):
     """The Keras training model: input ``(LENGTH, 1)``; outputs ``bins``, ``pos``, ``cls``."""
     import keras
@@ -206,19 +247,7 @@ def build_model(cfg: TrainConfig):
         x = layers.Conv1D(
             filters, kernel, strides=stride, padding="same", activation=cfg.conv_activation, name=f"conv{i}"
         )(x)
-    if cfg.norm:
-        x = layers.LayerNormalization(name="norm")(x)
-    seq = cfg.readout != "last"
-    lstm = layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=seq, name="lstm")
-    if cfg.readout == "both":  # the mean of the outputs over time beside the last output
-        seq_out, last, _ = layers.LSTM(
-            cfg.lstm_units, unroll=True, return_sequences=True, return_state=True, name="lstm"
-        )(x)
-        x = layers.Concatenate(name="readout")([layers.GlobalAveragePooling1D(name="mean")(seq_out), last])
-    else:
-        x = layers.Bidirectional(lstm, name="bilstm")(x) if cfg.bidirectional else lstm(x)
-    if cfg.readout == "mean":  # average of the LSTM outputs over time
-        x = layers.GlobalAveragePooling1D(name="mean")(x)
+    x = (_dual_lstm if cfg.readout == "dual" else _single_lstm)(layers, inp, x, cfg)
     x = layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
     bins = layers.Dense(N_BINS, activation="softmax", name="bins")(x)
     cls = layers.Dense(3, activation="softmax", name="cls")(x)
@@ -260,24 +289,24 @@ def decode(probs: np.ndarray, method: str = "offset", half_width: int = 4) -> tu
 
     ``method="offset"``: centre of the most likely bin plus that bin's
     predicted offset; ``"average"``: weighted average of the bin centres (log2)
-    within ``half_width`` bins of the most likely bin. :class:`LSTMEstimator`
-    decodes the same way (``streamfreq.estimators.lstm``).
+    within ``half_width`` bins of the most likely bin; ``"blend"``: the mean of
+    the two in log frequency. :class:`LSTMEstimator` decodes the same way
+    (``streamfreq.estimators.lstm``).
     """
     probs = np.asarray(probs, dtype=np.float64)
     bins, cls = probs[:, :N_BINS], probs[:, N_BINS : N_BINS + 3]
     centres = bin_centres()
     step = centres[1] - centres[0]
     top = np.argmax(bins, axis=1)
-    if method == "offset":
-        off = probs[:, N_BINS + 3 :]
-        logc = centres[top] + step * off[np.arange(len(top)), top]
-        return 2.0**logc, cls
     idx = top[:, None] + np.arange(-half_width, half_width + 1)[None, :]
     valid = (idx >= 0) & (idx < N_BINS)
     idx = np.clip(idx, 0, N_BINS - 1)
     w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
-    logc = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
-    return 2.0**logc, cls
+    average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+    if method == "average":
+        return 2.0**average, cls
+    offset = centres[top] + step * probs[np.arange(len(top)), N_BINS + 3 + top]
+    return 2.0 ** (offset if method == "offset" else 0.5 * (offset + average)), cls
 
 
 # ---------------------------------------------------------------- evaluation
@@ -301,7 +330,7 @@ def evaluate(predict, x: np.ndarray, cycles: np.ndarray, snr: np.ndarray) -> dic
     """Median |error| in cents (both decoders) and the share classified as tone, per SNR."""
     probs = predict(x)
     out = {}
-    for method in ("offset", "average"):
+    for method in ("offset", "average", "blend"):
         est, cls = decode(probs, method)
         cents = np.abs(1200 * np.log2(est / cycles))
         for s in np.unique(snr):
@@ -315,12 +344,21 @@ def evaluate(predict, x: np.ndarray, cycles: np.ndarray, snr: np.ndarray) -> dic
 # ---------------------------------------------------------------- export
 
 
+def save_weights_only_model(model, path: Path) -> None:
+    """Save ``model`` as ``.keras`` without its optimizer state (a third of the size)."""
+    import keras
+
+    bare = keras.Model.from_config(model.get_config())
+    bare.set_weights(model.get_weights())
+    bare.save(path)
+
+
 def export(model, out_dir: Path, cfg: TrainConfig, metrics: dict, seconds: float) -> dict:
     """Write ``lstm.keras``, ``lstm_b{B}.tflite`` for each export batch, and ``lstm.json``."""
     import keras
 
     out_dir.mkdir(parents=True, exist_ok=True)
-    model.save(out_dir / "lstm.keras")
+    save_weights_only_model(model, out_dir / "lstm.keras")
     infer = inference_model(model)
     tflite = {}
     for b in EXPORT_BATCHES:
@@ -340,6 +378,7 @@ def export(model, out_dir: Path, cfg: TrainConfig, metrics: dict, seconds: float
         "output": "concat(bins softmax, class softmax, per-bin offsets in bins)",
         "outputs": 2 * N_BINS + 3,
         "decode": cfg.decode,
+        "views": cfg.views,
         "tflite": tflite,
         "keras": "lstm.keras",
         "training": {
@@ -373,8 +412,14 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     keras.utils.set_random_seed(cfg.seed)
     rng = np.random.default_rng(cfg.seed)
     model = build_model(cfg)
+    if cfg.init:
+        model.set_weights(keras.models.load_model(cfg.init, compile=False).get_weights())
     total_steps = cfg.epochs * cfg.steps_per_epoch
-    schedule = keras.optimizers.schedules.CosineDecay(cfg.learning_rate, total_steps, alpha=0.02)
+    warmup = int(cfg.warmup * total_steps)
+    schedule = keras.optimizers.schedules.CosineDecay(
+        cfg.learning_rate / 10, total_steps - warmup, alpha=0.02, warmup_target=cfg.learning_rate,
+        warmup_steps=warmup,
+    )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
         loss={"bins": "categorical_crossentropy", "pos": _pos_loss, "off": _offset_loss,
@@ -383,11 +428,15 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     )
     xv, cv, sv = validation_set()
     start = time.monotonic()
+    best = (math.inf, None, 0)  # (validation score, weights, epoch): a guard against a late divergence
     for epoch in range(cfg.epochs):
         x, y = make_dataset(rng, cfg.steps_per_epoch * cfg.batch_size, cfg)
         hist = model.fit(x, y, batch_size=cfg.batch_size, epochs=1, verbose=0, shuffle=False)
-        if epoch % max(1, cfg.epochs // 10) == 0 or epoch == cfg.epochs - 1:
+        if epoch % max(1, cfg.epochs // 20) == 0 or epoch == cfg.epochs - 1:
             ev = evaluate(lambda a: _predict(model, a), xv, cv, sv)
+            score = float(np.mean([v["median_cents_offset"] for k, v in ev.items() if float(k) >= 0]))
+            if score <= best[0]:
+                best = (score, model.get_weights(), epoch + 1)
             summary = " ".join(
                 f"{k}dB:{v['median_cents_offset']:.1f}/{v['median_cents_average']:.1f}c/{v['found']:.2f}"
                 for k, v in ev.items()
@@ -396,7 +445,10 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
             log(f"epoch {epoch + 1}/{cfg.epochs} {losses} "
                 f"t={time.monotonic() - start:.0f}s {summary}")
     seconds = time.monotonic() - start
-    metrics = {"validation": evaluate(lambda a: _predict(model, a), xv, cv, sv)}
+    if best[1] is not None and best[2] != cfg.epochs:
+        log(f"restoring the weights of epoch {best[2]} (best validation)")
+        model.set_weights(best[1])
+    metrics = {"validation": evaluate(lambda a: _predict(model, a), xv, cv, sv), "kept_epoch": best[2]}
     return export(model, out_dir, cfg, metrics, seconds)
 
 
@@ -422,6 +474,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None, help="steps per epoch")
+    parser.add_argument("--init", default=None, help="start from the weights of this .keras model")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="override a TrainConfig field, e.g. --set lstm_units=128")
     args = parser.parse_args(argv)
@@ -435,6 +488,8 @@ def main(argv: list[str] | None = None) -> int:
         cfg.epochs = args.epochs
     if args.steps is not None:
         cfg.steps_per_epoch = args.steps
+    if args.init is not None:
+        cfg.init = str(args.init)
     meta = train(cfg, args.out, log=lambda s: print(s, flush=True))
     print(json.dumps(meta["metrics"], indent=1))
     print(f"wrote {args.out} in {meta['training']['seconds']:.0f} s")

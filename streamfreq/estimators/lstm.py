@@ -37,7 +37,7 @@ from pathlib import Path
 
 import numpy as np
 
-from streamfreq.errors import ModelError, missing_extra
+from streamfreq.errors import ModelError, ParameterError, missing_extra
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays
 from streamfreq.windowing import PREPROCESS_VERSION, preprocess, resample_to_length
 
@@ -91,6 +91,11 @@ class LSTMEstimator:
         shipped with streamfreq.
     num_threads
         Interpreter threads.
+    views
+        How many frequency-preserving views of each window the network reads
+        (1, 2 or 4: the window, negated and reversed, negated, reversed); the
+        estimate averages them. ``None`` takes the model's recommended number
+        (``views`` in its metadata). Each view costs one network pass.
 
     Raises
     ------
@@ -113,7 +118,7 @@ class LSTMEstimator:
 
     name = "lstm"
 
-    def __init__(self, model_path: str | Path | None = None, num_threads: int = 1) -> None:
+    def __init__(self, model_path: str | Path | None = None, num_threads: int = 1, views: int | None = None) -> None:
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
@@ -127,7 +132,10 @@ class LSTMEstimator:
         bins = meta["bins"]
         self.n_bins = int(bins["count"])
         self.decode_method = str(meta.get("decode", "average"))
-        self.n_outputs = self.n_bins + 3 + (self.n_bins if self.decode_method == "offset" else 0)
+        self.n_outputs = self.n_bins + 3 + (self.n_bins if self.decode_method != "average" else 0)
+        self.views = int(meta.get("views", 1) if views is None else views)
+        if self.views not in (1, 2, 4):
+            raise ParameterError(f"views must be 1, 2 or 4 (got {self.views!r})")
         self._centres = np.linspace(math.log2(bins["low_cycles"]), math.log2(bins["high_cycles"]), self.n_bins)
         files = {int(b): meta_path.parent / name for b, name in meta["tflite"].items()}
         if given.suffix == ".tflite":  # an explicit .tflite file: use it alone
@@ -155,7 +163,7 @@ class LSTMEstimator:
             tflite = dict(meta["tflite"])
             if not (length >= 16 and 0 < low < high and count >= 2 and 0 < blow < bhigh and tflite):
                 raise ValueError("values out of range")
-            if meta.get("decode", "average") not in ("average", "offset"):
+            if meta.get("decode", "average") not in ("average", "offset", "blend"):
                 raise ValueError("values out of range")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             raise ModelError(f"LSTM model metadata {path} is corrupt ({error!s}); {_FIX}") from None
@@ -223,23 +231,41 @@ class LSTMEstimator:
     def decode(self, probs: np.ndarray, half_width: int = 4) -> tuple[np.ndarray, np.ndarray]:
         """``(cycles per window, class probabilities)`` from raw network outputs.
 
-        ``decode="offset"`` models: centre of the most likely bin plus that
-        bin's predicted offset; otherwise the weighted average of the bin
-        centres within ``half_width`` bins of the most likely one.
+        ``"average"``: the weighted average of the bin centres (log2) within
+        ``half_width`` bins of the most likely one; ``"offset"``: the centre of
+        the most likely bin plus that bin's predicted offset; ``"blend"``: the
+        mean of the two in log frequency (their errors are partly independent).
         """
         probs = np.asarray(probs, dtype=np.float64)
         bins, cls = probs[:, : self.n_bins], probs[:, self.n_bins : self.n_bins + 3]
         top = np.argmax(bins, axis=1)
-        if self.decode_method == "offset":
-            step = self._centres[1] - self._centres[0]
-            offset = probs[np.arange(len(top)), self.n_bins + 3 + top]
-            return 2.0 ** (self._centres[top] + step * offset), cls
         idx = top[:, None] + np.arange(-half_width, half_width + 1)[None, :]
         valid = (idx >= 0) & (idx < self.n_bins)
         idx = np.clip(idx, 0, self.n_bins - 1)
         w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
-        logc = (w * self._centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
-        return 2.0**logc, cls
+        average = (w * self._centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+        if self.decode_method == "average":
+            return 2.0**average, cls
+        step = self._centres[1] - self._centres[0]
+        offset = self._centres[top] + step * probs[np.arange(len(top)), self.n_bins + 3 + top]
+        if self.decode_method == "offset":
+            return 2.0**offset, cls
+        return 2.0 ** (0.5 * (offset + average)), cls
+
+    def infer(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(cycles per window, class probabilities)`` for windows ``(batch, N)``, over :attr:`views` views.
+
+        The views are the window and copies that keep its frequency: negated
+        and time-reversed, negated, time-reversed. The network reads them all
+        (in one batch); the estimate is the mean of their log frequencies, the
+        class probabilities their mean.
+        """
+        x = preprocess(frames, self.length)
+        views = [x, -x[:, ::-1], -x, x[:, ::-1]][: self.views]
+        count = x.shape[0]
+        cycles, cls = self.decode(self.network(np.concatenate(views)))
+        logc = np.log2(cycles).reshape(len(views), count).mean(axis=0)
+        return 2.0**logc, cls.reshape(len(views), count, 3).mean(axis=0)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
         """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``.
@@ -260,7 +286,7 @@ class LSTMEstimator:
         if count == 0:
             return []
         np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        cycles, cls = self.decode(self.network(preprocess(frames, self.length)))
+        cycles, cls = self.infer(frames)
         hz = cycles * (float(samplerate) / n)
 
         # share of the (mean-removed) energy the resampling keeps, against what white noise keeps
