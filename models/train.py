@@ -96,6 +96,8 @@ class TrainConfig:
     decode: str = "offset"  #: "offset" (top bin + its offset), "average" (local weighted average) or "blend"
     views: int = 1  #: views per window the estimator averages by default (recorded in the metadata)
     init: str | None = None  #: start from this .keras model's weights (a fine-tuning stage)
+    calibrate: bool = True  #: fit the bias calibration after training (see fit_calibration)
+    calibration_count: int = 30000  #: tones the calibration is fitted on
     extra: dict = field(default_factory=dict)
 
 
@@ -449,7 +451,10 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
         log(f"restoring the weights of epoch {best[2]} (best validation)")
         model.set_weights(best[1])
     metrics = {"validation": evaluate(lambda a: _predict(model, a), xv, cv, sv), "kept_epoch": best[2]}
-    return export(model, out_dir, cfg, metrics, seconds)
+    meta = export(model, out_dir, cfg, metrics, seconds)
+    if cfg.calibrate:
+        meta["calibration"] = calibrate_model_dir(out_dir, log, cfg.calibration_count)
+    return meta
 
 
 def _predict(model, x: np.ndarray) -> np.ndarray:
@@ -457,7 +462,70 @@ def _predict(model, x: np.ndarray) -> np.ndarray:
     return np.concatenate([out["bins"], out["cls"], out["off"]], axis=1)
 
 
-QUICK = {"epochs": 4, "steps_per_epoch": 20, "batch_size": 128}
+QUICK = {"epochs": 4, "steps_per_epoch": 20, "batch_size": 128, "calibration_count": 2048}
+
+CALIBRATION_SPAN = (RANGE_LOW, RANGE_HIGH)  #: cycles per window of the tones the calibration is fitted on
+
+
+def fit_calibration(
+    predict, seed: int = 99, count: int = 30000, snr_db: tuple[float, float] = (10.0, 40.0), points: int = 400,
+    chunk: int = 2048,
+) -> dict:
+    """Fit the bias correction of the decoded estimate as a function of that estimate.
+
+    The network's per-frequency bias (its offsets wiggle from bin to bin) is
+    measured on ``count`` generated tones (log-uniform over
+    :data:`CALIBRATION_SPAN` cycles, random phase and amplitude, per-sample
+    SNR uniform in ``snr_db``, a seed of its own, never the test sets), read
+    through all four views (each view's estimate counts once): the median of
+    ``log2(true) - log2(estimate)`` in ``points`` bins of ``log2(estimate)``.
+    :class:`~streamfreq.estimators.lstm.LSTMEstimator` adds it, interpolated,
+    to each view's estimate. ``predict`` maps ``(batch, LENGTH, 1)`` inputs to
+    raw network outputs.
+    """
+    rng = np.random.default_rng(seed)
+    est_log, true_log = [], []
+    for start in range(0, count, chunk):
+        n = min(chunk, count - start)
+        cycles = _log_uniform(rng, *CALIBRATION_SPAN, n)
+        amplitude = _log_uniform(rng, 1e-2, 1.0, n)
+        snr = rng.uniform(*snr_db, n)
+        frames = tone(2048, cycles, rng.uniform(0, 2 * np.pi, n), amplitude)
+        frames += (amplitude / np.sqrt(2.0 * 10.0 ** (snr / 10.0)))[:, None] * rng.standard_normal(frames.shape)
+        x = preprocess(frames.astype(np.float32), LENGTH)
+        for view in (x, -x[:, ::-1], -x, x[:, ::-1]):
+            est, _ = decode(predict(np.ascontiguousarray(view)), "offset")
+            est_log.append(np.log2(est))
+            true_log.append(np.log2(cycles))
+    est_log, true_log = np.concatenate(est_log), np.concatenate(true_log)
+    edges = np.linspace(math.log2(CALIBRATION_SPAN[0]), math.log2(CALIBRATION_SPAN[1]), points + 1)
+    which = np.clip(np.digitize(est_log, edges) - 1, 0, points - 1)
+    error = true_log - est_log
+    correction = np.array([
+        float(np.median(error[which == i])) if np.sum(which == i) >= 10 else 0.0 for i in range(points)
+    ])
+    return {
+        "log2_cycles": np.round(0.5 * (edges[1:] + edges[:-1]), 6).tolist(),
+        "correction_log2": np.round(correction, 7).tolist(),
+        "fitted_on": f"{count} tones x 4 views, {CALIBRATION_SPAN[0]}..{CALIBRATION_SPAN[1]} cycles log-uniform, "
+                     f"SNR {snr_db[0]:g}..{snr_db[1]:g} dB, seed {seed} (streamfreq.models.train.fit_calibration)",
+    }
+
+
+def calibrate_model_dir(model_dir: Path, log=print, count: int = 30000) -> dict:
+    """Fit the calibration of the model in ``model_dir`` from its ``lstm.keras`` and record it in ``lstm.json``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    model = keras.models.load_model(model_dir / "lstm.keras", compile=False)
+    calibration = fit_calibration(lambda a: _predict(model, a), count=count)
+    path = model_dir / "lstm.json"
+    meta = json.loads(path.read_text())
+    meta["calibration"] = calibration
+    path.write_text(json.dumps(meta, indent=2) + "\n")
+    worst = 1200 * np.max(np.abs(calibration["correction_log2"]))
+    log(f"calibrated {path} (largest correction {worst:.1f} cents)")
+    return calibration
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -475,9 +543,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None, help="steps per epoch")
     parser.add_argument("--init", default=None, help="start from the weights of this .keras model")
+    parser.add_argument("--calibrate-only", type=Path, default=None, metavar="DIR",
+                        help="only (re)fit the bias calibration of the model in DIR")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="override a TrainConfig field, e.g. --set lstm_units=128")
     args = parser.parse_args(argv)
+    if args.calibrate_only is not None:
+        calibrate_model_dir(args.calibrate_only, log=lambda m: print(m, flush=True))
+        return 0
     cfg = TrainConfig(seed=args.seed, **(QUICK if args.quick else {}))
     for item in args.set:
         key, _, value = item.partition("=")

@@ -133,6 +133,11 @@ class LSTMEstimator:
         self.n_bins = int(bins["count"])
         self.decode_method = str(meta.get("decode", "average"))
         self.n_outputs = self.n_bins + 3 + (self.n_bins if self.decode_method != "average" else 0)
+        calibration = meta.get("calibration") or {}
+        self._calibration = (
+            np.asarray(calibration.get("log2_cycles", []), dtype=np.float64),
+            np.asarray(calibration.get("correction_log2", []), dtype=np.float64),
+        )
         self.views = int(meta.get("views", 1) if views is None else views)
         if self.views not in (1, 2, 4):
             raise ParameterError(f"views must be 1, 2 or 4 (got {self.views!r})")
@@ -163,6 +168,9 @@ class LSTMEstimator:
             tflite = dict(meta["tflite"])
             if not (length >= 16 and 0 < low < high and count >= 2 and 0 < blow < bhigh and tflite):
                 raise ValueError("values out of range")
+            calibration = meta.get("calibration") or {}
+            if len(calibration.get("log2_cycles", [])) != len(calibration.get("correction_log2", [])):
+                raise ValueError("calibration arrays differ in length")
             if meta.get("decode", "average") not in ("average", "offset", "blend"):
                 raise ValueError("values out of range")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
@@ -235,6 +243,9 @@ class LSTMEstimator:
         ``half_width`` bins of the most likely one; ``"offset"``: the centre of
         the most likely bin plus that bin's predicted offset; ``"blend"``: the
         mean of the two in log frequency (their errors are partly independent).
+        A model whose metadata carries a ``calibration`` table then has its
+        measured bias at that estimate removed (see
+        ``streamfreq.models.train.fit_calibration``).
         """
         probs = np.asarray(probs, dtype=np.float64)
         bins, cls = probs[:, : self.n_bins], probs[:, self.n_bins : self.n_bins + 3]
@@ -245,12 +256,15 @@ class LSTMEstimator:
         w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
         average = (w * self._centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
         if self.decode_method == "average":
-            return 2.0**average, cls
-        step = self._centres[1] - self._centres[0]
-        offset = self._centres[top] + step * probs[np.arange(len(top)), self.n_bins + 3 + top]
-        if self.decode_method == "offset":
-            return 2.0**offset, cls
-        return 2.0 ** (0.5 * (offset + average)), cls
+            logc = average
+        else:
+            step = self._centres[1] - self._centres[0]
+            offset = self._centres[top] + step * probs[np.arange(len(top)), self.n_bins + 3 + top]
+            logc = offset if self.decode_method == "offset" else 0.5 * (offset + average)
+        grid, correction = self._calibration
+        if grid.size:  # the network's measured bias at this estimate (metadata "calibration")
+            logc = logc + np.interp(logc, grid, correction)
+        return 2.0**logc, cls
 
     def infer(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(cycles per window, class probabilities)`` for windows ``(batch, N)``, over :attr:`views` views.
