@@ -355,6 +355,38 @@ def save_weights_only_model(model, path: Path) -> None:
     bare.save(path)
 
 
+def export_litert(infer, out_dir: Path) -> dict[str, str]:
+    """Write ``lstm_b{B}.tflite`` for each of :data:`EXPORT_BATCHES`; return ``{str(B): file name}``.
+
+    LiteRT needs a fixed input shape, given here as the export's input
+    signature (a model built on a fixed-batch ``keras.Input`` still exported
+    with batch 1).
+    """
+    import keras
+
+    tflite = {}
+    for b in EXPORT_BATCHES:
+        path = out_dir / f"lstm_b{b}.tflite"
+        spec = keras.InputSpec(shape=(b, LENGTH, 1), dtype="float32")
+        infer.export(str(path), format="litert", input_signature=[spec], verbose=False)
+        tflite[str(b)] = path.name
+    return tflite
+
+
+def reexport_model_dir(model_dir: Path, log=print) -> None:
+    """Rewrite the LiteRT files of the model in ``model_dir`` from its ``lstm.keras``."""
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    import keras
+
+    model = keras.models.load_model(model_dir / "lstm.keras", compile=False)
+    tflite = export_litert(inference_model(model), model_dir)
+    path = model_dir / "lstm.json"
+    meta = json.loads(path.read_text())
+    meta["tflite"] = tflite
+    path.write_text(json.dumps(meta, indent=2) + "\n")
+    log(f"exported {', '.join(tflite.values())} to {model_dir}")
+
+
 def export(model, out_dir: Path, cfg: TrainConfig, metrics: dict, seconds: float) -> dict:
     """Write ``lstm.keras``, ``lstm_b{B}.tflite`` for each export batch, and ``lstm.json``."""
     import keras
@@ -362,13 +394,7 @@ def export(model, out_dir: Path, cfg: TrainConfig, metrics: dict, seconds: float
     out_dir.mkdir(parents=True, exist_ok=True)
     save_weights_only_model(model, out_dir / "lstm.keras")
     infer = inference_model(model)
-    tflite = {}
-    for b in EXPORT_BATCHES:
-        fixed_in = keras.Input((LENGTH, 1), batch_size=b, name="window")
-        fixed = keras.Model(fixed_in, infer(fixed_in))
-        path = out_dir / f"lstm_b{b}.tflite"
-        fixed.export(str(path), format="litert", verbose=False)
-        tflite[str(b)] = path.name
+    tflite = export_litert(infer, out_dir)
     meta = {
         "format": METADATA_FORMAT,
         "name": "streamfreq-lstm",
@@ -545,9 +571,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--init", default=None, help="start from the weights of this .keras model")
     parser.add_argument("--calibrate-only", type=Path, default=None, metavar="DIR",
                         help="only (re)fit the bias calibration of the model in DIR")
+    parser.add_argument("--export-only", type=Path, default=None, metavar="DIR",
+                        help="only rewrite the LiteRT files of the model in DIR from its lstm.keras")
     parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
                         help="override a TrainConfig field, e.g. --set lstm_units=128")
     args = parser.parse_args(argv)
+    if args.export_only is not None:
+        reexport_model_dir(args.export_only, log=lambda m: print(m, flush=True))
+        return 0
     if args.calibrate_only is not None:
         calibrate_model_dir(args.calibrate_only, log=lambda m: print(m, flush=True))
         return 0

@@ -118,6 +118,11 @@ def test_batches_match_single_windows(estimator):
     np.testing.assert_allclose(batched[:5], single, rtol=1e-5, equal_nan=True)
 
 
+def test_shipped_runtime_models_have_batch_1_and_64(estimator):
+    shapes = {b: tuple(i.get_input_details()[0]["shape"]) for b, i in estimator._interpreters.items()}
+    assert shapes == {1: (1, estimator.length, 1), 64: (64, estimator.length, 1)}
+
+
 def test_empty_batch(estimator):
     assert estimator.estimate_many(np.zeros((0, N), np.float32), FS) == []
 

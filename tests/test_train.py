@@ -75,6 +75,8 @@ def test_quick_training_produces_a_loadable_model(tmp_path):
     assert meta["range_cycles"] == [train.RANGE_LOW, train.RANGE_HIGH]
     assert (tmp_path / "lstm.keras").is_file()
     est = LSTMEstimator(tmp_path)
+    assert sorted(est._interpreters) == [1, 64]  # the batch-64 export really has batch 64
+    assert len(meta["calibration"]["log2_cycles"]) == len(meta["calibration"]["correction_log2"]) > 0
     frames = tone(2048, np.array([5.0, 20.0, 80.0]), 0.0, 0.5).astype(np.float32)
     out = est.estimate_many(frames, 48000.0)
     assert len(out) == 3
