@@ -94,7 +94,7 @@ class TrainConfig:
     pos_weight: float = 0.1
     offset_weight: float = 1.0
     decode: str = "offset"  #: "offset" (top bin + its offset), "average" (local weighted average) or "blend"
-    views: int = 1  #: views per window the estimator averages by default (recorded in the metadata)
+    views: int = 2  #: views per window the estimator averages by default (recorded in the metadata)
     init: str | None = None  #: start from this .keras model's weights (a fine-tuning stage)
     calibrate: bool = True  #: fit the bias calibration after training (see fit_calibration)
     calibration_count: int = 30000  #: tones the calibration is fitted on

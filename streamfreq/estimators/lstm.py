@@ -3,10 +3,13 @@
 Each window is resampled to the network's trained input length by the shared
 :func:`streamfreq.windowing.preprocess` (anti-aliased, so a tone keeps its
 number of cycles per window), the network returns a distribution over
-log-spaced frequency bins and three class probabilities (tone in range / no
-tone / out of range), and the frequency in cycles per window is the local
-weighted average of the bins around the most likely one. It maps back to Hz
-as ``cycles / (N / samplerate)``. The Hz is the network's own estimate.
+log-spaced frequency bins, a per-bin offset and three class probabilities
+(tone in range / no tone / out of range). The frequency in cycles per window
+is the centre of the most likely bin plus its offset, less the network's
+measured bias at that estimate (the model's calibration table), averaged in
+log frequency over the model's views of the window (the window and its
+negated, time-reversed copy by default). It maps back to Hz as
+``cycles / (N / samplerate)``. The Hz is the network's own estimate.
 
 A window is ``"out_of_range"`` when the network says so, when its estimate
 falls outside the trained range, or when most of the window's energy lies
