@@ -3,6 +3,7 @@
 import csv
 import io
 import json
+import os
 import re
 import subprocess
 
@@ -154,3 +155,13 @@ def test_errors_are_one_line_with_the_right_exit_code(args, code, message):
     ]
     assert len(error_lines) == 1
     assert re.search(message, error_lines[0])
+
+
+def test_default_run_with_the_lstm_keeps_stderr_empty():
+    """The LiteRT runtime logs an INFO line when it builds its interpreter; it must not reach our stderr."""
+    if not os.environ.get("CI"):  # CI installs the lstm extra: there a missing runtime must fail
+        pytest.importorskip("ai_edge_litert")
+    result = run_cli("--source", "synth", "--duration", "0.1", "--no-realtime", "--format", "jsonl")
+    assert result.returncode == 0
+    assert result.stderr.decode() == ""
+    assert json.loads(result.stdout.decode().splitlines()[0])["status"]["lstm"] == "ok"

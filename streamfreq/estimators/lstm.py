@@ -32,10 +32,14 @@ ok True
 
 from __future__ import annotations
 
+import contextlib
 import importlib.util
 import json
 import math
+import os
+import sys
 import threading
+from collections.abc import Iterator
 from pathlib import Path
 
 import numpy as np
@@ -190,7 +194,8 @@ class LSTMEstimator:
             raise ModelError(f"LSTM model file not found: {path} ({_FIX})")
         try:
             interp = interpreter_cls(model_path=str(path), num_threads=num_threads)
-            interp.allocate_tensors()
+            with _native_stderr_silenced():  # LiteRT logs "INFO: Created ... XNNPACK delegate" here
+                interp.allocate_tensors()
             (inp,), (out,) = interp.get_input_details(), interp.get_output_details()
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"LSTM model file {path} is corrupt or not a LiteRT model ({error!s}); {_FIX}") from None
@@ -327,3 +332,21 @@ class LSTMEstimator:
 
 
 __all__ = ["LSTMEstimator", "lstm_available", "default_model_path", "NO_TONE", "OK", "OUT_OF_RANGE"]
+
+
+@contextlib.contextmanager
+def _native_stderr_silenced() -> Iterator[None]:
+    """Point file descriptor 2 at /dev/null for a moment, so native libraries cannot log to it.
+
+    Our errors go to stderr as one line each; LiteRT's C++ INFO logging would
+    add a second one (setting TF_CPP_MIN_LOG_LEVEL does not reach it).
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "wb") as devnull:
+            os.dup2(devnull.fileno(), 2)
+        yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
