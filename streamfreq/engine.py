@@ -32,6 +32,7 @@ import os
 import threading
 import time
 from collections.abc import Callable, Iterator, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -89,6 +90,7 @@ class Engine:
         self.stats = EngineStats()
         self.input_overflows = 0  # set by live sources that can report them
         self._ring: RingBuffer | None = None
+        self._pool: ThreadPoolExecutor | None = None
         self._stop = threading.Event()
 
     # -- synchronous ---------------------------------------------------------------------------
@@ -123,7 +125,7 @@ class Engine:
                 chunk_arrival = chunk_arrival[finite] if live else arrival
                 if len(chunk) == 0:
                     continue
-            results = {e.name: self._run_estimator(e, chunk) for e in self.estimators}
+            results = self._run_estimators(chunk)
             self.stats.windows += len(chunk)
             for i, start in enumerate(chunk_starts.tolist()):
                 centre = start + self.window / 2
@@ -141,6 +143,20 @@ class Engine:
                     )
                 )
         return readouts
+
+    def _run_estimators(self, frames: np.ndarray) -> dict[str, list[Estimate]]:
+        """Every estimator on the same batch, side by side: all but the first on pool threads.
+
+        The estimators spend their time in numpy, scipy and the LiteRT
+        interpreter, which release the GIL, so on two cores fft+zc run about
+        twice as fast side by side as one after the other.
+        """
+        first, *others = self.estimators
+        if others and self._pool is None:
+            self._pool = ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="streamfreq-estimator")
+        futures = {e.name: self._pool.submit(self._run_estimator, e, frames) for e in others} if others else {}
+        mine = self._run_estimator(first, frames)
+        return {name: mine if name == first.name else futures[name].result() for name in self.names}
 
     def _run_estimator(self, estimator: Estimator, frames: np.ndarray) -> list[Estimate]:
         """One estimator on a batch; a failure marks its estimates ``"error"`` and is recorded."""

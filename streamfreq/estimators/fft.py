@@ -76,11 +76,14 @@ class FFTEstimator:
 
         omega = self._coarse(y)
         sums = _WeightedDTFT(y)
+        if self.newton_steps == 0:
+            energy = _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
         for _ in range(self.newton_steps):
             energy, slope, curvature = _likelihood(sums.at(omega), omega, n)
             step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
-            omega = omega + np.clip(step, -np.pi / n, np.pi / n)
-        energy = _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
+            step = np.clip(step, -np.pi / n, np.pi / n)
+            omega = omega + step
+            energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
 
         total = np.sum(y * y, axis=1)
         noise_var = np.maximum(total - energy, 1e-30 * total + 1e-300) / max(n - 3, 1)
