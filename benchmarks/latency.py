@@ -264,9 +264,9 @@ def latency_distribution(seconds: float, window: int, hop: int, sets: list[list[
     print(f"\n## latency_ms (window complete -> readout written), {seconds:g} s each, window {window}, hop {hop}\n")
     print(
         "| estimators | readouts | median ms | p99 ms | max ms | ring overruns | dropped windows "
-        "| input overflows | fft Hz median |"
+        "| input overflows | fft Hz median | estimator ms per window |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|")
+    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     try:
         for names in sets:
             source = MicSource(device="pulse", samplerate=RATE, latency="high")
