@@ -36,6 +36,7 @@ import numpy as np  # noqa: E402
 import pyqtgraph as pg  # noqa: E402
 from PyQt6.QtCore import Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
+
 from streamfreq.gui.app import quiet_qt_messages  # noqa: E402
 from streamfreq.gui.theme import apply_theme  # noqa: E402
 from streamfreq.gui.window import MainWindow  # noqa: E402

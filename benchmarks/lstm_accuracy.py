@@ -103,8 +103,10 @@ def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
     noise = no_tone_windows(np.random.default_rng(seed + 1), per_snr)
     for name, estimator in estimators.items():
         _, status = run_estimator(estimator, noise)
-        results["no_tone"][name] = {"flagged": float(np.mean(status == NO_TONE)),
-                                    "no_number": float(np.mean(status != OK))}
+        results["no_tone"][name] = {
+            "flagged": float(np.mean(status == NO_TONE)),
+            "no_number": float(np.mean(status != OK)),
+        }
     # out of range: below 0.95 * 3 and above 1.05 * 100 cycles per window, SNR 0..40 dB
     rng = np.random.default_rng(seed + 2)
     parts = []
@@ -146,9 +148,7 @@ def speed(estimator, n: int = WINDOW, repeats: int = 300, batch: int = 256) -> d
 def print_tables(results: dict, out=sys.stdout) -> None:
     names = list(results["snr"])
     print("Tones in white noise, window 2048 @ 48 kHz, 3..100 cycles/window (70..2344 Hz)", file=out)
-    head = "| SNR dB | CRLB Hz |" + "".join(
-        f" {n} median cents | {n} RMSE/CRLB | {n} found |" for n in names
-    )
+    head = "| SNR dB | CRLB Hz |" + "".join(f" {n} median cents | {n} RMSE/CRLB | {n} found |" for n in names)
     print(head, file=out)
     print("|" + "---|" * (2 + 3 * len(names)), file=out)
     for snr in results["snr"][names[0]]:
@@ -162,11 +162,14 @@ def print_tables(results: dict, out=sys.stdout) -> None:
     for n, r in results["no_tone"].items():
         print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% |", file=out)
     print("\nOut-of-range tones (0.3..2.85 and 105..1000 cycles/window, SNR 0..40 dB)", file=out)
-    print("| estimator | flagged out_of_range | given no number | numbered > 50 cents off |\n|---|---|---|---|",
-          file=out)
+    print(
+        "| estimator | flagged out_of_range | given no number | numbered > 50 cents off |\n|---|---|---|---|", file=out
+    )
     for n, r in results["out_of_range"].items():
-        print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% | "
-              f"{100 * r['numbered_wrong']:.1f}% |", file=out)
+        print(
+            f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% | {100 * r['numbered_wrong']:.1f}% |",
+            file=out,
+        )
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -176,8 +179,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--per-snr", type=int, default=1000)
     parser.add_argument("--seed", type=int, default=2024)
     parser.add_argument("--json", default=None, help="also write the figures to this JSON file")
-    parser.add_argument("--update-metadata", action="store_true",
-                        help="record the LSTM's figures under metrics.benchmark in the model's lstm.json")
+    parser.add_argument(
+        "--update-metadata",
+        action="store_true",
+        help="record the LSTM's figures under metrics.benchmark in the model's lstm.json",
+    )
     args = parser.parse_args(argv)
     from streamfreq.estimators.fft import FFTEstimator
     from streamfreq.estimators.lstm import LSTMEstimator
@@ -200,7 +206,7 @@ def main(argv: list[str] | None = None) -> int:
         meta = json.loads(path.read_text())
         meta.setdefault("metrics", {})["benchmark"] = {
             "test_set": f"seeded tones, window {WINDOW} @ {SAMPLERATE:g} Hz, 3..100 cycles/window log-uniform, "
-                        f"{args.per_snr} per SNR, seed {args.seed} (benchmarks/lstm_accuracy.py)",
+            f"{args.per_snr} per SNR, seed {args.seed} (benchmarks/lstm_accuracy.py)",
             "per_snr": {str(k): v for k, v in results["snr"]["lstm"].items()},
             "no_tone": results["no_tone"]["lstm"],
             "out_of_range": results["out_of_range"]["lstm"],

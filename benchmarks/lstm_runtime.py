@@ -49,9 +49,12 @@ def main(argv: list[str] | None = None) -> int:
     x1 = rng.standard_normal((1, est.length, 1)).astype(np.float32)
     x64 = rng.standard_normal((64, est.length, 1)).astype(np.float32)
     rows = [
-        ("LiteRT interpreter (ai-edge-litert), 1 thread", cold_import("ai_edge_litert.interpreter"),
-         median_ms(lambda: est.network(x1), args.repeats),
-         median_ms(lambda: est.network(x64), max(10, args.repeats // 10)) / 64),
+        (
+            "LiteRT interpreter (ai-edge-litert), 1 thread",
+            cold_import("ai_edge_litert.interpreter"),
+            median_ms(lambda: est.network(x1), args.repeats),
+            median_ms(lambda: est.network(x64), max(10, args.repeats // 10)) / 64,
+        ),
     ]
     try:
         os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "3")
@@ -68,12 +71,19 @@ def main(argv: list[str] | None = None) -> int:
         fn = tf.function(model, reduce_retracing=True)
         few = max(10, args.repeats // 10)
         rows += [
-            ("Keras model.predict", tf_import, median_ms(lambda: model.predict(x1, verbose=0), few),
-             median_ms(lambda: model.predict(x64, verbose=0), few) / 64),
-            ("Keras direct call (eager)", tf_import, median_ms(lambda: model(x1), few),
-             median_ms(lambda: model(x64), few) / 64),
-            ("tf.function", tf_import, median_ms(lambda: fn(x1), args.repeats),
-             median_ms(lambda: fn(x64), few) / 64),
+            (
+                "Keras model.predict",
+                tf_import,
+                median_ms(lambda: model.predict(x1, verbose=0), few),
+                median_ms(lambda: model.predict(x64, verbose=0), few) / 64,
+            ),
+            (
+                "Keras direct call (eager)",
+                tf_import,
+                median_ms(lambda: model(x1), few),
+                median_ms(lambda: model(x64), few) / 64,
+            ),
+            ("tf.function", tf_import, median_ms(lambda: fn(x1), args.repeats), median_ms(lambda: fn(x64), few) / 64),
         ]
     print("| runtime | cold import s | one window ms | per window in a batch of 64, ms |\n|---|---|---|---|")
     for name, imp, one, batched in rows:

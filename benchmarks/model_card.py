@@ -37,8 +37,14 @@ def plot(results: dict, out: Path) -> None:
         rmse = [rows[s]["rmse_over_crlb"] * crlb_hz(float(s)) for s in snrs]
         med = [rows[s]["median_cents"] for s in snrs]
         ax1.semilogy([float(s) for s in snrs], rmse, "o-", color=colours.get(name), label=f"{name} RMSE (Hz)")
-        ax1.semilogy([float(s) for s in snrs], np.array(med) * 1e-2, "s--", color=colours.get(name), alpha=0.6,
-                     label=f"{name} median |error| (cents / 100)")
+        ax1.semilogy(
+            [float(s) for s in snrs],
+            np.array(med) * 1e-2,
+            "s--",
+            color=colours.get(name),
+            alpha=0.6,
+            label=f"{name} median |error| (cents / 100)",
+        )
     grid = np.linspace(-10, 40, 51)
     ax1.semilogy(grid, [crlb_hz(s) for s in grid], "k:", label="CRLB (Hz)")
     ax1.set_xlabel("per-sample SNR (dB)")

@@ -75,6 +75,7 @@ def recipes(max_freqs=(10, 20, 30)):
     out.append(("R1b LSTM(100)", 2000, r1b, r1_data, "mae", 100, 32))
 
     for mf in max_freqs:
+
         def r2_data(rng, mf=mf):
             f = np.repeat(np.arange(1, mf, dtype=np.float64), 10)
             return sine(100, f, rng.uniform(0, 1, f.size)), f, None
@@ -82,10 +83,15 @@ def recipes(max_freqs=(10, 20, 30)):
         def r2():
             import keras
 
-            return keras.Sequential([
-                keras.Input((100, 1)), layers.LSTM(100), layers.Dense(100, activation="relu"),
-                layers.Dropout(0.1), layers.Dense(1, activation="relu"),
-            ])
+            return keras.Sequential(
+                [
+                    keras.Input((100, 1)),
+                    layers.LSTM(100),
+                    layers.Dense(100, activation="relu"),
+                    layers.Dropout(0.1),
+                    layers.Dense(1, activation="relu"),
+                ]
+            )
 
         out.append((f"R2 LSTM(100) max_freq {mf}", 100, r2, r2_data, "mse", 200, 32))
 
@@ -96,15 +102,27 @@ def recipes(max_freqs=(10, 20, 30)):
     def r3a():
         import keras
 
-        return keras.Sequential([
-            keras.Input((100, 1)), layers.LSTM(10), layers.Dense(100, activation="relu"), layers.Dense(1),
-        ])
+        return keras.Sequential(
+            [
+                keras.Input((100, 1)),
+                layers.LSTM(10),
+                layers.Dense(100, activation="relu"),
+                layers.Dense(1),
+            ]
+        )
 
     out.append(("R3a LSTM(10)", 100, r3a, r3_data, "mse", 100, 64))
-    out.append((
-        "R3b Dense(100,100)", 100,
-        lambda: _dense([layers.Dense(100), layers.Dense(100)], None, 100), r3_data, "mse", 100, 64,
-    ))
+    out.append(
+        (
+            "R3b Dense(100,100)",
+            100,
+            lambda: _dense([layers.Dense(100), layers.Dense(100)], None, 100),
+            r3_data,
+            "mse",
+            100,
+            64,
+        )
+    )
     return out
 
 
@@ -154,8 +172,7 @@ def run(epochs_scale: float, seed: int, per_snr: int, model: str | None, log=pri
         model_k.fit(shape(x_train), f_train, epochs=e, batch_size=batch, verbose=0)
         seconds = time.monotonic() - t0
         pred_train = model_k.predict(shape(x_train), verbose=0, batch_size=256)[:, 0]
-        own = {"train MAE": float(np.mean(np.abs(pred_train - f_train))),
-               "stuck at 0": float(np.mean(pred_train <= 0))}
+        own = {"train MAE": float(np.mean(np.abs(pred_train - f_train))), "stuck at 0": float(np.mean(pred_train <= 0))}
         if n_train is not None:
             pred_test = model_k.predict(shape(x[n_train:]), verbose=0, batch_size=256)[:, 0]
             own["test RMSE"] = float(np.sqrt(np.mean((pred_test - f[n_train:]) ** 2)))
@@ -180,9 +197,12 @@ def run(epochs_scale: float, seed: int, per_snr: int, model: str | None, log=pri
 
 
 def print_table(rows: list[dict], epochs_scale: float, out=sys.stdout) -> None:
-    print(f"Seed recipes retrained (epochs x {epochs_scale:g}), scored on their own data and on streamfreq's "
-          "test set (3..100 cycles/window, window 2048 @ 48 kHz; median |error| cents / RMSE/CRLB over the "
-          "numbered outputs; a zero, negative or withheld output is a miss, infinitely off in the median)", file=out)
+    print(
+        f"Seed recipes retrained (epochs x {epochs_scale:g}), scored on their own data and on streamfreq's "
+        "test set (3..100 cycles/window, window 2048 @ 48 kHz; median |error| cents / RMSE/CRLB over the "
+        "numbered outputs; a zero, negative or withheld output is a miss, infinitely off in the median)",
+        file=out,
+    )
     head = "| model | epochs | train s | own data |" + "".join(f" {s} dB |" for s in TEST_SNRS)
     print(head + "\n|" + "---|" * (4 + len(TEST_SNRS)), file=out)
     for r in rows:

@@ -144,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         print('streamfreq-gui: PyQt6 is not installed; install it with: pip install "streamfreq[gui]"', file=sys.stderr)
         return 1
     import pyqtgraph as pg
+
     from streamfreq.gui.theme import apply_theme
     from streamfreq.gui.window import MainWindow, usable_estimators
 

@@ -33,6 +33,7 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from streamfreq.gui.engine_thread import RunConfig
 from streamfreq.gui.plots import LABELS, colour
 

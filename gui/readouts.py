@@ -22,9 +22,9 @@ import math
 
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
-from streamfreq.gui.plots import LABELS, colour
 
 from streamfreq.estimators.base import Estimate
+from streamfreq.gui.plots import LABELS, colour
 from streamfreq.notes import note_name
 
 STATUS_WORDS = {"ok": "ok", "no_tone": "no tone", "out_of_range": "out of range", "error": "error"}

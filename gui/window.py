@@ -39,12 +39,12 @@ from PyQt6.QtWidgets import (
     QVBoxLayout,
     QWidget,
 )
+
 from streamfreq.gui.controls import ControlPanel
 from streamfreq.gui.engine_thread import HISTORY_SECONDS, EngineRunner, RepeatingSweep, Snapshot
 from streamfreq.gui.history import Trail
 from streamfreq.gui.plots import HistoryPlot, SpectrumPlot, WaveformPlot
 from streamfreq.gui.readouts import ReadoutPanel
-
 from streamfreq.readout import Readout
 from streamfreq.signals import Constant
 

@@ -105,9 +105,7 @@ def _log_uniform(rng: np.random.Generator, low: float, high: float, size: int) -
     return np.exp(rng.uniform(math.log(low), math.log(high), size))
 
 
-def make_windows(
-    rng: np.random.Generator, batch: int, cfg: TrainConfig
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def make_windows(rng: np.random.Generator, batch: int, cfg: TrainConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Full-resolution training windows.
 
     Returns ``(frames (batch, window) float32, cycles (batch,), kind (batch,))``
@@ -124,9 +122,7 @@ def make_windows(
     oor = kind == 2
     low_side = rng.uniform(size=batch) < 0.5
     cycles[oor & low_side] = _log_uniform(rng, cfg.tone_span[0], RANGE_LOW, int(np.sum(oor & low_side)))
-    cycles[oor & ~low_side] = _log_uniform(
-        rng, RANGE_HIGH, cfg.tone_span[1], int(np.sum(oor & ~low_side))
-    )
+    cycles[oor & ~low_side] = _log_uniform(rng, RANGE_HIGH, cfg.tone_span[1], int(np.sum(oor & ~low_side)))
     amplitude = _log_uniform(rng, 1e-3, 1.0, batch)
     phase = rng.uniform(0, 2 * np.pi, batch)
     snr = rng.uniform(cfg.snr_db[0], cfg.snr_db[1], batch)
@@ -180,9 +176,7 @@ def targets(cycles: np.ndarray, kind: np.ndarray, cfg: TrainConfig) -> dict[str,
     }
 
 
-def make_batch(
-    rng: np.random.Generator, batch: int, cfg: TrainConfig
-) -> tuple[np.ndarray, dict[str, np.ndarray]]:
+def make_batch(rng: np.random.Generator, batch: int, cfg: TrainConfig) -> tuple[np.ndarray, dict[str, np.ndarray]]:
     """A batch of network inputs ``(batch, LENGTH, 1)`` and its targets."""
     frames, cycles, kind = make_windows(rng, batch, cfg)
     return preprocess(frames, LENGTH), targets(cycles, kind, cfg)
@@ -244,8 +238,9 @@ def build_model(cfg: TrainConfig):
 
     inp = keras.Input((LENGTH, 1), name="window")
     x = inp
-    for i, (filters, kernel, stride) in enumerate(zip(cfg.conv_filters, cfg.conv_kernels, cfg.conv_strides,
-                                                       strict=True)):
+    for i, (filters, kernel, stride) in enumerate(
+        zip(cfg.conv_filters, cfg.conv_kernels, cfg.conv_strides, strict=True)
+    ):
         x = layers.Conv1D(
             filters, kernel, strides=stride, padding="same", activation=cfg.conv_activation, name=f"conv{i}"
         )(x)
@@ -445,13 +440,20 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     total_steps = cfg.epochs * cfg.steps_per_epoch
     warmup = int(cfg.warmup * total_steps)
     schedule = keras.optimizers.schedules.CosineDecay(
-        cfg.learning_rate / 10, total_steps - warmup, alpha=0.02, warmup_target=cfg.learning_rate,
+        cfg.learning_rate / 10,
+        total_steps - warmup,
+        alpha=0.02,
+        warmup_target=cfg.learning_rate,
         warmup_steps=warmup,
     )
     model.compile(
         optimizer=keras.optimizers.Adam(schedule, clipnorm=1.0),
-        loss={"bins": "categorical_crossentropy", "pos": _pos_loss, "off": _offset_loss,
-              "cls": "categorical_crossentropy"},
+        loss={
+            "bins": "categorical_crossentropy",
+            "pos": _pos_loss,
+            "off": _offset_loss,
+            "cls": "categorical_crossentropy",
+        },
         loss_weights={"bins": 1.0, "pos": cfg.pos_weight, "off": cfg.offset_weight, "cls": 1.0},
     )
     xv, cv, sv = validation_set()
@@ -470,8 +472,7 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
                 for k, v in ev.items()
             )
             losses = " ".join(f"{k}={v[-1]:.3f}" for k, v in hist.history.items())
-            log(f"epoch {epoch + 1}/{cfg.epochs} {losses} "
-                f"t={time.monotonic() - start:.0f}s {summary}")
+            log(f"epoch {epoch + 1}/{cfg.epochs} {losses} t={time.monotonic() - start:.0f}s {summary}")
     seconds = time.monotonic() - start
     if best[1] is not None and best[2] != cfg.epochs:
         log(f"restoring the weights of epoch {best[2]} (best validation)")
@@ -494,7 +495,11 @@ CALIBRATION_SPAN = (RANGE_LOW, RANGE_HIGH)  #: cycles per window of the tones th
 
 
 def fit_calibration(
-    predict, seed: int = 99, count: int = 30000, snr_db: tuple[float, float] = (10.0, 40.0), points: int = 400,
+    predict,
+    seed: int = 99,
+    count: int = 30000,
+    snr_db: tuple[float, float] = (10.0, 40.0),
+    points: int = 400,
     chunk: int = 2048,
 ) -> dict:
     """Fit the bias correction of the decoded estimate as a function of that estimate.
@@ -527,14 +532,14 @@ def fit_calibration(
     edges = np.linspace(math.log2(CALIBRATION_SPAN[0]), math.log2(CALIBRATION_SPAN[1]), points + 1)
     which = np.clip(np.digitize(est_log, edges) - 1, 0, points - 1)
     error = true_log - est_log
-    correction = np.array([
-        float(np.median(error[which == i])) if np.sum(which == i) >= 10 else 0.0 for i in range(points)
-    ])
+    correction = np.array(
+        [float(np.median(error[which == i])) if np.sum(which == i) >= 10 else 0.0 for i in range(points)]
+    )
     return {
         "log2_cycles": np.round(0.5 * (edges[1:] + edges[:-1]), 6).tolist(),
         "correction_log2": np.round(correction, 7).tolist(),
         "fitted_on": f"{count} tones x 4 views, {CALIBRATION_SPAN[0]}..{CALIBRATION_SPAN[1]} cycles log-uniform, "
-                     f"SNR {snr_db[0]:g}..{snr_db[1]:g} dB, seed {seed} (streamfreq.models.train.fit_calibration)",
+        f"SNR {snr_db[0]:g}..{snr_db[1]:g} dB, seed {seed} (streamfreq.models.train.fit_calibration)",
     }
 
 
@@ -569,12 +574,27 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--epochs", type=int, default=None)
     parser.add_argument("--steps", type=int, default=None, help="steps per epoch")
     parser.add_argument("--init", default=None, help="start from the weights of this .keras model")
-    parser.add_argument("--calibrate-only", type=Path, default=None, metavar="DIR",
-                        help="only (re)fit the bias calibration of the model in DIR")
-    parser.add_argument("--export-only", type=Path, default=None, metavar="DIR",
-                        help="only rewrite the LiteRT files of the model in DIR from its lstm.keras")
-    parser.add_argument("--set", action="append", default=[], metavar="KEY=JSON",
-                        help="override a TrainConfig field, e.g. --set lstm_units=128")
+    parser.add_argument(
+        "--calibrate-only",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="only (re)fit the bias calibration of the model in DIR",
+    )
+    parser.add_argument(
+        "--export-only",
+        type=Path,
+        default=None,
+        metavar="DIR",
+        help="only rewrite the LiteRT files of the model in DIR from its lstm.keras",
+    )
+    parser.add_argument(
+        "--set",
+        action="append",
+        default=[],
+        metavar="KEY=JSON",
+        help="override a TrainConfig field, e.g. --set lstm_units=128",
+    )
     args = parser.parse_args(argv)
     if args.export_only is not None:
         reexport_model_dir(args.export_only, log=lambda m: print(m, flush=True))

@@ -18,10 +18,9 @@ pytest.importorskip("PyQt6.QtWidgets")
 pytest.importorskip("pyqtgraph")
 pytest.importorskip("pytestqt")
 
+from streamfreq.errors import ModelError  # noqa: E402
 from streamfreq.gui import app as gui_app  # noqa: E402
 from streamfreq.gui.window import MainWindow  # noqa: E402
-
-from streamfreq.errors import ModelError  # noqa: E402
 
 pytestmark = pytest.mark.gui
 

@@ -233,7 +233,7 @@ def test_missing_runtime_says_which_extra(monkeypatch):
 
     monkeypatch.setitem(sys.modules, "ai_edge_litert", None)
     monkeypatch.setitem(sys.modules, "ai_edge_litert.interpreter", None)
-    with pytest.raises(ImportError, match=r'streamfreq\[lstm\]'):
+    with pytest.raises(ImportError, match=r"streamfreq\[lstm\]"):
         LSTMEstimator()
 
 
@@ -263,7 +263,7 @@ def test_runtime_matches_keras(estimator):
     for runtime, keras_out in ((got, expected), (single, expected[:1])):
         np.testing.assert_allclose(runtime[:, :split], keras_out[:, :split], atol=2e-3)
         np.testing.assert_allclose(runtime[:, split:], keras_out[:, split:], atol=5e-3)
-        assert np.array_equal(np.argmax(runtime[:, :split - 3], 1), np.argmax(keras_out[:, :split - 3], 1))
+        assert np.array_equal(np.argmax(runtime[:, : split - 3], 1), np.argmax(keras_out[:, : split - 3], 1))
     cycles_rt, _ = estimator.decode(got)
     cycles_k, _ = estimator.decode(expected)
     assert np.max(np.abs(1200 * np.log2(cycles_rt / cycles_k))) < 0.5
