@@ -21,7 +21,8 @@ def note_name(hz: float, a4: float = 440.0) -> tuple[str, float]:
         raise ValueError(f"hz must be a positive finite frequency (got {hz!r})")
     midi = 69.0 + 12.0 * math.log2(hz / a4)
     nearest = round(midi)
-    return f"{NOTE_NAMES[nearest % 12]}{nearest // 12 - 1}", round(100.0 * (midi - nearest), 1)
+    cents = round(100.0 * (midi - nearest), 1) + 0.0  # + 0.0 turns a rounded -0.0 into 0.0
+    return f"{NOTE_NAMES[nearest % 12]}{nearest // 12 - 1}", cents
 
 
 def cents_between(hz: float, reference: float) -> float:
