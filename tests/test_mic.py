@@ -11,6 +11,7 @@ fails these tests instead of skipping them.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -84,11 +85,9 @@ class Player:
         self.thread.start()
 
     def _feed(self, data: bytes) -> None:
-        try:
+        with contextlib.suppress(BrokenPipeError, ValueError):  # the player was stopped early
             self.proc.stdin.write(data)
             self.proc.stdin.close()
-        except (BrokenPipeError, ValueError):
-            pass
 
     def stop(self) -> None:
         if self.proc.poll() is None:

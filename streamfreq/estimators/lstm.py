@@ -12,8 +12,10 @@ negated, time-reversed copy by default). It maps back to Hz as
 ``cycles / (N / samplerate)``. The Hz is the network's own estimate.
 
 A window is ``"out_of_range"`` when the network says so, when its estimate
-falls outside the trained range, or when most of the window's energy lies
-above the band the resampling keeps (the network cannot see such a tone).
+falls outside the trained range, when most of the window's energy lies
+above the band the resampling keeps (the network cannot see such a tone), or
+when the network sees no tone but a quarter or more of the window's energy
+lies within 3 cycles per window (a tone too slow for the trained range).
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
@@ -30,6 +32,7 @@ Example
 from __future__ import annotations
 
 import contextlib
+import functools
 import importlib.util
 import json
 import math
@@ -48,6 +51,10 @@ from streamfreq.windowing import PREPROCESS_VERSION, preprocess, resample_to_len
 #: In-band energy share, as a fraction of what white noise keeps, below which a
 #: window's energy is taken to lie above the network's band (out of range).
 BAND_GUARD = 0.6
+#: Share of a window's energy within 3 cycles per window above which a window the network
+#: calls "no tone" is "out of range" instead: a tone too slow for the trained range (white
+#: noise puts about 6/N of its energy there).
+LOW_BAND_SHARE = 0.25
 
 
 def lstm_available() -> bool:
@@ -321,11 +328,27 @@ class LSTMEstimator:
         status[(kind == 2) | (cycles < low) | (cycles > high)] = OUT_OF_RANGE
         status[kind == 1] = NO_TONE
         status[above_band & (total > 0)] = OUT_OF_RANGE
+        below_band = _low_band_energy(centred) > LOW_BAND_SHARE * total
+        status[(status == NO_TONE) & below_band] = OUT_OF_RANGE
         status[~(total > 0)] = NO_TONE
         return estimates_from_arrays(hz, cls[:, 0], status)
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
+
+
+@functools.lru_cache(maxsize=8)
+def _low_band_basis(n: int) -> np.ndarray:
+    """Cosines and sines of 1, 2 and 3 cycles per window of ``n`` samples, shape (6, n)."""
+    phase = 2.0 * np.pi * np.arange(n) / n
+    return np.concatenate([np.cos(np.outer([1, 2, 3], phase)), np.sin(np.outer([1, 2, 3], phase))])
+
+
+def _low_band_energy(centred: np.ndarray) -> np.ndarray:
+    """Mean-square energy of each (mean-removed) window within 1..3 cycles per window (DFT bins 1-3)."""
+    n = centred.shape[1]
+    projections = centred @ _low_band_basis(n).T
+    return 2.0 * np.sum(projections**2, axis=1) / (n * n)
 
 
 __all__ = ["LSTMEstimator", "lstm_available", "default_model_path", "NO_TONE", "OK", "OUT_OF_RANGE"]
