@@ -36,6 +36,7 @@ from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import ERROR, Estimate, Estimator
@@ -56,30 +57,48 @@ class Engine:
     samplerate
         Samples per second of the stream.
     window
-        Window length N in samples.
+        Window length N in samples; None picks it from ``fmin`` (the default,
+        2048, unless ``fmin`` needs longer: :func:`streamfreq.defaults.window_for_fmin`).
     hop
-        Samples between window starts (1..window).
+        Samples between window starts (1..window); None is a quarter of the window.
     estimators
         Estimator names (``"fft"``, ``"zc"``, ``"lstm"``) or objects; None for every available one.
     model_path
         LSTM model to load instead of the shipped one.
     truth
         Optional ``truth(sample_index) -> Hz`` giving the true frequency (synthetic input).
+    fmin
+        Lowest fundamental to measure, in Hz; None for the lowest the window
+        allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz).
     """
 
     def __init__(
         self,
         samplerate: float,
-        window: int = 2048,
-        hop: int = 512,
+        window: int | None = None,
+        hop: int | None = None,
         estimators: Sequence[str | Estimator] | None = None,
         *,
         model_path: str | os.PathLike[str] | None = None,
         truth: Callable[[float], float] | None = None,
+        fmin: float | None = None,
     ) -> None:
         check_range("samplerate", samplerate, 1000, 768000)
         self.samplerate = float(samplerate)
+        if window is None:
+            window = defaults.WINDOW if fmin is None else defaults.window_for_fmin(fmin, self.samplerate)
+        if hop is None:
+            hop = defaults.hop_for_window(window)
         self.windower = Windower(window, hop)
+        if fmin is None:
+            fmin = defaults.lowest_f0(self.windower.window, self.samplerate)
+        elif fmin < defaults.lowest_f0(self.windower.window, self.samplerate):
+            raise ParameterError(
+                f"window must hold {defaults.MIN_PERIODS:g} periods of fmin {fmin:g} Hz, i.e. at least "
+                f"{math.ceil(defaults.MIN_PERIODS * self.samplerate / fmin)} samples (got {self.windower.window}); "
+                "leave the window out to have it chosen"
+            )
+        self.fmin = float(fmin)
         self.window, self.hop = self.windower.window, self.windower.hop
         if estimators is None or all(isinstance(e, str) for e in estimators):
             self.estimators = build_estimators(None if estimators is None else list(estimators), model_path)
