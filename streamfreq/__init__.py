@@ -22,6 +22,12 @@ Live sources run on their own thread through :meth:`Engine.run`::
     for readout in Engine(48000).run(source, duration=2.0):
         ...
 
+Whole recordings at once, as columns of numpy arrays (one row per window)::
+
+    from streamfreq import analyze, analyze_file
+    f0 = analyze(samples, 48000).f0["fft"]           # Hz, NaN where there is no tone
+    track = analyze_file("take.flac", channel=0)     # read in blocks; track.to_pandas()
+
 Importing streamfreq loads numpy only; scipy, sounddevice and the LSTM
 runtime load when the part that needs them is first used.
 
@@ -54,7 +60,10 @@ __all__ = [
     "StdinSource",
     "StreamfreqError",
     "SynthSource",
+    "Track",
     "__version__",
+    "analyze",
+    "analyze_file",
 ]
 
 _LOCATIONS = {
@@ -71,9 +80,13 @@ _LOCATIONS = {
     "SourceError": "streamfreq.errors",
     "DeviceError": "streamfreq.errors",
     "ModelError": "streamfreq.errors",
+    "Track": "streamfreq.track",
+    "analyze": "streamfreq.analysis",
+    "analyze_file": "streamfreq.analysis",
 }
 
 if TYPE_CHECKING:
+    from streamfreq.analysis import analyze, analyze_file
     from streamfreq.engine import Engine
     from streamfreq.errors import DeviceError, ModelError, ParameterError, SourceError, StreamfreqError
     from streamfreq.estimators.base import Estimate
@@ -82,6 +95,7 @@ if TYPE_CHECKING:
     from streamfreq.sources.mic import MicSource
     from streamfreq.sources.stdin import StdinSource
     from streamfreq.sources.synth import SynthSource
+    from streamfreq.track import Track
 
 
 def __getattr__(name: str) -> object:
