@@ -27,6 +27,8 @@ from streamfreq.output import FORMATS, make_writer
 from streamfreq.sources.stdin import PCM_FORMATS
 
 SOURCES = ("synth", "mic", "file", "stdin")
+#: Subcommands with parsers of their own: ``streamfreq batch ...``, ``streamfreq plot ...`` (module of each).
+SUBCOMMANDS = {"batch": "streamfreq.batch.cli", "plot": "streamfreq.plot"}
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -212,6 +214,10 @@ _SIGNALS = _Signals()
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq``; returns the exit code."""
     arguments = list(sys.argv[1:] if argv is None else argv)
+    if arguments and arguments[0] in SUBCOMMANDS:
+        import importlib
+
+        return importlib.import_module(SUBCOMMANDS[arguments[0]]).main(arguments[1:])
     if "--gui" in arguments:  # the app has options of its own (--quit-after, --screenshot): it parses them all
         from streamfreq.gui.app import main as gui_main
 

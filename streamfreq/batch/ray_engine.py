@@ -1,0 +1,137 @@
+"""The Ray batch engine: Ray Data actors analyse the files, the driver stores the results.
+
+The driver hands Ray Data a small table of paths (one file per block). An
+actor pool (``map_batches`` with a callable class and ``concurrency``) holds
+an :class:`~streamfreq.batch.job.Analyser` per actor, built once, and reads
+each file where it runs, so the audio never passes through the driver (on a
+cluster the inputs must be on storage every node sees, at the same paths).
+Each actor sends back the file's result (its files.csv row and its readouts
+as Parquet bytes), and the driver writes it to the output folder, atomically
+and keyed by path, exactly as the local engine's results are written, so the
+two engines give identical outputs.
+
+Faults: actors are restarted when they die (``max_restarts=-1``) and the
+files they held are run again (``max_task_retries``); a file delivered twice
+is stored once, and a file Ray gives up on comes back as an ``error`` row.
+
+CPUs: each actor reserves ``cluster CPUs / (workers + 1)`` CPUs (at most 1),
+so the actors never take every CPU and Ray Data's own tasks always get one.
+On a 2-core machine, two actors of one CPU each starve those tasks and the
+job makes no progress (measured; see the project's field notes).
+
+``ray.init()`` joins the cluster at ``address`` (or ``RAY_ADDRESS``) when
+given, and otherwise starts an embedded local Ray for the run. When Ray is
+already initialised (an embedding program, the tests), that Ray is used and
+left running.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+from collections.abc import Iterator, Sequence
+
+import numpy as np
+
+from streamfreq.batch.job import Analyser, FileResult, Job, Settings, limit_threads
+from streamfreq.errors import StreamfreqError, missing_extra
+
+#: Times Ray runs a file again after the actor running it died.
+TASK_RETRIES = 3
+#: Object store of an embedded local Ray, in bytes (results are small: a file's Parquet bytes).
+LOCAL_OBJECT_STORE = 512 * 1024**2
+
+
+class RayAnalyser:
+    """The actor class: an :class:`Analyser` built once per actor, applied to batches of paths."""
+
+    def __init__(self, settings: Settings) -> None:
+        limit_threads()
+        self.analyser = Analyser(settings)
+
+    def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:
+        results = [
+            pickle.dumps(self.analyser(Job(str(path), int(size), int(mtime))), protocol=pickle.HIGHEST_PROTOCOL)
+            for path, size, mtime in zip(batch["path"], batch["size"], batch["mtime_ns"], strict=True)
+        ]
+        return {"result": np.array(results, dtype=object)}
+
+
+def run_ray(
+    jobs: Sequence[Job], settings: Settings, workers: int | None, address: str | None = None
+) -> Iterator[FileResult]:
+    """Analyse ``jobs`` on Ray; yield each file's result as it arrives (in any order).
+
+    Parameters
+    ----------
+    workers
+        Actors; None for one per CPU of the cluster.
+    address
+        A Ray cluster to join (``ray://...`` or ``HOST:PORT``); None uses ``RAY_ADDRESS`` or starts Ray locally.
+
+    Raises
+    ------
+    ImportError
+        Ray is not installed (``pip install "streamfreq[ray]"``).
+    StreamfreqError
+        Ray failed as a whole (results stored before the failure are kept; a rerun completes the batch).
+    """
+    try:
+        import ray
+        import ray.data
+    except ImportError:
+        raise missing_extra("ray", "ray") from None
+    started = not ray.is_initialized()
+    if started:
+        local = address is None and not os.environ.get("RAY_ADDRESS")
+        ray.init(
+            address=address,
+            include_dashboard=False,
+            logging_level=logging.WARNING,
+            log_to_driver=False,
+            object_store_memory=LOCAL_OBJECT_STORE if local else None,
+        )
+    try:
+        cpus = float(ray.cluster_resources().get("CPU", 1.0))
+        workers = workers or max(1, int(cpus))
+        context = ray.data.DataContext.get_current()
+        changes = {"enable_progress_bars": False, "print_on_execution_start": False, "max_errored_blocks": -1}
+        saved = {name: getattr(context, name) for name in changes}
+        for name, value in changes.items():
+            setattr(context, name, value)
+        try:
+            yield from _run(ray, jobs, settings, workers, min(1.0, cpus / (workers + 1)))
+        finally:
+            for name, value in saved.items():
+                setattr(context, name, value)
+    finally:
+        if started:
+            ray.shutdown()
+
+
+def _run(ray, jobs: Sequence[Job], settings: Settings, workers: int, actor_cpus: float) -> Iterator[FileResult]:
+    items = [{"path": job.path, "size": job.size, "mtime_ns": job.mtime_ns} for job in jobs]
+    dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
+        RayAnalyser,
+        fn_constructor_args=(settings,),
+        batch_size=1,
+        batch_format="numpy",
+        concurrency=workers,
+        num_cpus=actor_cpus,
+        max_restarts=-1,
+        max_task_retries=TASK_RETRIES,
+    )
+    delivered: set[str] = set()
+    try:
+        for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):
+            for data in batch["result"]:
+                result: FileResult = pickle.loads(data)
+                if result.job.path not in delivered:  # a retried task may deliver a file twice: keep one
+                    delivered.add(result.job.path)
+                    yield result
+    except (ray.exceptions.RayError, RuntimeError) as error:
+        raise StreamfreqError(f"Ray failed: {' '.join(str(error).split())[:300]}") from None
+    for job in jobs:
+        if job.path not in delivered:
+            yield FileResult.failed(job, f"Ray gave up on it (its actor died {TASK_RETRIES + 1} times)")
