@@ -117,7 +117,7 @@ def summary(report: BatchReport, out: str) -> str:
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq batch`` (also reached as ``streamfreq batch ...``); returns the exit code."""
     parser = build_parser()
-    args = parser.parse_args(list(sys.argv[1:] if argv is None else argv))
+    args = parser.parse_intermixed_args(list(sys.argv[1:] if argv is None else argv))  # PATHs anywhere
     progress = Progress(enabled=not args.quiet and sys.stderr is not None and sys.stderr.isatty())
     try:
         report = run_batch(

@@ -91,16 +91,17 @@ def run_local(jobs: Sequence[Job], settings: Settings, workers: int) -> Iterator
             if pool is None:
                 pool = _new_pool(settings, workers)
                 finished_in_pool = 0
-            if suspects:
-                if not running:
-                    job = suspects.popleft()
-                    running[pool.submit(_analyse, job)] = job
-            else:
-                while waiting and len(running) < IN_FLIGHT_PER_WORKER * workers:
-                    job = waiting.popleft()
-                    running[pool.submit(_analyse, job)] = job
-            finished, _ = wait(running, return_when=FIRST_COMPLETED)
             broken = False
+            try:  # a job leaves its queue only once the pool took it
+                if suspects:
+                    if not running:
+                        _submit(pool, running, suspects)
+                else:
+                    while waiting and len(running) < IN_FLIGHT_PER_WORKER * workers:
+                        _submit(pool, running, waiting)
+            except BrokenProcessPool:  # a worker died since the last wait
+                broken = True
+            finished, _ = wait(running, return_when=FIRST_COMPLETED) if running and not broken else (set(), set())
             for future in finished:
                 job = running.pop(future)
                 try:
@@ -134,6 +135,12 @@ def run_local(jobs: Sequence[Job], settings: Settings, workers: int) -> Iterator
                 _stop(pool)
             else:
                 pool.shutdown(wait=True)
+
+
+def _submit(pool: ProcessPoolExecutor, running: dict[Future, Job], queue: collections.deque[Job]) -> None:
+    """Hand the first job of ``queue`` to the pool; it leaves the queue only if the pool took it."""
+    future = pool.submit(_analyse, queue[0])
+    running[future] = queue.popleft()
 
 
 def _new_pool(settings: Settings, workers: int) -> ProcessPoolExecutor:

@@ -30,6 +30,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import warnings
 from collections.abc import Iterator, Sequence
 
 import numpy as np
@@ -88,13 +89,16 @@ def run_ray(
         ray.init(
             address=address,
             include_dashboard=False,
-            logging_level=logging.WARNING,
+            logging_level=logging.ERROR,
             log_to_driver=False,
             object_store_memory=LOCAL_OBJECT_STORE if local else None,
         )
     try:
         cpus = float(ray.cluster_resources().get("CPU", 1.0))
         workers = workers or max(1, int(cpus))
+        quiet = logging.getLogger("ray.data")
+        level = quiet.level
+        quiet.setLevel(logging.ERROR)
         context = ray.data.DataContext.get_current()
         changes = {"enable_progress_bars": False, "print_on_execution_start": False, "max_errored_blocks": -1}
         saved = {name: getattr(context, name) for name in changes}
@@ -105,6 +109,7 @@ def run_ray(
         finally:
             for name, value in saved.items():
                 setattr(context, name, value)
+            quiet.setLevel(level)
     finally:
         if started:
             ray.shutdown()
@@ -112,16 +117,23 @@ def run_ray(
 
 def _run(ray, jobs: Sequence[Job], settings: Settings, workers: int, actor_cpus: float) -> Iterator[FileResult]:
     items = [{"path": job.path, "size": job.size, "mtime_ns": job.mtime_ns} for job in jobs]
-    dataset = ray.data.from_items(items, override_num_blocks=len(items)).map_batches(
-        RayAnalyser,
-        fn_constructor_args=(settings,),
-        batch_size=1,
-        batch_format="numpy",
-        concurrency=workers,
-        num_cpus=actor_cpus,
-        max_restarts=-1,
-        max_task_retries=TASK_RETRIES,
-    )
+    options = {
+        "fn_constructor_args": (settings,),
+        "batch_size": 1,
+        "batch_format": "numpy",
+        "compute": ray.data.ActorPoolStrategy(size=workers),
+        "num_cpus": actor_cpus,
+    }
+    retries = {"max_restarts": -1, "max_task_retries": TASK_RETRIES}
+    source = ray.data.from_items(items, override_num_blocks=len(items))
+    with warnings.catch_warnings():
+        # Ray 2.60 deprecates passing actor options this way (its default is to retry forever); a file
+        # that kills every actor it meets would then never end, so bound the retries while Ray allows it.
+        warnings.simplefilter("ignore", DeprecationWarning)
+        try:
+            dataset = source.map_batches(RayAnalyser, **options, **retries)
+        except TypeError:  # a Ray that no longer takes them: its own retries apply
+            dataset = source.map_batches(RayAnalyser, **options)
     delivered: set[str] = set()
     try:
         for batch in dataset.iter_batches(batch_size=None, batch_format="numpy"):

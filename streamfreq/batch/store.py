@@ -49,7 +49,7 @@ MANIFEST = "manifest.json"
 PLOTS = "plots"
 LOCK = ".lock"
 #: files.csv is rewritten at most this often while a batch runs (and always at its end).
-FLUSH_SECONDS = 2.0
+FLUSH_SECONDS = 1.0
 #: Version of the output layout.
 LAYOUT = 1
 

@@ -1,0 +1,371 @@
+"""streamfreq batch: both engines, faults isolated, identical outputs, resume, killed workers, bad arguments.
+
+Ray runs in one small local cluster shared by this module (num_cpus=2, the machine's two cores).
+"""
+
+import csv
+import logging
+import os
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+
+import numpy as np
+import pyarrow.compute as pc
+import pyarrow.parquet as pq
+import pytest
+import soundfile
+
+from streamfreq import analyze_file
+from streamfreq.batch.cli import main as batch_main
+from streamfreq.batch.job import Settings
+from streamfreq.batch.run import run_batch
+from streamfreq.batch.store import PARTS, part_name
+from streamfreq.signals import tone
+
+NAMES = ["fft", "zc"]
+ESTIMATORS = ",".join(NAMES)
+
+
+def write_tone(path, hz, seconds, samplerate, *, channels=1, subtype="PCM_16"):
+    n = round(seconds * samplerate)
+    y = 0.5 * tone(n, hz * n / samplerate)
+    if channels == 2:  # the right channel an octave up
+        y = np.stack([y, 0.5 * tone(n, 2 * hz * n / samplerate)], axis=1)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    soundfile.write(path, y, samplerate, subtype=subtype)
+
+
+@pytest.fixture(scope="module")
+def corpus(tmp_path_factory):
+    """Three good files (one stereo, one FLAC, one in a subfolder), a corrupt and a truncated file, a text file."""
+    root = tmp_path_factory.mktemp("corpus")
+    write_tone(root / "a220.wav", 220.0, 2.0, 16000)
+    write_tone(root / "b440.flac", 440.0, 1.5, 22050)
+    write_tone(root / "sub" / "stereo300.wav", 300.0, 2.0, 16000, channels=2)
+    (root / "corrupt.wav").write_bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8).tobytes())
+    write_tone(root / "truncated.wav", 500.0, 2.0, 16000)
+    data = (root / "truncated.wav").read_bytes()
+    (root / "truncated.wav").write_bytes(data[: len(data) // 3])
+    (root / "notes.txt").write_text("not audio, and not picked up from a folder")
+    return root
+
+
+GOOD = ["a220.wav", "b440.flac", "sub/stereo300.wav"]
+BAD = {"corrupt.wav": r"cannot read .* as audio", "truncated.wav": r"is truncated: its header promises"}
+
+
+@pytest.fixture(scope="module")
+def ray_cluster():
+    import ray
+
+    ray.init(
+        num_cpus=2,
+        object_store_memory=100 * 1024**2,
+        include_dashboard=False,
+        log_to_driver=False,
+        logging_level=logging.ERROR,
+    )
+    yield ray
+    ray.shutdown()
+
+
+def rows(out) -> dict[str, dict[str, str]]:
+    with open(out / "files.csv", newline="") as handle:
+        listed = list(csv.DictReader(handle))
+    by_path = {row["path"]: row for row in listed}
+    assert len(by_path) == len(listed), "a path is listed twice"
+    return by_path
+
+
+def readouts(out):
+    return pq.read_table(out / PARTS).sort_by([("path", "ascending"), ("start", "ascending")])
+
+
+def assert_readouts_are_analyze_file(out, paths, channel=None):
+    """The rows of each of ``paths`` are exactly analyze_file's Track, once."""
+    table = readouts(out)
+    for path in paths:
+        track = analyze_file(path, estimators=NAMES, channel=channel)
+        mine = table.filter(pc.equal(table.column("path"), str(path)))
+        expected = track.to_arrow()
+        assert mine.num_rows == len(track) > 0
+        for name in expected.column_names:
+            assert mine.column(name).equals(expected.column(name)), (path, name)
+
+
+@pytest.fixture(scope="module")
+def local_out(corpus, tmp_path_factory):
+    """The local engine's output on the corpus (two workers), and what it printed."""
+    out = tmp_path_factory.mktemp("local") / "out"
+    code = batch_main([str(corpus), "--out", str(out), "--estimators", ESTIMATORS, "--workers", "2", "--quiet"])
+    return out, code
+
+
+def test_local_engine_analyses_every_good_file_and_reports_the_bad_ones(corpus, local_out):
+    out, code = local_out
+    assert code == 1
+    listed = rows(out)
+    assert sorted(listed) == sorted(str(corpus / name) for name in [*GOOD, *BAD])
+    for name in GOOD:
+        row = listed[str(corpus / name)]
+        assert row["status"] == "done" and row["error"] == ""
+        track = analyze_file(corpus / name, estimators=NAMES)
+        assert int(row["windows"]) == len(track)
+        assert float(row["seconds"]) == pytest.approx(soundfile.info(corpus / name).duration)
+        assert float(row["fft_voiced"]) == pytest.approx(np.mean(track.status["fft"] == "ok"))
+    assert float(listed[str(corpus / "a220.wav")]["fft_median_hz"]) == pytest.approx(220.0, abs=0.01)
+    assert listed[str(corpus / "sub/stereo300.wav")]["channels"] == "2"
+    for name, reason in BAD.items():
+        row = listed[str(corpus / name)]
+        assert row["status"] == "error" and row["windows"] == ""
+        assert "\n" not in row["error"] and re.search(reason, row["error"]), row["error"]
+    assert sorted(set(readouts(out).column("path").to_pylist())) == sorted(str(corpus / n) for n in GOOD)
+    assert_readouts_are_analyze_file(out, [corpus / name for name in GOOD])
+    assert sorted(p.name for p in (out / PARTS).iterdir()) == sorted(part_name(str(corpus / n)) for n in GOOD)
+
+
+def test_failures_give_exit_1_and_one_line_with_the_count(corpus, tmp_path, capsys):
+    code = batch_main([str(corpus / "corrupt.wav"), str(corpus / "a220.wav"), "--out", str(tmp_path / "o"), "--quiet"])
+    assert code == 1
+    lines = capsys.readouterr().err.splitlines()
+    assert lines == [f"streamfreq batch: 1 of 2 files failed; the reasons are in {tmp_path / 'o' / 'files.csv'}"]
+
+
+@pytest.mark.slow
+def test_ray_engine_gives_the_local_engines_outputs(corpus, local_out, ray_cluster, tmp_path):
+    out = tmp_path / "ray"
+    code = batch_main([str(corpus), "--out", str(out), "--estimators", ESTIMATORS, "--engine", "ray", "--quiet"])
+    assert code == 1
+    assert readouts(out).equals(readouts(local_out[0]))
+    ignore = ("wall_s", "worker")
+    mine, theirs = rows(out), rows(local_out[0])
+    assert {p: {k: v for k, v in r.items() if k not in ignore} for p, r in mine.items()} == {
+        p: {k: v for k, v in r.items() if k not in ignore} for p, r in theirs.items()
+    }
+    for name in GOOD:  # the same bytes: Parquet parts are encoded in the workers the same way
+        part = part_name(str(corpus / name))
+        assert (out / PARTS / part).read_bytes() == (local_out[0] / PARTS / part).read_bytes()
+
+
+@pytest.fixture(scope="module")
+def many(tmp_path_factory):
+    """Sixteen short files for the killed-worker tests."""
+    root = tmp_path_factory.mktemp("many")
+    for index in range(16):
+        write_tone(root / f"f{index:02d}.wav", 100.0 + 37.0 * index, 1.0, 16000)
+    return root
+
+
+def kill_the_first_worker(killed: list):
+    """An on_result hook that SIGKILLs the process that produced the first result."""
+
+    def hook(result):
+        if not killed:
+            pid = int(str(result.row["worker"]).rsplit(":", 1)[1])
+            os.kill(pid, signal.SIGKILL)
+            killed.append(pid)
+
+    return hook
+
+
+@pytest.mark.parametrize("engine", ["local", pytest.param("ray", marks=pytest.mark.slow)])
+def test_a_worker_killed_mid_run_loses_no_file_and_writes_none_twice(engine, many, tmp_path, request):
+    if engine == "ray":
+        request.getfixturevalue("ray_cluster")
+    killed: list[int] = []
+    out = tmp_path / "out"
+    settings = Settings(estimators=tuple(NAMES))
+    report = run_batch([str(many)], out, settings, engine=engine, workers=2, on_result=kill_the_first_worker(killed))
+    assert killed and report.done == 16 and report.failed == 0
+    workers = {row["worker"] for row in rows(out).values()}
+    assert all(row["status"] == "done" for row in rows(out).values())
+    assert len(workers) >= 2 and f"{os.uname().nodename}:{killed[0]}" in workers
+    files = sorted(many.glob("*.wav"))
+    assert len(list((out / PARTS).iterdir())) == 16
+    table = readouts(out)
+    counts = {path: table.column("path").to_pylist().count(path) for path in map(str, files)}
+    assert counts == {str(path): 1 + (16000 - 2048) // 512 for path in files}
+    assert_readouts_are_analyze_file(out, files[:2])
+
+
+def test_a_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
+    root = tmp_path / "corpus"
+    for index in range(60):
+        write_tone(root / f"f{index:02d}.wav", 90.0 + 11.0 * index, 4.0, 16000)
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "streamfreq", "batch", str(root), "--out", str(out), "--estimators", ESTIMATORS]
+    process = subprocess.Popen([*command, "--workers", "1", "--quiet"], start_new_session=True)
+    deadline = time.monotonic() + 120
+    listed = {}
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "files.csv").exists():
+            listed = rows(out)
+            if len(listed) >= 3:
+                break
+        time.sleep(0.01)
+    os.killpg(process.pid, signal.SIGKILL)  # the driver and its workers, as a crash or power cut would
+    assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    assert 3 <= len(listed) < 60
+    report = run_batch([str(root)], out, Settings(estimators=tuple(NAMES)), workers=2)
+    assert report.skipped == len(listed) and report.done == 60 - len(listed) and report.failed == 0
+    table = readouts(out)
+    pairs = list(zip(table.column("path").to_pylist(), table.column("start").to_pylist(), strict=True))
+    assert len(pairs) == len(set(pairs)) == 60 * (1 + (64000 - 2048) // 512)
+    assert len(rows(out)) == 60 and not [p for p in out.rglob(".*") if p.name != ".lock"]
+
+
+def test_a_rerun_skips_what_is_done_and_redoes_a_changed_file(corpus, tmp_path, capsys):
+    root = tmp_path / "c"
+    shutil.copytree(corpus, root)
+    out = tmp_path / "out"
+    arguments = [str(root), "--out", str(out), "--estimators", "zc", "--workers", "1"]
+    assert batch_main(arguments) == 1
+    write_tone(root / "a220.wav", 330.0, 1.0, 16000)  # changed: another tone, another size
+    (root / "corrupt.wav").unlink()  # gone: its old row stays, it is no input any more
+    assert batch_main([*arguments, str(root / "a220.wav")]) == 1  # listed twice: analysed once
+    summary = capsys.readouterr().err.splitlines()[-2]
+    assert summary.startswith("streamfreq batch: 4 inputs: 1 analysed, 2 already done, 1 failed")  # truncated: again
+    listed = rows(out)
+    assert float(listed[str(root / "a220.wav")]["zc_median_hz"]) == pytest.approx(330.0, abs=0.05)
+    table = readouts(out)
+    assert table.column("path").to_pylist().count(str(root / "a220.wav")) == 1 + (16000 - 2048) // 512
+
+
+def test_leftovers_of_a_crash_are_cleaned_and_never_read_as_rows(corpus, local_out, tmp_path):
+    out = tmp_path / "out"
+    shutil.copytree(local_out[0], out)
+    (out / PARTS / ".part-0123.parquet.77.tmp").write_bytes(b"half a part")
+    orphan = out / PARTS / part_name(str(corpus / "unlisted.wav"))  # written, then the crash: never recorded
+    shutil.copy(out / PARTS / part_name(str(corpus / "a220.wav")), orphan)
+    report = run_batch([str(corpus)], out, Settings(estimators=tuple(NAMES)), workers=1)
+    assert (report.skipped, report.done, report.failed) == (3, 0, 2)
+    assert sorted(p.name for p in (out / PARTS).iterdir()) == sorted(part_name(str(corpus / n)) for n in GOOD)
+    assert readouts(out).equals(readouts(local_out[0]))
+
+
+def test_other_settings_on_the_same_output_are_refused(corpus, local_out, tmp_path, capsys):
+    out = tmp_path / "out"
+    shutil.copytree(local_out[0], out)
+    code = batch_main([str(corpus), "--out", str(out), "--estimators", ESTIMATORS, "--window", "4096"])
+    assert code == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "made with other settings: window default (now 4096)" in err
+    assert "use another --out" in err
+
+
+def test_inputs_folders_globs_and_lists(corpus, tmp_path):
+    from streamfreq.batch.inputs import expand_inputs
+
+    listing = tmp_path / "list.txt"
+    relative = os.path.relpath(corpus / "b440.flac", tmp_path)  # relative to the list's folder
+    listing.write_text(f"# comment\n{corpus / 'a220.wav'}\n\n{relative}\nmissing.wav\n")
+    found = expand_inputs([f"@{listing}", str(corpus / "*.wav"), str(corpus / "sub")])
+    assert found == [
+        str(corpus / "a220.wav"),
+        str(corpus / "b440.flac"),
+        str(tmp_path / "missing.wav"),
+        str(corpus / "corrupt.wav"),
+        str(corpus / "truncated.wav"),
+        str(corpus / "sub" / "stereo300.wav"),
+    ]
+
+
+def test_a_missing_file_from_a_list_is_an_error_row(corpus, tmp_path):
+    listing = tmp_path / "list.txt"
+    listing.write_text(f"{corpus / 'a220.wav'}\n{tmp_path / 'gone.wav'}\n")
+    out = tmp_path / "out"
+    assert batch_main([f"@{listing}", "--out", str(out), "--estimators", "zc", "--workers", "1", "--quiet"]) == 1
+    row = rows(out)[str(tmp_path / "gone.wav")]
+    assert row["status"] == "error" and "No such file" in row["error"]
+
+
+@pytest.mark.parametrize(
+    ("arguments", "message"),
+    [
+        ([], r"the following arguments are required: .*--out"),
+        (["{corpus}"], r"the following arguments are required: --out"),
+        (["--out", "{out}"], r"the following arguments are required: PATH"),
+        (["{corpus}", "--out", "{out}", "--workers", "0"], r"workers must be in 1\.\.4096 \(got 0\)"),
+        (["{corpus}", "--out", "{out}", "--engine", "spark"], r"argument --engine: invalid choice: 'spark'"),
+        (["{corpus}", "--out", "{out}", "--address", "h:6379"], r"--address joins a Ray cluster; it needs --engine"),
+        (["{corpus}/nothing", "--out", "{out}"], r"no such file or folder: '.*nothing'"),
+        (["{corpus}/*.mp3", "--out", "{out}"], r"the pattern '.*\*\.mp3' matches no file"),
+        (["@{out}.txt", "--out", "{out}"], r"cannot read the list '.*\.txt': No such file or directory"),
+        (["{corpus}", "--out", "{out}", "--estimators", "fft,yin"], r"estimator must be one of fft, zc, lstm"),
+        (["{corpus}", "--out", "{out}", "--hop", "0"], r"hop must be in 1\.\.2048 \(got 0\)"),
+        (["{corpus}", "--out", "{out}", "--fmin", "5"], r"fmin must be in 10\.\.4000 \(got 5\.0\)"),
+        (["{corpus}", "--out", "{out}", "--window", "x"], r"argument --window: invalid int value: 'x'"),
+    ],
+)
+def test_bad_arguments_are_one_line_and_exit_2(arguments, message, corpus, tmp_path, capsys):
+    try:
+        code = batch_main([a.format(corpus=corpus, out=tmp_path / "out") for a in arguments])
+    except SystemExit as stop:  # argparse's own checks
+        code = stop.code
+    err = capsys.readouterr().err
+    assert code == 2
+    assert err.count("\n") == 1 and err.startswith("streamfreq batch: error: ") and err.endswith("(try --help)\n")
+    assert re.search(message, err), err
+    assert not (tmp_path / "out").exists()
+
+
+def test_output_folder_problems(corpus, tmp_path, capsys):
+    a_file = tmp_path / "file.txt"
+    a_file.write_text("x")
+    assert batch_main([str(corpus / "a220.wav"), "--out", str(a_file)]) == 2
+    assert "exists and is not a folder" in capsys.readouterr().err
+    foreign = tmp_path / "foreign"
+    foreign.mkdir()
+    (foreign / "thesis.tex").write_text("x")
+    assert batch_main([str(corpus / "a220.wav"), "--out", str(foreign)]) == 2
+    err = capsys.readouterr().err
+    assert "is not empty and holds no streamfreq batch output (found thesis.tex)" in err
+    assert sorted(p.name for p in foreign.iterdir()) == ["thesis.tex"]  # nothing written into it
+    assert batch_main([str(corpus / "a220.wav"), "--out", str(a_file / "out")]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot create the output folder" in err and "Not a directory" in err
+
+
+def test_an_output_being_written_is_refused(corpus, tmp_path, capsys):
+    import fcntl
+
+    out = tmp_path / "out"
+    assert batch_main([str(corpus / "a220.wav"), "--out", str(out), "--estimators", "zc", "--quiet"]) == 0
+    with open(out / ".lock", "a+b") as held:
+        fcntl.flock(held.fileno(), fcntl.LOCK_EX | fcntl.LOCK_NB)
+        assert batch_main([str(corpus / "a220.wav"), "--out", str(out), "--estimators", "zc"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "is being written by another streamfreq batch" in err
+
+
+def test_streamfreq_batch_subcommand_and_progress_bar_on_a_terminal(corpus, tmp_path):
+    """`streamfreq batch` through the main command; a pseudo-terminal on stderr gets tqdm's bar."""
+    import fcntl
+    import pty
+    import struct
+    import termios
+
+    out = tmp_path / "out"
+    command = [sys.executable, "-m", "streamfreq", "batch", str(corpus / "a220.wav"), "--out", str(out)]
+    leader, follower = pty.openpty()
+    fcntl.ioctl(follower, termios.TIOCSWINSZ, struct.pack("HHHH", 24, 100, 0, 0))  # a 100-column terminal
+    process = subprocess.run([*command, "--estimators", "zc"], stderr=follower, stdout=subprocess.PIPE, timeout=120)
+    os.close(follower)
+    shown = b""
+    while True:
+        try:
+            chunk = os.read(leader, 65536)
+        except OSError:
+            break
+        if not chunk:
+            break
+        shown += chunk
+    os.close(leader)
+    text = shown.decode()
+    assert process.returncode == 0, text
+    assert "1/1" in text and "h audio" in text and "× real time" in text
+    assert "1 inputs: 1 analysed, 0 already done, 0 failed" in text
