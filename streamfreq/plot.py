@@ -99,7 +99,14 @@ class Spectrogram:
 
 
 def render_png(track: Track, spectrogram: Spectrogram, *, title: str = "") -> bytes:
-    """Draw the spectrogram and the track's f0 lines; return the PNG's bytes.
+    """The picture :func:`draw` makes, as PNG bytes."""
+    buffer = io.BytesIO()
+    draw(track, spectrogram, title=title).savefig(buffer, format="png")
+    return buffer.getvalue()
+
+
+def draw(track: Track, spectrogram: Spectrogram, *, title: str = ""):
+    """A matplotlib Figure: the spectrogram, the track's f0 lines (NaN, i.e. empty, where unvoiced), note names.
 
     Raises
     ------
@@ -160,9 +167,7 @@ def render_png(track: Track, spectrogram: Spectrogram, *, title: str = "") -> by
     axes.set_title(title or "streamfreq", loc="left")
     if track.names:
         axes.legend(loc="upper right", fontsize="small", framealpha=0.6)
-    buffer = io.BytesIO()
-    figure.savefig(buffer, format="png")
-    return buffer.getvalue()
+    return figure
 
 
 def _note_ticks(low: float, high: float) -> list[float]:
