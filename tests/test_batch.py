@@ -207,9 +207,17 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
             if len(listed) >= 3:
                 break
         time.sleep(0.01)
-    os.killpg(process.pid, signal.SIGKILL)  # the driver and its workers, as a crash or power cut would
+    os.kill(process.pid, signal.SIGKILL)  # the driver only, as a crash would: its workers must not linger
     assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed"
     assert 3 <= len(listed) < 60
+    for _ in range(300):  # the workers notice within a second, the fork server follows them
+        try:
+            os.killpg(process.pid, 0)
+        except ProcessLookupError:
+            break
+        time.sleep(0.1)
+    else:
+        pytest.fail("processes of the killed run are still running after 30 s")
     report = run_batch([str(root)], out, Settings(estimators=tuple(NAMES)), workers=2)
     assert report.skipped == len(listed) and report.done == 60 - len(listed) and report.failed == 0
     table = readouts(out)

@@ -2,7 +2,7 @@
 
 Exit codes: 0 every input done; 1 some inputs failed (one line with the count;
 the reasons are in DIR/files.csv), or a run-time error; 2 bad arguments or an
-output folder made with other settings; 130 interrupted (Ctrl-C): what was
+output folder made with other settings; 130 interrupted (Ctrl-C or SIGTERM): what was
 finished is stored, and the same command completes the batch.
 
 Example
@@ -18,7 +18,9 @@ Example
 from __future__ import annotations
 
 import os
+import signal
 import sys
+import threading
 import time
 from collections.abc import Sequence
 
@@ -114,11 +116,18 @@ def summary(report: BatchReport, out: str) -> str:
     )
 
 
+def _interrupt(signum: int, frame: object) -> None:
+    raise KeyboardInterrupt
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq batch`` (also reached as ``streamfreq batch ...``); returns the exit code."""
     parser = build_parser()
     args = parser.parse_intermixed_args(list(sys.argv[1:] if argv is None else argv))  # PATHs anywhere
     progress = Progress(enabled=not args.quiet and sys.stderr is not None and sys.stderr.isatty())
+    previous = None
+    if threading.current_thread() is threading.main_thread():  # SIGTERM ends the run as Ctrl-C does
+        previous = signal.signal(signal.SIGTERM, _interrupt)
     try:
         report = run_batch(
             args.paths,
@@ -141,6 +150,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 130
     finally:
         progress.close()
+        if previous is not None:
+            signal.signal(signal.SIGTERM, previous)
     if not args.quiet:
         print(summary(report, args.out), file=sys.stderr)
     if report.failed:

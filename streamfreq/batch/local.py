@@ -30,6 +30,8 @@ import collections
 import multiprocessing
 import os
 import signal
+import threading
+import time
 from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
@@ -41,6 +43,8 @@ from streamfreq.errors import StreamfreqError
 IN_FLIGHT_PER_WORKER = 2
 #: Times a file is tried when its worker dies under it.
 ATTEMPTS = 3
+#: Seconds between a worker's checks that its driver is still running.
+DRIVER_CHECK_SECONDS = 1.0
 #: Fresh pools in a row that may die before finishing a single file before the batch gives up.
 FUTILE_POOLS = 6
 
@@ -58,12 +62,27 @@ def default_workers() -> int:
         return os.cpu_count() or 1
 
 
-def _start_worker(settings: Settings) -> None:
-    """Pool initializer: one BLAS thread, no Ctrl-C, the estimators built once."""
+def _start_worker(settings: Settings, driver: int) -> None:
+    """Pool initializer: one BLAS thread, no Ctrl-C, the estimators built once, and an end with the driver."""
     global _analyser
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    threading.Thread(target=_follow, args=(driver,), name="streamfreq-follow-driver", daemon=True).start()
     limit_threads()
     _analyser = Analyser(settings)
+
+
+def _follow(driver: int) -> None:
+    """End this worker when the driver is gone (killed with SIGKILL, say).
+
+    A pool worker holds both ends of its result pipe, so without a driver it
+    would block forever on sending its result, holding its memory.
+    """
+    while True:
+        time.sleep(DRIVER_CHECK_SECONDS)
+        try:
+            os.kill(driver, 0)
+        except (ProcessLookupError, PermissionError):  # gone (or its pid now another user's process)
+            os._exit(1)
 
 
 def _analyse(job: Job) -> FileResult:
@@ -148,7 +167,7 @@ def _new_pool(settings: Settings, workers: int) -> ProcessPoolExecutor:
     context = multiprocessing.get_context("forkserver" if "forkserver" in methods else "spawn")
     if context.get_start_method() == "forkserver":
         context.set_forkserver_preload(PRELOAD)
-    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(settings,))
+    return ProcessPoolExecutor(workers, mp_context=context, initializer=_start_worker, initargs=(settings, os.getpid()))
 
 
 def _stop(pool: ProcessPoolExecutor) -> None:
