@@ -8,7 +8,7 @@ in a subprocess for each engine and worker count, and prints:
 - wall time (from the command's start to its exit, start-up included), x real time and files per second;
 - x real time per CPU-second (audio seconds over the CPU time the command and every process under it
   used): the per-core rate, which other jobs on the machine disturb far less than the wall time;
-- peak memory, sampled every 0.2 s from /proc: the driver's RSS, the largest worker's RSS, and the
+- peak memory, sampled every 0.5 s from /proc: the driver's RSS, the largest worker's RSS, and the
   sum of PSS over every process of the run (PSS splits shared pages, so the sum does not count
   numpy's or Ray's shared memory twice);
 - the 1-minute load average when the run started (other jobs on the machine);
@@ -102,7 +102,7 @@ def memory_kb(pid: int) -> tuple[int, int]:
 
 
 class MemoryWatch(threading.Thread):
-    """Samples the memory of a process tree every 0.2 s; keeps the peaks."""
+    """Samples the memory of a process tree every 0.5 s (finding its processes every 2 s); keeps the peaks."""
 
     def __init__(self, root: int) -> None:
         super().__init__(daemon=True)
@@ -111,9 +111,14 @@ class MemoryWatch(threading.Thread):
         self.driver_rss = self.worker_rss = self.total_pss = 0
 
     def run(self) -> None:
-        while not self.stop.wait(0.2):
+        pids: list[int] = []
+        samples = 0
+        while not self.stop.wait(0.5):
+            if samples % 4 == 0:  # scanning /proc is the costly part
+                pids = descendants(self.root)
+            samples += 1
             total = 0
-            for pid in descendants(self.root):
+            for pid in pids:
                 rss, pss = memory_kb(pid)
                 total += pss
                 if pid == self.root:
