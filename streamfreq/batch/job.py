@@ -100,10 +100,8 @@ def limit_threads() -> None:
 
     The LSTM's LiteRT interpreter runs on one thread already (its default in streamfreq).
     """
-    try:
-        from threadpoolctl import threadpool_limits
-    except ImportError:
-        raise missing_extra("threadpoolctl", "batch") from None
+    from threadpoolctl import threadpool_limits  # a core dependency, imported only where it is needed
+
     threadpool_limits(limits=1)
 
 

@@ -1,8 +1,9 @@
 """The Ray batch engine: Ray Data actors analyse the files, the driver stores the results.
 
 The driver hands Ray Data a small table of paths (one file per block). An
-actor pool (``map_batches`` with a callable class and ``concurrency``) holds
-an :class:`~streamfreq.batch.job.Analyser` per actor, built once, and reads
+actor pool (``map_batches`` with a callable class and an ``ActorPoolStrategy``
+of ``workers`` actors, what older Rays call ``concurrency``) holds an
+:class:`~streamfreq.batch.job.Analyser` per actor, built once, and reads
 each file where it runs, so the audio never passes through the driver (on a
 cluster the inputs must be on storage every node sees, at the same paths).
 Each actor sends back the file's result (its files.csv row and its readouts
@@ -13,6 +14,8 @@ two engines give identical outputs.
 Faults: actors are restarted when they die (``max_restarts=-1``) and the
 files they held are run again (``max_task_retries``); a file delivered twice
 is stored once, and a file Ray gives up on comes back as an ``error`` row.
+Ray logs each actor death (``A worker died or was killed ...``) on the
+driver's output; the run goes on.
 
 CPUs: each actor reserves ``cluster CPUs / (workers + 1)`` CPUs (at most 1),
 so the actors never take every CPU and Ray Data's own tasks always get one.

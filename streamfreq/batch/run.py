@@ -55,6 +55,9 @@ def run_batch(
 ) -> BatchReport:
     """Analyse every input not already done in ``out`` with ``settings``.
 
+    The local engine starts worker processes: a script that calls this must do
+    so under ``if __name__ == "__main__":``, as any code starting processes.
+
     Parameters
     ----------
     paths
