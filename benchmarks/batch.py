@@ -7,7 +7,8 @@ in a subprocess for each engine and worker count, and prints:
 
 - wall time (from the command's start to its exit, start-up included), x real time and files per second;
 - x real time per CPU-second (audio seconds over the CPU time the command and every process under it
-  used): the per-core rate, which other jobs on the machine disturb far less than the wall time;
+  used, read from /proc with the memory; what a process used in its last half second is missed): the
+  per-core rate, which other jobs on the machine disturb far less than the wall time;
 - peak memory, sampled every 0.5 s from /proc: the driver's RSS, the largest worker's RSS, and the
   sum of PSS over every process of the run (PSS splits shared pages, so the sum does not count
   numpy's or Ray's shared memory twice);
@@ -28,7 +29,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import resource
 import signal
 import subprocess
 import sys
@@ -109,6 +109,7 @@ class MemoryWatch(threading.Thread):
         self.root = root
         self.stop = threading.Event()
         self.driver_rss = self.worker_rss = self.total_pss = 0
+        self.cpu_ticks: dict[int, int] = {}  # last user + system time seen per process
 
     def run(self) -> None:
         pids: list[int] = []
@@ -119,6 +120,9 @@ class MemoryWatch(threading.Thread):
             samples += 1
             total = 0
             for pid in pids:
+                ticks = cpu_ticks(pid)
+                if ticks:
+                    self.cpu_ticks[pid] = ticks
                 rss, pss = memory_kb(pid)
                 total += pss
                 if pid == self.root:
@@ -126,6 +130,16 @@ class MemoryWatch(threading.Thread):
                 elif _is_worker(pid):
                     self.worker_rss = max(self.worker_rss, rss)
             self.total_pss = max(self.total_pss, total)
+
+
+def cpu_ticks(pid: int) -> int:
+    """User + system CPU time of a process so far, in clock ticks (0 when it is gone)."""
+    try:
+        with open(f"/proc/{pid}/stat") as handle:
+            fields = handle.read().rsplit(")", 1)[1].split()
+        return int(fields[11]) + int(fields[12])
+    except (OSError, IndexError, ValueError):
+        return 0
 
 
 def _is_worker(pid: int) -> bool:
@@ -154,7 +168,6 @@ def run_batch(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, f
     command = [sys.executable, "-m", "streamfreq", "batch", str(corpus), "--out", str(out)]
     command += ["--estimators", ESTIMATORS, "--engine", engine, "--workers", str(workers), "--quiet"]
     load = os.getloadavg()[0]
-    before = resource.getrusage(resource.RUSAGE_CHILDREN)
     began = time.perf_counter()
     process = subprocess.Popen(command, stderr=subprocess.PIPE, text=True)
     watch = MemoryWatch(process.pid)
@@ -163,10 +176,9 @@ def run_batch(corpus: Path, out: Path, engine: str, workers: int) -> dict[str, f
     wall = time.perf_counter() - began
     watch.stop.set()
     watch.join()
-    after = resource.getrusage(resource.RUSAGE_CHILDREN)
     if process.returncode != 0:
         raise SystemExit(f"{' '.join(command)} failed ({process.returncode}): {err.strip()[-500:]}")
-    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    cpu = sum(watch.cpu_ticks.values()) / os.sysconf("SC_CLK_TCK")
     return {
         "wall": wall,
         "cpu": cpu,
