@@ -192,38 +192,78 @@ def test_a_worker_killed_mid_run_loses_no_file_and_writes_none_twice(engine, man
     assert_readouts_are_analyze_file(out, files[:2])
 
 
-def test_a_run_killed_with_sigkill_resumes_without_duplicates(tmp_path):
-    root = tmp_path / "corpus"
+def start_and_wait_for_rows(command, out, count):
+    """Start a batch in its own process group; return it once files.csv lists ``count`` files."""
+    process = subprocess.Popen(command, start_new_session=True, stderr=subprocess.PIPE, text=True)
+    deadline = time.monotonic() + 120
+    while time.monotonic() < deadline and process.poll() is None:
+        if (out / "files.csv").exists() and len(rows(out)) >= count:
+            return process, rows(out)
+        time.sleep(0.01)
+    pytest.fail("the run ended before it could be stopped")
+
+
+def assert_group_ends(group: int) -> None:
+    """Every process of the run's group is gone within 30 s (workers notice a dead driver within a second)."""
+    for _ in range(300):
+        try:
+            os.killpg(group, 0)
+        except ProcessLookupError:
+            return
+        time.sleep(0.1)
+    pytest.fail("processes of the stopped run are still running after 30 s")
+
+
+@pytest.fixture(scope="module")
+def sixty(tmp_path_factory):
+    root = tmp_path_factory.mktemp("sixty")
     for index in range(60):
         write_tone(root / f"f{index:02d}.wav", 90.0 + 11.0 * index, 4.0, 16000)
+    return root
+
+
+def batch_command(corpus, out, *options):
+    return [
+        sys.executable,
+        "-m",
+        "streamfreq",
+        "batch",
+        str(corpus),
+        "--out",
+        str(out),
+        "--estimators",
+        ESTIMATORS,
+        *options,
+    ]
+
+
+def test_a_run_killed_with_sigkill_resumes_without_duplicates(sixty, tmp_path):
     out = tmp_path / "out"
-    command = [sys.executable, "-m", "streamfreq", "batch", str(root), "--out", str(out), "--estimators", ESTIMATORS]
-    process = subprocess.Popen([*command, "--workers", "1", "--quiet"], start_new_session=True)
-    deadline = time.monotonic() + 120
-    listed = {}
-    while time.monotonic() < deadline and process.poll() is None:
-        if (out / "files.csv").exists():
-            listed = rows(out)
-            if len(listed) >= 3:
-                break
-        time.sleep(0.01)
+    process, listed = start_and_wait_for_rows(batch_command(sixty, out, "--workers", "1", "--quiet"), out, 3)
     os.kill(process.pid, signal.SIGKILL)  # the driver only, as a crash would: its workers must not linger
-    assert process.wait() == -signal.SIGKILL, "the run ended before it could be killed"
+    assert process.wait() == -signal.SIGKILL
     assert 3 <= len(listed) < 60
-    for _ in range(300):  # the workers notice within a second, the fork server follows them
-        try:
-            os.killpg(process.pid, 0)
-        except ProcessLookupError:
-            break
-        time.sleep(0.1)
-    else:
-        pytest.fail("processes of the killed run are still running after 30 s")
-    report = run_batch([str(root)], out, Settings(estimators=tuple(NAMES)), workers=2)
+    assert_group_ends(process.pid)
+    report = run_batch([str(sixty)], out, Settings(estimators=tuple(NAMES)), workers=2)
     assert report.skipped == len(listed) and report.done == 60 - len(listed) and report.failed == 0
     table = readouts(out)
     pairs = list(zip(table.column("path").to_pylist(), table.column("start").to_pylist(), strict=True))
     assert len(pairs) == len(set(pairs)) == 60 * (1 + (64000 - 2048) // 512)
     assert len(rows(out)) == 60 and not [p for p in out.rglob(".*") if p.name != ".lock"]
+
+
+def test_sigterm_stops_a_run_like_ctrl_c_and_a_rerun_completes_it(sixty, tmp_path):
+    out = tmp_path / "out"
+    process, _ = start_and_wait_for_rows(batch_command(sixty, out, "--workers", "2", "--quiet"), out, 1)
+    os.kill(process.pid, signal.SIGTERM)
+    _, err = process.communicate(timeout=120)
+    assert process.returncode == 130
+    assert err == "streamfreq batch: interrupted; finished files are stored, run the same command to go on\n"
+    assert_group_ends(process.pid)
+    stored = rows(out)  # written on the way out: every file finished before the signal
+    assert len(stored) == len(list((out / PARTS).iterdir())) < 60
+    report = run_batch([str(sixty)], out, Settings(estimators=tuple(NAMES)), workers=2)
+    assert (report.skipped, report.done, report.failed) == (len(stored), 60 - len(stored), 0)
 
 
 def test_a_rerun_skips_what_is_done_and_redoes_a_changed_file(corpus, tmp_path, capsys):
