@@ -38,7 +38,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from streamfreq.batch.job import Analyser, FileResult, Job, Settings, limit_threads
+from streamfreq.batch.job import Analyser, FileResult, Job, Settings, limit_threads, one_line
 from streamfreq.errors import StreamfreqError, missing_extra
 
 #: Times Ray runs a file again after the actor running it died.
@@ -89,13 +89,17 @@ def run_ray(
     started = not ray.is_initialized()
     if started:
         local = address is None and not os.environ.get("RAY_ADDRESS")
-        ray.init(
-            address=address,
-            include_dashboard=False,
-            logging_level=logging.ERROR,
-            log_to_driver=False,
-            object_store_memory=LOCAL_OBJECT_STORE if local else None,
-        )
+        try:
+            ray.init(
+                address=address,
+                include_dashboard=False,
+                logging_level=logging.ERROR,
+                log_to_driver=False,
+                object_store_memory=LOCAL_OBJECT_STORE if local else None,
+            )
+        except Exception as error:  # Ray raises ConnectionError, RuntimeError, ValueError... for a bad cluster
+            where = "start Ray here" if local else f"join the Ray cluster at {address or os.environ['RAY_ADDRESS']}"
+            raise StreamfreqError(f"cannot {where}: {one_line(error)}") from None
     try:
         cpus = float(ray.cluster_resources().get("CPU", 1.0))
         workers = workers or max(1, int(cpus))
