@@ -128,6 +128,19 @@ def test_local_engine_analyses_every_good_file_and_reports_the_bad_ones(corpus, 
     assert sorted(p.name for p in (out / PARTS).iterdir()) == sorted(part_name(str(corpus / n)) for n in GOOD)
 
 
+def test_channel_picks_one_channel_and_a_file_without_it_is_an_error_row(corpus, tmp_path):
+    out = tmp_path / "out"
+    stereo, mono = corpus / "sub" / "stereo300.wav", corpus / "a220.wav"
+    arguments = [str(stereo), str(mono), "--out", str(out), "--estimators", "fft", "--channel", "1", "--quiet"]
+    assert batch_main([*arguments, "--workers", "1"]) == 1
+    listed = rows(out)
+    assert float(listed[str(stereo)]["fft_median_hz"]) == pytest.approx(600.0, abs=0.01)  # the right channel
+    assert listed[str(mono)]["status"] == "error"
+    assert listed[str(mono)]["error"] == "channel must be in 0..0 (got 1)"
+    track = analyze_file(stereo, estimators=["fft"], channel=1)
+    np.testing.assert_array_equal(readouts(out).column("fft").to_numpy(zero_copy_only=False), track.f0["fft"])
+
+
 def test_failures_give_exit_1_and_one_line_with_the_count(corpus, tmp_path, capsys):
     code = batch_main([str(corpus / "corrupt.wav"), str(corpus / "a220.wav"), "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 1
