@@ -3,5 +3,5 @@
 Modules, one job each: ``app`` (entry point, flags), ``window`` (main window,
 redraw timer), ``plots`` (waveform, spectrum, history), ``readouts`` (large
 per-estimator cards), ``controls`` (source and analysis controls), ``theme``
-(palette), ``engine_thread`` (the engine on its own thread; no Qt).
+(palette), ``live`` (starts and stops the engine's live sessions; no Qt).
 """

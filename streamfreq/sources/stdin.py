@@ -19,7 +19,7 @@ Example
 >>> source = open_stdin(io.BytesIO(pcm), samplerate=8000, pcm="s16le")
 >>> [b.tolist() for b in source.blocks()]
 [[0.0, 0.5, -0.5, 0.0]]
->>> container(b"RIFF\x24\x00\x00\x00WAVEfmt "), container(b"fLaC\x00\x00\x00\x22"), container(pcm)
+>>> container(b"RIFF" + bytes(4) + b"WAVEfmt "), container(b"fLaC" + bytes(8)), container(pcm)
 ('WAV', 'FLAC', None)
 """
 
@@ -93,21 +93,23 @@ class StdinSource(PullSource):
 
     def blocks(self) -> Iterator[np.ndarray]:
         frame_bytes = self.dtype.itemsize * self.channels
-        leftover = self.head
+        leftover = b""
+        chunk = self.head
         read = getattr(self.stream, "read1", self.stream.read)  # read1: whatever has arrived, no waiting
         while True:
-            try:
-                chunk = read(self.block * frame_bytes)
-            except OSError as error:
-                raise SourceError(f"reading the PCM stream failed: {error}") from None
             if not chunk:
-                if leftover:
-                    self.warnings.append(
-                        f"the PCM stream ended inside a frame: {len(leftover)} trailing byte(s) ignored "
-                        f"(frames are {frame_bytes} bytes: {self.channels} channel(s) of {self.dtype.itemsize})"
-                    )
-                return
-            data = leftover + chunk
+                try:
+                    chunk = read(self.block * frame_bytes)
+                except OSError as error:
+                    raise SourceError(f"reading the PCM stream failed: {error}") from None
+                if not chunk:
+                    if leftover:
+                        self.warnings.append(
+                            f"the PCM stream ended inside a frame: {len(leftover)} trailing byte(s) ignored "
+                            f"(frames are {frame_bytes} bytes: {self.channels} channel(s) of {self.dtype.itemsize})"
+                        )
+                    return
+            data, chunk = leftover + chunk, b""
             usable = len(data) - len(data) % frame_bytes
             leftover = data[usable:]
             if usable:
