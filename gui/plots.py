@@ -241,16 +241,22 @@ class HistoryPlot(pg.PlotWidget):
         self.in_legend: list[str] = []
         self.view = (math.nan, math.nan)  # shown range, log10(Hz)
 
-    def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray]) -> None:
-        """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared."""
+    def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray], hop_seconds: float) -> None:
+        """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared.
+
+        A line is broken where a value is missing or where windows were
+        skipped (readouts more than one and a half hops apart).
+        """
         shown = []
+        adjacent = np.append(np.diff(times) <= 1.5 * hop_seconds, False)
         for name, curve in self.curves.items():
             values = traces.get(name)
             if values is None or not np.isfinite(values).any():
                 if curve.yData is not None and len(curve.yData):
                     curve.setData([], [])
                 continue
-            curve.setData(times, values, connect="finite")
+            finite = np.isfinite(values)
+            curve.setData(times, values, connect=adjacent & finite & np.append(finite[1:], False))
             shown.append(name)
         self._legend(shown)
         present = [v for v in traces.values() if v is not None and len(v)]

@@ -101,8 +101,8 @@ class ReadoutCard(QFrame):
         top = QHBoxLayout()
         top.addWidget(self.title_label)
         top.addStretch(1)
-        top.addWidget(self.status_label)
         bar = QHBoxLayout()
+        bar.addWidget(self.status_label)
         bar.addWidget(self.confidence, 1)
         bar.addWidget(self.confidence_label)
         layout = QVBoxLayout(self)
@@ -173,7 +173,8 @@ class ReadoutPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         self.tuner = Tuner()
-        layout.addWidget(self.tuner, 2)
+        self.tuner.setFixedWidth(270)
+        layout.addWidget(self.tuner)
         self.cards: dict[str, ReadoutCard] = {}
         for name in [*names, "truth"]:
             card = ReadoutCard(name)
@@ -254,11 +255,13 @@ class Tuner(QWidget):
         )
         painter.setFont(QFont(self.font().family(), 10))
         painter.setPen(QColor("#b0bec5"))
-        detail = f"{self.cents:+.0f} cents   {self.hz:.2f} Hz" if self.hz is not None else "no pitch"
-        painter.drawText(QRectF(120, 8, w - 130, 20), Qt.AlignmentFlag.AlignRight, detail)
+        right_column = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if self.hz is not None:
+            painter.drawText(QRectF(110, 4, w - 120, 17), right_column, f"{self.cents:+.0f} cents")
+            painter.drawText(QRectF(110, 21, w - 120, 17), right_column, f"{self.hz:.2f} Hz")
         word = self.status()
         painter.setPen(QColor({"steady": "#81c784", "unsteady": "#ffb74d"}.get(word, "#78909c")))
-        painter.drawText(QRectF(120, 30, w - 130, 20), Qt.AlignmentFlag.AlignRight, word)
+        painter.drawText(QRectF(110, 38, w - 120, 17), right_column, word)
         left, right, base = 16.0, w - 16.0, h - 18.0
         painter.setPen(QPen(QColor("#546e7a"), 1))
         for cents in range(-50, 51, 10):
@@ -272,6 +275,6 @@ class Tuner(QWidget):
             painter.drawText(QRectF(x - 20, base + 1, 40, 16), Qt.AlignmentFlag.AlignHCenter, text)
         if self.hz is not None:
             x = left + (max(-50.0, min(50.0, self.cents)) + 50) / 100 * (right - left)
-            painter.setPen(QPen(accent, 3))
-            painter.drawLine(QPointF(x, base), QPointF(w / 2, 58))
+            painter.setPen(QPen(accent, 4))
+            painter.drawLine(QPointF(x, base + 2), QPointF(x, 58))
         painter.end()

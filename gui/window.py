@@ -277,7 +277,8 @@ class MainWindow(QMainWindow):
         self.pitches.extend((r.time, pitch(r, enabled) or math.nan) for r in fresh)
         times = self.trail.times - last.time
         traces = {name: self.trail.column(name) for name in [*enabled, "truth"]}
-        self.history.update_traces(times, traces)
+        hop_seconds = session.engine.hop / last.samplerate  # type: ignore[attr-defined]
+        self.history.update_traces(times, traces, hop_seconds)
         samples = session.window_samples(last.start)  # type: ignore[attr-defined]
         if samples is not None:
             self.waveform.update_window(samples, last.samplerate)
