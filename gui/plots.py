@@ -197,9 +197,9 @@ def _note_label(hz: float) -> str:
 #: Pens of the history traces. Where the traces agree they lie on top of each other, so each is
 #: narrower than the one below it and all stay visible as nested stripes (widest at the bottom).
 TRACE_PENS = {
-    "fft": {"width": 7.0},
-    "lstm": {"width": 4.0},
-    "zc": {"width": 1.6},
+    "fft": {"width": 5.0},
+    "lstm": {"width": 3.0},
+    "zc": {"width": 1.0},
     "truth": {"width": 1.0, "style": Qt.PenStyle.DashLine},
 }
 TRACE_Z = {"fft": 1, "lstm": 2, "zc": 3, "truth": 4}

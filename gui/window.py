@@ -308,11 +308,12 @@ class MainWindow(QMainWindow):
         labels = self.status_labels
         session, last, stats = self.runner.session, self.last, self.stats
         if session is not None and session.running:
-            labels["state"].setText("● running" if last is not None else "● starting…")
-            labels["state"].setStyleSheet("color: #81c784;")
+            state, style = ("● running" if last is not None else "● starting…"), "color: #81c784;"
         else:
-            labels["state"].setText("■ stopped")
-            labels["state"].setStyleSheet("color: #90a4ae;")
+            state, style = "■ stopped", "color: #90a4ae;"
+        if labels["state"].text() != state:  # a style sheet change re-polishes the label: only on a change
+            labels["state"].setText(state)
+            labels["state"].setStyleSheet(style)
         labels["rate"].setText(f"{last.samplerate:g} Hz" if last is not None else "— Hz")
         if stats is not None:
             labels["losses"].setText(
