@@ -33,11 +33,10 @@ import time
 os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")
 
 import numpy as np  # noqa: E402
-import pyqtgraph as pg  # noqa: E402
 from PyQt6.QtCore import Qt, QTimer, qInstallMessageHandler  # noqa: E402
 from PyQt6.QtWidgets import QApplication  # noqa: E402
 
-from streamfreq.gui.app import parse_args, quiet_qt_messages  # noqa: E402
+from streamfreq.gui.app import configure_process, parse_args, quiet_qt_messages  # noqa: E402
 from streamfreq.gui.theme import apply_theme  # noqa: E402
 from streamfreq.gui.window import MainWindow  # noqa: E402
 
@@ -114,7 +113,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--only", choices=tuple(SCENARIOS), help="run one scenario")
     args = parser.parse_args(argv)
     qInstallMessageHandler(quiet_qt_messages)
-    pg.setConfigOptions(antialias=False)  # as the app does
+    configure_process()  # as the app does
     app = QApplication.instance() or QApplication(["gui_fps"])
     apply_theme(app)
     print(f"platform={app.platformName()} cpus={os.cpu_count()} load={os.getloadavg()[0]:.2f} seconds={args.seconds:g}")
