@@ -172,7 +172,7 @@ class NoteAxis(pg.AxisItem):
         step = next((s for s in self.STEPS if (last - first) / s <= self.MAX_LABELS), self.STEPS[-1])
         self._step = step
         major = [m for m in range(math.ceil(first), math.floor(last) + 1) if m % step == 0]
-        minor = [m for m in range(math.ceil(first), math.floor(last) + 1) if m % step and (last - first) <= 48]
+        minor = [m for m in range(math.ceil(first), math.floor(last) + 1) if m % step and (last - first) <= 24]
         return [(step, [math.log10(_hz(m)) for m in major]), (1, [math.log10(_hz(m)) for m in minor])]
 
     def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
@@ -206,7 +206,7 @@ TRACE_Z = {"fft": 1, "lstm": 2, "zc": 3, "truth": 4}
 #: Least half-height of the history view in semitones (±1 and room for the neighbouring labels),
 #: and how fast the view follows (share of the way per frame).
 MIN_HALF_SPAN = 1.5
-FOLLOW = 0.2
+FOLLOW = 0.3
 
 
 class HistoryPlot(pg.PlotWidget):
@@ -240,6 +240,7 @@ class HistoryPlot(pg.PlotWidget):
             self.curves[name].setZValue(TRACE_Z.get(name, 0))
         self.in_legend: list[str] = []
         self.view = (math.nan, math.nan)  # shown range, log10(Hz)
+        self.goal = (math.nan, math.nan)  # where the view is gliding to
 
     def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray], hop_seconds: float) -> None:
         """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared.
@@ -272,10 +273,13 @@ class HistoryPlot(pg.PlotWidget):
         self.in_legend = shown
 
     def _follow(self, values: np.ndarray) -> None:
-        """Glide the view towards the notes in the traces: their 2nd..98th percentile, ±1 semitone at least.
+        """Glide the view towards the notes in the traces (2nd..98th percentile, ±MIN_HALF_SPAN semitones at least).
 
-        A range change re-renders the axis, so the view only moves while it is
-        more than a tenth of a semitone away from where it should be.
+        A range change re-renders the axis and grid, so the goal only moves
+        when the notes leave it or take up less than a third of it, and then with
+        half their span as headroom either side (a sweep moves it now
+        and then, not every frame); the view glides there and stops when it is
+        within a tenth of a semitone.
         """
         values = values[np.isfinite(values) & (values > 0)]
         if len(values) == 0:
@@ -283,13 +287,17 @@ class HistoryPlot(pg.PlotWidget):
         low, high = np.log10(np.percentile(values, [2.0, 98.0]))
         semitone = math.log10(2.0) / 12.0
         centre, half = (low + high) / 2, max((high - low) / 2 + 0.5 * semitone, MIN_HALF_SPAN * semitone)
-        target = (centre - half, centre + half)
+        need = (centre - half, centre + half)
+        goal_low, goal_high = self.goal
+        if not (goal_low <= need[0] and need[1] <= goal_high and goal_high - goal_low <= 3 * (need[1] - need[0])):
+            headroom = 0.5 * (need[1] - need[0])
+            self.goal = (need[0] - headroom, need[1] + headroom)
         have_low, have_high = self.view
         if not math.isfinite(have_low):
-            new = target
+            new = self.goal
         else:
-            new = (have_low + FOLLOW * (target[0] - have_low), have_high + FOLLOW * (target[1] - have_high))
-            if max(abs(new[0] - have_low), abs(new[1] - have_high)) < 0.1 * semitone * FOLLOW:
+            new = (have_low + FOLLOW * (self.goal[0] - have_low), have_high + FOLLOW * (self.goal[1] - have_high))
+            if max(abs(self.goal[0] - have_low), abs(self.goal[1] - have_high)) < 0.1 * semitone:
                 return
         self.view = new
         self.setYRange(*new, padding=0)
