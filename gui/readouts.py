@@ -80,7 +80,7 @@ class ReadoutCard(QFrame):
         self.hz: float | None = None  # the figure on show
         self.hz_label = QLabel(DASH)
         self.hz_label.setTextFormat(Qt.TextFormat.RichText)
-        self.hz_label.setStyleSheet("color: #eceff1; font-size: 22pt; font-weight: bold;")
+        self.hz_label.setStyleSheet("color: #eceff1; font-size: 19pt; font-weight: bold;")
         self.hz_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.note_label = QLabel("")
         self.note_label.setStyleSheet("color: #b0bec5; font-size: 11pt;")
@@ -173,7 +173,7 @@ class ReadoutPanel(QWidget):
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
         self.tuner = Tuner()
-        self.tuner.setFixedWidth(270)
+        self.tuner.setFixedWidth(250)
         layout.addWidget(self.tuner)
         self.cards: dict[str, ReadoutCard] = {}
         for name in [*names, "truth"]:
