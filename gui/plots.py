@@ -227,9 +227,9 @@ class HistoryPlot(pg.PlotWidget):
         self.setLogMode(x=False, y=True)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
-        self.legend = item.addLegend(
-            offset=(10, 4), colCount=4, labelTextColor="#cfd8dc", brush=pg.mkBrush(21, 24, 29, 200)
-        )
+        self.legend = item.addLegend(colCount=4, labelTextColor="#cfd8dc")
+        self.legend.setParentItem(item)  # in the title row, right-aligned: it never hides a trace
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-8, -4))
         self.seconds = seconds
         self.setXRange(-seconds, 0.0, padding=0.01)
         self.setMouseEnabled(x=False, y=False)
