@@ -30,10 +30,6 @@ from streamfreq.sources import synth_schedule
 
 #: The sources the app offers (standard input is for the command line).
 SOURCES = ("synth", "mic", "file")
-#: The app's GIL switch interval in seconds. pyqtgraph paints in Python for several ms a frame; the
-#: engine's worker gives the GIL up around every native call and would wait up to Python's default
-#: 5 ms to get it back each time (measured at load 8: 2-3x fewer windows dropped, 30% more frames).
-SWITCH_INTERVAL = 0.0005
 #: Options of ``streamfreq`` the app has no use for (ignored when it is opened with ``streamfreq --gui``).
 CLI_ONLY = {"--duration": True, "--format": True, "--list-devices": False, "--pcm": True, "--channels": True}
 
@@ -96,10 +92,9 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def configure_process() -> None:
-    """Process-wide settings the app runs with: a short GIL switch interval, no antialiasing."""
+    """Process-wide settings the app runs with: no antialiasing (the live session shortens the GIL switch interval)."""
     import pyqtgraph as pg
 
-    sys.setswitchinterval(SWITCH_INTERVAL)
     pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
 
 

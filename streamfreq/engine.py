@@ -12,9 +12,9 @@ Three ways to drive it:
   estimated in the caller's thread; sources that are not real time (files,
   pipes) are read as fast as the estimators go, losing nothing.
 
-numpy's BLAS runs on one thread while the engine estimates (threadpoolctl):
-its worker threads would otherwise spin after every small matrix product
-and take the CPU the live path needs.
+numpy's BLAS runs on one thread while the engine estimates (threadpoolctl,
+:mod:`streamfreq.process`): its worker threads would otherwise spin after
+every small matrix product and take the CPU the live path needs.
 
 Example
 -------
@@ -45,6 +45,7 @@ from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import ERROR, Estimate, Estimator
 from streamfreq.live import BATCH, LiveSession
+from streamfreq.process import one_blas_thread
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
@@ -53,41 +54,6 @@ from streamfreq.windowing import Windower
 #: Fewest windows in a batch for the estimators to run side by side on pool threads; smaller
 #: batches (the live path) run one estimator after the other, which costs less CPU and no thread hand-over.
 SIDE_BY_SIDE = 16
-
-
-class _BlasLimit:
-    """One BLAS thread while any engine work runs (reference-counted, process-wide, via threadpoolctl).
-
-    The first holder applies the limit, the last one restores what was there.
-    """
-
-    def __init__(self) -> None:
-        self._lock = threading.Lock()
-        self._holders = 0
-        self._controller: object | None = None
-        self._limiter: object | None = None
-
-    @contextlib.contextmanager
-    def __call__(self) -> Iterator[None]:
-        with self._lock:
-            if self._holders == 0:
-                if self._controller is None:
-                    from threadpoolctl import ThreadpoolController
-
-                    self._controller = ThreadpoolController()
-                self._limiter = self._controller.limit(limits=1, user_api="blas")  # type: ignore[attr-defined]
-            self._holders += 1
-        try:
-            yield
-        finally:
-            with self._lock:
-                self._holders -= 1
-                if self._holders == 0:
-                    self._limiter.restore_original_limits()  # type: ignore[union-attr]
-                    self._limiter = None
-
-
-_BLAS_LIMIT = _BlasLimit()
 
 
 class Engine:
@@ -258,7 +224,7 @@ class Engine:
 
     def blas_limit(self) -> contextlib.AbstractContextManager[None]:
         """A context in which numpy's BLAS runs on one thread (nested and concurrent use are fine)."""
-        return _BLAS_LIMIT()
+        return one_blas_thread()
 
     def warm_up(self) -> None:
         """Run every estimator on a tone window of this stream's size, once, so live windows never pay for it.

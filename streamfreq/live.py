@@ -8,7 +8,8 @@ and estimated by the engine. Two ways to consume the readouts:
 - :meth:`Engine.start <streamfreq.engine.Engine.start>` starts a worker
   thread that estimates; the caller polls :meth:`LiveSession.drain` (never
   blocks), e.g. from a GUI redraw timer, and reads a window's samples with
-  :meth:`LiveSession.window_samples`.
+  :meth:`LiveSession.window_samples`. While the worker runs, the GIL switch
+  interval is 0.5 ms (:mod:`streamfreq.process`).
 - :meth:`Engine.run <streamfreq.engine.Engine.run>` estimates in the
   caller's own thread (:meth:`LiveSession.pump`) and yields the readouts:
   one thread hand-over fewer between a window completing and its readout.
@@ -45,6 +46,7 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from streamfreq.errors import ParameterError, check_range
+from streamfreq.process import short_switch_interval
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.ring import RingBuffer
 from streamfreq.windowing import Windower
@@ -197,7 +199,7 @@ class LiveSession:
 
     def _work(self) -> None:
         try:
-            with self.engine.blas_limit():
+            with self.engine.blas_limit(), short_switch_interval():
                 while self.running:
                     made = self.pump()
                     if made:
