@@ -14,7 +14,13 @@ Two measurements, printed as tables:
 2. **latency_ms** (window complete → readout written, as ``--format jsonl``
    reports it) for each available estimator alone and all together, with a
    steady tone playing, plus the engine's counters: ring overruns, windows
-   dropped, input overflows.
+   dropped, input overflows, and the CPU this process used (% of one core;
+   it includes the thread that feeds ``pacat``). The last row repeats all
+   estimators with another process spinning on one core the whole time
+   (a laptop with a browser open).
+3. **CPU of the command line**: ``streamfreq --source synth`` (real time,
+   every estimator, table output) for ``--seconds``, measured with
+   ``getrusage`` on the child: start-up included, as ``/usr/bin/time`` counts it.
 
 Needs the virtual microphone (``scripts/virtual-mic.sh start``; this script
 starts it) and ``pacat``. Run::
@@ -26,8 +32,10 @@ starts it) and ``pacat``. Run::
 from __future__ import annotations
 
 import argparse
+import contextlib
 import math
 import os
+import resource
 import subprocess
 import sys
 import threading
@@ -248,8 +256,19 @@ def tone_change_latency(changes: int, window: int, hop: int, estimators: list[st
     print(
         f"\nchanges located sample-exactly and shown: {len(ok)} of {len(rows)}; "
         f"overflows {source.overflows}, dropped windows {engine.stats.dropped_windows}, "
-        f"ring overruns {engine._ring.overrun_samples if engine._ring else 0}"
+        f"ring overruns {engine.stats.overrun_samples}"
     )
+
+
+@contextlib.contextmanager
+def one_core_busy():
+    """Another process spinning on one core while the block runs."""
+    spinner = subprocess.Popen([sys.executable, "-c", "while True: pass"])
+    try:
+        yield
+    finally:
+        spinner.terminate()
+        spinner.wait(timeout=10)
 
 
 def latency_distribution(seconds: float, window: int, hop: int, sets: list[list[str]], model: str | None) -> None:
@@ -259,40 +278,65 @@ def latency_distribution(seconds: float, window: int, hop: int, sets: list[list[
     from streamfreq.output import JsonlWriter
     from streamfreq.sources.mic import MicSource
 
-    played = segments_tone([440.0], [round((seconds * len(sets) + 30) * RATE)])
+    rows = [(names, False) for names in sets] + [(sets[-1], True)]
+    played = segments_tone([440.0], [round((seconds * len(rows) + 30) * RATE)])
     player = PacedPlayer(played, latency_ms=50)
     print(f"\n## latency_ms (window complete -> readout written), {seconds:g} s each, window {window}, hop {hop}\n")
     print(
-        "| estimators | readouts | median ms | p99 ms | max ms | ring overruns | dropped windows "
-        "| input overflows | fft Hz median | estimator ms per window |"
+        "| estimators | load | readouts | median ms | p99 ms | max ms | ring overruns | dropped windows "
+        "| input overflows | fft Hz median | CPU % of one core | estimator ms per window |"
     )
-    print("|---|---:|---:|---:|---:|---:|---:|---:|---:|---|")
+    print("|---|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|")
     try:
-        for names in sets:
+        for names, busy in rows:
             source = MicSource(device="pulse", samplerate=RATE, latency="high")
             engine = Engine(RATE, window, hop, names, model_path=model)
             writer = JsonlWriter(io.StringIO(), engine.names, live=True)
             latencies, fft = [], []
             last = None
-            for readout in engine.run(source, duration=seconds):
-                writer.write(readout)
-                latencies.append(1000 * (time.monotonic() - readout.arrival))
-                if "fft" in names and readout.hz("fft") is not None:
-                    fft.append(readout.hz("fft"))
-                last = readout
-                writer.stream.seek(0)
-                writer.stream.truncate()
+            with one_core_busy() if busy else contextlib.nullcontext():
+                load = os.getloadavg()[0]
+                cpu, began = time.process_time(), time.monotonic()
+                for readout in engine.run(source, duration=seconds):
+                    writer.write(readout)
+                    latencies.append(1000 * (time.monotonic() - readout.arrival))
+                    if "fft" in names and readout.hz("fft") is not None:
+                        fft.append(readout.hz("fft"))
+                    last = readout
+                    writer.stream.seek(0)
+                    writer.stream.truncate()
+                cpu = 100 * (time.process_time() - cpu) / (time.monotonic() - began)
             lat = np.array(latencies)
+            what = f"one core busy (load {load:.1f})" if busy else f"load {load:.1f}"
             print(
-                f"| {','.join(names)} | {len(lat)} | {np.median(lat):.2f} | {np.percentile(lat, 99):.2f} "
+                f"| {','.join(names)} | {what} | {len(lat)} | {np.median(lat):.2f} | {np.percentile(lat, 99):.2f} "
                 f"| {lat.max():.2f} | {last.overrun_samples} | {last.dropped_windows} | {last.input_overflows} "
-                f"| {np.median(fft) if fft else math.nan:.2f} "
+                f"| {np.median(fft) if fft else math.nan:.2f} | {cpu:.0f} "
                 f"| {', '.join(f'{n} {engine.stats.ms_per_window(n):.2f}' for n in engine.names)} |",
                 flush=True,
             )
     finally:
         player.proc.terminate()
         player.stop()
+
+
+def cli_cpu(seconds: float) -> None:
+    """CPU of ``streamfreq --source synth --duration SECONDS`` (real time, every estimator, table output)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    load = os.getloadavg()[0]
+    began = time.monotonic()
+    subprocess.run(
+        [sys.executable, "-m", "streamfreq", "--source", "synth", "--duration", str(seconds)],
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
+    wall = time.monotonic() - began
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
+    print(f"\n## CPU of `streamfreq --source synth --duration {seconds:g}` (all estimators, load {load:.1f})\n")
+    print("| CPU s | wall s | % of one core over the audio |")
+    print("|---:|---:|---:|")
+    print(f"| {cpu:.2f} | {wall:.2f} | {100 * cpu / seconds:.0f} |")
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -303,7 +347,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--hop", type=int, default=512)
     parser.add_argument("--model", help="LSTM model path (default: the shipped one)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the tone-change timing")
-    parser.add_argument("--skip-changes", action="store_true", help="only measure latency_ms")
+    parser.add_argument("--skip-changes", action="store_true", help="only measure latency_ms (and the CLI's CPU)")
     args = parser.parse_args(argv)
     start_virtual_mic()
 
@@ -323,6 +367,7 @@ def main(argv: list[str] | None = None) -> int:
         tone_change_latency(args.changes, args.window, args.hop, usable, args.seed)
     sets = [[name] for name in usable] + ([usable] if len(usable) > 1 else [])
     latency_distribution(args.seconds, args.window, args.hop, sets, args.model)
+    cli_cpu(min(args.seconds, 10.0))
     print(f"\nload average at end: {os.getloadavg()[0]:.2f}")
     return 0
 

@@ -1,7 +1,7 @@
 """The streamfreq desktop app (``streamfreq-gui``; installed as ``streamfreq.gui``).
 
 Modules, one job each: ``app`` (entry point, flags), ``window`` (main window,
-redraw timer), ``plots`` (waveform, spectrum, history), ``readouts`` (large
+redraw timer), ``plots`` (waveform, spectrum, history), ``readouts`` (tuner and
 per-estimator cards), ``controls`` (source and analysis controls), ``theme``
-(palette), ``engine_thread`` (the engine on its own thread; no Qt).
+(palette), ``live`` (starts and stops the engine's live sessions; no Qt).
 """

@@ -22,56 +22,80 @@ import threading
 from collections.abc import Sequence
 
 from streamfreq import __version__
+from streamfreq.argparsing import ArgumentParser
+from streamfreq.errors import ParameterError
+from streamfreq.estimators import ESTIMATOR_NAMES
+from streamfreq.options import add_analysis_options, add_source_options, estimator_names
+from streamfreq.sources import synth_schedule
 
+#: The sources the app offers (standard input is for the command line).
 SOURCES = ("synth", "mic", "file")
+#: Options of ``streamfreq`` the app has no use for (ignored when it is opened with ``streamfreq --gui``).
+CLI_ONLY = {"--duration": True, "--format": True, "--list-devices": False, "--pcm": True, "--channels": True}
 
 
 def build_parser() -> argparse.ArgumentParser:
-    """The ``streamfreq-gui`` argument parser."""
-    parser = argparse.ArgumentParser(
+    """The ``streamfreq-gui`` argument parser: the command line's source and analysis options, and the app's own."""
+    parser = ArgumentParser(
         prog="streamfreq-gui",
-        description="Live frequency estimation on screen: waveform, spectrum, history and side-by-side readouts.",
+        description="Live frequency estimation on screen: tuner, history, waveform, spectrum, readouts.",
     )
     parser.add_argument("--version", action="version", version=f"streamfreq {__version__}")
-    parser.add_argument("--source", choices=SOURCES, default="synth", help="where the audio comes from")
-    parser.add_argument("--freq", type=float, default=440.0, metavar="HZ", help="synth frequency (default 440)")
-    parser.add_argument("--sweep", metavar="F0:F1:SECONDS", help="synth: sweep F0 -> F1 -> F0 Hz, SECONDS each way")
-    parser.add_argument("--snr", type=float, metavar="DB", help="synth: add white noise at this per-sample SNR")
-    parser.add_argument("--device", metavar="ID", help="microphone: index or part of the name")
-    parser.add_argument("--input", metavar="PATH", help="audio file for --source file (played in real time)")
-    parser.add_argument("--window", type=int, default=2048, metavar="N", help="window length in samples")
-    parser.add_argument("--hop", type=int, default=512, metavar="N", help="samples between windows")
-    parser.add_argument("--estimators", metavar="LIST", help="comma-separated: fft,zc,lstm (default: all available)")
-    parser.add_argument("--fps", type=int, default=50, help="redraws per second to aim for (default 50)")
-    parser.add_argument("--no-start", action="store_true", help="open without starting the source")
-    parser.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after SECONDS; print a summary line")
-    parser.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window just before quitting")
-    parser.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)  # from `streamfreq --gui`
+    add_source_options(parser, SOURCES)
+    add_analysis_options(parser)
+    group = parser.add_argument_group("app")
+    group.add_argument("--fps", type=int, default=50, help="redraws per second to aim for (default 50)")
+    group.add_argument("--no-start", action="store_true", help="open without starting the source")
+    group.add_argument("--quit-after", type=float, metavar="SECONDS", help="quit after SECONDS; print a summary line")
+    group.add_argument("--screenshot", metavar="PATH", help="save a PNG of the window just before quitting")
+    group.add_argument("--gui", action="store_true", help=argparse.SUPPRESS)  # from `streamfreq --gui`
     return parser
 
 
 def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
-    """Parse ``argv``; options only the command-line tool knows (via ``streamfreq --gui``) are ignored."""
+    """Parse ``argv``; a file plays in real time, a sweep goes back and forth.
+
+    Options only the command line has (``--format``, ``--duration`` ...) are
+    ignored, with a note, when the app is opened with ``streamfreq --gui``.
+    """
     parser = build_parser()
-    args, unknown = parser.parse_known_args(argv)
-    stray = [item for item in unknown if not item.startswith("-")]
-    if stray and not args.gui:
-        parser.error(f"unrecognized arguments: {' '.join(unknown)}")
-    if unknown:
-        print(f"streamfreq-gui: ignoring {' '.join(unknown)}", file=sys.stderr)
-    if args.sweep:
-        try:
-            low, high, seconds = (float(part) for part in args.sweep.split(":"))
-        except ValueError:
-            parser.error(f"--sweep must look like F0:F1:SECONDS, e.g. 110:1760:4 (got {args.sweep!r})")
-        if not (20 <= low <= 20000 and 20 <= high <= 20000 and 0.5 <= seconds <= 600):
-            parser.error(f"--sweep needs F0, F1 in 20..20000 Hz and SECONDS in 0.5..600 (got {args.sweep!r})")
-        args.sweep = (low, high, seconds)
+    argv = list(argv or [])
+    if "--gui" in argv:
+        kept, ignored, skip = [], [], False
+        for item in argv:
+            if skip:
+                ignored.append(item)
+                skip = False
+            elif item.split("=")[0] in CLI_ONLY:
+                ignored.append(item)
+                skip = CLI_ONLY[item.split("=")[0]] and "=" not in item
+            else:
+                kept.append(item)
+        if ignored:
+            print(f"streamfreq-gui: ignoring {' '.join(ignored)}", file=sys.stderr)
+        argv = kept
+    args = parser.parse_args(argv)
     if args.quit_after is not None and not (0 < args.quit_after < 1e6):
         parser.error(f"--quit-after must be in 0..1000000 seconds (got {args.quit_after})")
-    if args.fps < 1 or args.fps > 1000:
+    if not 1 <= args.fps <= 1000:
         parser.error(f"--fps must be in 1..1000 (got {args.fps})")
+    names = estimator_names(args)
+    if names is not None and (not names or any(name not in ESTIMATOR_NAMES for name in names)):
+        parser.error(f"--estimators must be among {', '.join(ESTIMATOR_NAMES)} (got {args.estimators!r})")
+    args.realtime = True
+    args.sweep_repeat = True
+    try:
+        synth_schedule(args)
+    except ParameterError as error:
+        parser.error(str(error))
     return args
+
+
+def configure_process() -> None:
+    """Process-wide settings the app runs with: no antialiasing (the live session shortens the GIL switch interval)."""
+    import pyqtgraph as pg
+
+    pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
 
 
 def summary_line(window: object) -> str:
@@ -79,15 +103,15 @@ def summary_line(window: object) -> str:
     from streamfreq.gui.window import MainWindow
 
     assert isinstance(window, MainWindow)
-    snap = window.runner.state.snapshot()
-    dropped = snap.stats.dropped_windows if snap.stats is not None else 0
+    stats = window.stats
+    dropped = stats.dropped_windows if stats is not None else 0
 
     def last(name: str) -> str:
         hz = window.latest_hz(name)
         return "null" if hz is None or not math.isfinite(hz) else f"{hz:.2f}"
 
     return (
-        f"frames={window.frames} fps={window.fps():.1f} readouts={snap.readout_count} dropped={dropped}"
+        f"frames={window.frames} fps={window.fps():.1f} readouts={window.readout_count} dropped={dropped}"
         f" last_fft={last('fft')} last_zc={last('zc')} last_lstm={last('lstm')}"
     )
 
@@ -100,32 +124,6 @@ def quiet_qt_messages(kind: object, context: object, message: str | None) -> Non
     """Qt's message handler: drop known noise, pass everything else to stderr as Qt would."""
     if message and not message.startswith(_NOISE):
         print(message, file=sys.stderr)
-
-
-def configure(window: object, args: argparse.Namespace) -> None:
-    """Set the controls from the command line."""
-    controls = window.controls  # type: ignore[attr-defined]
-    controls.set_source(args.source)
-    controls.freq.setValue(args.freq)
-    if args.sweep:
-        low, high, seconds = args.sweep
-        controls.sweep_low.setValue(low)
-        controls.sweep_high.setValue(high)
-        controls.sweep_seconds.setValue(seconds)
-        controls.sweep.setChecked(True)
-    if args.snr is not None:
-        controls.noise.setChecked(True)
-        controls.snr.setValue(args.snr)
-    if args.device is not None:
-        controls.set_device(int(args.device) if args.device.isdigit() else args.device)
-    if args.input:
-        controls.path.setText(args.input)
-    for box, value in ((controls.window, args.window), (controls.hop, args.hop)):
-        index = box.findData(value)
-        if index < 0:
-            box.addItem(f"{value} samples", value)
-            index = box.count() - 1
-        box.setCurrentIndex(index)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -143,24 +141,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     except ImportError:
         print('streamfreq-gui: PyQt6 is not installed; install it with: pip install "streamfreq[gui]"', file=sys.stderr)
         return 1
-    import pyqtgraph as pg
-
     from streamfreq.gui.theme import apply_theme
-    from streamfreq.gui.window import MainWindow, usable_estimators
+    from streamfreq.gui.window import MainWindow
 
     qInstallMessageHandler(quiet_qt_messages)
-    pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
+    configure_process()
     app = QApplication.instance() or QApplication(["streamfreq-gui"])
     apply_theme(app)
-    names = usable_estimators()
-    if args.estimators:
-        names = [name.strip() for name in args.estimators.split(",") if name.strip()]
-        unknown = [name for name in names if name not in ("fft", "zc", "lstm")]
-        if unknown or not names:
-            print(f"streamfreq-gui: estimators must be among fft, zc, lstm (got {args.estimators})", file=sys.stderr)
-            return 2
-    window = MainWindow(estimators=names, fps=args.fps)
-    configure(window, args)
+    window = MainWindow(args)
     window.show()
     if not args.no_start:
         window.start()

@@ -1,22 +1,30 @@
 """The control panel: source (synth, microphone, file), analysis settings, estimator toggles, start/stop.
 
-The panel only describes what the user wants; it emits signals and builds a
-:class:`~streamfreq.gui.engine_thread.RunConfig`. The window acts on them.
+The panel only describes what the user wants: it is set from the parsed
+command-line options (:meth:`ControlPanel.configure`) and gives them back
+with its own values in place (:meth:`ControlPanel.settings`), which the same
+source factory and engine options as the command line's then read. It emits
+signals; the window acts on them.
 
 Example
 -------
 >>> import os; os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # doctest: +ELLIPSIS
 '...'
 >>> from PyQt6.QtWidgets import QApplication
+>>> from streamfreq.gui.app import parse_args
 >>> app = QApplication.instance() or QApplication([])
 >>> panel = ControlPanel(["fft", "zc"])
+>>> panel.configure(parse_args(["--fmin", "30"]))
 >>> panel.freq.setValue(880.0)
->>> config = panel.config()
->>> config.source, config.freq, config.window, config.hop, sorted(config.enabled)
-('synth', 880.0, 2048, 512, ['fft', 'zc'])
+>>> settings = panel.settings(parse_args(["--fmin", "30"]))
+>>> settings.source, settings.freq, settings.window, settings.hop, settings.fmin, panel.enabled()
+('synth', 880.0, None, None, 30.0, ['fft', 'zc'])
 """
 
 from __future__ import annotations
+
+import argparse
+import copy
 
 from PyQt6.QtCore import pyqtSignal
 from PyQt6.QtWidgets import (
@@ -29,17 +37,19 @@ from PyQt6.QtWidgets import (
     QHBoxLayout,
     QLineEdit,
     QPushButton,
+    QSizePolicy,
     QStackedWidget,
     QVBoxLayout,
     QWidget,
 )
 
-from streamfreq.gui.engine_thread import RunConfig
+from streamfreq import defaults
 from streamfreq.gui.plots import LABELS, colour
 
 SOURCES = (("synth", "Synthetic tone"), ("mic", "Microphone"), ("file", "Audio file"))
-WINDOWS = (512, 1024, 2048, 4096, 8192)
-HOPS = (128, 256, 512, 1024, 2048)
+#: Window and hop choices besides "auto" (the engine's rule: streamfreq.defaults).
+WINDOWS = tuple(defaults.WINDOW * 2**k for k in range(-2, 3))
+HOPS = tuple(defaults.HOP * 2**k for k in range(-2, 3))
 
 
 def _spin(low: float, high: float, value: float, suffix: str, decimals: int = 1) -> QDoubleSpinBox:
@@ -129,11 +139,20 @@ class ControlPanel(QWidget):
         self.pages.addWidget(self._synth_page())
         self.pages.addWidget(self._mic_page())
         self.pages.addWidget(self._file_page())
-        self.source.currentIndexChanged.connect(self.pages.setCurrentIndex)
+        self.source.currentIndexChanged.connect(self._show_page)
         self.source.currentIndexChanged.connect(lambda _: self.restart_needed.emit())
         layout.addWidget(self.source)
         layout.addWidget(self.pages)
+        self._show_page(0)
         return group
+
+    def _show_page(self, index: int) -> None:
+        """Show one source's page; the others take no room (no empty rows above a short page)."""
+        for number in range(self.pages.count()):
+            policy = QSizePolicy.Policy.Preferred if number == index else QSizePolicy.Policy.Ignored
+            self.pages.widget(number).setSizePolicy(policy, policy)
+        self.pages.setCurrentIndex(index)
+        self.pages.adjustSize()
 
     def _synth_page(self) -> QWidget:
         page = QWidget()
@@ -184,6 +203,7 @@ class ControlPanel(QWidget):
         self.open_button.clicked.connect(self.choose_file)
         layout.addWidget(self.path)
         layout.addWidget(self.open_button)
+        layout.addStretch(1)
         return page
 
     def _analysis_group(self, names: list[str]) -> QGroupBox:
@@ -191,10 +211,13 @@ class ControlPanel(QWidget):
         form = QFormLayout(group)
         self.window = QComboBox()
         self.hop = QComboBox()
-        for box, values, default in ((self.window, WINDOWS, 2048), (self.hop, HOPS, 512)):
+        automatic = (f"auto ({defaults.WINDOW})", f"auto ({defaults.HOP})")
+        self.window.setToolTip(f"auto: {defaults.WINDOW} samples, or longer when --fmin asks for lower notes")
+        self.hop.setToolTip("auto: a quarter of the window")
+        for box, values, auto in ((self.window, WINDOWS, automatic[0]), (self.hop, HOPS, automatic[1])):
+            box.addItem(auto, None)
             for value in values:
                 box.addItem(f"{value} samples", value)
-            box.setCurrentIndex(values.index(default))
             box.currentIndexChanged.connect(lambda _: self.restart_needed.emit())
         form.addRow("Window", self.window)
         form.addRow("Hop", self.hop)
@@ -251,23 +274,49 @@ class ControlPanel(QWidget):
             return None
         return int(text) if text.isdigit() else text
 
-    def sweep_spec(self) -> tuple[float, float, float] | None:
-        """``(low_hz, high_hz, seconds)`` when sweeping, else None."""
+    def sweep_spec(self) -> str | None:
+        """``"F0:F1:SECONDS"`` when sweeping (back and forth), else None."""
         if not self.sweep.isChecked():
             return None
-        return (self.sweep_low.value(), self.sweep_high.value(), self.sweep_seconds.value())
+        return f"{self.sweep_low.value():g}:{self.sweep_high.value():g}:{self.sweep_seconds.value():g}"
 
-    def config(self) -> RunConfig:
-        """The run the controls describe."""
-        return RunConfig(
-            source=self.source.currentData(),
-            freq=self.freq.value(),
-            sweep=self.sweep_spec(),
-            snr_db=self.snr.value() if self.noise.isChecked() else None,
-            device=self.device_choice(),
-            path=self.path.text().strip() or None,
-            window=self.window.currentData(),
-            hop=self.hop.currentData(),
-            estimators=tuple(self.toggles),
-            enabled=frozenset(name for name, box in self.toggles.items() if box.isChecked()),
-        )
+    def enabled(self) -> list[str]:
+        """The estimators switched on."""
+        return [name for name, box in self.toggles.items() if box.isChecked()]
+
+    def configure(self, args: argparse.Namespace) -> None:
+        """Set the controls from parsed options (``streamfreq-gui``'s command line)."""
+        self.set_source(args.source)
+        self.freq.setValue(args.freq)
+        if args.sweep:
+            low, high, seconds = (float(part) for part in args.sweep.split(":"))
+            self.sweep_low.setValue(low)
+            self.sweep_high.setValue(high)
+            self.sweep_seconds.setValue(seconds)
+            self.sweep.setChecked(True)
+        if args.snr is not None:
+            self.noise.setChecked(True)
+            self.snr.setValue(args.snr)
+        if args.device is not None:
+            self.set_device(int(args.device) if args.device.isdigit() else args.device)
+        if args.input:
+            self.path.setText(args.input)
+        for box, value in ((self.window, args.window), (self.hop, args.hop)):
+            index = box.findData(value)
+            if index < 0:
+                box.addItem(f"{value} samples", value)
+                index = box.count() - 1
+            box.setCurrentIndex(index)
+
+    def settings(self, base: argparse.Namespace) -> argparse.Namespace:
+        """``base`` (the parsed options) with the values of the controls in place."""
+        args = copy.copy(base)
+        args.source = self.source.currentData()
+        args.freq = self.freq.value()
+        args.sweep = self.sweep_spec()
+        args.snr = self.snr.value() if self.noise.isChecked() else None
+        args.device = self.device_choice()
+        args.input = self.path.text().strip() or None
+        args.window = self.window.currentData()
+        args.hop = self.hop.currentData()
+        return args

@@ -26,9 +26,10 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGraphicsItem
 
+from streamfreq.notes import note_name
+
 #: One colour per trace, readable on the dark plot background.
 COLOURS = {"fft": "#4fc3f7", "zc": "#ffb74d", "lstm": "#e57373", "truth": "#e0e0e0"}
-Z_ORDER = {"zc": 1, "lstm": 2, "fft": 3, "truth": 4}
 LABELS = {"fft": "FFT", "zc": "Zero crossing", "lstm": "LSTM", "truth": "Truth"}
 BACKGROUND = "#15181d"
 DB_FLOOR = -120.0
@@ -111,7 +112,7 @@ class SpectrumPlot(pg.PlotWidget):
             style = Qt.PenStyle.SolidLine if name == "fft" else Qt.PenStyle.DashLine
             line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(colour(name), width=1.6, style=style))
             line.setVisible(False)
-            line.setZValue(10 + Z_ORDER.get(name, 0))  # the FFT's marker on top, as in the history
+            line.setZValue(10 + (name == "fft"))  # the FFT's marker on top
             self.addItem(line)
             self.markers[name] = line
         self.label = pg.TextItem(color=colour("fft"), anchor=(0, 0), fill=pg.mkBrush(21, 24, 29, 210))
@@ -152,75 +153,151 @@ class SpectrumPlot(pg.PlotWidget):
         self.label.setText(f"FFT peak {fft:.2f} Hz" if fft is not None and math.isfinite(fft) else "")
 
 
+class NoteAxis(pg.AxisItem):
+    """A frequency axis in log scale labelled with note names (``A4 440``): octaves, or semitones when zoomed in.
+
+    Values are ``log10(Hz)``, as pyqtgraph's log mode plots them.
+    """
+
+    #: Label spacings in semitones, the finest that leaves at most :data:`MAX_LABELS` labels is used.
+    STEPS = (1, 2, 3, 6, 12, 24)
+    MAX_LABELS = 9
+    _step = 1
+
+    def tickValues(self, minVal: float, maxVal: float, size: float) -> list[tuple[float, list[float]]]:  # noqa: N802, N803
+        low, high = sorted((minVal, maxVal))
+        if not (math.isfinite(low) and math.isfinite(high)):
+            return []
+        first, last = _midi(10**low), _midi(10**high)
+        step = next((s for s in self.STEPS if (last - first) / s <= self.MAX_LABELS), self.STEPS[-1])
+        self._step = step
+        major = [m for m in range(math.ceil(first), math.floor(last) + 1) if m % step == 0]
+        minor = [m for m in range(math.ceil(first), math.floor(last) + 1) if m % step and (last - first) <= 24]
+        return [(step, [math.log10(_hz(m)) for m in major]), (1, [math.log10(_hz(m)) for m in minor])]
+
+    def tickStrings(self, values: list[float], scale: float, spacing: float) -> list[str]:  # noqa: N802
+        if spacing != self._step:  # the semitone ticks between labelled notes
+            return ["" for _ in values]
+        return [_note_label(10**value) for value in values]
+
+
+def _midi(hz: float) -> float:
+    return 69.0 + 12.0 * math.log2(hz / 440.0)
+
+
+def _hz(midi: float) -> float:
+    return 440.0 * 2.0 ** ((midi - 69.0) / 12.0)
+
+
+def _note_label(hz: float) -> str:
+    name, _ = note_name(hz)
+    return f"{name} {hz:.0f}" if hz >= 100 else f"{name} {hz:.1f}"
+
+
+#: Pens of the history traces. Where the traces agree they lie on top of each other, so each is
+#: narrower than the one below it and all stay visible as nested stripes (widest at the bottom).
+TRACE_PENS = {
+    "fft": {"width": 5.0},
+    "lstm": {"width": 3.0},
+    "zc": {"width": 1.0},
+    "truth": {"width": 1.0, "style": Qt.PenStyle.DashLine},
+}
+TRACE_Z = {"fft": 1, "lstm": 2, "zc": 3, "truth": 4}
+#: Least half-height of the history view in semitones (±1 and room for the neighbouring labels),
+#: and how fast the view follows (share of the way per frame).
+MIN_HALF_SPAN = 1.5
+FOLLOW = 0.3
+
+
 class HistoryPlot(pg.PlotWidget):
-    """The last seconds of every estimator's frequency (gaps where it has none) and the truth."""
+    """The last seconds of every estimator's frequency (gaps where it has none) and the truth.
+
+    The frequency axis is logarithmic with note names, so it never goes
+    below 0 Hz and a semitone is the same height everywhere. It shows at
+    least one semitone either side of the notes being played (robust to a
+    stray octave error) and glides to new notes instead of jumping.
+    """
 
     def __init__(self, seconds: float = 10.0, names: tuple[str, ...] | list[str] = ("fft", "zc", "lstm")) -> None:
-        super().__init__()
-        _style(self, f"Frequency history (last {seconds:g} s)", "time", "frequency")
+        super().__init__(axisItems={"left": NoteAxis("left")})
+        _style(self, f"Frequency history (last {seconds:g} s)", "time", "note")
         item = self.getPlotItem()
         item.getAxis("bottom").setLabel("time relative to now (s)")
-        item.getAxis("left").setLabel("frequency (Hz)")
+        item.getAxis("left").setLabel("note (Hz)")
+        self.setLogMode(x=False, y=True)
         item.setClipToView(True)
         item.setDownsampling(auto=True, mode="peak")
-        self.legend = item.addLegend(
-            offset=(10, 4), colCount=4, labelTextColor="#cfd8dc", brush=pg.mkBrush(21, 24, 29, 200)
-        )
+        self.legend = item.addLegend(colCount=4, labelTextColor="#cfd8dc")
+        self.legend.setParentItem(item)  # in the title row, right-aligned: it never hides a trace
+        self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-8, -4))
         self.seconds = seconds
         self.setXRange(-seconds, 0.0, padding=0.01)
-        self.setMouseEnabled(x=False, y=True)
+        self.setMouseEnabled(x=False, y=False)
         self.curves: dict[str, pg.PlotDataItem] = {}
-        for name in names:
-            pen = pg.mkPen(colour(name), width=2.0)  # the main view: worth the stroking cost (~1 ms a frame)
-            self.curves[name] = self.plot(pen=pen, name=LABELS[name], connect="finite")
-            self.curves[name].setZValue(Z_ORDER.get(name, 0))  # where traces agree, the FFT's is seen
-        truth_pen = pg.mkPen(colour("truth"), width=PEN, style=Qt.PenStyle.DashLine)
-        self.curves["truth"] = self.plot(pen=truth_pen, name=LABELS["truth"], connect="finite")
-        self.curves["truth"].setZValue(Z_ORDER["truth"])  # dashed, on top
-        self._range = (math.nan, math.nan)
+        for name in [*names, "truth"]:
+            pen = pg.mkPen(colour(name), **TRACE_PENS.get(name, {"width": 1.0}))
+            self.curves[name] = self.plot(pen=pen, connect="finite", skipFiniteCheck=True)
+            self.curves[name].setZValue(TRACE_Z.get(name, 0))
+        self.in_legend: list[str] = []
+        self.view = (math.nan, math.nan)  # shown range, log10(Hz)
+        self.goal = (math.nan, math.nan)  # where the view is gliding to
 
-    def hide_trace(self, name: str) -> None:
-        """Remove ``name`` from the plot and its legend (an estimator that cannot run here)."""
-        curve = self.curves.get(name)
-        if curve is not None:
-            curve.setVisible(False)
-            self.legend.removeItem(curve)
+    def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray], hop_seconds: float) -> None:
+        """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared.
 
-    def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray]) -> None:
-        """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are hidden."""
-        finite = []
+        A line is broken where a value is missing or where windows were
+        skipped (readouts more than one and a half hops apart).
+        """
+        shown = []
+        adjacent = np.append(np.diff(times) <= 1.5 * hop_seconds, False)
         for name, curve in self.curves.items():
             values = traces.get(name)
-            if values is None or len(values) == 0 or not np.isfinite(values).any():
-                curve.setData([], [])
-                curve.setVisible(values is not None and name != "truth")
+            if values is None or not np.isfinite(values).any():
+                if curve.yData is not None and len(curve.yData):
+                    curve.setData([], [])
                 continue
-            curve.setVisible(True)
-            curve.setData(times, values, connect="finite")
-            finite.append(values[np.isfinite(values)])
-        self._follow(np.concatenate(finite) if finite else np.empty(0))
+            finite = np.isfinite(values)
+            curve.setData(times, values, connect=adjacent & finite & np.append(finite[1:], False))
+            shown.append(name)
+        self._legend(shown)
+        present = [v for v in traces.values() if v is not None and len(v)]
+        self._follow(np.concatenate(present) if present else np.empty(0))
+
+    def _legend(self, shown: list[str]) -> None:
+        """One legend entry per trace with data (so no entry stands for an empty trace)."""
+        if shown == self.in_legend:
+            return
+        self.legend.clear()
+        for name in shown:
+            self.legend.addItem(self.curves[name], LABELS.get(name, name))
+        self.in_legend = shown
 
     def _follow(self, values: np.ndarray) -> None:
-        """Fit the y range to the data with headroom, changing it only when the data leave it or shrink a lot.
+        """Glide the view towards the notes in the traces (2nd..98th percentile, ±MIN_HALF_SPAN semitones at least).
 
-        Every range change re-renders the axis (several ms), so a sweep must not move it each frame.
+        A range change re-renders the axis and grid, so the goal only moves
+        when the notes leave it or take up less than a third of it, and then with
+        half their span as headroom either side (a sweep moves it now
+        and then, not every frame); the view glides there and stops when it is
+        within a tenth of a semitone.
         """
+        values = values[np.isfinite(values) & (values > 0)]
         if len(values) == 0:
             return
-        low, high = float(values.min()), float(values.max())
-        span = max(high - low, 0.02 * high, 5.0)
-        have_low, have_high = self._range
-        inside = math.isfinite(have_low) and have_low <= low and high <= have_high
-        if inside and (have_high - have_low) <= 4 * span:
-            return
-        margin = 0.15 * span
-        new_low, new_high = low - margin, high + margin
-        if math.isfinite(have_low) and inside is False and (have_high - have_low) <= 4 * span:
-            # growing (a sweep, a jump): leave room for more of the same so the axis settles
-            if high > have_high:
-                new_high = high + 0.5 * span
-            if low < have_low:
-                new_low = low - 0.5 * span
-            new_low, new_high = min(new_low, have_low), max(new_high, have_high)
-        self._range = (new_low, new_high)
-        self.setYRange(new_low, new_high, padding=0)
+        low, high = np.log10(np.percentile(values, [2.0, 98.0]))
+        semitone = math.log10(2.0) / 12.0
+        centre, half = (low + high) / 2, max((high - low) / 2 + 0.5 * semitone, MIN_HALF_SPAN * semitone)
+        need = (centre - half, centre + half)
+        goal_low, goal_high = self.goal
+        if not (goal_low <= need[0] and need[1] <= goal_high and goal_high - goal_low <= 3 * (need[1] - need[0])):
+            headroom = 0.5 * (need[1] - need[0])
+            self.goal = (need[0] - headroom, need[1] + headroom)
+        have_low, have_high = self.view
+        if not math.isfinite(have_low):
+            new = self.goal
+        else:
+            new = (have_low + FOLLOW * (self.goal[0] - have_low), have_high + FOLLOW * (self.goal[1] - have_high))
+            if max(abs(self.goal[0] - have_low), abs(self.goal[1] - have_high)) < 0.1 * semitone:
+                return
+        self.view = new
+        self.setYRange(*new, padding=0)

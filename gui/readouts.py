@@ -1,4 +1,4 @@
-"""Large side-by-side readouts: one card per estimator (Hz, note and cents, confidence, status) and the truth.
+"""The readouts: a tuner (note, cents needle, steady or not) and one card per estimator and the truth.
 
 Example
 -------
@@ -19,13 +19,23 @@ Example
 from __future__ import annotations
 
 import math
+from collections.abc import Sequence
 
-from PyQt6.QtCore import Qt
+import numpy as np
+from PyQt6.QtCore import QPointF, QRectF, Qt
+from PyQt6.QtGui import QColor, QFont, QPainter, QPen
 from PyQt6.QtWidgets import QFrame, QHBoxLayout, QLabel, QProgressBar, QVBoxLayout, QWidget
 
 from streamfreq.estimators.base import Estimate
 from streamfreq.gui.plots import LABELS, colour
 from streamfreq.notes import note_name
+from streamfreq.readout import Readout
+
+#: A pitch is steady when it moved by at most this many cents over the last STEADY_SECONDS.
+STEADY_CENTS = 10.0
+STEADY_SECONDS = 0.3
+#: Within this many cents of the note the needle turns green ("in tune").
+IN_TUNE_CENTS = 5.0
 
 STATUS_WORDS = {"ok": "ok", "no_tone": "no tone", "out_of_range": "out of range", "error": "error"}
 DASH = "—"
@@ -70,7 +80,7 @@ class ReadoutCard(QFrame):
         self.hz: float | None = None  # the figure on show
         self.hz_label = QLabel(DASH)
         self.hz_label.setTextFormat(Qt.TextFormat.RichText)
-        self.hz_label.setStyleSheet("color: #eceff1; font-size: 22pt; font-weight: bold;")
+        self.hz_label.setStyleSheet("color: #eceff1; font-size: 19pt; font-weight: bold;")
         self.hz_label.setAlignment(Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter)
         self.note_label = QLabel("")
         self.note_label.setStyleSheet("color: #b0bec5; font-size: 11pt;")
@@ -91,8 +101,8 @@ class ReadoutCard(QFrame):
         top = QHBoxLayout()
         top.addWidget(self.title_label)
         top.addStretch(1)
-        top.addWidget(self.status_label)
         bar = QHBoxLayout()
+        bar.addWidget(self.status_label)
         bar.addWidget(self.confidence, 1)
         bar.addWidget(self.confidence_label)
         layout = QVBoxLayout(self)
@@ -155,15 +165,116 @@ class ReadoutCard(QFrame):
 
 
 class ReadoutPanel(QWidget):
-    """The row of cards: FFT, zero crossing, LSTM (when available) and the truth."""
+    """The row: the tuner, then the cards of FFT, zero crossing, LSTM (when available) and the truth."""
 
     def __init__(self, names: list[str], parent: QWidget | None = None) -> None:
         super().__init__(parent)
         layout = QHBoxLayout(self)
         layout.setContentsMargins(0, 0, 0, 0)
         layout.setSpacing(8)
+        self.tuner = Tuner()
+        self.tuner.setFixedWidth(250)
+        layout.addWidget(self.tuner)
         self.cards: dict[str, ReadoutCard] = {}
         for name in [*names, "truth"]:
             card = ReadoutCard(name)
             self.cards[name] = card
             layout.addWidget(card, 1)
+
+
+def pitch(readout: Readout, names: Sequence[str]) -> float | None:
+    """The tuner's pitch: the median of the estimators in ``names`` that have a number (None if none has).
+
+    The median of three outvotes one estimator's octave error.
+
+    Example
+    -------
+    >>> r = Readout(0, 2048, 48000.0, {"fft": Estimate(440.0, 1, "ok"), "zc": Estimate(880.0, 1, "ok"),
+    ...                                "lstm": Estimate(441.0, 1, "ok")})
+    >>> pitch(r, ["fft", "zc", "lstm"]), pitch(r, ["fft", "zc"]) is not None, pitch(r, [])
+    (441.0, True, None)
+    """
+    values = [hz for name in names if (hz := readout.hz(name)) is not None]
+    return float(np.median(values)) if values else None
+
+
+def steady(times: np.ndarray, hz: np.ndarray) -> bool | None:
+    """Whether a pitch track held still: spread of at most STEADY_CENTS over its last STEADY_SECONDS.
+
+    None when the last STEADY_SECONDS hold no pitch at all (nan).
+
+    Example
+    -------
+    >>> t = np.arange(0.0, 1.0, 0.01)
+    >>> steady(t, np.full(100, 440.0)), steady(t, 440.0 * 2 ** (t / 12)), steady(t, np.full(100, np.nan))
+    (True, False, None)
+    """
+    recent = hz[times >= times[-1] - STEADY_SECONDS] if len(times) else hz
+    recent = recent[np.isfinite(recent)]
+    if len(recent) == 0:
+        return None
+    return bool(1200.0 * math.log2(recent.max() / recent.min()) <= STEADY_CENTS)
+
+
+class Tuner(QWidget):
+    """A tuner: the nearest note in large type, a needle over -50..+50 cents, and steady/unsteady."""
+
+    def __init__(self, parent: QWidget | None = None) -> None:
+        super().__init__(parent)
+        self.setMinimumSize(250, 120)
+        self.hz: float | None = None
+        self.note = ""
+        self.cents = 0.0
+        self.steady: bool | None = None
+
+    def show_pitch(self, hz: float | None, steady: bool | None) -> None:
+        """Show ``hz`` (None: no pitch) and whether it is steady; repaints only on a visible change."""
+        note, cents = note_name(hz) if hz is not None else ("", 0.0)
+        if (note, round(cents), steady) == (self.note, round(self.cents), self.steady) and (hz is None) == (
+            self.hz is None
+        ):
+            return
+        self.hz, self.note, self.cents, self.steady = hz, note, cents, steady
+        self.update()
+
+    def status(self) -> str:
+        """``"steady"``, ``"unsteady"`` or ``"no tone"``."""
+        return "no tone" if self.hz is None or self.steady is None else ("steady" if self.steady else "unsteady")
+
+    def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
+        painter = QPainter(self)
+        painter.setRenderHint(QPainter.RenderHint.Antialiasing)
+        w, h = self.width(), self.height()
+        painter.fillRect(self.rect(), QColor("#1e2229"))
+        in_tune = self.hz is not None and abs(self.cents) <= IN_TUNE_CENTS
+        accent = QColor("#81c784" if in_tune else "#ffb74d")
+        painter.setPen(QColor("#eceff1" if self.hz is not None else "#546e7a"))
+        painter.setFont(QFont(self.font().family(), 26, QFont.Weight.Bold))
+        painter.drawText(
+            QRectF(10, 4, 110, 50), Qt.AlignmentFlag.AlignLeft | Qt.AlignmentFlag.AlignVCenter, self.note or "—"
+        )
+        painter.setFont(QFont(self.font().family(), 10))
+        painter.setPen(QColor("#b0bec5"))
+        right_column = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
+        if self.hz is not None:
+            painter.drawText(QRectF(110, 4, w - 120, 17), right_column, f"{self.cents:+.0f} cents")
+            painter.drawText(QRectF(110, 21, w - 120, 17), right_column, f"{self.hz:.2f} Hz")
+        word = self.status()
+        painter.setPen(QColor({"steady": "#81c784", "unsteady": "#ffb74d"}.get(word, "#78909c")))
+        painter.drawText(QRectF(110, 38, w - 120, 17), right_column, word)
+        left, right, base = 16.0, w - 16.0, h - 18.0
+        painter.setPen(QPen(QColor("#546e7a"), 1))
+        for cents in range(-50, 51, 10):
+            x = left + (cents + 50) / 100 * (right - left)
+            tall = 12 if cents % 50 == 0 else 6
+            painter.drawLine(QPointF(x, base), QPointF(x, base - tall))
+        painter.drawLine(QPointF(left, base), QPointF(right, base))
+        painter.setPen(QColor("#78909c"))
+        for cents, text in ((-50, "-50"), (0, "0"), (50, "+50")):
+            x = left + (cents + 50) / 100 * (right - left)
+            painter.drawText(QRectF(x - 20, base + 1, 40, 16), Qt.AlignmentFlag.AlignHCenter, text)
+        if self.hz is not None:
+            x = left + (max(-50.0, min(50.0, self.cents)) + 50) / 100 * (right - left)
+            painter.setPen(QPen(accent, 4))
+            painter.drawLine(QPointF(x, base + 2), QPointF(x, 58))
+        painter.end()

@@ -1,15 +1,18 @@
-"""The main window: controls on the left; readouts, history, waveform and spectrum on the right; a status bar.
+"""The main window: controls on the left; tuner and readouts, history, waveform and spectrum on the right.
 
-A :class:`~PyQt6.QtCore.QTimer` redraws from the runner's shared state at
-``fps`` frames per second; the GUI thread never waits on the engine.
+A :class:`~PyQt6.QtCore.QTimer` redraws ``fps`` times a second from the
+engine's live session: it drains the new readouts (never waiting) and reads
+the newest window's samples from the engine's ring. The app keeps no audio
+and runs no estimator itself.
 
 Example
 -------
 >>> import os; os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # doctest: +ELLIPSIS
 '...'
 >>> from PyQt6.QtWidgets import QApplication
+>>> from streamfreq.gui.app import parse_args
 >>> app = QApplication.instance() or QApplication([])
->>> window = MainWindow(estimators=["fft", "zc"])
+>>> window = MainWindow(parse_args(["--estimators", "fft,zc"]))
 >>> window.start()
 >>> window.wait_for(lambda: window.latest_hz("fft") is not None, 5.0)
 True
@@ -21,12 +24,13 @@ True
 
 from __future__ import annotations
 
+import argparse
 import collections
-import dataclasses
 import math
 import time
 from collections.abc import Callable
 
+import numpy as np
 from PyQt6.QtCore import QElapsedTimer, Qt, QTimer
 from PyQt6.QtGui import QCloseEvent
 from PyQt6.QtWidgets import (
@@ -40,30 +44,22 @@ from PyQt6.QtWidgets import (
     QWidget,
 )
 
+from streamfreq.errors import StreamfreqError
+from streamfreq.estimators import ESTIMATOR_NAMES, available_estimators
 from streamfreq.gui.controls import ControlPanel
-from streamfreq.gui.engine_thread import HISTORY_SECONDS, EngineRunner, RepeatingSweep, Snapshot
 from streamfreq.gui.history import Trail
+from streamfreq.gui.live import Runner, describe_error
 from streamfreq.gui.plots import HistoryPlot, SpectrumPlot, WaveformPlot
-from streamfreq.gui.readouts import ReadoutPanel
-from streamfreq.readout import Readout
-from streamfreq.signals import Constant
+from streamfreq.gui.readouts import ReadoutPanel, pitch, steady
+from streamfreq.options import estimator_names
+from streamfreq.readout import EngineStats, Readout
 
-#: Redraws per second the timer asks for.
-DEFAULT_FPS = 50
+#: Seconds of history on screen.
+HISTORY_SECONDS = 10.0
 #: Readout card refreshes per second.
 CARDS_HZ = 12
 #: Status bar refreshes per second (text changes relayout; no need for more).
 STATUS_HZ = 4
-
-
-def usable_estimators() -> list[str]:
-    """Every estimator that can run here; ``["fft", "zc"]`` when the registry cannot tell."""
-    try:
-        from streamfreq.estimators import available_estimators
-
-        return list(available_estimators())
-    except Exception:  # the LSTM module may be missing or broken: the classical estimators still work
-        return ["fft", "zc"]
 
 
 class MainWindow(QMainWindow):
@@ -71,18 +67,21 @@ class MainWindow(QMainWindow):
 
     Parameters
     ----------
-    estimators
-        Estimators offered (default: every available one).
-    fps
-        Redraw rate.
+    args
+        The parsed options (:func:`streamfreq.gui.app.parse_args`): the
+        controls start from them, and what they do not show (amplitude, steps,
+        channel, fmin, model ...) is used as given.
     """
 
-    def __init__(self, estimators: list[str] | None = None, fps: int = DEFAULT_FPS) -> None:
+    def __init__(self, args: argparse.Namespace) -> None:
         super().__init__()
         self.setWindowTitle("streamfreq")
-        self.names = list(estimators) if estimators is not None else usable_estimators()
-        self.runner = EngineRunner()
+        self.args = args
+        asked = estimator_names(args) or [n for n in ESTIMATOR_NAMES if n in available_estimators()]
+        self.runner = Runner(asked, args.model)
+        self.names = list(asked)
         self.controls = ControlPanel(self.names)
+        self.controls.configure(args)
         self.readouts = ReadoutPanel(self.names)
         self.history = HistoryPlot(HISTORY_SECONDS, self.names)
         self.waveform = WaveformPlot()
@@ -93,24 +92,25 @@ class MainWindow(QMainWindow):
         self.error_label.setVisible(False)
         self.message_box: QMessageBox | None = None
         self.last_error: str | None = None
-        self.unavailable: set[str] = set()
         self._build_layout()
         self._build_status_bar()
         self._connect()
 
         self.frames = 0
+        self.readout_count = 0
+        self.last: Readout | None = None
+        self.stats: EngineStats | None = None
         self.tick_times: collections.deque[float] = collections.deque(maxlen=100_000)
         self._clock = QElapsedTimer()
-        self._seen_error = 0
-        self._seen_run = -1
-        self._seen_count = -1
         self._last_status = 0.0
-        self.trail = Trail(["fft", "zc", "lstm"], HISTORY_SECONDS)
         self._last_cards = 0.0
-        self._checked_names = False
+        self._reported: object = None  # the session whose end was reported
+        self.trail = Trail(self.names, HISTORY_SECONDS)
+        self.pitches: collections.deque[tuple[float, float]] = collections.deque(maxlen=256)  # (time, tuner Hz)
+        self._mark_unavailable()
         self.timer = QTimer(self)
         self.timer.setTimerType(Qt.TimerType.PreciseTimer)
-        self.timer.setInterval(max(1, round(1000 / fps)))
+        self.timer.setInterval(max(1, round(1000 / args.fps)))
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.resize(1280, 800)
@@ -162,32 +162,29 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start (or restart) the run the controls describe."""
+        """Start (or restart) the run the controls describe; a failure is shown, the app stays usable."""
         self.clear_error()
         self.trail.clear()
-        config = self.controls.config()
-        if self.unavailable:  # e.g. the LSTM without its model: say so once, then run without it
-            config = dataclasses.replace(
-                config, estimators=tuple(n for n in config.estimators if n not in self.unavailable)
-            )
-        self.runner.start(config)
+        self.pitches.clear()
+        self.last = None
+        try:
+            session = self.runner.start(self.controls.settings(self.args))
+        except (StreamfreqError, ImportError, OSError) as error:
+            self.show_error(describe_error(error))
+            return
+        self.stats = session.stats
 
     def stop(self) -> None:
         """Stop the run; the last readouts stay on screen."""
         self.runner.stop()
 
     def _restart_if_running(self) -> None:
-        if self.runner.running:
+        if self.runner.session is not None and self.runner.session.running:
             self.start()
 
     def apply_tone(self) -> None:
         """Send the synth frequency or sweep to the running synth (phase-continuous, no restart)."""
-        sweep = self.controls.sweep_spec()
-        if sweep is None:
-            schedule: object = Constant(self.controls.freq.value())
-        else:
-            schedule = RepeatingSweep(*sweep, t0=self.runner.stream_seconds())
-        self.runner.set_schedule(schedule)
+        self.runner.set_tone(self.controls.settings(self.args))
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in a non-modal message box and above the plots; the app stays usable."""
@@ -217,19 +214,18 @@ class MainWindow(QMainWindow):
 
     # -- readings for scripts and tests --------------------------------------------------------
 
+    @property
+    def running(self) -> bool:
+        """True while a run is analysing."""
+        return self.runner.session is not None and self.runner.session.running
+
     def latest_readout(self) -> Readout | None:
-        """The newest readout of the current run."""
-        readouts = self.runner.state.readouts
-        with self.runner.state.lock:
-            return readouts[-1] if readouts else None
+        """The newest readout of the current run that the window has drawn."""
+        return self.last
 
     def latest_hz(self, name: str) -> float | None:
         """The newest frequency ``name`` reported (None: none, or switched off)."""
-        readout = self.latest_readout()
-        box = self.controls.toggles.get(name)
-        if readout is None or (box is not None and not box.isChecked()):
-            return None
-        return readout.hz(name)
+        return None if self.last is None else self.last.hz(name)
 
     def fps(self) -> float:
         """Redraws per second since the window was first drawn."""
@@ -239,109 +235,102 @@ class MainWindow(QMainWindow):
     # -- drawing -------------------------------------------------------------------------------
 
     def redraw(self) -> None:
-        """One frame: read the shared state, update every plot and readout."""
+        """One frame: drain the session's new readouts, update the plots, readouts and status."""
         now = time.perf_counter()
         if not self._clock.isValid():
             self._clock.start()
         self.tick_times.append(now)
-        snap = self.runner.state.snapshot()
-        if snap.error_serial != self._seen_error:
-            self._seen_error = snap.error_serial
-            if snap.error:
-                self.show_error(snap.error)
-        if snap.run_serial != self._seen_run:
-            self._seen_run = snap.run_serial
-            self.trail.clear()
-            self._checked_names = False
-        if snap.names and not self._checked_names:
-            self._checked_names = True
-            self._mark_unavailable(snap)
-        if snap.readout_count != self._seen_count:
-            self._seen_count = snap.readout_count
-            if snap.readouts:
-                self._draw_readouts(snap)
+        session = self.runner.session
+        if session is not None:
+            fresh = session.drain()
+            if fresh:
+                self.readout_count += len(fresh)
+                self.last = fresh[-1]
+                self._draw_readouts(fresh, session)
+            if not session.running and self._reported is not session:
+                self._reported = session
+                if session.error is not None:
+                    self.show_error(describe_error(session.error))
         if now - self._last_status >= 1 / STATUS_HZ:
             self._last_status = now
-            self._draw_status(snap)
+            self._draw_status()
         self.frames += 1
 
-    def _mark_unavailable(self, snap: Snapshot) -> None:
-        """Grey out the estimators a run asked for but could not build (the error was shown)."""
-        config = self.runner.config
-        asked = config.estimators if config is not None else ()
-        for name in asked:
-            if name not in snap.names:
-                self.unavailable.add(name)
-        for name, box in self.controls.toggles.items():
-            if name in self.unavailable:
-                box.blockSignals(True)
-                box.setChecked(False)
-                box.blockSignals(False)
-                box.setEnabled(False)
-                box.setText(f"{box.text().split(' (')[0]} (not available)")
-                self.history.hide_trace(name)
-                box.setToolTip(f"{name} is not available here: {self.last_error or 'it failed to load'}")
+    def _mark_unavailable(self) -> None:
+        """Grey out the estimators that cannot run here, and say why once."""
+        for name, why in self.runner.unavailable.items():
+            box = self.controls.toggles[name]
+            box.setChecked(False)
+            box.setEnabled(False)
+            box.setText(f"{box.text()} (not available)")
+            box.setToolTip(f"{name} is not available here: {why}")
+        if self.runner.unavailable:
+            self.show_error("; ".join(self.runner.unavailable.values()))
 
     def _enabled(self) -> list[str]:
-        return [name for name, box in self.controls.toggles.items() if box.isChecked()]
+        return [name for name in self.controls.enabled() if name in self.runner.names]
 
-    def _draw_readouts(self, snap: Snapshot) -> None:
-        last = snap.readouts[-1]
-        enabled = [name for name in self._enabled() if name in last.estimates]
+    def _draw_readouts(self, fresh: list[Readout], session: object) -> None:
+        last = fresh[-1]
+        enabled = self._enabled()
+        self.trail.add(fresh)
+        self.pitches.extend((r.time, pitch(r, enabled) or math.nan) for r in fresh)
+        times = self.trail.times - last.time
+        traces = {name: self.trail.column(name) for name in [*enabled, "truth"]}
+        hop_seconds = session.engine.hop / last.samplerate  # type: ignore[attr-defined]
+        self.history.update_traces(times, traces, hop_seconds)
+        samples = session.window_samples(last.start)  # type: ignore[attr-defined]
+        if samples is not None:
+            self.waveform.update_window(samples, last.samplerate)
+            self.spectrum.update_window(samples, last.samplerate)
         now = time.perf_counter()
         numbers = now - self._last_cards >= 1 / CARDS_HZ  # figures changing 50 times a second cannot be read
         if numbers:
             self._last_cards = now
-            self._draw_cards(snap, last, enabled)
-        self.trail.add(snap.readouts)
-        times = self.trail.times - last.time
-        traces = {name: self.trail.column(name) for name in [*enabled, "truth"]}
-        self.history.update_traces(times, traces)
-        ring = self.runner.state.ring
-        if ring is not None and snap.run_serial == self.runner.state.run_serial:
-            samples = ring.read(last.start, last.window)
-            if samples is None:
-                samples = ring.latest(last.window)
-            self.waveform.update_window(samples, last.samplerate)
-            self.spectrum.update_window(samples, last.samplerate)
+            self._draw_cards(last, enabled)
         self.spectrum.mark({name: last.hz(name) for name in enabled}, label=numbers)
 
-    def _draw_cards(self, snap: Snapshot, last: Readout, enabled: list[str]) -> None:
+    def _draw_cards(self, last: Readout, enabled: list[str]) -> None:
+        track = np.array(self.pitches)
+        self.readouts.tuner.show_pitch(pitch(last, enabled), steady(track[:, 0], track[:, 1]))
         for name, card in self.readouts.cards.items():
             if name == "truth":
                 card.show_truth(last.truth if math.isfinite(last.truth) else None)
+                continue
+            card.setEnabled(name in enabled)
+            if name in enabled:
+                card.show_estimate(last.estimates.get(name))
             else:
-                card.setEnabled(name in enabled)
-                card.show_estimate(last.estimates.get(name) if name in enabled else None)
-                if name not in enabled:
-                    card.status_label.setText("off" if name in snap.names or name in last.estimates else "n/a")
+                card.show_estimate(None)
+                card.status_label.setText("off" if name in self.runner.names else "n/a")
 
-    def _draw_status(self, snap: Snapshot) -> None:
+    def _draw_status(self) -> None:
         labels = self.status_labels
-        last = snap.readouts[-1] if snap.readouts else None
-        if snap.running:
-            labels["state"].setText("● running" if last is not None else "● starting…")
-            labels["state"].setStyleSheet("color: #81c784;")
+        session, last, stats = self.runner.session, self.last, self.stats
+        if session is not None and session.running:
+            state, style = ("● running" if last is not None else "● starting…"), "color: #81c784;"
         else:
-            labels["state"].setText("■ stopped")
-            labels["state"].setStyleSheet("color: #90a4ae;")
-        labels["rate"].setText(f"{snap.samplerate:g} Hz" if math.isfinite(snap.samplerate) else "— Hz")
-        stats = snap.stats
-        if last is not None and stats is not None:
+            state, style = "■ stopped", "color: #90a4ae;"
+        if labels["state"].text() != state:  # a style sheet change re-polishes the label: only on a change
+            labels["state"].setText(state)
+            labels["state"].setStyleSheet(style)
+        labels["rate"].setText(f"{last.samplerate:g} Hz" if last is not None else "— Hz")
+        if stats is not None:
             labels["losses"].setText(
-                f"overflows {last.input_overflows} · overruns {last.overrun_samples} · dropped {stats.dropped_windows}"
+                f"overflows {stats.input_overflows} · overruns {stats.overrun_samples} · "
+                f"dropped {stats.dropped_windows}"
             )
             labels["losses"].setToolTip(
-                f"input overflows: {last.input_overflows} (audio lost before streamfreq saw it)\n"
-                f"ring overruns: {last.overrun_samples} samples (the engine read too late)\n"
+                f"input overflows: {stats.input_overflows} (audio lost before streamfreq saw it)\n"
+                f"ring overruns: {stats.overrun_samples} samples (the engine read too late)\n"
                 f"dropped windows: {stats.dropped_windows} (skipped to keep latency bounded)\n"
                 f"dropped readouts: {stats.dropped_readouts} (the display fell behind)"
             )
-            costs = " · ".join(f"{name} {stats.ms_per_window(name):.2f}" for name in snap.names)
+            costs = " · ".join(f"{name} {stats.ms_per_window(name):.2f}" for name in self.runner.names)
             labels["cost"].setText(f"ms/window {costs}")
-        if last is not None and math.isfinite(snap.latency) and snap.running:
+        if last is not None and session is not None and session.running:
             age = 1000 * (time.monotonic() - last.arrival)  # the newest readout's age as it is drawn
-            labels["latency"].setText(f"latency {1000 * snap.latency:.0f} ms, {age:.0f} ms to screen")
+            labels["latency"].setText(f"latency {age:.0f} ms to screen")
         else:
             labels["latency"].setText("")
         labels["fps"].setText(f"{self.fps():.0f} fps")
@@ -349,10 +338,9 @@ class MainWindow(QMainWindow):
     # -- shutdown ------------------------------------------------------------------------------
 
     def shutdown(self) -> None:
-        """Stop the timer and the run, and wait briefly for the audio to be released."""
+        """Stop the timer and the run (the audio device is released before this returns)."""
         self.timer.stop()
         self.runner.stop()
-        self.runner.join(3.0)
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()

@@ -1,16 +1,20 @@
 """The engine: samples in, one :class:`~streamfreq.readout.Readout` per window out.
 
-Two ways to drive it:
+Three ways to drive it:
 
 - :meth:`Engine.push` (synchronous, deterministic): an embedding program hands
   over blocks of samples and gets back the readouts of every window they
   complete. Block boundaries never change the result.
-- :meth:`Engine.run` (live): a source thread writes into a lock-free ring
-  buffer; a worker thread windows and estimates; readouts reach the caller
-  through a bounded queue that drops the oldest (and counts it). If the
-  estimators fall behind real time the worker skips ahead and counts the
-  skipped windows, so latency stays bounded. Sources that are not real time
-  (files, pipes) are read as fast as the estimators go, losing nothing.
+- :meth:`Engine.start` (live, threaded): returns a
+  :class:`~streamfreq.live.LiveSession` whose worker estimates while the
+  caller polls ``drain()``; the desktop app uses it.
+- :meth:`Engine.run` (an iterator): real-time sources run as a live session
+  estimated in the caller's thread; sources that are not real time (files,
+  pipes) are read as fast as the estimators go, losing nothing.
+
+numpy's BLAS runs on one thread while the engine estimates (threadpoolctl,
+:mod:`streamfreq.process`): its worker threads would otherwise spin after
+every small matrix product and take the CPU the live path needs.
 
 Example
 -------
@@ -26,7 +30,7 @@ Example
 
 from __future__ import annotations
 
-import collections
+import contextlib
 import math
 import os
 import threading
@@ -40,13 +44,16 @@ from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import ERROR, Estimate, Estimator
+from streamfreq.live import BATCH, LiveSession
+from streamfreq.process import one_blas_thread
 from streamfreq.readout import EngineStats, Readout
-from streamfreq.ring import RingBuffer
+from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
 from streamfreq.windowing import Windower
 
-#: Windows handed to the estimators at once when a big block completes many.
-BATCH = 128
+#: Fewest windows in a batch for the estimators to run side by side on pool threads; smaller
+#: batches (the live path) run one estimator after the other, which costs less CPU and no thread hand-over.
+SIDE_BY_SIDE = 16
 
 
 class Engine:
@@ -107,12 +114,11 @@ class Engine:
         self.names = [e.name for e in self.estimators]
         self.truth = truth
         self.stats = EngineStats()
-        self.input_overflows = 0  # set by live sources that can report them
-        self._ring: RingBuffer | None = None
+        self.disabled: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
-        self._stop = threading.Event()
-
-    # -- synchronous ---------------------------------------------------------------------------
+        self._session: LiveSession | None = None
+        self._halt = threading.Event()  # stop() for a run over a source that is not real time
+        self._warm = False
 
     def push(self, block: np.ndarray) -> list[Readout]:
         """Add samples; return the readouts of the windows they complete.
@@ -127,7 +133,10 @@ class Engine:
         if bad:
             self.stats.nonfinite_samples += int(bad)
         starts, frames = self.windower.push(mono)
-        return self._estimate(starts, frames, arrival)
+        if len(starts) == 0:
+            return []
+        with self.blas_limit():
+            return self._estimate(starts, frames, arrival)
 
     def _estimate(self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray) -> list[Readout]:
         """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows)."""
@@ -157,25 +166,31 @@ class Engine:
                         truth=self.truth(centre) if self.truth else math.nan,
                         arrival=float(chunk_arrival[i]) if live else chunk_arrival,
                         dropped_windows=self.stats.dropped_windows,
-                        overrun_samples=self._ring.overrun_samples if self._ring else 0,
-                        input_overflows=self.input_overflows,
+                        overrun_samples=self.stats.overrun_samples,
+                        input_overflows=self.stats.input_overflows,
                     )
                 )
         return readouts
 
     def _run_estimators(self, frames: np.ndarray) -> dict[str, list[Estimate]]:
-        """Every estimator on the same batch, side by side: all but the first on pool threads.
+        """Every enabled estimator on the same batch; big batches side by side on pool threads.
 
         The estimators spend their time in numpy, scipy and the LiteRT
-        interpreter, which release the GIL, so on two cores fft+zc run about
-        twice as fast side by side as one after the other.
+        interpreter, which release the GIL, so on two cores a big batch of
+        fft+zc runs about twice as fast side by side. A live batch of a few
+        windows is done sooner, and with less CPU, in this thread alone.
         """
-        first, *others = self.estimators
-        if others and self._pool is None:
-            self._pool = ThreadPoolExecutor(max_workers=len(others), thread_name_prefix="streamfreq-estimator")
-        futures = {e.name: self._pool.submit(self._run_estimator, e, frames) for e in others} if others else {}
+        active = [e for e in self.estimators if e.name not in self.disabled]
+        if len(frames) < SIDE_BY_SIDE or len(active) < 2:
+            return {e.name: self._run_estimator(e, frames) for e in active}
+        first, *others = active
+        if self._pool is None:
+            self._pool = ThreadPoolExecutor(
+                max_workers=len(self.estimators) - 1, thread_name_prefix="streamfreq-estimator"
+            )
+        futures = {e.name: self._pool.submit(self._run_estimator, e, frames) for e in others}
         mine = self._run_estimator(first, frames)
-        return {name: mine if name == first.name else futures[name].result() for name in self.names}
+        return {e.name: mine if e is first else futures[e.name].result() for e in active}
 
     def _run_estimator(self, estimator: Estimator, frames: np.ndarray) -> list[Estimate]:
         """One estimator on a batch; a failure marks its estimates ``"error"`` and is recorded."""
@@ -193,18 +208,86 @@ class Engine:
         self.stats.estimator_seconds[estimator.name] = self.stats.estimator_seconds.get(estimator.name, 0.0) + elapsed
         return results
 
+    # -- settings -----------------------------------------------------------------------------
+
+    def set_enabled(self, name: str, enabled: bool) -> None:
+        """Switch estimator ``name`` on or off, also while running; readouts leave out the ones switched off.
+
+        Raises
+        ------
+        ParameterError
+            No estimator of the engine is called ``name``.
+        """
+        if name not in self.names:
+            raise ParameterError(f"estimator must be one of {', '.join(self.names)} (got {name!r})")
+        (self.disabled.discard if enabled else self.disabled.add)(name)
+
+    def blas_limit(self) -> contextlib.AbstractContextManager[None]:
+        """A context in which numpy's BLAS runs on one thread (nested and concurrent use are fine)."""
+        return one_blas_thread()
+
+    def warm_up(self) -> None:
+        """Run every estimator on a tone window of this stream's size, once, so live windows never pay for it.
+
+        The first call of an estimator builds FFT plans, resampling matrices
+        and the LiteRT interpreter's buffers; on a live stream that time would
+        show as latency, or as windows dropped at start-up. Not counted in :attr:`stats`.
+        """
+        if self._warm:
+            return
+        single = (0.5 * tone(self.window, 440.0 * self.window / self.samplerate)).astype(np.float32)[None, :]
+        with self.blas_limit():
+            for frames in (single, np.repeat(single, 8, axis=0)):
+                for estimator in self.estimators:
+                    # An estimator that fails here fails again on the first real window, where it is reported.
+                    with contextlib.suppress(Exception):
+                        estimator.estimate_many(frames, self.samplerate)
+        self._warm = True
+
     # -- live ----------------------------------------------------------------------------------
 
+    def start(
+        self,
+        source: Source,
+        *,
+        duration: float | None = None,
+        queue_size: int = 256,
+        max_latency: float = 0.25,
+        ring_seconds: float = 2.0,
+    ) -> LiveSession:
+        """Start analysing a real-time ``source`` on threads; poll the returned session's ``drain()``.
+
+        Parameters are those of :class:`~streamfreq.live.LiveSession`. The
+        estimators are warmed up before the source starts.
+
+        Raises
+        ------
+        ParameterError
+            The source is not real time (read it with :meth:`run`), or a parameter is out of range.
+        """
+        if not getattr(source, "realtime", False):
+            raise ParameterError(
+                f"start needs a real-time source (got {type(source).__name__} with realtime=False); "
+                "read it with Engine.run, as fast as the estimators go"
+            )
+        session = LiveSession(
+            self, source, duration=duration, queue_size=queue_size, max_latency=max_latency, ring_seconds=ring_seconds
+        )
+        self._session = session
+        session.begin(worker=True)
+        return session
+
     def stop(self) -> None:
-        """Ask a running :meth:`run` to finish (from any thread)."""
-        self._stop.set()
+        """Ask the running live session (:meth:`run` or :meth:`start`) to finish, from any thread."""
+        self._halt.set()
+        if self._session is not None:
+            self._session.request_stop()
 
     def run(
         self,
         source: Source,
         *,
         duration: float | None = None,
-        queue_size: int = 256,
         max_latency: float = 0.25,
         ring_seconds: float = 2.0,
     ) -> Iterator[Readout]:
@@ -213,15 +296,13 @@ class Engine:
         Parameters
         ----------
         source
-            Any :class:`~streamfreq.sources.base.Source`. Real-time sources run
-            on their own thread through the ring buffer; others are read as
-            fast as the estimators go, in this thread, losing nothing.
+            Any :class:`~streamfreq.sources.base.Source`. A real-time source
+            runs as a :class:`~streamfreq.live.LiveSession` estimated in this
+            thread; others are read as fast as the estimators go, losing nothing.
         duration
             Stop after this many seconds of audio (sample-counted).
-        queue_size
-            Readouts held for a slow consumer before the oldest are dropped (live only).
         max_latency
-            Largest backlog, in seconds of audio, before the worker skips to
+            Largest backlog, in seconds of audio, before the session skips to
             the newest window (live only). Skipped windows are counted.
         ring_seconds
             Ring buffer length (live only).
@@ -229,9 +310,24 @@ class Engine:
         Raises
         ------
         StreamfreqError
-            What the source or the worker raised, after every readout made
-            before it was yielded.
+            What the source raised, after every readout made before it was yielded.
         """
+        if not getattr(source, "realtime", False):
+            yield from self._run_batch(source, duration)
+            return
+        session = LiveSession(self, source, duration=duration, max_latency=max_latency, ring_seconds=ring_seconds)
+        self._session = session
+        try:
+            session.begin(worker=False)
+            with self.blas_limit():
+                while session.running:
+                    yield from session.pump()
+        finally:
+            session.stop()
+        if session.error is not None:
+            raise session.error
+
+    def _run_batch(self, source: Source, duration: float | None) -> Iterator[Readout]:
         if float(source.samplerate) != self.samplerate:
             raise ParameterError(
                 f"samplerate must match the source's {source.samplerate:g} Hz (got {self.samplerate:g})"
@@ -241,157 +337,11 @@ class Engine:
         limit = math.inf if duration is None else round(duration * self.samplerate)
         if self.truth is None and hasattr(source, "truth_at"):
             self.truth = source.truth_at
-        self._stop.clear()
-        if getattr(source, "realtime", False):
-            yield from self._run_live(source, limit, queue_size, max_latency, ring_seconds)
-        else:
-            yield from self._run_batch(source, limit)
-
-    def _run_batch(self, source: Source, limit: float) -> Iterator[Readout]:
+        self._halt.clear()
         fed = 0
         for block in source.blocks():  # type: ignore[attr-defined]
-            if self._stop.is_set() or fed >= limit:
+            if self._halt.is_set() or fed >= limit:
                 return
             block = block[: int(min(len(block), limit - fed))]
             fed += len(block)
             yield from self.push(block)
-
-    def _run_live(
-        self, source: Source, limit: float, queue_size: int, max_latency: float, ring_seconds: float
-    ) -> Iterator[Readout]:
-        check_range("queue_size", queue_size, 1, 1 << 20)
-        check_range("max_latency", max_latency, 0.0, 3600.0)
-        capacity = max(2 * self.window, round(ring_seconds * self.samplerate))
-        self._ring = RingBuffer(capacity)
-        session = _LiveSession(self, source, self._ring, limit, queue_size, max_latency)
-        yield from session.readouts()
-
-
-class _LiveSession:
-    """The threads of one live run: source -> ring -> worker -> bounded readout queue -> consumer."""
-
-    def __init__(
-        self, engine: Engine, source: Source, ring: RingBuffer, limit: float, queue_size: int, max_latency: float
-    ) -> None:
-        self.engine = engine
-        self.source = source
-        self.ring = ring
-        self.limit = limit
-        self.queue_size = queue_size
-        self.max_lag = max(engine.hop, round(max_latency * engine.samplerate))
-        self.data_ready = threading.Event()
-        self.source_done = threading.Event()
-        self.queue: collections.deque[Readout] = collections.deque()
-        self.queue_changed = threading.Condition()
-        self.failures: list[BaseException] = []
-
-    def write(self, block: np.ndarray) -> None:
-        """The source's sink (runs in the audio thread): copy into the ring, wake the worker."""
-        self.ring.write(block)
-        self.data_ready.set()
-
-    def readouts(self) -> Iterator[Readout]:
-        """Start the threads and yield readouts until the source ends, ``stop()`` or an error."""
-        feeder = threading.Thread(target=self._feed, name="streamfreq-source", daemon=True)
-        worker = threading.Thread(target=self._work, name="streamfreq-worker", daemon=True)
-        feeder.start()
-        worker.start()
-        try:
-            while True:
-                with self.queue_changed:
-                    while not self.queue and worker.is_alive():
-                        self.queue_changed.wait(0.1)
-                    batch = list(self.queue)
-                    self.queue.clear()
-                yield from batch
-                if not batch and not worker.is_alive():
-                    break
-        finally:
-            self.engine._stop.set()
-            worker.join()
-            feeder.join(timeout=2.0)
-            self.source.close()
-        if self.failures:
-            raise self.failures[0]
-
-    def _feed(self) -> None:
-        try:
-            self.source.feed(self.write, self.engine._stop)
-        except BaseException as error:  # handed to the consumer once the worker has drained the ring
-            self.failures.append(error)
-        finally:
-            self.source_done.set()
-            self.data_ready.set()
-
-    def _work(self) -> None:
-        try:
-            self._analyse()
-        except BaseException as error:
-            self.failures.insert(0, error)
-        finally:
-            with self.queue_changed:
-                self.queue_changed.notify()
-
-    def _analyse(self) -> None:
-        """Wait for whole windows in the ring, estimate them, queue the readouts.
-
-        Latency control: when the backlog exceeds ``max_latency`` of audio the
-        worker skips to the newest whole window and counts the skipped ones in
-        ``stats.dropped_windows``. ``cost`` tracks the seconds the estimators
-        take per window (smoothed), and a batch is only as long as the oldest
-        window in it can still be finished within ``max_latency``; so under
-        overload a readout is at most ``max_latency`` plus one window's cost late.
-        """
-        engine, ring, hop, window = self.engine, self.ring, self.engine.hop, self.engine.window
-        rate, max_latency = engine.samplerate, self.max_lag / engine.samplerate
-        next_start = 0
-        checked = 0  # samples before this were counted for stats.nonfinite_samples
-        cost = 0.0  # smoothed seconds of estimation per window
-        while not engine._stop.is_set():
-            self.data_ready.wait(0.1)
-            self.data_ready.clear()
-            finished = self.source_done.is_set()
-            available = int(min(ring.written, self.limit))
-            finished = finished or ring.written >= self.limit
-            if available - (next_start + window) > self.max_lag:  # fell behind: skip to the newest window
-                newest = (available - window) // hop * hop
-                engine.stats.dropped_windows += (newest - next_start) // hop
-                next_start = newest
-            lag = (available - (next_start + window)) / rate  # audio behind the oldest waiting window
-            count = 0 if available < next_start + window else 1 + (available - next_start - window) // hop
-            if count == 0:
-                if finished:
-                    return
-                continue
-            count = min(count, BATCH)
-            if cost > 0:
-                count = max(1, min(count, int((max_latency - max(lag, 0.0)) / cost)))
-            span = ring.read(next_start, (count - 1) * hop + window)
-            if span is None:  # the writer lapped us during the read
-                engine.stats.dropped_windows += count
-            else:
-                fresh = span[max(0, checked - next_start) :]  # samples no earlier batch looked at
-                bad = fresh.size - np.count_nonzero(np.isfinite(fresh))
-                if bad:
-                    engine.stats.nonfinite_samples += int(bad)
-                checked = next_start + span.size
-                frames = np.lib.stride_tricks.sliding_window_view(span, window)[::hop]
-                starts = next_start + hop * np.arange(count, dtype=np.int64)
-                arrival = np.array([ring.arrival_time(s + window) for s in starts.tolist()])
-                engine.input_overflows = int(getattr(self.source, "overflows", 0))
-                began = time.perf_counter()
-                made = engine._estimate(starts, frames, arrival)
-                per_window = (time.perf_counter() - began) / count
-                cost = per_window if cost == 0 else 0.7 * cost + 0.3 * per_window
-                self._enqueue(made)
-            next_start += count * hop
-            self.data_ready.set()  # more whole windows may be waiting already
-
-    def _enqueue(self, made: list[Readout]) -> None:
-        with self.queue_changed:
-            for readout in made:
-                if len(self.queue) >= self.queue_size:
-                    self.queue.popleft()
-                    self.engine.stats.dropped_readouts += 1
-                self.queue.append(readout)
-            self.queue_changed.notify()

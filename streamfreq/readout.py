@@ -66,11 +66,33 @@ class Readout:
 
 @dataclass
 class EngineStats:
-    """Counters an engine keeps while it runs (read them any time; the engine updates them)."""
+    """Counters an engine keeps while it runs (read them any time; the engine updates them).
+
+    Attributes
+    ----------
+    windows
+        Windows estimated.
+    dropped_windows
+        Windows skipped because the estimators fell behind real time (live).
+    dropped_readouts
+        Readouts a threaded live session's consumer did not drain in time (the oldest go first).
+    overrun_samples
+        Samples lost in the ring buffer before they were read (live).
+    input_overflows
+        Overflows the audio input reported (samples lost before the engine saw them).
+    nonfinite_samples, skipped_windows
+        NaN or infinite samples received, and the windows skipped because they held some.
+    estimator_errors, last_errors
+        Failed batches per estimator, and the last exception of each.
+    estimator_seconds
+        Time spent in each estimator.
+    """
 
     windows: int = 0
     dropped_windows: int = 0
     dropped_readouts: int = 0
+    overrun_samples: int = 0
+    input_overflows: int = 0
     nonfinite_samples: int = 0
     skipped_windows: int = 0
     estimator_errors: dict[str, int] = field(default_factory=dict)

@@ -6,6 +6,7 @@ import json
 import os
 import re
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -141,20 +142,64 @@ def test_silence_is_no_tone_not_zero_hz():
         (["--estimators", "fft,yin"], 2, r"estimator must be one of fft, zc, lstm \(got 'yin'\)"),
         (["--freq", "30000"], 2, r"freq must be in 0\.\.24000 \(got 30000\.0\)"),
         (["--source", "file", "--input", "/no/such.wav"], 1, r"cannot open '/no/such.wav': no such file"),
-        (["--source", "stdin"], 2, r"--samplerate HZ is required with --source stdin"),
+        (["--source", "stdin"], 2, r"samplerate is required for raw PCM on standard input, e\.g\. --samplerate"),
         (["--source", "nope"], 2, r"invalid choice: 'nope'"),
+        (["--window", "big"], 2, r"argument --window: invalid int value: 'big'"),
+        (["--fmin", "20", "--window", "2048"], 2, r"window must hold 2 periods of fmin 20 Hz"),
     ],
 )
 def test_errors_are_one_line_with_the_right_exit_code(args, code, message):
-    result = run_cli(*args, "--duration", "0.1", "--no-realtime")
+    raw_pcm = np.zeros(100, dtype="<i2").tobytes()  # for --source stdin: raw PCM without a samplerate
+    result = run_cli(*args, "--duration", "0.1", "--no-realtime", input=raw_pcm)
     stderr = result.stderr.decode()
     assert result.returncode == code
     assert "Traceback" not in stderr
-    error_lines = [
-        line for line in stderr.splitlines() if not line.startswith("usage:") and line.startswith("streamfreq")
-    ]
-    assert len(error_lines) == 1
-    assert re.search(message, error_lines[0])
+    (line,) = stderr.splitlines()  # one line: no usage block
+    assert line.startswith("streamfreq: error: ")
+    assert re.search(message, line)
+    if code == 2:
+        assert line.endswith(" (try --help)")
+
+
+@pytest.mark.parametrize(("suffix", "subtype"), [(".wav", "PCM_16"), (".flac", "PCM_16"), (".ogg", "VORBIS")])
+@pytest.mark.parametrize("piped", [False, True], ids=["redirected", "piped"])
+def test_stdin_decodes_wav_flac_and_ogg_with_the_rate_from_the_header(tmp_path, suffix, subtype, piped):
+    """``streamfreq --source stdin < tone.wav`` (and ``cat tone.flac | ...``): no --samplerate, no raw-PCM garbage."""
+    rate = 44100
+    path = tmp_path / f"tone{suffix}"
+    soundfile.write(path, 0.5 * np.sin(2 * np.pi * 440.0 * np.arange(rate) / rate), rate, subtype=subtype)
+    command = [sys.executable, "-m", "streamfreq", "--source", "stdin", "--format", "jsonl", "--estimators", "fft"]
+    with open(path, "rb") as stdin:
+        if piped:
+            result = subprocess.run(command, input=stdin.read(), capture_output=True, timeout=120)
+        else:
+            result = subprocess.run(command, stdin=stdin, capture_output=True, timeout=120)
+    rows = jsonl(result)
+    assert len(rows) == 1 + (rate - 2048) // 512
+    assert rows[0]["time"] == pytest.approx(1024 / rate, abs=1e-6)  # the header's 44.1 kHz, not a guess
+    tolerance = 0.01 if subtype == "PCM_16" else 0.5  # Vorbis is lossy
+    assert all(abs(row["fft"] - 440.0) < tolerance for row in rows)
+
+
+def test_fmin_picks_a_window_long_enough():
+    rows = jsonl(
+        run_cli(
+            "--fmin",
+            "30",
+            "--freq",
+            "35",
+            "--duration",
+            "1",
+            "--no-realtime",
+            "--format",
+            "jsonl",
+            "--estimators",
+            "fft",
+        )
+    )
+    assert rows[0]["time"] == pytest.approx(2048 / 48000, abs=1e-6)  # window 4096, centred at 2048
+    assert rows[1]["start"] - rows[0]["start"] == 1024  # hop a quarter of it
+    assert all(abs(row["fft"] - 35.0) < 0.01 for row in rows)
 
 
 def test_default_run_with_the_lstm_keeps_stderr_empty():

@@ -2,6 +2,7 @@
 
 import math
 import threading
+import time
 
 import numpy as np
 import pytest
@@ -9,6 +10,7 @@ import pytest
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError, SourceError
 from streamfreq.estimators.base import OK
+from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.signals import Steps, ToneGenerator
 from streamfreq.sources.base import PullSource
 from streamfreq.sources.synth import SynthSource
@@ -135,3 +137,92 @@ def test_samplerate_mismatch_is_a_parameter_error():
 def test_unknown_estimator_is_named():
     with pytest.raises(ParameterError, match=r"estimator must be one of fft, zc, lstm \(got 'yin'\)"):
         Engine(FS, estimators=["fft", "yin"])
+
+
+# -- the live session ------------------------------------------------------------------------
+
+
+def drain_until_done(session, limit: float = 30.0) -> list:
+    """Poll a threaded session as an app's timer would, until it has ended (bounded, not timed)."""
+    readouts, polls = [], 0
+    while session.running and polls < limit / 0.01:
+        readouts += session.drain()
+        time.sleep(0.01)
+        polls += 1
+    return readouts + session.drain()
+
+
+def test_start_hands_over_readouts_and_their_windows_samples():
+    schedule = Steps([(0, 440.0), (0.3, 880.0)])
+    engine = Engine(FS, 2048, 512, ["fft"])
+    session = engine.start(SynthSource(samplerate=FS, schedule=schedule, duration=0.6, realtime=True, seed=5))
+    readouts = drain_until_done(session)
+    session.stop()
+    assert session.error is None and not session.running
+    assert [r.start for r in readouts] == [512 * k for k in range(1 + (int(0.6 * FS) - 2048) // 512)]
+    played = ToneGenerator(schedule, FS, amplitude=0.5, seed=5).next_block(int(0.6 * FS))
+    for readout in (readouts[0], readouts[-1]):
+        np.testing.assert_allclose(session.window_samples(readout.start), played[readout.start :][:2048], atol=1e-6)
+    assert session.window_samples(int(0.6 * FS)) is None  # not (yet) in the ring
+    assert engine.stats.windows == len(readouts) and engine.stats.dropped_windows == 0
+
+
+def test_start_reports_a_failing_source_after_everything_before_it():
+    engine = Engine(FS, 2048, 512, ["fft"])
+    session = engine.start(FailingSource(realtime=True))
+    readouts = drain_until_done(session)
+    session.stop()
+    assert isinstance(session.error, SourceError) and "the disk went away" in str(session.error)
+    assert len(readouts) + engine.stats.dropped_windows == 1 + (24000 - 2048) // 512
+
+
+def test_start_needs_a_realtime_source():
+    with pytest.raises(ParameterError, match=r"start needs a real-time source .*Engine\.run"):
+        Engine(FS, estimators=["fft"]).start(SynthSource(440.0, FS, realtime=False))
+
+
+def test_an_estimator_switched_off_is_left_out_of_the_readouts():
+    engine = Engine(FS, 2048, 2048, ["fft", "zc"])
+    tone = ToneGenerator(Steps([(0, 440.0)]), FS).next_block(8192)
+    engine.set_enabled("zc", False)
+    assert [sorted(r.estimates) for r in engine.push(tone[:4096])] == [["fft"], ["fft"]]
+    engine.set_enabled("zc", True)
+    assert [sorted(r.estimates) for r in engine.push(tone[4096:])] == [["fft", "zc"], ["fft", "zc"]]
+    with pytest.raises(ParameterError, match=r"estimator must be one of fft, zc \(got 'lstm'\)"):
+        engine.set_enabled("lstm", False)
+
+
+class Recorder:
+    """An estimator that notes the BLAS thread limit it runs under and how many windows it saw."""
+
+    name = "fft"
+
+    def __init__(self) -> None:
+        self.blas_threads: list[int] = []
+        self.windows = 0
+
+    def estimate_many(self, frames, samplerate):
+        from threadpoolctl import threadpool_info
+
+        self.blas_threads += [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+        self.windows += len(frames)
+        return FFTEstimator().estimate_many(frames, samplerate)
+
+
+def test_blas_runs_on_one_thread_while_estimating_and_is_restored_after():
+    from threadpoolctl import threadpool_info
+
+    before = [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
+    recorder = Recorder()
+    engine = Engine(FS, 2048, 512, [recorder])
+    engine.push(ToneGenerator(Steps([(0, 440.0)]), FS).next_block(4096))
+    assert recorder.blas_threads and set(recorder.blas_threads) == {1}
+    assert [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"] == before
+
+
+def test_a_live_run_warms_the_estimators_up_before_the_stream_and_does_not_count_it():
+    recorder = Recorder()
+    engine = Engine(FS, 2048, 512, [recorder])
+    readouts = list(engine.run(SynthSource(440.0, FS, duration=0.2, realtime=True)))
+    assert recorder.windows == 1 + 8 + len(readouts)  # one window, then a batch of eight, before the stream
+    assert engine.stats.windows == len(readouts)

@@ -299,16 +299,33 @@ def test_estimators_slower_than_real_time_drop_windows_but_keep_latency_bounded_
 
 def test_a_slow_consumer_loses_the_oldest_readouts_counted_and_memory_stays_bounded():
     engine = Engine(RATE, WINDOW, 32, ["fft"])
-    source = SynthSource(1000.0, RATE, duration=2.0, realtime=True)
+    session = engine.start(SynthSource(1000.0, RATE, duration=2.0, realtime=True), queue_size=8)
     received = []
-    for readout in engine.run(source, queue_size=8):
-        received.append(readout)
-        time.sleep(0.01)  # slower than the 4 ms hop: the bounded queue must drop
+    while session.running:
+        received += session.drain()
+        time.sleep(0.05)  # 12 hops of 4 ms between polls: the bounded queue of 8 must drop
+    received += session.drain()
+    session.stop()
+    assert session.error is None
     assert engine.stats.dropped_readouts > 0
     assert len(received) + engine.stats.dropped_readouts == engine.stats.windows
     assert engine.stats.windows + engine.stats.dropped_windows == windows_in(16000, hop=32)
     starts = [r.start for r in received]
     assert starts == sorted(set(starts))  # in order, no duplicates
+
+
+def test_a_slow_iterator_consumer_makes_the_engine_skip_windows_counted():
+    """Engine.run estimates in the consumer's thread: a consumer slower than real time costs windows, counted."""
+    engine = Engine(RATE, WINDOW, 32, ["fft"])
+    received = []
+    for readout in engine.run(SynthSource(1000.0, RATE, duration=2.0, realtime=True), max_latency=0.1):
+        received.append(readout)
+        time.sleep(0.01)  # slower than the 4 ms hop
+    assert engine.stats.dropped_windows > 0
+    assert len(received) + engine.stats.dropped_windows == windows_in(16000, hop=32)
+    assert all(abs(r.hz("fft") - 1000.0) < 0.5 for r in received)
+    starts = [r.start for r in received]
+    assert starts == sorted(set(starts)) and all(s % 32 == 0 for s in starts)
 
 
 class GlitchySynth(SynthSource):

@@ -12,6 +12,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import numpy as np
 import pytest
 
 pytest.importorskip("PyQt6.QtWidgets")
@@ -21,6 +22,8 @@ pytest.importorskip("pytestqt")
 from streamfreq.errors import ModelError  # noqa: E402
 from streamfreq.gui import app as gui_app  # noqa: E402
 from streamfreq.gui.window import MainWindow  # noqa: E402
+
+GUI = Path(__file__).resolve().parent.parent / "gui"
 
 pytestmark = pytest.mark.gui
 
@@ -38,9 +41,16 @@ def shows(window: MainWindow, name: str, hz: float, tolerance: float = 0.5) -> b
     return abs(card_hz(window, name) - hz) <= tolerance
 
 
+def make_window(qtbot, *argv: str) -> MainWindow:
+    win = MainWindow(gui_app.parse_args(list(argv)))
+    qtbot.addWidget(win)
+    win.show()
+    return win
+
+
 @pytest.fixture
 def window(qtbot):
-    win = MainWindow(estimators=["fft", "zc"])
+    win = MainWindow(gui_app.parse_args(["--estimators", "fft,zc"]))
     qtbot.addWidget(win)
     win.show()
     yield win
@@ -58,10 +68,10 @@ def test_synth_440_shows_on_the_fft_readout_within_a_second(window, qtbot):
 def test_the_readout_follows_the_synth_to_880(window, qtbot):
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=SECOND)
+    session = window.runner.session
     window.controls.freq.setValue(880.0)  # applied live, no restart
     qtbot.waitUntil(lambda: shows(window, "fft", 880.0) and shows(window, "zc", 880.0, 2.0), timeout=SECOND)
-    serial = window.runner.state.run_serial
-    assert window.runner.state.run_serial == serial  # the same run followed the change
+    assert window.runner.session is session  # the same run followed the change
 
 
 def test_plots_get_data(window, qtbot):
@@ -84,12 +94,12 @@ def test_toggling_an_estimator(window, qtbot):
     qtbot.waitUntil(lambda: shows(window, "zc", 440.0, 2.0), timeout=SECOND)
     window.controls.toggles["zc"].setChecked(False)
     qtbot.waitUntil(lambda: window.readouts.cards["zc"].status_label.text() == "off", timeout=SECOND)
+    count = window.readout_count
+    qtbot.waitUntil(lambda: window.readout_count > count + 3, timeout=SECOND)
     assert window.latest_hz("zc") is None
-    assert not window.history.curves["zc"].isVisible()
+    assert "zc" not in window.latest_readout().estimates  # switched off in the engine: not run at all
+    assert "Zero crossing" not in legend_labels(window)
     assert window.latest_hz("fft") is not None  # the others keep going
-    count = window.runner.state.readout_count
-    qtbot.waitUntil(lambda: window.runner.state.readout_count > count + 3, timeout=SECOND)
-    assert window.latest_readout().estimates["zc"].status == "no_tone"  # switched off in the engine too
     window.controls.toggles["zc"].setChecked(True)
     qtbot.waitUntil(lambda: shows(window, "zc", 440.0, 2.0), timeout=SECOND)
 
@@ -101,7 +111,7 @@ def test_a_bad_device_shows_a_message_and_the_app_stays_usable(window, qtbot):
     qtbot.waitUntil(lambda: window.last_error is not None, timeout=5 * SECOND)
     assert window.message_box is not None and window.message_box.isVisible()
     assert window.error_label.isVisible()
-    assert not window.runner.running
+    assert not window.running
     window.message_box.close()
     window.controls.set_source("synth")
     window.start()
@@ -120,19 +130,17 @@ def test_an_unreadable_file_shows_a_message(window, qtbot, tmp_path):
 
 
 def test_a_missing_model_leaves_the_other_estimators_running(qtbot, monkeypatch):
-    import streamfreq.estimators as registry
+    import streamfreq.gui.live as live
 
-    real = registry.build_estimator
+    real = live.build_estimator
 
     def build(name, model_path=None):
         if name == "lstm":
             raise ModelError("LSTM model not found: /nowhere/lstm.tflite")
         return real(name, model_path)
 
-    monkeypatch.setattr(registry, "build_estimator", build)
-    win = MainWindow(estimators=["fft", "zc", "lstm"])
-    qtbot.addWidget(win)
-    win.show()
+    monkeypatch.setattr(live, "build_estimator", build)
+    win = make_window(qtbot, "--estimators", "fft,zc,lstm")
     try:
         win.start()
         qtbot.waitUntil(lambda: shows(win, "fft", 440.0), timeout=2 * SECOND)
@@ -155,9 +163,9 @@ def test_a_file_plays_in_real_time(window, qtbot, tmp_path):
     window.controls.set_source("file")
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 660.0), timeout=2 * SECOND)
-    assert window.runner.state.samplerate == rate
-    assert window.runner.running  # 2 s of audio, played at its own pace
-    qtbot.waitUntil(lambda: not window.runner.running, timeout=5 * SECOND)  # the file ends, the run stops
+    assert window.latest_readout().samplerate == rate
+    assert window.running  # 2 s of audio, played at its own pace
+    qtbot.waitUntil(lambda: not window.running, timeout=5 * SECOND)  # the file ends, the run stops
     assert window.last_error is None
 
 
@@ -195,12 +203,109 @@ def test_the_window_grabs_to_a_png(window, qtbot, tmp_path):
     assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
 
 
-def test_arguments_from_streamfreq_gui_are_accepted():
-    args = gui_app.parse_args(["--gui", "--source", "synth", "--freq", "880", "--format", "csv"])
+def test_arguments_from_streamfreq_gui_are_accepted(capsys):
+    args = gui_app.parse_args(["--gui", "--source", "synth", "--freq", "880", "--format", "csv", "--duration", "3"])
     assert args.source == "synth" and args.freq == 880.0
-    assert gui_app.parse_args(["--sweep", "110:1760:4"]).sweep == (110.0, 1760.0, 4.0)
-    with pytest.raises(SystemExit):
-        gui_app.parse_args(["--quit-after", "-1"])
+    assert "ignoring --format csv --duration 3" in capsys.readouterr().err
+    assert gui_app.parse_args(["--sweep", "110:1760:4"]).sweep == "110:1760:4"
+    for bad in (["--quit-after", "-1"], ["--sweep", "1:2"], ["--estimators", "fft,yin"], ["--source", "stdin"]):
+        with pytest.raises(SystemExit):
+            gui_app.parse_args(bad)
+    (line,) = capsys.readouterr().err.splitlines()[-1:]
+    assert line.startswith("streamfreq-gui: error: ") and line.endswith("(try --help)")
+
+
+def test_the_app_and_the_command_line_share_their_options():
+    from streamfreq.cli import build_parser
+
+    def options(parser) -> set[str]:
+        return {option for action in parser._actions for option in action.option_strings}
+
+    app_only = {"--fps", "--no-start", "--quit-after", "--screenshot"}
+    cli_only = {"--duration", "--format", "--list-devices", "--pcm", "--channels"}
+    assert options(gui_app.build_parser()) - app_only == options(build_parser()) - cli_only
+
+
+def legend_labels(window: MainWindow) -> list[str]:
+    return [label.text for _, label in window.history.legend.items]
+
+
+def test_the_app_never_runs_estimators_and_keeps_no_audio():
+    """The engine's live session does the work: no estimator call, no push, no thread or ring in gui/."""
+    source = "\n".join(path.read_text() for path in GUI.glob("*.py"))
+    for forbidden in ("estimate_many", ".push(", "threading.Thread", "RingBuffer", ".run(", "import sounddevice"):
+        assert forbidden not in source, forbidden
+    assert ".start(source)" in source and ".drain()" in source and ".window_samples(" in source
+    assert not (GUI / "engine_thread.py").exists()
+    assert len((GUI / "live.py").read_text().splitlines()) < 150
+
+
+def test_history_axis_is_logarithmic_with_note_names_and_never_below_zero(window, qtbot):
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=SECOND)
+    qtbot.waitUntil(lambda: bool(window.history.in_legend), timeout=SECOND)
+    item = window.history.getPlotItem()
+    assert item.ctrl.logYCheck.isChecked()  # log mode: every plotted value is a log10(Hz), so Hz > 0
+    low, high = window.history.getViewBox().viewRange()[1]
+    assert 10**low > 0
+    axis = item.getAxis("left")
+    levels = axis.tickValues(low, high, 400)
+    labels = axis.tickStrings(levels[0][1], 1.0, levels[0][0])
+    assert "A4 440" in labels
+
+
+def test_history_zoom_is_at_least_a_semitone_each_way_and_glides_to_a_new_note(window, qtbot):
+    semitone = math.log10(2) / 12
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=SECOND)
+    qtbot.waitUntil(lambda: window.frames > 20, timeout=SECOND)
+    low, high = window.history.view
+    assert low <= math.log10(440) - semitone and high >= math.log10(440) + semitone  # jitter never fills the plot
+    window.controls.freq.setValue(880.0)
+    qtbot.waitUntil(lambda: shows(window, "fft", 880.0), timeout=SECOND)
+    path = []
+
+    def settled() -> bool:
+        history = window.history
+        path.append(history.view)
+        return history.goal[1] > math.log10(880) and abs(history.view[1] - history.goal[1]) < 0.1 * semitone
+
+    qtbot.waitUntil(settled, timeout=2 * SECOND)
+    steps = np.abs(np.diff(np.array(path)[:, 1]))
+    assert np.count_nonzero(steps) > 3 and steps.max() < 0.5 * (math.log10(880) - math.log10(440))  # glides
+
+
+def test_every_trace_stays_visible_where_they_agree_and_truth_has_a_dashed_legend(window, qtbot):
+    from PyQt6.QtCore import Qt
+
+    window.start()
+    qtbot.waitUntil(lambda: len(legend_labels(window)) == 3, timeout=2 * SECOND)
+    assert legend_labels(window) == ["FFT", "Zero crossing", "Truth"]
+    curves = window.history.curves
+    widths = [curves[name].opts["pen"].widthF() for name in ("fft", "zc")]
+    assert widths == sorted(widths, reverse=True) and widths[0] > widths[1]  # the narrower line lies on top
+    assert curves["zc"].zValue() > curves["fft"].zValue()
+    sample = next(sample for sample, label in window.history.legend.items if label.text == "Truth")
+    assert sample.item.opts["pen"].style() == Qt.PenStyle.DashLine and sample.item.isVisible()
+
+
+def test_the_tuner_shows_the_note_cents_and_steadiness(window, qtbot):
+    window.start()
+    qtbot.waitUntil(lambda: window.readouts.tuner.status() == "steady", timeout=2 * SECOND)
+    assert window.readouts.tuner.note == "A4" and abs(window.readouts.tuner.cents) < 1.0
+    window.controls.sweep_low.setValue(200.0)
+    window.controls.sweep_high.setValue(800.0)
+    window.controls.sweep_seconds.setValue(2.0)
+    window.controls.sweep.setChecked(True)  # a note that never holds still
+    qtbot.waitUntil(lambda: window.readouts.tuner.status() == "unsteady", timeout=2 * SECOND)
+
+
+def test_a_short_source_page_has_no_empty_rows_above_it(window, qtbot):
+    window.controls.set_source("file")
+    qtbot.waitUntil(lambda: window.controls.pages.currentIndex() == 2, timeout=SECOND)
+    page = window.controls.pages.currentWidget()
+    assert window.controls.path.geometry().top() <= 10  # the path is the first row of its page
+    assert window.controls.pages.height() <= page.sizeHint().height() + 10
 
 
 LINE = re.compile(

@@ -1,27 +1,42 @@
-"""Raw PCM from a pipe (standard input by default).
+"""Audio from a pipe (standard input by default): WAV, FLAC and Ogg streams, or raw PCM.
 
-``sox -n -r 48000 -b 16 -c 1 -e signed -t raw - synth 5 sine 1000 |
-streamfreq --source stdin --samplerate 48000 --pcm s16le`` reads 1000 Hz.
+:func:`open_stdin` looks at the first bytes: a WAV (``RIFF``/``RF64`` ...
+``WAVE``), FLAC (``fLaC``) or Ogg (``OggS``) stream is decoded with
+soundfile, samplerate and channels from its header
+(``streamfreq --source stdin < tone.wav``); anything else is raw PCM, whose
+samplerate and layout must be given
+(``sox -n -r 48000 -b 16 -c 1 -e signed -t raw - synth 5 sine 1000 |
+streamfreq --source stdin --samplerate 48000 --pcm s16le``).
+
+libsndfile must seek in an encoded stream, so one that arrives through a pipe
+(not a file redirected with ``<``) is read to its end before the analysis
+starts; raw PCM is analysed as it arrives.
 
 Example
 -------
 >>> import io, numpy as np
 >>> pcm = np.array([0, 16384, -16384, 0], dtype="<i2").tobytes()
->>> source = StdinSource(io.BytesIO(pcm), samplerate=8000, pcm="s16le")
+>>> source = open_stdin(io.BytesIO(pcm), samplerate=8000, pcm="s16le")
 >>> [b.tolist() for b in source.blocks()]
 [[0.0, 0.5, -0.5, 0.0]]
+>>> container(b"RIFF" + bytes(4) + b"WAVEfmt "), container(b"fLaC" + bytes(8)), container(pcm)
+('WAV', 'FLAC', None)
 """
 
 from __future__ import annotations
 
+import io
 import sys
 from collections.abc import Iterator
 from typing import BinaryIO
 
 import numpy as np
 
-from streamfreq.errors import ParameterError, SourceError, check_range
+from streamfreq.errors import ParameterError, SourceError, check_range, missing_extra
 from streamfreq.sources.base import PullSource, to_mono_float32
+
+#: Bytes looked at to recognise an encoded stream.
+HEAD = 12
 
 #: Supported raw sample formats and their numpy dtypes.
 PCM_FORMATS = {"s16le": "<i2", "s32le": "<i4", "f32le": "<f4", "u8": "u1"}
@@ -66,6 +81,7 @@ class StdinSource(PullSource):
         if stream is None:
             stream = _standard_input()
         self.stream = stream
+        self.head = b""  # bytes already read from the stream (by open_stdin), analysed first
         self.samplerate = float(samplerate)
         self.dtype = np.dtype(PCM_FORMATS[pcm])
         self.channels = int(channels)
@@ -78,20 +94,22 @@ class StdinSource(PullSource):
     def blocks(self) -> Iterator[np.ndarray]:
         frame_bytes = self.dtype.itemsize * self.channels
         leftover = b""
+        chunk = self.head
         read = getattr(self.stream, "read1", self.stream.read)  # read1: whatever has arrived, no waiting
         while True:
-            try:
-                chunk = read(self.block * frame_bytes)
-            except OSError as error:
-                raise SourceError(f"reading the PCM stream failed: {error}") from None
             if not chunk:
-                if leftover:
-                    self.warnings.append(
-                        f"the PCM stream ended inside a frame: {len(leftover)} trailing byte(s) ignored "
-                        f"(frames are {frame_bytes} bytes: {self.channels} channel(s) of {self.dtype.itemsize})"
-                    )
-                return
-            data = leftover + chunk
+                try:
+                    chunk = read(self.block * frame_bytes)
+                except OSError as error:
+                    raise SourceError(f"reading the PCM stream failed: {error}") from None
+                if not chunk:
+                    if leftover:
+                        self.warnings.append(
+                            f"the PCM stream ended inside a frame: {len(leftover)} trailing byte(s) ignored "
+                            f"(frames are {frame_bytes} bytes: {self.channels} channel(s) of {self.dtype.itemsize})"
+                        )
+                    return
+            data, chunk = leftover + chunk, b""
             usable = len(data) - len(data) % frame_bytes
             leftover = data[usable:]
             if usable:
@@ -99,14 +117,123 @@ class StdinSource(PullSource):
                 yield to_mono_float32(frames, self.channel)
 
 
+def container(head: bytes) -> str | None:
+    """The encoded format whose signature ``head`` (a stream's first bytes) starts with: WAV, FLAC, Ogg or None."""
+    if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
+        return "WAV"
+    return {b"fLaC": "FLAC", b"OggS": "Ogg"}.get(head[:4])
+
+
+def open_stdin(
+    stream: BinaryIO | None = None,
+    *,
+    samplerate: float | None = None,
+    pcm: str = "s16le",
+    channels: int = 1,
+    channel: int | None = None,
+) -> PullSource:
+    """The source for a binary stream (default standard input): decoded WAV/FLAC/Ogg, else raw PCM.
+
+    ``samplerate``, ``pcm`` and ``channels`` describe raw PCM; an encoded
+    stream brings its own. ``channel`` picks a channel (None mixes down).
+
+    Raises
+    ------
+    ParameterError
+        Raw PCM without a samplerate, or a bad layout.
+    SourceError
+        Standard input is closed or a terminal, or the encoded stream cannot be decoded.
+    """
+    if stream is None:
+        stream = _standard_input()
+    head = b""
+    while len(head) < HEAD:
+        try:
+            chunk = stream.read(HEAD - len(head))
+        except OSError as error:
+            raise SourceError(f"reading the input stream failed: {error}") from None
+        if not chunk:
+            break
+        head += chunk
+    kind = container(head)
+    if kind is not None:
+        return EncodedStream(stream, head, kind, channel=channel)
+    if samplerate is None:
+        raise ParameterError(
+            "samplerate is required for raw PCM on standard input, e.g. --samplerate 48000 "
+            "(WAV, FLAC and Ogg streams carry their own)"
+        )
+    source = StdinSource(stream, samplerate=samplerate, pcm=pcm, channels=channels, channel=channel)
+    source.head = head
+    return source
+
+
+class EncodedStream(PullSource):
+    """A WAV, FLAC or Ogg stream decoded with soundfile (made by :func:`open_stdin`).
+
+    Parameters
+    ----------
+    stream
+        The binary stream, of which ``head`` has been read already.
+    head
+        Its first bytes.
+    kind
+        ``"WAV"``, ``"FLAC"`` or ``"Ogg"`` (for messages).
+    channel
+        Channel to analyse; None mixes down to mono.
+    block
+        Frames per block.
+    """
+
+    def __init__(
+        self, stream: BinaryIO, head: bytes, kind: str, *, channel: int | None = None, block: int = 65536
+    ) -> None:
+        try:
+            import soundfile
+        except ImportError:
+            raise missing_extra("soundfile", "audio") from None
+        seekable = getattr(stream, "seekable", lambda: False)()
+        if seekable:  # a file redirected with <: streamed
+            stream.seek(stream.tell() - len(head))
+        else:  # a pipe: libsndfile must seek, so hold the whole stream
+            stream = io.BytesIO(head + stream.read())
+        try:
+            self._file = soundfile.SoundFile(stream)
+        except (soundfile.LibsndfileError, RuntimeError, TypeError) as error:
+            raise SourceError(f"cannot decode the {kind} stream on standard input ({error})") from None
+        if channel is not None:
+            check_range("channel", channel, 0, self._file.channels - 1)
+        check_range("samplerate", self._file.samplerate, 1000, 768000)
+        self.kind = kind
+        self.channel = channel
+        self.samplerate = float(self._file.samplerate)
+        self.realtime = False
+        self.block = int(block)
+
+    def blocks(self) -> Iterator[np.ndarray]:
+        import soundfile
+
+        while True:
+            try:
+                data = self._file.read(self.block, dtype="float32", always_2d=True)
+            except (soundfile.LibsndfileError, RuntimeError) as error:
+                raise SourceError(f"the {self.kind} stream on standard input is corrupt ({error})") from None
+            if len(data) == 0:
+                return
+            yield to_mono_float32(data, self.channel)
+
+    def close(self) -> None:
+        self._file.close()
+
+
 def _standard_input() -> BinaryIO:
     """``sys.stdin.buffer``, or a :class:`SourceError` when there is no pipe to read (closed, or a terminal)."""
     stdin = sys.stdin
     if stdin is None or getattr(stdin, "closed", False):
-        raise SourceError("standard input is closed; pipe raw PCM into streamfreq --source stdin")
+        raise SourceError("standard input is closed; pipe audio (WAV, FLAC, Ogg or raw PCM) into it")
     if stdin.isatty():
         raise SourceError(
-            "standard input is a terminal; pipe raw PCM into it, e.g. "
+            "standard input is a terminal; pipe audio into it, e.g. streamfreq --source stdin < tone.wav, or "
             "sox -n -r 48000 -b 16 -c 1 -e signed -t raw - synth 5 sine 1000 | "
             "streamfreq --source stdin --samplerate 48000 --pcm s16le"
         )

@@ -21,6 +21,29 @@ from streamfreq.signals import Constant, Schedule, ToneGenerator
 from streamfreq.sources.base import PullSource
 
 
+class BackAndForth:
+    """A sweep played forwards, backwards, and again, forever: period ``2 * seconds``, starting at ``t0``.
+
+    ``sweep`` is a schedule defined over ``0..seconds`` (a ``LinearSweep`` or
+    ``LogSweep``); ``t0`` (absolute seconds) lets it start in the middle of a stream.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from streamfreq.signals import LogSweep
+    >>> BackAndForth(LogSweep(100.0, 400.0, 2.0), 2.0, t0=1.0).frequency(np.array([1.0, 2.0, 3.0, 5.0])).tolist()
+    [100.0, 200.0, 400.0, 100.0]
+    """
+
+    def __init__(self, sweep: Schedule, seconds: float, t0: float = 0.0) -> None:
+        check_range("seconds", seconds, 1e-3, 1e7)
+        self.sweep, self.seconds, self.t0 = sweep, float(seconds), float(t0)
+
+    def frequency(self, t: np.ndarray) -> np.ndarray:
+        phase = np.mod((np.asarray(t, dtype=np.float64) - self.t0) / self.seconds, 2.0)
+        return self.sweep.frequency(self.seconds * np.where(phase > 1.0, 2.0 - phase, phase))
+
+
 class SynthSource(PullSource):
     """A synthetic tone that knows its own true frequency.
 
