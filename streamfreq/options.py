@@ -52,7 +52,7 @@ def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] =
     if "stdin" in sources:
         group.add_argument("--pcm", choices=tuple(PCM_FORMATS), default="s16le", help="raw stdin sample format")
         group.add_argument("--channels", type=int, default=1, help="raw stdin: interleaved channels")
-    group.add_argument("--channel", type=int, metavar="N", help="analyse channel N (0-based); default: mix down")
+    add_channel_option(group)
     group.add_argument("--device", metavar="ID", help="microphone: index or part of the name")
     group.add_argument(
         "--realtime",
@@ -60,6 +60,11 @@ def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] =
         default=None,
         help="pace synth/file input by the clock (default: synth yes, file/stdin no)",
     )
+
+
+def add_channel_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:
+    """Add ``--channel N`` (analyse one channel, 0-based; default: mix all channels down)."""
+    parser.add_argument("--channel", type=int, metavar="N", help="analyse channel N (0-based); default: mix down")
 
 
 def add_analysis_options(parser: argparse.ArgumentParser) -> None:

@@ -218,8 +218,8 @@ def plot_file(
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq plot``; returns the exit code (0 done, 1 failed, 2 bad arguments)."""
     from streamfreq.argparsing import ArgumentParser, one_line_error
-    from streamfreq.batch.options import add_analysis_options, parse_estimators
     from streamfreq.errors import ParameterError
+    from streamfreq.options import add_analysis_options, add_channel_option, estimator_names
 
     parser = ArgumentParser(
         prog="streamfreq plot",
@@ -228,13 +228,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("input", metavar="INPUT", help="audio file (WAV, FLAC, OGG, ...)")
     parser.add_argument("-o", "--out", required=True, metavar="PNG", help="picture to write")
     add_analysis_options(parser)
+    add_channel_option(parser)
     parser.add_argument("--title", help="title above the picture (default: the file name)")
     args = parser.parse_args(argv)
     try:
         plot_file(
             args.input,
             args.out,
-            estimators=parse_estimators(args.estimators),
+            estimators=estimator_names(args),
             window=args.window,
             hop=args.hop,
             fmin=args.fmin,

@@ -26,9 +26,9 @@ from collections.abc import Sequence
 
 from streamfreq.argparsing import ArgumentParser, one_line_error
 from streamfreq.batch.job import FileResult, Settings
-from streamfreq.batch.options import add_analysis_options, parse_estimators
 from streamfreq.batch.run import ENGINES, BatchReport, run_batch
 from streamfreq.errors import ParameterError, StreamfreqError, missing_extra
+from streamfreq.options import add_analysis_options, add_channel_option, estimator_names
 
 PROG = "streamfreq batch"
 
@@ -43,6 +43,7 @@ def build_parser() -> ArgumentParser:
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (recursive), globs or @list.txt")
     parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created; resumed when it exists)")
     add_analysis_options(parser)
+    add_channel_option(parser)
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local process pool or Ray (default local)")
     parser.add_argument("--workers", type=int, metavar="N", help="processes or actors (default: one per core)")
     parser.add_argument("--address", metavar="ADDR", help="Ray cluster to join (default: RAY_ADDRESS, else local)")
@@ -55,7 +56,7 @@ def settings_from(args) -> Settings:
     """The batch settings the arguments ask for (every available estimator when none are named)."""
     from streamfreq.estimators import available_estimators
 
-    names = parse_estimators(args.estimators)
+    names = estimator_names(args)
     return Settings(
         estimators=tuple(available_estimators() if names is None else names),
         window=args.window,
