@@ -28,27 +28,43 @@ import math
 import numpy as np
 import scipy.fft
 
+from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
+from streamfreq.estimators.harmonic import MAX_HARMONICS, Partials, find_partials, salience
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
+#: Partials refined per window (the ones carrying most information about f0).
+REFINED_PARTIALS = 6
+#: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
+PARTIAL_GLRT = 20.0
+#: Salience at which the harmonic part of the confidence saturates.
+SCORE_FULL = 5.0
+#: A glide that spreads the top partial over more than this many bins within the window is dechirped.
+CHIRP_BINS = 0.2
+#: A pitch change between the half windows counts when it exceeds this many standard deviations.
+CHIRP_SIGNIFICANCE = 5.0
 
 
 class FFTEstimator:
-    """Real-tone maximum-likelihood frequency estimator (FFT start, Newton refinement).
+    """Harmonic maximum-likelihood fundamental estimator (salience start, per-partial Newton refinement).
 
     Parameters
     ----------
-    min_cycles
-        Lowest measurable frequency in cycles per window; tones below it (and
-        within ``min_cycles`` of Nyquist) are ``"out_of_range"``.
+    fmin
+        Lowest fundamental to report, in Hz; None for the lowest the window
+        allows (:func:`streamfreq.defaults.lowest_f0`, 2 periods per window).
+        A fundamental found below it is ``"out_of_range"``, as is one within
+        ``min_cycles`` cycles per window of Nyquist.
     threshold
         Detection threshold on ``J / sigma**2`` (see module docstring); the
         default keeps false alarms on white noise below 1e-6 per window at
         N=2048 while tones at -5 dB per-sample SNR score about 650.
     newton_steps
         Refinement iterations (2 reach the bound from the FFT start).
+    min_cycles
+        Margin below Nyquist, in cycles per window, above which a tone is ``"out_of_range"``.
 
     Example
     -------
@@ -60,57 +76,162 @@ class FFTEstimator:
 
     name = "fft"
 
-    def __init__(self, min_cycles: float = 2.0, threshold: float = 40.0, newton_steps: int = 2) -> None:
+    def __init__(
+        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0
+    ) -> None:
+        if fmin is not None:
+            check_range("fmin", fmin, 1e-3, 1e6)
         check_range("min_cycles", min_cycles, 1.0, 1e6)
         check_range("newton_steps", newton_steps, 0, 20)
+        self.fmin = None if fmin is None else float(fmin)
         self.min_cycles = float(min_cycles)
         self.threshold = float(threshold)
         self.newton_steps = int(newton_steps)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
-        """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
+        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
         if len(frames) == 0:
             return []
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
-
-        omega = self._coarse(y)
-        sums = _WeightedDTFT(y)
-        if self.newton_steps == 0:
-            energy = _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
-        for _ in range(self.newton_steps):
-            energy, slope, curvature = _likelihood(sums.at(omega), omega, n)
-            step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
-            step = np.clip(step, -np.pi / n, np.pi / n)
-            omega = omega + step
-            energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
-
+        coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
+        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.floor, coarse.f0, MAX_HARMONICS, n))
+        omega, energy = _newton(y, omega, self.newton_steps)
         total = np.sum(y * y, axis=1)
-        noise_var = np.maximum(total - energy, 1e-30 * total + 1e-300) / max(n - 3, 1)
-        glrt = energy / noise_var
-        snr = (energy / n) / noise_var  # per-sample A^2/(2 sigma^2)
-        cycles = omega * n / (2.0 * np.pi)
+        valid = _significant(energy, valid, total, n)
+        rate = _chirp_rate(y, harmonic, omega, energy, valid, total)
+        moving = np.abs(rate) * n * n * np.nanmax(np.where(valid, omega, np.nan), axis=1, initial=0.0) / (2 * np.pi)
+        moving = np.nan_to_num(moving) > CHIRP_BINS
+        if moving.any():
+            warped, _ = centred_unit_peak(_warp(y[moving], rate[moving]))
+            omega[moving], energy[moving] = _newton(warped, omega[moving], self.newton_steps + 1)
+            total[moving] = np.sum(warped * warped, axis=1)
+        omega0, energy_sum = _fundamental(harmonic, omega, energy, valid, total, n)
+        noise_var = np.maximum(total - energy_sum, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
+        glrt = energy_sum / noise_var
+        snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
+        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
-        in_range = (cycles >= self.min_cycles) & (cycles <= n / 2 - self.min_cycles)
-        status[~in_range] = OUT_OF_RANGE
-        status[~(glrt > self.threshold) | ~np.isfinite(omega) | (peak == 0)] = NO_TONE
-        confidence = snr / (snr + SNR_HALF_CONFIDENCE)
-        return estimates_from_arrays(omega * samplerate / (2.0 * np.pi), confidence, status)
+        status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
+        quiet = ~(glrt > self.threshold) | ~np.isfinite(omega0) | (peak == 0)
+        status[quiet] = NO_TONE
+        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(coarse.score / SCORE_FULL, 0.0, 1.0)
+        return estimates_from_arrays(f0_hz, np.nan_to_num(confidence), status)
 
-    @staticmethod
-    def _coarse(y: np.ndarray) -> np.ndarray:
-        """Peak of the 2x zero-padded periodogram, parabolically interpolated in log power (rad/sample)."""
-        n = y.shape[1]
-        nfft = scipy.fft.next_fast_len(2 * n, real=True)
-        spectrum = scipy.fft.rfft(y.astype(np.float32), nfft, axis=1)  # float32: a coarse start is enough
-        power = spectrum.real**2 + spectrum.imag**2
-        k = np.argmax(power[:, 1:-1], axis=1) + 1
-        rows = np.arange(y.shape[0])
-        left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-300) for d in (-1, 0, 1))
-        denominator = left - 2.0 * mid + right
-        delta = np.where(denominator < 0, 0.5 * (left - right) / np.where(denominator < 0, denominator, -1), 0)
-        return 2.0 * np.pi * (k + np.clip(delta, -0.5, 0.5)) / nfft
+
+def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The :data:`REFINED_PARTIALS` found partials carrying most information about f0 (``l**2`` times SNR).
+
+    Returns ``(harmonic_number, omega, valid)``, each (batch, R); omega in
+    rad/sample, a harmless placeholder where ``valid`` is False.
+    """
+    count, harmonics = partials.frequency.shape
+    order = np.arange(1, harmonics + 1, dtype=np.float64)
+    information = np.where(np.isfinite(partials.frequency), order**2 * np.exp(partials.log_snr), -1.0)
+    keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
+    valid = np.take_along_axis(information, keep, axis=1) > 0
+    frequency = np.take_along_axis(partials.frequency, keep, axis=1)
+    placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
+    frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
+    return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid
+
+
+def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+    """Partials whose explained energy stands :data:`PARTIAL_GLRT` noise variances clear (the strongest always)."""
+    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
+    noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
+    strongest = energy == np.max(np.where(valid, energy, -1.0), axis=1, keepdims=True)
+    return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
+
+
+def _newton(y: np.ndarray, omega: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies."""
+    n = y.shape[1]
+    sums = _WeightedDTFT(y)
+    omega = omega.copy()
+    if steps == 0:
+        return omega, _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
+    for _ in range(steps):
+        energy, slope, curvature = _likelihood(sums.at(omega), omega, n)
+        step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
+        step = np.clip(step, -np.pi / n, np.pi / n)
+        omega = omega + step
+        energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
+    return omega, np.maximum(energy, 0.0)
+
+
+def _fundamental(harmonic, omega, energy, valid, total, n):
+    """Weighted least-squares f0 from partial frequencies (``J_l l**2`` weights reach the harmonic CRLB).
+
+    Partials off the harmonic series by more than their noise explains
+    (a chi-square test) are fitted as a stiff string, ``omega_l = l w0 (1 + B l**2 / 2)``
+    with ``B >= 0``, and ``w0`` is read from that fit.
+    Returns ``(omega0, explained_energy)``.
+    """
+    weight = np.where(valid, energy, 0.0)
+    s2 = np.sum(weight * harmonic**2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        omega0 = np.sum(weight * harmonic * omega, axis=1) / s2
+        explained = np.sum(weight, axis=1)
+        partials = valid.sum(axis=1)
+        noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * partials, 1)
+        misfit = np.where(valid, omega - harmonic * omega0[:, None], 0.0)
+        chi2 = np.sum(misfit**2 * weight, axis=1) * (n * n - 1.0) / (12.0 * noise_var)
+        stiff = (partials >= 3) & (chi2 > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
+        if stiff.any():
+            w, h, o = weight[stiff], harmonic[stiff], omega[stiff]
+            s4, s6 = np.sum(w * h**4, axis=1), np.sum(w * h**6, axis=1)
+            r1, r3 = np.sum(w * h * o, axis=1), np.sum(w * h**3 * o, axis=1)
+            det = s2[stiff] * s6 - s4 * s4
+            a = (r1 * s6 - r3 * s4) / det
+            b = (r3 * s2[stiff] - r1 * s4) / det
+            omega0[stiff] = np.where((b > 0) & np.isfinite(a), a, omega0[stiff])
+    return omega0, explained
+
+
+def _chirp_rate(y, harmonic, omega, energy, valid, total):
+    """Relative pitch change per sample, from the best partial in each half window; 0 where not significant."""
+    n = y.shape[1]
+    half = n // 2
+    information = np.where(valid, energy * harmonic**2, -1.0)
+    best = np.argmax(information, axis=1)[:, None]
+    top = np.take_along_axis(omega, best, axis=1)
+    first = _newton(y[:, :half] - y[:, :half].mean(1, keepdims=True), top, 2)[0][:, 0]
+    second = _newton(y[:, n - half :] - y[:, n - half :].mean(1, keepdims=True), top, 2)[0][:, 0]
+    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
+    noise_var = np.maximum(total - explained, 1e-300) / max(n - 3, 1)
+    j_top = np.maximum(np.take_along_axis(energy, best, axis=1)[:, 0], 1e-300)
+    spread = np.sqrt(2.0 * 96.0 * noise_var / (j_top * n * n))  # std of second - first
+    difference = second - first
+    rate = difference / top[:, 0] / (n - half)
+    return np.where(np.abs(difference) > CHIRP_SIGNIFICANCE * spread, np.nan_to_num(rate), 0.0)
+
+
+def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Resample each window on the time axis that makes an exponential glide of ``rate`` a steady pitch.
+
+    Sample ``tau`` (centred) of the result is the input at ``t = log(1 + rate tau) / rate``:
+    a pitch ``f(t) = f(0) exp(rate t)`` becomes ``f(0)`` throughout, so the
+    fitted fundamental is the pitch at the window centre. Cubic (Catmull-Rom)
+    interpolation; samples that would come from outside the window are zero.
+    """
+    count, n = y.shape
+    tau = np.arange(n) - (n - 1) / 2.0
+    r = rate[:, None]
+    safe = np.where(np.abs(r) < 1e-15, 1e-15, r)
+    t = np.log1p(np.maximum(safe * tau, -0.999)) / safe + (n - 1) / 2.0
+    inside = (t >= 0) & (t <= n - 1)
+    t = np.clip(t, 0, n - 1)
+    k = np.clip(np.floor(t).astype(np.int64), 0, n - 2)
+    u = t - k
+    rows = np.arange(count)[:, None]
+    p0 = y[rows, np.maximum(k - 1, 0)]
+    p1, p2 = y[rows, k], y[rows, k + 1]
+    p3 = y[rows, np.minimum(k + 2, n - 1)]
+    value = p1 + 0.5 * u * (p2 - p0 + u * (2 * p0 - 5 * p1 + 4 * p2 - p3 + u * (3 * (p1 - p2) + p3 - p0)))
+    return np.where(inside, value, 0.0)
 
 
 class _WeightedDTFT:
@@ -137,19 +258,20 @@ class _WeightedDTFT:
         self.col_powers = np.arange(self.cols, dtype=np.float64) ** np.arange(3)[:, None]  # (3, cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
-        """Return the three sums as a complex array of shape (3, batch)."""
-        col_phase = omega[:, None] * np.arange(self.cols)
+        """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
+        count, k = omega.shape
+        col_phase = omega[..., None] * np.arange(self.cols)  # (batch, K, cols)
+        cos, sin = np.cos(col_phase), np.sin(col_phase)
         basis = np.concatenate(
-            (np.cos(col_phase)[:, None, :] * self.col_powers, np.sin(col_phase)[:, None, :] * self.col_powers),
-            axis=1,
-        )  # (batch, 6, cols)
-        products = self.grid @ basis.transpose(0, 2, 1)  # (batch, rows, 6)
+            (cos[:, :, None, :] * self.col_powers, sin[:, :, None, :] * self.col_powers), axis=2
+        ).reshape(count, 6 * k, self.cols)
+        products = (self.grid @ basis.transpose(0, 2, 1)).reshape(count, -1, k, 6)  # (batch, rows, K, 6)
         inner = products[..., :3] + 1j * products[..., 3:]  # sum_c c**p y e^{iwc}, p = 0, 1, 2
-        offsets = self.row_offsets[:, None]
-        outer = np.exp(1j * omega[:, None] * self.row_offsets)[..., None]  # (batch, rows, 1)
+        offsets = self.row_offsets[:, None]  # (rows, 1)
+        outer = np.exp(1j * omega[:, None, :] * offsets)  # (batch, rows, K)
         i0, i1, i2 = inner[..., 0], inner[..., 1], inner[..., 2]
-        moments = np.stack((i0, offsets[:, 0] * i0 + i1, offsets[:, 0] ** 2 * i0 + 2 * offsets[:, 0] * i1 + i2))
-        return np.sum(moments * outer[..., 0], axis=-1)
+        moments = (i0, offsets * i0 + i1, offsets**2 * i0 + 2 * offsets * i1 + i2)
+        return np.stack([np.sum(m * outer, axis=1) for m in moments])
 
 
 def _grid_columns(n: int) -> int:

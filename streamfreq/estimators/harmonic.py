@@ -1,0 +1,295 @@
+"""Harmonic salience: which fundamental explains a window's spectrum, and where its partials are.
+
+The coarse stage of the ``fft`` estimator, all from one 2x zero-padded FFT of
+the Hann-windowed window (frequencies here are in cycles per sample):
+
+1. **Local SNR.** The power spectrum is divided by a noise floor estimated
+   per half-octave band (a low quantile of the band, so partials do not
+   raise it) and by a dynamic-range floor :data:`DYNAMIC_RANGE_DB` below the
+   strongest bin (leakage and reverberation that far down is not evidence).
+   Coloured noise, breath and clicks have no bins far above their own local
+   floor, so they score nothing.
+2. **Log-frequency salience.** The log local SNR is max-pooled onto a grid of
+   :data:`BINS_PER_OCTAVE` bins per octave. Harmonic ``l`` of a candidate
+   fundamental then sits a fixed ``log2(l)`` octaves above it, so the
+   harmonic sums for every candidate are shifted sums of one array; harmonics
+   from the second up may sit one grid step off, which also tolerates a
+   stiff string's stretched partials over the first ~8 harmonics.
+3. **Model order and the octave prior.** Each harmonic adds
+   ``clip(log SNR - log(expected noise maximum) - PRESENT, -HOLE, CAP)``: a
+   partial clearly above the noise earns up to :data:`CAP`, a harmonic the
+   model claims but the spectrum lacks costs up to :data:`HOLE`. The model
+   order ``L`` of each candidate is the prefix of harmonics with the largest
+   sum (its maximum a posteriori order under this cost), and the fundamental
+   is the candidate with the largest sum. The hole cost is the prior against
+   sub-octaves (``f0/2`` claims a hole between every pair of partials), and
+   the odd partials that ``2 f0`` cannot explain are the evidence against the
+   octave above; a missing fundamental costs one hole and is outweighed by
+   its odd partials.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq.estimators.harmonic import salience
+>>> n = 2048
+>>> m = np.arange(n)
+>>> y = sum(np.cos(2 * np.pi * l * 0.01 * m + l) / l for l in (2, 3, 4, 5))  # no fundamental
+>>> coarse = salience(y[None], 0.5 / n, 0.5)
+>>> round(float(coarse.f0[0]), 4), bool(coarse.score[0] > 10)
+(0.01, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.fft
+
+#: Grid steps per octave of the candidate fundamentals (50 cents).
+BINS_PER_OCTAVE = 24
+#: Harmonics scored per candidate.
+MAX_HARMONICS = 12
+#: Spectrum more than this far below its strongest bin counts as noise.
+DYNAMIC_RANGE_DB = 50.0
+#: Quantile of each band's power that estimates its noise (low, so partials do not raise it).
+FLOOR_QUANTILE = 0.2
+#: Log SNR margin (over the expected pooled noise maximum) at which a partial starts to count.
+PRESENT = 2.0
+#: Largest cost of a harmonic the spectrum lacks.
+HOLE = 2.0
+#: Prior credit per octave of candidate f0: between candidates that explain the spectrum equally, the higher.
+OCTAVE_PRIOR = 0.25
+#: Largest credit of one partial (about 25 dB over the expected noise maximum).
+CAP = 5.0
+#: Padded bins either side of a peak within which its sidelobes lie (5 bins of the unpadded window).
+SIDELOBE_REACH = 10
+#: How far below a stronger peak within reach a peak may lie before it is taken for a sidelobe.
+SIDELOBE_DB = 30.0
+#: A partial found near a harmonic must stand this far (log power) above its local floor.
+PARTIAL_LOG_SNR = math.log(10.0)
+
+
+class Coarse(NamedTuple):
+    """What :func:`salience` returns, per window."""
+
+    f0: np.ndarray
+    """Best candidate fundamental (cycles/sample), nan for a window with nothing to say."""
+    score: np.ndarray
+    """Its salience (sum of per-harmonic credits, see the module docstring)."""
+    order: np.ndarray
+    """Its model order (number of harmonics in the best prefix)."""
+    power: np.ndarray
+    """The padded power spectrum (batch, N + 1), float32."""
+    floor: np.ndarray
+    """The noise floor of each bin (batch, N + 1)."""
+
+
+class Partials(NamedTuple):
+    """What :func:`find_partials` returns: one row per window, one column per harmonic."""
+
+    frequency: np.ndarray
+    """Interpolated peak frequency (cycles/sample), nan where the harmonic was not found."""
+    log_snr: np.ndarray
+    """Log of peak power over the local floor, -inf where not found."""
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(n: int) -> dict[str, np.ndarray | int]:
+    """Everything about the spectrum and the log grid that depends only on the window length."""
+    nfft = scipy.fft.next_fast_len(2 * n, real=True)
+    bins = nfft // 2 + 1
+    lowest = 0.5 / n
+    count = int(math.ceil(BINS_PER_OCTAVE * math.log2(0.5 / lowest))) + 1
+    centres = lowest * 2.0 ** (np.arange(count) / BINS_PER_OCTAVE)
+    edges = np.ceil(centres * 2.0 ** (-0.5 / BINS_PER_OCTAVE) * nfft).astype(np.int64)
+    starts = np.clip(np.minimum(edges, np.rint(centres * nfft).astype(np.int64)), 0, bins - 1)
+    ends = np.append(starts[1:], bins)
+    pooled = np.maximum(ends - starts, 1)
+    wide = np.maximum(np.append(ends[2:], [bins, bins]) - np.concatenate(([0], starts[:-1])), 1)
+    # band edges (half octaves, at least 16 bins) for the noise floor, and each bin's interpolation weights
+    band_edges = [0]
+    for edge in 32.0 * 2.0 ** (np.arange(40) / 2.0):  # half octaves, 24 bins at least
+        if edge >= bins:
+            break
+        if edge - band_edges[-1] >= 24:
+            band_edges.append(int(edge))
+    if bins - band_edges[-1] < 24 and len(band_edges) > 2:
+        band_edges.pop()
+    band_edges = np.array(band_edges + [bins]) if len(band_edges) > 1 else np.array([0, bins // 2, bins])
+    band_centres = 0.5 * (band_edges[:-1] + band_edges[1:] - 1)
+    position = np.interp(np.arange(bins), band_centres, np.arange(len(band_centres)))
+    low_band = np.minimum(np.floor(position).astype(np.int64), len(band_centres) - 2)
+    return {
+        "nfft": nfft,
+        "window": np.hanning(n + 2)[1:-1].astype(np.float32),
+        "centres": centres,
+        "starts": starts,
+        "expected_noise": np.log(_harmonic_number(pooled)),
+        "expected_noise_wide": np.log(_harmonic_number(wide)),
+        "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
+        "band_edges": band_edges,
+        "low_band": np.maximum(low_band, 0),
+        "band_weight": np.clip(position - low_band, 0.0, 1.0),
+    }
+
+
+def _harmonic_number(count: np.ndarray) -> np.ndarray:
+    """Expected maximum of ``count`` unit exponentials (the harmonic number, asymptotically)."""
+    count = np.maximum(np.asarray(count, dtype=np.float64), 1.0)
+    return np.where(count < 2, 1.0, np.log(count) + 0.5772 + 0.5 / count)
+
+
+def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Padded Hann power spectrum of windows ``y`` (batch, N) and each bin's noise floor."""
+    plan = _plan(y.shape[1])
+    power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
+    power = power.real**2 + power.imag**2
+    edges = plan["band_edges"]
+    levels = np.empty((len(y), len(edges) - 1), dtype=np.float32)
+    for band in range(len(edges) - 1):
+        part = power[:, edges[band] : edges[band + 1]]
+        kth = int(FLOOR_QUANTILE * (part.shape[1] - 1))
+        levels[:, band] = np.partition(part, kth, axis=1)[:, kth] / -math.log(1.0 - FLOOR_QUANTILE)
+    low, weight = plan["low_band"], plan["band_weight"]
+    floor = levels[:, low] * (1.0 - weight) + levels[:, low + 1] * weight
+    strongest = power.max(axis=1, keepdims=True)
+    floor = np.maximum(floor, strongest * 10.0 ** (-DYNAMIC_RANGE_DB / 10.0) + 1e-30)
+    return power, floor
+
+
+def salience(y: np.ndarray, low: float, high: float) -> Coarse:
+    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
+    plan = _plan(y.shape[1])
+    power, floor = spectrum(y)
+    log_snr = np.log(np.maximum(power / floor, 1e-12))
+    pooled = np.maximum.reduceat(np.where(_peaks(power), log_snr, -HOLE - CAP), plan["starts"], axis=1)
+    wide = pooled.copy()
+    wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
+    wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
+    first = np.clip(pooled - plan["expected_noise"] - PRESENT, -HOLE, CAP)
+    later = np.clip(wide - plan["expected_noise_wide"] - PRESENT, -HOLE, CAP)
+    later = np.concatenate((later, np.zeros((len(y), 1), dtype=later.dtype)), axis=1)  # beyond Nyquist: neutral
+    centres = plan["centres"]
+    step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
+    candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))
+    index = np.minimum(candidates[:, None] + plan["offsets"][1:], later.shape[1] - 1)
+    credit = np.empty((len(y), len(candidates), MAX_HARMONICS), dtype=np.float32)
+    credit[..., 0] = first[:, candidates]
+    credit[..., 1:] = later[:, index]
+    running = np.cumsum(credit, axis=2)
+    order = np.argmax(running, axis=2)
+    best_by_candidate = np.take_along_axis(running, order[..., None], axis=2)[..., 0]
+    best = np.argmax(best_by_candidate + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
+    rows = np.arange(len(y))
+    order = order[rows, best] + 1
+    return Coarse(
+        f0=_fine_f0(log_snr, centres[candidates[best]], order, y.shape[1]),
+        score=best_by_candidate[rows, best].astype(np.float64),
+        order=order,
+        power=power,
+        floor=floor,
+    )
+
+
+def _peaks(power: np.ndarray) -> np.ndarray:
+    """Bins that are spectral peaks: local maxima over +-2 padded bins, not a sidelobe of a stronger peak.
+
+    A Hann window's sidelobes lie 31 dB and more below their main lobe and
+    within :data:`SIDELOBE_REACH` padded bins of it; a peak that much weaker than
+    the strongest bin within that reach is taken for a sidelobe. Only peaks
+    count as partials, so a strong partial's main lobe and sidelobes cannot
+    pass for several harmonics of a lower candidate.
+    """
+    padded = np.pad(power, ((0, 0), (SIDELOBE_REACH, SIDELOBE_REACH)))
+    bins = power.shape[1]
+    peak = np.ones(power.shape, dtype=bool)
+    for shift in (1, 2):
+        peak &= power >= padded[:, SIDELOBE_REACH - shift : SIDELOBE_REACH - shift + bins]
+        peak &= power >= padded[:, SIDELOBE_REACH + shift : SIDELOBE_REACH + shift + bins]
+    reach_max = padded.copy()
+    span = 1
+    while span < 2 * SIDELOBE_REACH + 1:  # running maximum over 2 * reach + 1 bins by doubling
+        step = min(span, 2 * SIDELOBE_REACH + 1 - span)
+        reach_max[:, : reach_max.shape[1] - step] = np.maximum(reach_max[:, :-step], reach_max[:, step:])
+        span += step
+    return peak & (power >= reach_max[:, :bins] * 10.0 ** (-SIDELOBE_DB / 10.0))
+
+
+def _fine_f0(log_snr: np.ndarray, f0: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:
+    """The candidate within 2.5 grid steps of ``f0`` whose first ``order`` harmonics stand highest.
+
+    The log grid is coarse for upper harmonics; this local search on the
+    padded spectrum itself puts harmonic ``l`` within a padded bin of its
+    peak for every ``l`` up to :data:`MAX_HARMONICS`.
+    """
+    nfft = _plan(n)["nfft"]
+    steps = 2 * MAX_HARMONICS  # harmonic MAX_HARMONICS moves about half a padded bin per step
+    fine = f0[:, None] * 2.0 ** (np.linspace(-2.5, 2.5, 2 * steps + 1) / BINS_PER_OCTAVE)
+    harmonic = np.arange(1, MAX_HARMONICS + 1)
+    index = np.rint(fine[..., None] * harmonic * nfft).astype(np.int64)
+    inside = (index < log_snr.shape[1]) & (harmonic <= order[:, None, None])
+    rows = np.arange(len(f0))[:, None, None]
+    credit = np.maximum(log_snr[rows, np.minimum(index, log_snr.shape[1] - 1)] - PRESENT, -HOLE)
+    total = np.sum(np.where(inside, credit, 0.0), axis=2)
+    return fine[np.arange(len(f0)), np.argmax(total, axis=1)]
+
+
+def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonics: int, n: int) -> Partials:
+    """Peaks of ``power`` near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
+
+    The search reaches one log-grid step either side of ``l * f0`` (and at
+    least two padded bins); a peak counts only where it is a local maximum
+    at least :data:`PARTIAL_LOG_SNR` above the floor times the expected
+    noise maximum over the bins searched.
+    """
+    nfft = _plan(n)["nfft"]
+    bins = power.shape[1]
+    order = np.arange(1, harmonics + 1)
+    centre = f0[:, None] * order * nfft  # padded bins
+    reach = np.maximum(centre * (2.0 ** (1.0 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    width = int(min(np.ceil(np.nanmax(reach, initial=2.0)), 64))
+    offsets = np.arange(-width, width + 1)
+    index = np.rint(centre)[..., None] + offsets
+    usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
+    index = np.clip(np.nan_to_num(index), 1, bins - 2).astype(np.int64)
+    usable &= (centre[..., None] > 0) & (centre[..., None] < bins - 2)
+    rows = np.arange(len(power))[:, None, None]
+    values = np.where(usable, power[rows, index], -1.0)
+    pick = np.argmax(values, axis=2)
+    peak = np.take_along_axis(index, pick[..., None], axis=2)[..., 0]
+    rows2 = rows[..., 0]
+    left, mid, right = (power[rows2, peak + d].astype(np.float64) + 1e-30 for d in (-1, 0, 1))
+    local_max = (mid >= left) & (mid >= right) & np.take_along_axis(usable, pick[..., None], axis=2)[..., 0]
+    ll, lm, lr = np.log(left), np.log(mid), np.log(right)
+    curvature = ll - 2.0 * lm + lr
+    delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    log_snr = lm - np.log(floor[rows2, peak].astype(np.float64))
+    searched = np.sum(usable, axis=2)
+    found = local_max & (log_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    frequency = np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan)
+    log_snr = np.where(found, log_snr, -np.inf)
+    lone = ~found.any(axis=1)
+    if lone.any():  # no harmonic of the candidate stands out: the window's most prominent peak, as a lone tone
+        frequency[lone], log_snr[lone] = _lone_peak(power[lone], floor[lone], nfft, harmonics)
+    return Partials(frequency=frequency, log_snr=log_snr)
+
+
+def _lone_peak(power: np.ndarray, floor: np.ndarray, nfft: int, harmonics: int) -> tuple[np.ndarray, np.ndarray]:
+    """The peak standing highest over its floor, as harmonic 1 (the others not found), if it stands clear of noise."""
+    bins = power.shape[1]
+    log_snr = np.log(np.maximum(power[:, 1:-1] / floor[:, 1:-1], 1e-12))
+    k = np.argmax(log_snr, axis=1) + 1
+    rows = np.arange(len(power))
+    left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-30) for d in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    delta = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    best = log_snr[rows, k - 1].astype(np.float64)
+    clear = best > PARTIAL_LOG_SNR + np.log(_harmonic_number(np.array(bins)))
+    frequency = np.full((len(power), harmonics), np.nan)
+    snr = np.full((len(power), harmonics), -np.inf)
+    frequency[:, 0] = np.where(clear, (k + np.clip(delta, -0.5, 0.5)) / nfft, np.nan)
+    snr[:, 0] = np.where(clear, best, -np.inf)
+    return frequency, snr
