@@ -31,14 +31,26 @@ import scipy.fft
 from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
-from streamfreq.estimators.harmonic import MAX_HARMONICS, Partials, find_partials, salience
+from streamfreq.estimators.harmonic import (
+    PARTIAL_HARMONICS,
+    PERIOD_CUTOFF_HZ,
+    Partials,
+    find_partials,
+    periodicity,
+    prefer_period,
+    salience,
+)
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
 #: Partials refined per window (the ones carrying most information about f0).
-REFINED_PARTIALS = 6
+REFINED_PARTIALS = 24
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
 PARTIAL_GLRT = 20.0
+#: A stiff-string stretch is fitted when this many standard deviations from zero...
+STIFF_SIGNIFICANCE = 5.0
+#: ...and it moves the highest partial by at least this fraction (1.7 cents): smaller is not a string.
+STRETCH_MIN = 1e-3
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 #: A glide that spreads the top partial over more than this many bins within the window is dechirped.
@@ -95,8 +107,10 @@ class FFTEstimator:
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
         coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.floor, coarse.f0, MAX_HARMONICS, n))
-        omega, energy = _newton(y, omega, self.newton_steps)
+        nacf = periodicity(coarse.power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate))
+        f0 = prefer_period(nacf, coarse.f0, 1.0 / n)
+        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.floor, f0, PARTIAL_HARMONICS, n))
+        omega, energy = _newton(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
         rate = _chirp_rate(y, harmonic, omega, energy, valid, total)
@@ -104,7 +118,7 @@ class FFTEstimator:
         moving = np.nan_to_num(moving) > CHIRP_BINS
         if moving.any():
             warped, _ = centred_unit_peak(_warp(y[moving], rate[moving]))
-            omega[moving], energy[moving] = _newton(warped, omega[moving], self.newton_steps + 1)
+            omega[moving], energy[moving] = _newton(warped, omega[moving], valid[moving], self.newton_steps + 1)
             total[moving] = np.sum(warped * warped, axis=1)
         omega0, energy_sum = _fundamental(harmonic, omega, energy, valid, total, n)
         noise_var = np.maximum(total - energy_sum, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
@@ -146,20 +160,69 @@ def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: in
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 
-def _newton(y: np.ndarray, omega: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies."""
+def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies.
+
+    Each partial's sums are first cleared of the other valid partials'
+    leakage (their least-squares sinusoids, in closed form through the
+    Dirichlet kernel), so neighbouring partials do not bias each other.
+    """
     n = y.shape[1]
     sums = _WeightedDTFT(y)
     omega = omega.copy()
-    if steps == 0:
-        return omega, _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
-    for _ in range(steps):
-        energy, slope, curvature = _likelihood(sums.at(omega), omega, n)
+    for step_index in range(max(steps, 1)):
+        moments = _without_others(sums.at(omega), omega, valid, n)
+        if steps == 0:
+            return omega, np.maximum(_likelihood(moments, omega, n, derivatives=False)[0], 0.0)
+        energy, slope, curvature = _likelihood(moments, omega, n)
         step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
         step = np.clip(step, -np.pi / n, np.pi / n)
         omega = omega + step
         energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
     return omega, np.maximum(energy, 0.0)
+
+
+def _without_others(moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int) -> np.ndarray:
+    """The sums of each partial less the other valid partials' fitted sinusoids (two Jacobi passes).
+
+    A partial ``alpha (cos(w_k m) - mean) + beta sin(w_k m)`` adds to
+    ``sum m**p y e^{iwm}`` the kernel sums ``F_p(w +- w_k)`` with
+    ``F_0 = D``, ``F_1 = -i D'``, ``F_2 = -D''`` (``D`` the centred Dirichlet kernel).
+    """
+    if omega.shape[1] < 2 or not (valid.sum(axis=1) > 1).any():
+        return moments
+    plus, minus = omega[:, :, None] + omega[:, None, :], omega[:, :, None] - omega[:, None, :]
+    kernels = []
+    for theta in (plus, minus):
+        d0, d1, d2 = _dirichlet(theta, n)
+        kernels.append((d0 + 0j, -1j * d1, -d2 + 0j))
+    own = _dirichlet(omega, n)
+    own_kernels = (own[0] + 0j, -1j * own[1], -own[2] + 0j)
+    mean = own[0] / n  # mean of cos(w_k m) over the window
+    others = valid[:, None, :] & ~np.eye(omega.shape[1], dtype=bool)  # [l, k]: k leaks into l
+    cleaned = moments
+    for _ in range(2):
+        alpha, beta = _amplitudes(cleaned[0], omega, n)
+        alpha, beta = np.where(others, alpha[:, None, :], 0.0), np.where(others, beta[:, None, :], 0.0)
+        leak = np.stack(
+            [
+                np.sum(
+                    alpha * (0.5 * (kp + km) - mean[:, None, :] * ko[:, :, None]) + beta * (kp - km) / 2j,
+                    axis=2,
+                )
+                for kp, km, ko in zip(kernels[0], kernels[1], own_kernels, strict=True)
+            ]
+        )
+        cleaned = moments - leak
+    return cleaned
+
+
+def _amplitudes(e0: np.ndarray, omega: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares cosine and sine amplitudes of a real tone with DC at ``omega``, from its plain sum."""
+    dw0 = _dirichlet(omega, n)[0]
+    cos_energy = n / 2 + _dirichlet(2 * omega, n)[0] / 2
+    a = np.maximum(cos_energy - dw0 * dw0 / n, 1e-12)
+    return e0.real / a, e0.imag / np.maximum(n - cos_energy, 1e-12)
 
 
 def _fundamental(harmonic, omega, energy, valid, total, n):
@@ -187,7 +250,11 @@ def _fundamental(harmonic, omega, energy, valid, total, n):
             det = s2[stiff] * s6 - s4 * s4
             a = (r1 * s6 - r3 * s4) / det
             b = (r3 * s2[stiff] - r1 * s4) / det
-            omega0[stiff] = np.where((b > 0) & np.isfinite(a), a, omega0[stiff])
+            b_sd = np.sqrt(12.0 * noise_var[stiff] / (n * n - 1.0) * s2[stiff] / det)
+            top = np.max(np.where(valid[stiff], h, 0.0), axis=1)
+            # a real stretch: significant, and at least STRETCH_MIN (relative) at the top partial
+            real = (b > STIFF_SIGNIFICANCE * b_sd) & (b * top**3 > STRETCH_MIN * a * top) & np.isfinite(a)
+            omega0[stiff] = np.where(real, a, omega0[stiff])
     return omega0, explained
 
 
@@ -198,8 +265,9 @@ def _chirp_rate(y, harmonic, omega, energy, valid, total):
     information = np.where(valid, energy * harmonic**2, -1.0)
     best = np.argmax(information, axis=1)[:, None]
     top = np.take_along_axis(omega, best, axis=1)
-    first = _newton(y[:, :half] - y[:, :half].mean(1, keepdims=True), top, 2)[0][:, 0]
-    second = _newton(y[:, n - half :] - y[:, n - half :].mean(1, keepdims=True), top, 2)[0][:, 0]
+    alone = np.ones_like(top, dtype=bool)
+    first = _newton(y[:, :half] - y[:, :half].mean(1, keepdims=True), top, alone, 2)[0][:, 0]
+    second = _newton(y[:, n - half :] - y[:, n - half :].mean(1, keepdims=True), top, alone, 2)[0][:, 0]
     explained = np.sum(np.where(valid, energy, 0.0), axis=1)
     noise_var = np.maximum(total - explained, 1e-300) / max(n - 3, 1)
     j_top = np.maximum(np.take_along_axis(energy, best, axis=1)[:, 0], 1e-300)

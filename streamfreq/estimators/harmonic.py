@@ -52,10 +52,14 @@ import scipy.fft
 BINS_PER_OCTAVE = 24
 #: Harmonics scored per candidate.
 MAX_HARMONICS = 12
+#: Harmonics searched for partials once the fundamental is chosen.
+PARTIAL_HARMONICS = 24
 #: Spectrum more than this far below its strongest bin counts as noise.
 DYNAMIC_RANGE_DB = 50.0
 #: Quantile of each band's power that estimates its noise (low, so partials do not raise it).
 FLOOR_QUANTILE = 0.2
+#: Steepest rise of the noise floor, dB per octave (brown noise falls 6 dB per octave).
+FLOOR_SLOPE_DB = 9.0
 #: Log SNR margin (over the expected pooled noise maximum) at which a partial starts to count.
 PRESENT = 2.0
 #: Largest cost of a harmonic the spectrum lacks.
@@ -68,8 +72,19 @@ CAP = 5.0
 SIDELOBE_REACH = 10
 #: How far below a stronger peak within reach a peak may lie before it is taken for a sidelobe.
 SIDELOBE_DB = 30.0
-#: A partial found near a harmonic must stand this far (log power) above its local floor.
-PARTIAL_LOG_SNR = math.log(10.0)
+#: A partial found near a harmonic must stand this far (log power) above its local floor (the time-domain fit
+#: then keeps only partials whose energy is significant).
+PARTIAL_LOG_SNR = 1.0
+#: The candidate's own period is rejected when its normalised autocorrelation is below this share of the best...
+PERIOD_RATIO = 0.6
+#: ...and the best multiple reaches this at all.
+PERIOD_MIN = 0.5
+#: Multiples within this of the best autocorrelation count as equally good (the smallest wins).
+PERIOD_TIE = 0.05
+#: Highest frequency (Hz) in the autocorrelation that checks the period.
+PERIOD_CUTOFF_HZ = 3000.0
+#: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
+MIN_OVERLAP = 0.5
 
 
 class Coarse(NamedTuple):
@@ -100,6 +115,7 @@ class Partials(NamedTuple):
 def _plan(n: int) -> dict[str, np.ndarray | int]:
     """Everything about the spectrum and the log grid that depends only on the window length."""
     nfft = scipy.fft.next_fast_len(2 * n, real=True)
+    window = np.hanning(n + 2)[1:-1].astype(np.float32)
     bins = nfft // 2 + 1
     lowest = 0.5 / n
     count = int(math.ceil(BINS_PER_OCTAVE * math.log2(0.5 / lowest))) + 1
@@ -124,13 +140,16 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
     low_band = np.minimum(np.floor(position).astype(np.int64), len(band_centres) - 2)
     return {
         "nfft": nfft,
-        "window": np.hanning(n + 2)[1:-1].astype(np.float32),
+        "window": window,
+        "window_correlation": np.maximum(np.correlate(window, window, "full")[n - 1 :], 1e-3 * float(window @ window))
+        / float(window @ window),
         "centres": centres,
         "starts": starts,
         "expected_noise": np.log(_harmonic_number(pooled)),
         "expected_noise_wide": np.log(_harmonic_number(wide)),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
+        "band_octaves": np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :]),
         "low_band": np.maximum(low_band, 0),
         "band_weight": np.clip(position - low_band, 0.0, 1.0),
     }
@@ -153,6 +172,11 @@ def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         part = power[:, edges[band] : edges[band + 1]]
         kth = int(FLOOR_QUANTILE * (part.shape[1] - 1))
         levels[:, band] = np.partition(part, kth, axis=1)[:, kth] / -math.log(1.0 - FLOOR_QUANTILE)
+    # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
+    # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
+    log_levels = np.log(np.maximum(levels, 1e-37))
+    slope = FLOOR_SLOPE_DB * math.log(10.0) / 10.0
+    levels = np.exp(np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2))
     low, weight = plan["low_band"], plan["band_weight"]
     floor = levels[:, low] * (1.0 - weight) + levels[:, low + 1] * weight
     strongest = power.max(axis=1, keepdims=True)
@@ -237,6 +261,52 @@ def _fine_f0(log_snr: np.ndarray, f0: np.ndarray, order: np.ndarray, n: int) -> 
     return fine[np.arange(len(f0)), np.argmax(total, axis=1)]
 
 
+def periodicity(power: np.ndarray, n: int, cutoff: float) -> np.ndarray:
+    """Normalised autocorrelation of each window at lags 0..N-1, from its padded Hann power spectrum.
+
+    The autocorrelation of the windowed signal divided by the window's own
+    autocorrelation estimates the signal's (Boersma 1993); 1 at lag 0, near 1
+    at any whole number of periods of a steady periodic sound. Only the
+    spectrum below ``cutoff`` (cycles/sample) enters, which keeps the
+    autocorrelation smooth enough to read between lags.
+    """
+    plan = _plan(n)
+    top = int(min(power.shape[1], np.ceil(cutoff * plan["nfft"]) + 1))
+    lagged = scipy.fft.irfft(power[:, :top], plan["nfft"], axis=1)[:, :n]
+    return np.minimum(lagged / plan["window_correlation"] / np.maximum(lagged[:, :1], 1e-37), 1.0)
+
+
+def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float) -> np.ndarray:
+    """``f0 / k`` where the window repeats clearly better every ``k`` candidate periods than every one.
+
+    The spectral salience can take a strong upper partial of a low note for
+    its fundamental when the note's partials crowd together. The waveform
+    tells: it repeats at the true period and not at a partial's. ``k`` is
+    the smallest count whose normalised autocorrelation is within
+    :data:`PERIOD_TIE` of the best, and it is taken only if that beats the
+    candidate's own period clearly (its own is below :data:`PERIOD_RATIO` of
+    the best), so a sub-octave, which repeats no better than the true period,
+    is never preferred.
+    """
+    count, n = nacf.shape
+    kmax = int(min(32, np.nanmax(np.floor(f0 / low), initial=1.0)))
+    if kmax < 2:
+        return f0
+    k = np.arange(1, kmax + 1)
+    lag = k / f0[:, None]
+    usable = (f0[:, None] / k >= low * (1.0 - 1e-9)) & (lag <= (1.0 - MIN_OVERLAP) * n)
+    lag = np.clip(np.nan_to_num(lag), 0.0, n - 2.0)
+    base = np.floor(lag).astype(np.int64)
+    frac = lag - base
+    rows = np.arange(count)[:, None]
+    value = nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac
+    value = np.where(usable, value, -np.inf)
+    best = np.max(value, axis=1)
+    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1)
+    switch = (value[:, 0] < PERIOD_RATIO * best) & (best > PERIOD_MIN)
+    return np.where(switch, f0 / k[first], f0)
+
+
 def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonics: int, n: int) -> Partials:
     """Peaks of ``power`` near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
 
@@ -250,6 +320,7 @@ def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonic
     order = np.arange(1, harmonics + 1)
     centre = f0[:, None] * order * nfft  # padded bins
     reach = np.maximum(centre * (2.0 ** (1.0 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
     width = int(min(np.ceil(np.nanmax(reach, initial=2.0)), 64))
     offsets = np.arange(-width, width + 1)
     index = np.rint(centre)[..., None] + offsets
