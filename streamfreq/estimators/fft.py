@@ -44,7 +44,9 @@ from streamfreq.estimators.harmonic import (
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
 #: Partials refined per window (the ones carrying most information about f0).
-REFINED_PARTIALS = 24
+REFINED_PARTIALS = 8
+#: Passes that clear each partial's sums of the others' fitted sinusoids.
+JACOBI_PASSES = 1
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
 PARTIAL_GLRT = 20.0
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
@@ -107,12 +109,13 @@ class FFTEstimator:
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
         coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-        nacf = periodicity(coarse.power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate))
-        f0 = prefer_period(nacf, coarse.f0, 1.0 / n)
-        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.floor, f0, PARTIAL_HARMONICS, n))
+        cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+        f0 = prefer_period(periodicity(coarse.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.log_snr, f0, PARTIAL_HARMONICS, n))
         omega, energy = _newton(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
+        harmonic = _lowest_terms(harmonic, valid)
         rate = _chirp_rate(y, harmonic, omega, energy, valid, total)
         moving = np.abs(rate) * n * n * np.nanmax(np.where(valid, omega, np.nan), axis=1, initial=0.0) / (2 * np.pi)
         moving = np.nan_to_num(moving) > CHIRP_BINS
@@ -146,6 +149,8 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
     information = np.where(np.isfinite(partials.frequency), order**2 * np.exp(partials.log_snr), -1.0)
     keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
     valid = np.take_along_axis(information, keep, axis=1) > 0
+    width = max(1, int(valid.sum(axis=1).max()))  # found partials come first: drop columns nobody uses
+    keep, valid = keep[:, :width], valid[:, :width]
     frequency = np.take_along_axis(partials.frequency, keep, axis=1)
     placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
     frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
@@ -158,6 +163,21 @@ def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: in
     noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
     strongest = energy == np.max(np.where(valid, energy, -1.0), axis=1, keepdims=True)
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
+
+
+def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Harmonic numbers divided by their greatest common divisor (over the valid partials).
+
+    When only every ``d``-th harmonic of the chosen fundamental is actually
+    there, the data support the fundamental ``d`` times higher: the simpler
+    model (the prior against sub-octaves, applied to the partials that survived).
+    """
+    numbers = np.where(valid, harmonic, 0).astype(np.int64)
+    divisor = np.ones(len(harmonic), dtype=np.int64)
+    for d in range(2, int(numbers.max(initial=1)) + 1):
+        divides = np.all(numbers % d == 0, axis=1) & valid.any(axis=1)
+        divisor = np.where(divides, d, divisor)
+    return harmonic / divisor[:, None]
 
 
 def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
@@ -183,7 +203,7 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
 
 
 def _without_others(moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int) -> np.ndarray:
-    """The sums of each partial less the other valid partials' fitted sinusoids (two Jacobi passes).
+    """The sums of each partial less the other valid partials' fitted sinusoids (:data:`JACOBI_PASSES` passes).
 
     A partial ``alpha (cos(w_k m) - mean) + beta sin(w_k m)`` adds to
     ``sum m**p y e^{iwm}`` the kernel sums ``F_p(w +- w_k)`` with
@@ -201,7 +221,7 @@ def _without_others(moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n
     mean = own[0] / n  # mean of cos(w_k m) over the window
     others = valid[:, None, :] & ~np.eye(omega.shape[1], dtype=bool)  # [l, k]: k leaks into l
     cleaned = moments
-    for _ in range(2):
+    for _ in range(JACOBI_PASSES):
         alpha, beta = _amplitudes(cleaned[0], omega, n)
         alpha, beta = np.where(others, alpha[:, None, :], 0.0), np.where(others, beta[:, None, :], 0.0)
         leak = np.stack(
@@ -303,13 +323,14 @@ def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
 
 
 class _WeightedDTFT:
-    """``sum_m y[m] m**p exp(i w m)`` for p = 0, 1, 2 at one frequency per window, in O(N) per call.
+    """``sum_m y[m] m**p exp(i w m)`` for p = 0, 1, 2 at a few frequencies per window, in O(N) each.
 
     Time ``m`` is centred (``m = k - (N-1)/2``). The window is folded into a
-    ``(rows, cols)`` grid with ``m = R[r] + c`` so that
-    ``exp(i w m) = exp(i w R[r]) * exp(i w c)``: a few short vectors of
-    trigonometric values and one small matrix product per window, instead of
-    N sines and cosines.
+    ``(rows, cols)`` grid with ``m = R[r] + c``, so that
+    ``m**p exp(i w m) = exp(i w R[r]) * sum_q binom(p, q) R[r]**(p-q) * c**q exp(i w c)``:
+    one small matrix product per window between the grid weighted by
+    ``c**q`` (q = 0, 1, 2, prepared once) and ``cos, sin(w c)``, instead of N
+    sines and cosines per frequency.
     """
 
     def __init__(self, y: np.ndarray) -> None:
@@ -321,25 +342,43 @@ class _WeightedDTFT:
         else:
             grid = np.zeros((count, rows * self.cols))
             grid[:, :n] = y
-        self.grid = grid.reshape(count, rows, self.cols)
+        grid = grid.reshape(count, 1, rows, self.cols) * np.arange(self.cols) ** np.arange(3)[:, None, None]
+        self.rows = rows
+        self.grid = grid.reshape(count, 3 * rows, self.cols)  # rows of c**0, c**1, c**2 weighted samples
         self.row_offsets = -(n - 1) / 2.0 + self.cols * np.arange(rows)
-        self.col_powers = np.arange(self.cols, dtype=np.float64) ** np.arange(3)[:, None]  # (3, cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
         """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
         count, k = omega.shape
-        col_phase = omega[..., None] * np.arange(self.cols)  # (batch, K, cols)
-        cos, sin = np.cos(col_phase), np.sin(col_phase)
-        basis = np.concatenate(
-            (cos[:, :, None, :] * self.col_powers, sin[:, :, None, :] * self.col_powers), axis=2
-        ).reshape(count, 6 * k, self.cols)
-        products = (self.grid @ basis.transpose(0, 2, 1)).reshape(count, -1, k, 6)  # (batch, rows, K, 6)
-        inner = products[..., :3] + 1j * products[..., 3:]  # sum_c c**p y e^{iwc}, p = 0, 1, 2
-        offsets = self.row_offsets[:, None]  # (rows, 1)
-        outer = np.exp(1j * omega[:, None, :] * offsets)  # (batch, rows, K)
-        i0, i1, i2 = inner[..., 0], inner[..., 1], inner[..., 2]
-        moments = (i0, offsets * i0 + i1, offsets**2 * i0 + 2 * offsets * i1 + i2)
-        return np.stack([np.sum(m * outer, axis=1) for m in moments])
+        col = _unit_phasors(omega, np.arange(self.cols, dtype=np.float64))  # (batch, K, cols)
+        basis = np.concatenate((col.real, col.imag), axis=1).transpose(0, 2, 1)  # (batch, cols, 2K)
+        products = (self.grid @ basis).reshape(count, 3, self.rows, 2, k)
+        inner = products[:, :, :, 0] + 1j * products[:, :, :, 1]  # (batch, q, rows, K): sum_c c**q y e^{iwc}
+        outer = _unit_phasors(omega, self.row_offsets).transpose(0, 2, 1)  # (batch, rows, K)
+        offsets = self.row_offsets[:, None]
+        i0, i1, i2 = inner[:, 0] * outer, inner[:, 1] * outer, inner[:, 2] * outer
+        return np.stack(
+            (
+                i0.sum(axis=1),
+                (offsets * i0 + i1).sum(axis=1),
+                (offsets**2 * i0 + 2 * offsets * i1 + i2).sum(axis=1),
+            )
+        )
+
+
+def _unit_phasors(omega: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``exp(i omega t)`` for every omega (batch, K) and evenly spaced ``times`` (T,): (batch, K, T).
+
+    Two levels of phasors (``t = t0 + step * (a * inner + b)``) and their
+    outer product: about ``2 sqrt(T)`` complex exponentials instead of T.
+    """
+    count = len(times)
+    inner = max(1, math.isqrt(count))
+    outer = -(-count // inner)
+    step = times[1] - times[0] if count > 1 else 1.0
+    fine = np.exp(1j * omega[..., None] * (step * np.arange(inner)))
+    coarse = np.exp(1j * omega[..., None] * (times[0] + step * inner * np.arange(outer)))
+    return (coarse[..., :, None] * fine[..., None, :]).reshape(*omega.shape, outer * inner)[..., :count]
 
 
 def _grid_columns(n: int) -> int:

@@ -60,6 +60,8 @@ DYNAMIC_RANGE_DB = 50.0
 FLOOR_QUANTILE = 0.2
 #: Steepest rise of the noise floor, dB per octave (brown noise falls 6 dB per octave).
 FLOOR_SLOPE_DB = 9.0
+#: Farthest a partial is looked for from its harmonic, in padded bins (4 bins of the window).
+PARTIAL_REACH = 8
 #: Log SNR margin (over the expected pooled noise maximum) at which a partial starts to count.
 PRESENT = 2.0
 #: Largest cost of a harmonic the spectrum lacks.
@@ -98,8 +100,8 @@ class Coarse(NamedTuple):
     """Its model order (number of harmonics in the best prefix)."""
     power: np.ndarray
     """The padded power spectrum (batch, N + 1), float32."""
-    floor: np.ndarray
-    """The noise floor of each bin (batch, N + 1)."""
+    log_snr: np.ndarray
+    """Log power over the noise floor of each bin (batch, N + 1), at most 0 where the bin is not a peak."""
 
 
 class Partials(NamedTuple):
@@ -136,8 +138,6 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         band_edges.pop()
     band_edges = np.array(band_edges + [bins]) if len(band_edges) > 1 else np.array([0, bins // 2, bins])
     band_centres = 0.5 * (band_edges[:-1] + band_edges[1:] - 1)
-    position = np.interp(np.arange(bins), band_centres, np.arange(len(band_centres)))
-    low_band = np.minimum(np.floor(position).astype(np.int64), len(band_centres) - 2)
     return {
         "nfft": nfft,
         "window": window,
@@ -149,9 +149,9 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         "expected_noise_wide": np.log(_harmonic_number(wide)),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
-        "band_octaves": np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :]),
-        "low_band": np.maximum(low_band, 0),
-        "band_weight": np.clip(position - low_band, 0.0, 1.0),
+        "band_octaves": np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :]).astype(
+            np.float32
+        ),
     }
 
 
@@ -162,7 +162,7 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
 
 
 def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Padded Hann power spectrum of windows ``y`` (batch, N) and each bin's noise floor."""
+    """Padded Hann power spectrum of windows ``y`` (batch, N), and each bin's log power over its noise floor."""
     plan = _plan(y.shape[1])
     power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
     power = power.real**2 + power.imag**2
@@ -171,25 +171,24 @@ def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     for band in range(len(edges) - 1):
         part = power[:, edges[band] : edges[band + 1]]
         kth = int(FLOOR_QUANTILE * (part.shape[1] - 1))
-        levels[:, band] = np.partition(part, kth, axis=1)[:, kth] / -math.log(1.0 - FLOOR_QUANTILE)
+        levels[:, band] = np.partition(part, kth, axis=1)[:, kth]
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
-    log_levels = np.log(np.maximum(levels, 1e-37))
-    slope = FLOOR_SLOPE_DB * math.log(10.0) / 10.0
-    levels = np.exp(np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2))
-    low, weight = plan["low_band"], plan["band_weight"]
-    floor = levels[:, low] * (1.0 - weight) + levels[:, low + 1] * weight
-    strongest = power.max(axis=1, keepdims=True)
-    floor = np.maximum(floor, strongest * 10.0 ** (-DYNAMIC_RANGE_DB / 10.0) + 1e-30)
-    return power, floor
+    log_levels = np.log(np.maximum(levels, 1e-37)) - math.log(-math.log(1.0 - FLOOR_QUANTILE))
+    slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
+    log_levels = np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2)
+    log_power = np.log(power + np.float32(1e-30))
+    log_floor = np.repeat(log_levels, np.diff(edges), axis=1)
+    dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
+    return power, log_power - np.maximum(log_floor, dynamic)
 
 
 def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
     plan = _plan(y.shape[1])
-    power, floor = spectrum(y)
-    log_snr = np.log(np.maximum(power / floor, 1e-12))
-    pooled = np.maximum.reduceat(np.where(_peaks(power), log_snr, -HOLE - CAP), plan["starts"], axis=1)
+    power, log_snr = spectrum(y)
+    peaks = _peaks(power)
+    pooled = np.maximum.reduceat(np.where(peaks, log_snr, -HOLE - CAP), plan["starts"], axis=1)
     wide = pooled.copy()
     wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
     wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
@@ -214,7 +213,7 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
         score=best_by_candidate[rows, best].astype(np.float64),
         order=order,
         power=power,
-        floor=floor,
+        log_snr=np.where(peaks, log_snr, np.minimum(log_snr, 0.0)),  # only peaks stand out: no sidelobe, no flank
     )
 
 
@@ -276,38 +275,49 @@ def periodicity(power: np.ndarray, n: int, cutoff: float) -> np.ndarray:
     return np.minimum(lagged / plan["window_correlation"] / np.maximum(lagged[:, :1], 1e-37), 1.0)
 
 
-def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float) -> np.ndarray:
-    """``f0 / k`` where the window repeats clearly better every ``k`` candidate periods than every one.
+def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
+    """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
 
     The spectral salience can take a strong upper partial of a low note for
-    its fundamental when the note's partials crowd together. The waveform
-    tells: it repeats at the true period and not at a partial's. ``k`` is
-    the smallest count whose normalised autocorrelation is within
-    :data:`PERIOD_TIE` of the best, and it is taken only if that beats the
-    candidate's own period clearly (its own is below :data:`PERIOD_RATIO` of
-    the best), so a sub-octave, which repeats no better than the true period,
-    is never preferred.
+    its fundamental, or land between the crowded partials of a low note. The
+    waveform tells: it repeats at the true period. When the normalised
+    autocorrelation at ``1 / f0`` is below :data:`PERIOD_RATIO` of its
+    highest peak (lags ``shortest`` to half the window, fundamentals down to
+    ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
+    that highest is the period (only for candidates below ``1 / shortest``,
+    which the autocorrelation sees). A multiple of the period repeats no better
+    than the period itself, so a sub-octave is never preferred.
     """
     count, n = nacf.shape
-    kmax = int(min(32, np.nanmax(np.floor(f0 / low), initial=1.0)))
-    if kmax < 2:
+    rows = np.arange(count)[:, None]
+    own = _read(nacf, rows, 1.0 / f0[:, None])[:, 0]
+    top = int(min((1.0 - MIN_OVERLAP) * n, 1.0 / low, n - 2))
+    start = max(int(np.ceil(shortest)), 1)
+    if top <= start + 1:
         return f0
-    k = np.arange(1, kmax + 1)
-    lag = k / f0[:, None]
-    usable = (f0[:, None] / k >= low * (1.0 - 1e-9)) & (lag <= (1.0 - MIN_OVERLAP) * n)
-    lag = np.clip(np.nan_to_num(lag), 0.0, n - 2.0)
+    middle = nacf[:, start:top]
+    peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
+    value = np.where(peaks, middle, -np.inf)
+    best = np.max(value, axis=1)
+    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1) + start
+    left, mid, right = (nacf[rows[:, 0], first + d] for d in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
+    return np.where(switch, 1.0 / (first + np.clip(shift, -0.5, 0.5)), f0)
+
+
+def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
+    n = nacf.shape[1]
+    inside = np.isfinite(lag) & (lag >= 0) & (lag <= n - 2)
+    lag = np.where(inside, lag, 0.0)
     base = np.floor(lag).astype(np.int64)
     frac = lag - base
-    rows = np.arange(count)[:, None]
-    value = nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac
-    value = np.where(usable, value, -np.inf)
-    best = np.max(value, axis=1)
-    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1)
-    switch = (value[:, 0] < PERIOD_RATIO * best) & (best > PERIOD_MIN)
-    return np.where(switch, f0 / k[first], f0)
+    return np.where(inside, nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac, -np.inf)
 
 
-def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonics: int, n: int) -> Partials:
+def find_partials(power: np.ndarray, log_snr: np.ndarray, f0: np.ndarray, harmonics: int, n: int) -> Partials:
     """Peaks of ``power`` near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
 
     The search reaches one log-grid step either side of ``l * f0`` (and at
@@ -321,7 +331,8 @@ def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonic
     centre = f0[:, None] * order * nfft  # padded bins
     reach = np.maximum(centre * (2.0 ** (1.0 / BINS_PER_OCTAVE) - 1.0), 2.0)
     reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
-    width = int(min(np.ceil(np.nanmax(reach, initial=2.0)), 64))
+    reach = np.minimum(reach, PARTIAL_REACH)
+    width = int(min(np.ceil(np.nanmax(reach, initial=2.0)), PARTIAL_REACH))
     offsets = np.arange(-width, width + 1)
     index = np.rint(centre)[..., None] + offsets
     usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
@@ -337,21 +348,21 @@ def find_partials(power: np.ndarray, floor: np.ndarray, f0: np.ndarray, harmonic
     ll, lm, lr = np.log(left), np.log(mid), np.log(right)
     curvature = ll - 2.0 * lm + lr
     delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
-    log_snr = lm - np.log(floor[rows2, peak].astype(np.float64))
+    peak_snr = log_snr[rows2, peak].astype(np.float64)
     searched = np.sum(usable, axis=2)
-    found = local_max & (log_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    found = local_max & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
     frequency = np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan)
-    log_snr = np.where(found, log_snr, -np.inf)
+    peak_snr = np.where(found, peak_snr, -np.inf)
     lone = ~found.any(axis=1)
     if lone.any():  # no harmonic of the candidate stands out: the window's most prominent peak, as a lone tone
-        frequency[lone], log_snr[lone] = _lone_peak(power[lone], floor[lone], nfft, harmonics)
-    return Partials(frequency=frequency, log_snr=log_snr)
+        frequency[lone], peak_snr[lone] = _lone_peak(power[lone], log_snr[lone], nfft, harmonics)
+    return Partials(frequency=frequency, log_snr=peak_snr)
 
 
-def _lone_peak(power: np.ndarray, floor: np.ndarray, nfft: int, harmonics: int) -> tuple[np.ndarray, np.ndarray]:
+def _lone_peak(power: np.ndarray, log_snr: np.ndarray, nfft: int, harmonics: int) -> tuple[np.ndarray, np.ndarray]:
     """The peak standing highest over its floor, as harmonic 1 (the others not found), if it stands clear of noise."""
     bins = power.shape[1]
-    log_snr = np.log(np.maximum(power[:, 1:-1] / floor[:, 1:-1], 1e-12))
+    log_snr = log_snr[:, 1:-1]
     k = np.argmax(log_snr, axis=1) + 1
     rows = np.arange(len(power))
     left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-30) for d in (-1, 0, 1))
