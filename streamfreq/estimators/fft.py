@@ -26,7 +26,6 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.fft
 
 from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
@@ -76,7 +75,7 @@ class FFTEstimator:
         default keeps false alarms on white noise below 1e-6 per window at
         N=2048 while tones at -5 dB per-sample SNR score about 650.
     newton_steps
-        Refinement iterations (2 reach the bound from the FFT start).
+        Newton steps per partial (1 reaches the bound from the interpolated Hann peak).
     min_cycles
         Margin below Nyquist, in cycles per window, above which a tone is ``"out_of_range"``.
 
@@ -91,7 +90,7 @@ class FFTEstimator:
     name = "fft"
 
     def __init__(
-        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0
+        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 1, min_cycles: float = 2.0
     ) -> None:
         if fmin is not None:
             check_range("fmin", fmin, 1e-3, 1e6)
@@ -110,8 +109,8 @@ class FFTEstimator:
         count, n = y.shape
         coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
         cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-        f0 = prefer_period(periodicity(coarse.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
-        harmonic, omega, valid = _strongest_partials(find_partials(coarse.power, coarse.log_snr, f0, PARTIAL_HARMONICS, n))
+        f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+        harmonic, omega, valid = _strongest_partials(find_partials(coarse, f0, PARTIAL_HARMONICS, n))
         omega, energy = _newton(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
@@ -190,7 +189,7 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
     n = y.shape[1]
     sums = _WeightedDTFT(y)
     omega = omega.copy()
-    for step_index in range(max(steps, 1)):
+    for _ in range(max(steps, 1)):
         moments = _without_others(sums.at(omega), omega, valid, n)
         if steps == 0:
             return omega, np.maximum(_likelihood(moments, omega, n, derivatives=False)[0], 0.0)

@@ -52,6 +52,8 @@ import scipy.fft
 BINS_PER_OCTAVE = 24
 #: Harmonics scored per candidate.
 MAX_HARMONICS = 12
+#: Harmonics whose peaks place the chosen fundamental before the search for all of them.
+LOCATING_HARMONICS = 4
 #: Harmonics searched for partials once the fundamental is chosen.
 PARTIAL_HARMONICS = 24
 #: Spectrum more than this far below its strongest bin counts as noise.
@@ -89,19 +91,38 @@ PERIOD_CUTOFF_HZ = 3000.0
 MIN_OVERLAP = 0.5
 
 
+class Spectrum(NamedTuple):
+    """A batch of padded Hann power spectra with what the stages need to read them."""
+
+    power: np.ndarray
+    """Power (batch, bins), float32."""
+    log_power: np.ndarray
+    """Its natural log."""
+    peaks: np.ndarray
+    """Bins that are peaks and not a stronger peak's sidelobe (:func:`_peaks`)."""
+    band_floor: np.ndarray
+    """Log noise floor of each band (batch, bands), at least the dynamic-range floor."""
+    bin_band: np.ndarray
+    """The band of each bin (bins,)."""
+
+    def snr(self, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
+        return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
+
+
 class Coarse(NamedTuple):
     """What :func:`salience` returns, per window."""
 
     f0: np.ndarray
-    """Best candidate fundamental (cycles/sample), nan for a window with nothing to say."""
+    """Best candidate fundamental (cycles/sample)."""
     score: np.ndarray
     """Its salience (sum of per-harmonic credits, see the module docstring)."""
     order: np.ndarray
     """Its model order (number of harmonics in the best prefix)."""
-    power: np.ndarray
-    """The padded power spectrum (batch, N + 1), float32."""
-    log_snr: np.ndarray
-    """Log power over the noise floor of each bin (batch, N + 1), at most 0 where the bin is not a peak."""
+    lone: np.ndarray
+    """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
+    spectrum: Spectrum
+    """The spectra it was read from."""
 
 
 class Partials(NamedTuple):
@@ -127,7 +148,6 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
     ends = np.append(starts[1:], bins)
     pooled = np.maximum(ends - starts, 1)
     wide = np.maximum(np.append(ends[2:], [bins, bins]) - np.concatenate(([0], starts[:-1])), 1)
-    # band edges (half octaves, at least 16 bins) for the noise floor, and each bin's interpolation weights
     band_edges = [0]
     for edge in 32.0 * 2.0 ** (np.arange(40) / 2.0):  # half octaves, 24 bins at least
         if edge >= bins:
@@ -138,6 +158,8 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         band_edges.pop()
     band_edges = np.array(band_edges + [bins]) if len(band_edges) > 1 else np.array([0, bins // 2, bins])
     band_centres = 0.5 * (band_edges[:-1] + band_edges[1:] - 1)
+    bin_band = np.repeat(np.arange(len(band_edges) - 1), np.diff(band_edges))
+    octaves = np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :])
     return {
         "nfft": nfft,
         "window": window,
@@ -145,13 +167,13 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         / float(window @ window),
         "centres": centres,
         "starts": starts,
-        "expected_noise": np.log(_harmonic_number(pooled)),
-        "expected_noise_wide": np.log(_harmonic_number(wide)),
+        "centre_band": bin_band[np.clip(np.rint(centres * nfft).astype(np.int64), 0, bins - 1)],
+        "expected_noise": np.log(_harmonic_number(pooled)).astype(np.float32),
+        "expected_noise_wide": np.log(_harmonic_number(wide)).astype(np.float32),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
-        "band_octaves": np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :]).astype(
-            np.float32
-        ),
+        "bin_band": bin_band,
+        "band_octaves": octaves.astype(np.float32),
     }
 
 
@@ -161,8 +183,8 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
     return np.where(count < 2, 1.0, np.log(count) + 0.5772 + 0.5 / count)
 
 
-def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Padded Hann power spectrum of windows ``y`` (batch, N), and each bin's log power over its noise floor."""
+def spectrum(y: np.ndarray) -> Spectrum:
+    """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
     plan = _plan(y.shape[1])
     power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
     power = power.real**2 + power.imag**2
@@ -174,21 +196,21 @@ def spectrum(y: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         levels[:, band] = np.partition(part, kth, axis=1)[:, kth]
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
-    log_levels = np.log(np.maximum(levels, 1e-37)) - math.log(-math.log(1.0 - FLOOR_QUANTILE))
+    log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
     slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
     log_levels = np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2)
     log_power = np.log(power + np.float32(1e-30))
-    log_floor = np.repeat(log_levels, np.diff(edges), axis=1)
     dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
-    return power, log_power - np.maximum(log_floor, dynamic)
+    return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
 
 
 def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
     plan = _plan(y.shape[1])
-    power, log_snr = spectrum(y)
-    peaks = _peaks(power)
-    pooled = np.maximum.reduceat(np.where(peaks, log_snr, -HOLE - CAP), plan["starts"], axis=1)
+    spec = spectrum(y)
+    rows = np.arange(len(y))
+    floor = spec.band_floor[:, plan["centre_band"]]
+    pooled = np.maximum.reduceat(np.where(spec.peaks, spec.log_power, -np.inf), plan["starts"], axis=1) - floor
     wide = pooled.copy()
     wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
     wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
@@ -206,14 +228,13 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     order = np.argmax(running, axis=2)
     best_by_candidate = np.take_along_axis(running, order[..., None], axis=2)[..., 0]
     best = np.argmax(best_by_candidate + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
-    rows = np.arange(len(y))
     order = order[rows, best] + 1
     return Coarse(
-        f0=_fine_f0(log_snr, centres[candidates[best]], order, y.shape[1]),
+        f0=centres[candidates[best]],
         score=best_by_candidate[rows, best].astype(np.float64),
         order=order,
-        power=power,
-        log_snr=np.where(peaks, log_snr, np.minimum(log_snr, 0.0)),  # only peaks stand out: no sidelobe, no flank
+        lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
+        spectrum=spec,
     )
 
 
@@ -222,42 +243,25 @@ def _peaks(power: np.ndarray) -> np.ndarray:
 
     A Hann window's sidelobes lie 31 dB and more below their main lobe and
     within :data:`SIDELOBE_REACH` padded bins of it; a peak that much weaker than
-    the strongest bin within that reach is taken for a sidelobe. Only peaks
-    count as partials, so a strong partial's main lobe and sidelobes cannot
-    pass for several harmonics of a lower candidate.
+    the strongest bin of its neighbourhood (the blocks of that size around
+    it) is taken for a sidelobe. Only peaks count as partials, so a strong
+    partial's main lobe and sidelobes cannot pass for several harmonics of a
+    lower candidate.
     """
-    padded = np.pad(power, ((0, 0), (SIDELOBE_REACH, SIDELOBE_REACH)))
-    bins = power.shape[1]
-    peak = np.ones(power.shape, dtype=bool)
-    for shift in (1, 2):
-        peak &= power >= padded[:, SIDELOBE_REACH - shift : SIDELOBE_REACH - shift + bins]
-        peak &= power >= padded[:, SIDELOBE_REACH + shift : SIDELOBE_REACH + shift + bins]
-    reach_max = padded.copy()
-    span = 1
-    while span < 2 * SIDELOBE_REACH + 1:  # running maximum over 2 * reach + 1 bins by doubling
-        step = min(span, 2 * SIDELOBE_REACH + 1 - span)
-        reach_max[:, : reach_max.shape[1] - step] = np.maximum(reach_max[:, :-step], reach_max[:, step:])
-        span += step
-    return peak & (power >= reach_max[:, :bins] * 10.0 ** (-SIDELOBE_DB / 10.0))
-
-
-def _fine_f0(log_snr: np.ndarray, f0: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:
-    """The candidate within 2.5 grid steps of ``f0`` whose first ``order`` harmonics stand highest.
-
-    The log grid is coarse for upper harmonics; this local search on the
-    padded spectrum itself puts harmonic ``l`` within a padded bin of its
-    peak for every ``l`` up to :data:`MAX_HARMONICS`.
-    """
-    nfft = _plan(n)["nfft"]
-    steps = 2 * MAX_HARMONICS  # harmonic MAX_HARMONICS moves about half a padded bin per step
-    fine = f0[:, None] * 2.0 ** (np.linspace(-2.5, 2.5, 2 * steps + 1) / BINS_PER_OCTAVE)
-    harmonic = np.arange(1, MAX_HARMONICS + 1)
-    index = np.rint(fine[..., None] * harmonic * nfft).astype(np.int64)
-    inside = (index < log_snr.shape[1]) & (harmonic <= order[:, None, None])
-    rows = np.arange(len(f0))[:, None, None]
-    credit = np.maximum(log_snr[rows, np.minimum(index, log_snr.shape[1] - 1)] - PRESENT, -HOLE)
-    total = np.sum(np.where(inside, credit, 0.0), axis=2)
-    return fine[np.arange(len(f0)), np.argmax(total, axis=1)]
+    count, bins = power.shape
+    peak = np.zeros(power.shape, dtype=bool)
+    middle = power[:, 2:-2]
+    peak[:, 2:-2] = (
+        (middle >= power[:, 1:-3]) & (middle >= power[:, 3:-1]) & (middle >= power[:, :-4]) & (middle >= power[:, 4:])
+    )
+    blocks = -(-bins // SIDELOBE_REACH)
+    padded = np.zeros((count, (blocks + 2) * SIDELOBE_REACH), dtype=power.dtype)
+    padded[:, SIDELOBE_REACH : SIDELOBE_REACH + bins] = power
+    block_max = padded.reshape(count, blocks + 2, SIDELOBE_REACH).max(axis=2)
+    around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
+    return peak & (
+        power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]
+    )
 
 
 def periodicity(power: np.ndarray, n: int, cutoff: float) -> np.ndarray:
@@ -317,61 +321,62 @@ def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
     return np.where(inside, nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac, -np.inf)
 
 
-def find_partials(power: np.ndarray, log_snr: np.ndarray, f0: np.ndarray, harmonics: int, n: int) -> Partials:
-    """Peaks of ``power`` near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
+def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
+    """Peaks of the spectrum near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
 
-    The search reaches one log-grid step either side of ``l * f0`` (and at
-    least two padded bins); a peak counts only where it is a local maximum
-    at least :data:`PARTIAL_LOG_SNR` above the floor times the expected
-    noise maximum over the bins searched.
+    The first :data:`LOCATING_HARMONICS` are looked for 1.5 log-grid steps
+    either side of ``l * f0`` (the candidate grid's precision), and the
+    fundamental they give places the search for all of them, within
+    :data:`PARTIAL_REACH` padded bins; a peak counts only where
+    it is a peak of the spectrum (not a sidelobe) at least
+    :data:`PARTIAL_LOG_SNR` above the floor times the expected noise maximum
+    over the bins searched. A window where no harmonic is found falls back on
+    its most prominent peak, as the first harmonic of a lone tone.
     """
+    first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
+    weight = np.where(np.isfinite(first.frequency), np.exp(first.log_snr), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        located = np.sum(np.nan_to_num(first.frequency) * weight, axis=1) / np.sum(
+            weight * np.arange(1, LOCATING_HARMONICS + 1), axis=1
+        )
+    partials = _search(coarse.spectrum, np.where(weight.any(axis=1), located, f0), harmonics, n, PARTIAL_REACH)
+    lone = ~np.isfinite(partials.frequency).any(axis=1)
+    if lone.any():
+        spec = Spectrum(*(part[lone] for part in coarse.spectrum[:4]), coarse.spectrum.bin_band)
+        alone = _search(spec, coarse.lone[lone], 1, n, np.inf)
+        partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
+    return partials
+
+
+def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
+    """The peak search of :func:`find_partials` (reaching at most ``farthest`` padded bins), without the fallback."""
     nfft = _plan(n)["nfft"]
+    power = spec.power
     bins = power.shape[1]
     order = np.arange(1, harmonics + 1)
     centre = f0[:, None] * order * nfft  # padded bins
-    reach = np.maximum(centre * (2.0 ** (1.0 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
     reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
-    reach = np.minimum(reach, PARTIAL_REACH)
-    width = int(min(np.ceil(np.nanmax(reach, initial=2.0)), PARTIAL_REACH))
+    reach = np.minimum(reach, farthest)
+    width = int(np.ceil(np.nanmax(reach, initial=2.0)))
     offsets = np.arange(-width, width + 1)
     index = np.rint(centre)[..., None] + offsets
     usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
+    usable &= (index >= 1) & (index <= bins - 2) & (centre[..., None] > 0)
     index = np.clip(np.nan_to_num(index), 1, bins - 2).astype(np.int64)
-    usable &= (centre[..., None] > 0) & (centre[..., None] < bins - 2)
     rows = np.arange(len(power))[:, None, None]
     values = np.where(usable, power[rows, index], -1.0)
     pick = np.argmax(values, axis=2)
     peak = np.take_along_axis(index, pick[..., None], axis=2)[..., 0]
     rows2 = rows[..., 0]
-    left, mid, right = (power[rows2, peak + d].astype(np.float64) + 1e-30 for d in (-1, 0, 1))
-    local_max = (mid >= left) & (mid >= right) & np.take_along_axis(usable, pick[..., None], axis=2)[..., 0]
-    ll, lm, lr = np.log(left), np.log(mid), np.log(right)
+    ll, lm, lr = (spec.log_power[rows2, peak + d].astype(np.float64) for d in (-1, 0, 1))
+    is_peak = spec.peaks[rows2, peak] & np.take_along_axis(usable, pick[..., None], axis=2)[..., 0]
     curvature = ll - 2.0 * lm + lr
     delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
-    peak_snr = log_snr[rows2, peak].astype(np.float64)
+    peak_snr = spec.snr(rows2, peak).astype(np.float64)
     searched = np.sum(usable, axis=2)
-    found = local_max & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
-    frequency = np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan)
-    peak_snr = np.where(found, peak_snr, -np.inf)
-    lone = ~found.any(axis=1)
-    if lone.any():  # no harmonic of the candidate stands out: the window's most prominent peak, as a lone tone
-        frequency[lone], peak_snr[lone] = _lone_peak(power[lone], log_snr[lone], nfft, harmonics)
-    return Partials(frequency=frequency, log_snr=peak_snr)
-
-
-def _lone_peak(power: np.ndarray, log_snr: np.ndarray, nfft: int, harmonics: int) -> tuple[np.ndarray, np.ndarray]:
-    """The peak standing highest over its floor, as harmonic 1 (the others not found), if it stands clear of noise."""
-    bins = power.shape[1]
-    log_snr = log_snr[:, 1:-1]
-    k = np.argmax(log_snr, axis=1) + 1
-    rows = np.arange(len(power))
-    left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-30) for d in (-1, 0, 1))
-    curvature = left - 2.0 * mid + right
-    delta = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
-    best = log_snr[rows, k - 1].astype(np.float64)
-    clear = best > PARTIAL_LOG_SNR + np.log(_harmonic_number(np.array(bins)))
-    frequency = np.full((len(power), harmonics), np.nan)
-    snr = np.full((len(power), harmonics), -np.inf)
-    frequency[:, 0] = np.where(clear, (k + np.clip(delta, -0.5, 0.5)) / nfft, np.nan)
-    snr[:, 0] = np.where(clear, best, -np.inf)
-    return frequency, snr
+    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    return Partials(
+        frequency=np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan),
+        log_snr=np.where(found, peak_snr, -np.inf),
+    )
