@@ -419,14 +419,18 @@ def native(run: Run, material: Material) -> tuple[np.ndarray, np.ndarray, np.nda
 
 
 def print_crlb(runs: Sequence[Run], material: Material) -> None:
-    """RMSE/CRLB and gross errors per SNR band, on each tracker's own frames."""
-    header = ["SNR dB"] + [r.tracker.name for r in runs]
+    """RMSE/CRLB, gross errors and hits per SNR band (and two summary rows), on each tracker's own frames."""
+    snr = material.info["snr_db"]
+    groups = [(f"{low:g}..{high:g} dB", (snr >= low) & (snr < high)) for low, high in SNR_BANDS]
+    groups.append((">= 10 dB", snr >= 10.0))
+    if material.info["missing"].any():
+        groups.append(("no fundamental, >= 0 dB", material.info["missing"] & (snr >= 0.0)))
     rows = []
-    for low, high in SNR_BANDS:
-        row = [f"{low:g}..{high:g}"]
+    for label, chosen in groups:
+        row = [label, str(int(chosen.sum()))]
         for r in runs:
             est, ref, seg, _ = native(r, material)
-            band = (material.info["snr_db"][seg] >= low) & (material.info["snr_db"][seg] < high)
+            band = chosen[seg]
             off = cents_off(est[band], ref[band])
             correct = off < TOLERANCE_CENTS
             numbered = ~np.isnan(off)
@@ -437,7 +441,7 @@ def print_crlb(runs: Sequence[Run], material: Material) -> None:
             row.append(f"{_num(rmse, 2)} / {_pct(gross)} / {_pct(hit)}")
         rows.append(row)
     print("cells: RMSE/CRLB on correct frames / gross-error % of numbered frames / % of frames correct\n")
-    print_table(header, rows)
+    print_table(["SNR", "tones"] + [r.tracker.name for r in runs], rows)
 
 
 def print_sweeps(runs: Sequence[Run], material: Material) -> None:
