@@ -486,6 +486,9 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
+MATERIALS = ("a", "s", "b", "c", "d")
+
+
 def build_material(key: str, quick: bool, seed: int) -> Material:
     if key == "a":
         return tones_material(40 if quick else 250, seed, harmonic=True)
@@ -497,7 +500,7 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
         return notes_material(2, every=4) if quick else notes_material(8)
     if key == "d":
         return sweeps_material(seed + 3, (2.0,) if quick else (0.5, 1.0, 1.5, 2.0))
-    raise SystemExit(f"pitch.py: error: unknown material {key!r} (choose from a, s, b, c, d)")
+    raise ValueError(f"unknown material {key!r}")
 
 
 def main(argv: Sequence[str] | None = None) -> None:
@@ -515,6 +518,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     unknown = [n for n in names if n not in ESTIMATOR_NAMES]
     if unknown:
         parser.error(f"unknown estimator {unknown[0]!r} (choose from {', '.join(ESTIMATOR_NAMES)})")
+    keys = [k.strip() for k in args.material.split(",") if k.strip()]
+    if not keys or any(k not in MATERIALS for k in keys):
+        parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
     trackers = [streamfreq_tracker(n, args.fmin) for n in names]
     if not args.no_peers:
         trackers += peer_trackers()
@@ -522,9 +528,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     print(f"python benchmarks/pitch.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     print(f"trackers: {', '.join(t.name for t in trackers)}; seed {args.seed}{'; quick' if args.quick else ''}")
     print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
-    for key in args.material.split(","):
+    for key in keys:
         made = time.perf_counter()
-        material = build_material(key.strip(), args.quick, args.seed)
+        material = build_material(key, args.quick, args.seed)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
         runs = [run_tracker(t, material) for t in trackers]

@@ -122,3 +122,19 @@ def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
         assert between < 0.1 * harmonics and odd > 0.1 * harmonics
     again = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)  # from the cache
     assert all(np.array_equal(a.samples, b.samples) for a, b in zip(rendered, again, strict=True))
+
+
+def test_tone_material_knows_its_f0_noise_and_bound_and_leaves_the_joins_unscored():
+    material = pitch.tones_material(3, seed=5, harmonic=True, clip_s=0.2)
+    clip, margin = int(0.2 * 48000), int(pitch.MARGIN_S * 48000)
+    assert len(material.samples) == 3 * clip and np.all(np.diff(material.segment) >= 0)
+    for index in range(3):
+        f0 = material.f0[index * clip : (index + 1) * clip]
+        assert np.isnan(f0[:margin]).all() and np.isnan(f0[-margin:]).all()
+        assert 50.0 <= f0[margin] <= 2000.0 and np.all(f0[margin:-margin] == f0[margin])
+    assert np.all(material.info["crlb_hz"] > 0) and np.all(np.abs(material.info["snr_db"] - 17.5) <= 22.5)
+    times = np.array([-1.0, (clip + margin + 100.5) / 48000, 0.001])
+    f0, segment = material.at(times)
+    assert np.isnan(f0[0]) and segment[0] == -1
+    assert f0[1] == material.f0[clip + margin + 100] and segment[1] == 1
+    assert np.isnan(f0[2]) and segment[2] == 0  # inside the first clip's unscored margin
