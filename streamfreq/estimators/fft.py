@@ -43,7 +43,15 @@ from streamfreq.estimators.harmonic import (
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
 #: Partials refined per window (the ones carrying most information about f0).
-REFINED_PARTIALS = 8
+REFINED_PARTIALS = 4
+#: A found partial this far (log power) above its floor counts against reading its fundamental higher.
+CLEAR_LOG_SNR = math.log(30.0)
+#: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
+#: breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
+DETECT_LOG_SNR = math.log(20.0)
+#: A window with less than this share of its energy in one half than in the other starts or stops sounding
+#: before its centre: no_tone (its centre is silent).
+CENTRE_SHARE = 0.01
 #: Passes that clear each partial's sums of the others' fitted sinusoids.
 JACOBI_PASSES = 1
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
@@ -55,7 +63,7 @@ STRETCH_MIN = 1e-3
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 #: A glide that spreads the top partial over more than this many bins within the window is dechirped.
-CHIRP_BINS = 0.2
+CHIRP_BINS = 1.0
 #: A pitch change between the half windows counts when it exceeds this many standard deviations.
 CHIRP_SIGNIFICANCE = 5.0
 
@@ -110,18 +118,18 @@ class FFTEstimator:
         coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
         cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
         f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
-        harmonic, omega, valid = _strongest_partials(find_partials(coarse, f0, PARTIAL_HARMONICS, n))
-        omega, energy = _newton(y, omega, valid, self.newton_steps)
+        partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
+        harmonic, omega, valid = _strongest_partials(partials)
+        rate = _chirp_rate(y, harmonic, omega, valid)
+        halves = np.stack([np.sum(part * part, axis=1) for part in np.split(y[:, : n - n % 2], 2, axis=1)], axis=1)
+        top = np.max(np.where(valid, omega, 0.0), axis=1)
+        moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
+        if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
+            y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
+        omega, energy = _newton(y, omega, valid, self.newton_steps + moving.any())
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
-        harmonic = _lowest_terms(harmonic, valid)
-        rate = _chirp_rate(y, harmonic, omega, energy, valid, total)
-        moving = np.abs(rate) * n * n * np.nanmax(np.where(valid, omega, np.nan), axis=1, initial=0.0) / (2 * np.pi)
-        moving = np.nan_to_num(moving) > CHIRP_BINS
-        if moving.any():
-            warped, _ = centred_unit_peak(_warp(y[moving], rate[moving]))
-            omega[moving], energy[moving] = _newton(warped, omega[moving], valid[moving], self.newton_steps + 1)
-            total[moving] = np.sum(warped * warped, axis=1)
+        harmonic = _lowest_terms(harmonic, valid, partials)
         omega0, energy_sum = _fundamental(harmonic, omega, energy, valid, total, n)
         noise_var = np.maximum(total - energy_sum, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
         glrt = energy_sum / noise_var
@@ -131,7 +139,9 @@ class FFTEstimator:
         f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
-        quiet = ~(glrt > self.threshold) | ~np.isfinite(omega0) | (peak == 0)
+        standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+        centred = halves.min(axis=1) >= CENTRE_SHARE * halves.max(axis=1)  # sounding at the window centre
+        quiet = ~(glrt > self.threshold) | ~np.isfinite(omega0) | (peak == 0) | ~standing | ~centred
         status[quiet] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(coarse.score / SCORE_FULL, 0.0, 1.0)
         return estimates_from_arrays(f0_hz, np.nan_to_num(confidence), status)
@@ -145,7 +155,7 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
     """
     count, harmonics = partials.frequency.shape
     order = np.arange(1, harmonics + 1, dtype=np.float64)
-    information = np.where(np.isfinite(partials.frequency), order**2 * np.exp(partials.log_snr), -1.0)
+    information = np.where(np.isfinite(partials.frequency), order * np.exp(partials.log_snr), -1.0)
     keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
     valid = np.take_along_axis(information, keep, axis=1) > 0
     width = max(1, int(valid.sum(axis=1).max()))  # found partials come first: drop columns nobody uses
@@ -164,14 +174,19 @@ def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: in
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 
-def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Harmonic numbers divided by their greatest common divisor (over the valid partials).
+def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -> np.ndarray:
+    """Harmonic numbers divided by their greatest common divisor (over the partials that are really there).
 
-    When only every ``d``-th harmonic of the chosen fundamental is actually
-    there, the data support the fundamental ``d`` times higher: the simpler
-    model (the prior against sub-octaves, applied to the partials that survived).
+    When only every ``d``-th harmonic of the chosen fundamental is there, the
+    data support the fundamental ``d`` times higher: the simpler model (the
+    prior against sub-octaves, applied to the partials that survived). The
+    partials that count are the refined ones that passed :func:`_significant`
+    and any other found at least :data:`CLEAR_LOG_SNR` above its floor.
     """
-    numbers = np.where(valid, harmonic, 0).astype(np.int64)
+    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR)
+    numbers = np.concatenate(
+        (np.where(valid, harmonic, 0), np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1
+    ).astype(np.int64)
     divisor = np.ones(len(harmonic), dtype=np.int64)
     for d in range(2, int(numbers.max(initial=1)) + 1):
         divides = np.all(numbers % d == 0, axis=1) & valid.any(axis=1)
@@ -277,23 +292,30 @@ def _fundamental(harmonic, omega, energy, valid, total, n):
     return omega0, explained
 
 
-def _chirp_rate(y, harmonic, omega, energy, valid, total):
-    """Relative pitch change per sample, from the best partial in each half window; 0 where not significant."""
+def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Relative pitch change per sample, from the highest found partial's frequency in each half window.
+
+    Newton steps on each half, from the partial's frequency in the whole
+    window. A change smaller than :data:`CHIRP_SIGNIFICANCE` standard
+    deviations of the half-window estimates (their CRLB) counts as none.
+    """
     n = y.shape[1]
     half = n // 2
-    information = np.where(valid, energy * harmonic**2, -1.0)
-    best = np.argmax(information, axis=1)[:, None]
+    best = np.argmax(np.where(valid, harmonic, 0.0), axis=1)[:, None]  # the highest found: the most precise
     top = np.take_along_axis(omega, best, axis=1)
     alone = np.ones_like(top, dtype=bool)
-    first = _newton(y[:, :half] - y[:, :half].mean(1, keepdims=True), top, alone, 2)[0][:, 0]
-    second = _newton(y[:, n - half :] - y[:, n - half :].mean(1, keepdims=True), top, alone, 2)[0][:, 0]
-    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
-    noise_var = np.maximum(total - explained, 1e-300) / max(n - 3, 1)
-    j_top = np.maximum(np.take_along_axis(energy, best, axis=1)[:, 0], 1e-300)
-    spread = np.sqrt(2.0 * 96.0 * noise_var / (j_top * n * n))  # std of second - first
+    halves = []
+    for part in (y[:, :half], y[:, n - half :]):
+        part = part - part.mean(axis=1, keepdims=True)
+        frequency, energy = _newton(part, top, alone, 2)
+        noise_var = np.maximum(np.sum(part * part, axis=1) - energy[:, 0], 1e-300) / max(half - 3, 1)
+        variance = 12.0 * noise_var / (np.maximum(energy[:, 0], 1e-300) * half * half)
+        halves.append((frequency[:, 0], variance))
+    (first, var_first), (second, var_second) = halves
     difference = second - first
     rate = difference / top[:, 0] / (n - half)
-    return np.where(np.abs(difference) > CHIRP_SIGNIFICANCE * spread, np.nan_to_num(rate), 0.0)
+    significant = np.abs(difference) > CHIRP_SIGNIFICANCE * np.sqrt(var_first + var_second)
+    return np.where(significant & np.isfinite(rate) & valid.any(axis=1), rate, 0.0)
 
 
 def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
@@ -301,24 +323,21 @@ def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
 
     Sample ``tau`` (centred) of the result is the input at ``t = log(1 + rate tau) / rate``:
     a pitch ``f(t) = f(0) exp(rate t)`` becomes ``f(0)`` throughout, so the
-    fitted fundamental is the pitch at the window centre. Cubic (Catmull-Rom)
-    interpolation; samples that would come from outside the window are zero.
+    fitted fundamental is the pitch at the window centre. Linear
+    interpolation (its slow amplitude ripple leaves frequencies unbiased);
+    samples that would come from outside the window are zero.
     """
     count, n = y.shape
-    tau = np.arange(n) - (n - 1) / 2.0
-    r = rate[:, None]
-    safe = np.where(np.abs(r) < 1e-15, 1e-15, r)
-    t = np.log1p(np.maximum(safe * tau, -0.999)) / safe + (n - 1) / 2.0
+    tau = (np.arange(n) - (n - 1) / 2.0)[None, :]
+    x = rate[:, None] * tau  # |x| stays below ~0.1 for glides up to several octaves per second
+    t = tau * (1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x))) + (n - 1) / 2.0  # log(1 + x) / rate, to x**4
     inside = (t >= 0) & (t <= n - 1)
-    t = np.clip(t, 0, n - 1)
-    k = np.clip(np.floor(t).astype(np.int64), 0, n - 2)
+    k = np.clip(np.floor(t), 0, n - 2)
     u = t - k
-    rows = np.arange(count)[:, None]
-    p0 = y[rows, np.maximum(k - 1, 0)]
-    p1, p2 = y[rows, k], y[rows, k + 1]
-    p3 = y[rows, np.minimum(k + 2, n - 1)]
-    value = p1 + 0.5 * u * (p2 - p0 + u * (2 * p0 - 5 * p1 + 4 * p2 - p3 + u * (3 * (p1 - p2) + p3 - p0)))
-    return np.where(inside, value, 0.0)
+    flat = (k + (n * np.arange(count))[:, None]).astype(np.int64)
+    samples = y.ravel()
+    before, after = np.take(samples, flat), np.take(samples, flat + 1)
+    return np.where(inside, before + u * (after - before), 0.0)
 
 
 class _WeightedDTFT:

@@ -61,7 +61,7 @@ DYNAMIC_RANGE_DB = 50.0
 #: Quantile of each band's power that estimates its noise (low, so partials do not raise it).
 FLOOR_QUANTILE = 0.2
 #: Steepest rise of the noise floor, dB per octave (brown noise falls 6 dB per octave).
-FLOOR_SLOPE_DB = 9.0
+FLOOR_SLOPE_DB = 15.0
 #: Farthest a partial is looked for from its harmonic, in padded bins (4 bins of the window).
 PARTIAL_REACH = 8
 #: Log SNR margin (over the expected pooled noise maximum) at which a partial starts to count.
@@ -216,22 +216,25 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
     first = np.clip(pooled - plan["expected_noise"] - PRESENT, -HOLE, CAP)
     later = np.clip(wide - plan["expected_noise_wide"] - PRESENT, -HOLE, CAP)
-    later = np.concatenate((later, np.zeros((len(y), 1), dtype=later.dtype)), axis=1)  # beyond Nyquist: neutral
     centres = plan["centres"]
     step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
-    candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))
-    index = np.minimum(candidates[:, None] + plan["offsets"][1:], later.shape[1] - 1)
-    credit = np.empty((len(y), len(candidates), MAX_HARMONICS), dtype=np.float32)
-    credit[..., 0] = first[:, candidates]
-    credit[..., 1:] = later[:, index]
-    running = np.cumsum(credit, axis=2)
-    order = np.argmax(running, axis=2)
-    best_by_candidate = np.take_along_axis(running, order[..., None], axis=2)[..., 0]
-    best = np.argmax(best_by_candidate + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
-    order = order[rows, best] + 1
+    candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))  # a contiguous run
+    start, count = int(candidates[0]), len(candidates)
+    beyond = max(0, start + count + int(plan["offsets"][-1]) - later.shape[1])
+    later = np.pad(later, ((0, 0), (0, beyond)))  # harmonics beyond Nyquist: neutral
+    total = first[:, start : start + count].copy()
+    best_total, order = total.copy(), np.ones(total.shape, dtype=np.int64)
+    for harmonic in range(1, MAX_HARMONICS):  # harmonic by harmonic: the best prefix is the model order
+        offset = start + int(plan["offsets"][harmonic])
+        total += later[:, offset : offset + count]
+        better = total > best_total
+        best_total = np.where(better, total, best_total)
+        order = np.where(better, harmonic + 1, order)
+    best = np.argmax(best_total + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
+    order = order[rows, best]
     return Coarse(
         f0=centres[candidates[best]],
-        score=best_by_candidate[rows, best].astype(np.float64),
+        score=best_total[rows, best].astype(np.float64),
         order=order,
         lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
         spectrum=spec,
@@ -257,31 +260,41 @@ def _peaks(power: np.ndarray) -> np.ndarray:
     blocks = -(-bins // SIDELOBE_REACH)
     padded = np.zeros((count, (blocks + 2) * SIDELOBE_REACH), dtype=power.dtype)
     padded[:, SIDELOBE_REACH : SIDELOBE_REACH + bins] = power
-    block_max = padded.reshape(count, blocks + 2, SIDELOBE_REACH).max(axis=2)
+    grouped = padded.reshape(count, blocks + 2, SIDELOBE_REACH)
+    block_max = grouped[:, :, 0].copy()
+    for offset in range(1, SIDELOBE_REACH):  # a running maximum over the short axis is slow in one reduce
+        np.maximum(block_max, grouped[:, :, offset], out=block_max)
     around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
     return peak & (
         power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]
     )
 
 
-def periodicity(power: np.ndarray, n: int, cutoff: float) -> np.ndarray:
-    """Normalised autocorrelation of each window at lags 0..N-1, from its padded Hann power spectrum.
+def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, int]:
+    """Normalised autocorrelation of each window, from its padded Hann power spectrum, and its lag step.
 
     The autocorrelation of the windowed signal divided by the window's own
     autocorrelation estimates the signal's (Boersma 1993); 1 at lag 0, near 1
     at any whole number of periods of a steady periodic sound. Only the
     spectrum below ``cutoff`` (cycles/sample) enters, which keeps the
-    autocorrelation smooth enough to read between lags.
+    autocorrelation smooth, so it is computed every ``step`` samples (about
+    8 lags per period of the cutoff) up to lag N.
     """
     plan = _plan(n)
-    top = int(min(power.shape[1], np.ceil(cutoff * plan["nfft"]) + 1))
-    lagged = scipy.fft.irfft(power[:, :top], plan["nfft"], axis=1)[:, :n]
-    return np.minimum(lagged / plan["window_correlation"] / np.maximum(lagged[:, :1], 1e-37), 1.0)
+    nfft = plan["nfft"]
+    top = int(min(power.shape[1], np.ceil(cutoff * nfft) + 1))
+    step = max(1, nfft // scipy.fft.next_fast_len(max(8 * top, 64)))
+    while nfft % step:
+        step -= 1
+    lagged = scipy.fft.irfft(power[:, :top], nfft // step, axis=1)[:, : n // step]
+    nacf = lagged / plan["window_correlation"][: n : step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
+    return np.minimum(nacf, 1.0), step
 
 
-def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
+def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
     """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
 
+    ``correlation`` is what :func:`periodicity` returns.
     The spectral salience can take a strong upper partial of a low note for
     its fundamental, or land between the crowded partials of a low note. The
     waveform tells: it repeats at the true period. When the normalised
@@ -292,11 +305,12 @@ def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float, shortest: float)
     which the autocorrelation sees). A multiple of the period repeats no better
     than the period itself, so a sub-octave is never preferred.
     """
-    count, n = nacf.shape
+    nacf, lag_step = correlation
+    count, lags = nacf.shape
     rows = np.arange(count)[:, None]
-    own = _read(nacf, rows, 1.0 / f0[:, None])[:, 0]
-    top = int(min((1.0 - MIN_OVERLAP) * n, 1.0 / low, n - 2))
-    start = max(int(np.ceil(shortest)), 1)
+    own = _read(nacf, rows, 1.0 / (f0[:, None] * lag_step))[:, 0]
+    top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
+    start = max(int(np.ceil(shortest / lag_step)), 1)
     if top <= start + 1:
         return f0
     middle = nacf[:, start:top]
@@ -308,7 +322,7 @@ def prefer_period(nacf: np.ndarray, f0: np.ndarray, low: float, shortest: float)
     curvature = left - 2.0 * mid + right
     shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
     switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
-    return np.where(switch, 1.0 / (first + np.clip(shift, -0.5, 0.5)), f0)
+    return np.where(switch, 1.0 / ((first + np.clip(shift, -0.5, 0.5)) * lag_step), f0)
 
 
 def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
