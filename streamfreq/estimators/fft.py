@@ -119,7 +119,7 @@ class FFTEstimator:
         cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
         f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
         partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
-        harmonic, omega, valid = _strongest_partials(partials)
+        harmonic, omega, valid, keep = _strongest_partials(partials)
         rate = _chirp_rate(y, harmonic, omega, valid)
         halves = np.stack([np.sum(part * part, axis=1) for part in np.split(y[:, : n - n % 2], 2, axis=1)], axis=1)
         top = np.max(np.where(valid, omega, 0.0), axis=1)
@@ -131,7 +131,10 @@ class FFTEstimator:
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
         omega0, energy_sum = _fundamental(harmonic, omega, energy, valid, total, n)
-        noise_var = np.maximum(total - energy_sum, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
+        others = np.sum(partials.energy, axis=1) - np.sum(np.take_along_axis(partials.energy, keep, axis=1), axis=1)
+        unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
+        dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
+        noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
@@ -150,8 +153,9 @@ class FFTEstimator:
 def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """The :data:`REFINED_PARTIALS` found partials carrying most information about f0 (``l**2`` times SNR).
 
-    Returns ``(harmonic_number, omega, valid)``, each (batch, R); omega in
-    rad/sample, a harmless placeholder where ``valid`` is False.
+    Returns ``(harmonic_number, omega, valid, column)``, each (batch, R);
+    omega in rad/sample, a harmless placeholder where ``valid`` is False;
+    ``column`` indexes the partials given.
     """
     count, harmonics = partials.frequency.shape
     order = np.arange(1, harmonics + 1, dtype=np.float64)
@@ -163,7 +167,7 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
     frequency = np.take_along_axis(partials.frequency, keep, axis=1)
     placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
     frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
-    return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid
+    return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid, keep
 
 
 def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:

@@ -132,6 +132,8 @@ class Partials(NamedTuple):
     """Interpolated peak frequency (cycles/sample), nan where the harmonic was not found."""
     log_snr: np.ndarray
     """Log of peak power over the local floor, -inf where not found."""
+    energy: np.ndarray
+    """The energy a sinusoid with that peak puts in the window, ``2 N P / sum(w)**2`` (0 where not found)."""
 
 
 @functools.lru_cache(maxsize=8)
@@ -287,7 +289,7 @@ def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, i
     while nfft % step:
         step -= 1
     lagged = scipy.fft.irfft(power[:, :top], nfft // step, axis=1)[:, : n // step]
-    nacf = lagged / plan["window_correlation"][: n : step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
+    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
     return np.minimum(nacf, 1.0), step
 
 
@@ -359,6 +361,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
         spec = Spectrum(*(part[lone] for part in coarse.spectrum[:4]), coarse.spectrum.bin_band)
         alone = _search(spec, coarse.lone[lone], 1, n, np.inf)
         partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
+        partials.energy[lone, :1] = alone.energy
     return partials
 
 
@@ -390,7 +393,9 @@ def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: fl
     peak_snr = spec.snr(rows2, peak).astype(np.float64)
     searched = np.sum(usable, axis=2)
     found = is_peak & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    gain = float(np.sum(_plan(n)["window"], dtype=np.float64)) ** 2
     return Partials(
         frequency=np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),
+        energy=np.where(found, 2.0 * n * np.exp(lm) / gain, 0.0),
     )
