@@ -43,7 +43,7 @@ from streamfreq.estimators.harmonic import (
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
 #: Partials refined per window (the ones carrying most information about f0).
-REFINED_PARTIALS = 4
+REFINED_PARTIALS = 6
 #: A found partial this far (log power) above its floor counts against reading its fundamental higher.
 CLEAR_LOG_SNR = math.log(30.0)
 #: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
@@ -83,7 +83,8 @@ class FFTEstimator:
         default keeps false alarms on white noise below 1e-6 per window at
         N=2048 while tones at -5 dB per-sample SNR score about 650.
     newton_steps
-        Newton steps per partial (1 reaches the bound from the interpolated Hann peak).
+        Newton steps per partial (1 reaches the bound from the interpolated Hann peak, 2 converge to the
+        last bit on noiseless float32 input and after dechirping).
     min_cycles
         Margin below Nyquist, in cycles per window, above which a tone is ``"out_of_range"``.
 
@@ -98,7 +99,7 @@ class FFTEstimator:
     name = "fft"
 
     def __init__(
-        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 1, min_cycles: float = 2.0
+        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0
     ) -> None:
         if fmin is not None:
             check_range("fmin", fmin, 1e-3, 1e6)
@@ -126,15 +127,16 @@ class FFTEstimator:
         moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
         if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
-        omega, energy = _newton(y, omega, valid, self.newton_steps + moving.any())
+        omega, energy = _newton(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
-        omega0, energy_sum = _fundamental(harmonic, omega, energy, valid, total, n)
+        energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
         others = np.sum(partials.energy, axis=1) - np.sum(np.take_along_axis(partials.energy, keep, axis=1), axis=1)
         unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
         dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
         noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
+        omega0 = _fundamental(harmonic, omega, energy, valid, noise_var, n)
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
@@ -150,20 +152,20 @@ class FFTEstimator:
         return estimates_from_arrays(f0_hz, np.nan_to_num(confidence), status)
 
 
-def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The :data:`REFINED_PARTIALS` found partials carrying most information about f0 (``l**2`` times SNR).
+def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The :data:`REFINED_PARTIALS` strongest found partials.
+
+    The strongest, not the most informative (``l**2`` times the energy):
+    the partials left out then leak least into the refined ones, whose
+    neighbours' leakage is cleared (:func:`_without_others`).
 
     Returns ``(harmonic_number, omega, valid, column)``, each (batch, R);
     omega in rad/sample, a harmless placeholder where ``valid`` is False;
     ``column`` indexes the partials given.
     """
-    count, harmonics = partials.frequency.shape
-    order = np.arange(1, harmonics + 1, dtype=np.float64)
-    information = np.where(np.isfinite(partials.frequency), order * np.exp(partials.log_snr), -1.0)
+    information = np.where(np.isfinite(partials.frequency), partials.energy, -1.0)
     keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
     valid = np.take_along_axis(information, keep, axis=1) > 0
-    width = max(1, int(valid.sum(axis=1).max()))  # found partials come first: drop columns nobody uses
-    keep, valid = keep[:, :width], valid[:, :width]
     frequency = np.take_along_axis(partials.frequency, keep, axis=1)
     placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
     frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
@@ -263,21 +265,19 @@ def _amplitudes(e0: np.ndarray, omega: np.ndarray, n: int) -> tuple[np.ndarray, 
     return e0.real / a, e0.imag / np.maximum(n - cos_energy, 1e-12)
 
 
-def _fundamental(harmonic, omega, energy, valid, total, n):
+def _fundamental(harmonic, omega, energy, valid, noise_var, n):
     """Weighted least-squares f0 from partial frequencies (``J_l l**2`` weights reach the harmonic CRLB).
 
     Partials off the harmonic series by more than their noise explains
     (a chi-square test) are fitted as a stiff string, ``omega_l = l w0 (1 + B l**2 / 2)``
     with ``B >= 0``, and ``w0`` is read from that fit.
-    Returns ``(omega0, explained_energy)``.
+    ``noise_var`` is the per-sample noise variance the misfit is judged against.
     """
     weight = np.where(valid, energy, 0.0)
     s2 = np.sum(weight * harmonic**2, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         omega0 = np.sum(weight * harmonic * omega, axis=1) / s2
-        explained = np.sum(weight, axis=1)
         partials = valid.sum(axis=1)
-        noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * partials, 1)
         misfit = np.where(valid, omega - harmonic * omega0[:, None], 0.0)
         chi2 = np.sum(misfit**2 * weight, axis=1) * (n * n - 1.0) / (12.0 * noise_var)
         stiff = (partials >= 3) & (chi2 > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
@@ -293,7 +293,7 @@ def _fundamental(harmonic, omega, energy, valid, total, n):
             # a real stretch: significant, and at least STRETCH_MIN (relative) at the top partial
             real = (b > STIFF_SIGNIFICANCE * b_sd) & (b * top**3 > STRETCH_MIN * a * top) & np.isfinite(a)
             omega0[stiff] = np.where(real, a, omega0[stiff])
-    return omega0, explained
+    return omega0
 
 
 def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: np.ndarray) -> np.ndarray:

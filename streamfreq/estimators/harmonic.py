@@ -80,7 +80,7 @@ SIDELOBE_DB = 30.0
 #: then keeps only partials whose energy is significant).
 PARTIAL_LOG_SNR = 1.0
 #: The candidate's own period is rejected when its normalised autocorrelation is below this share of the best...
-PERIOD_RATIO = 0.6
+PERIOD_RATIO = 0.7
 #: ...and the best multiple reaches this at all.
 PERIOD_MIN = 0.5
 #: Multiples within this of the best autocorrelation count as equally good (the smallest wins).

@@ -35,7 +35,7 @@ MIN_PERIOD_SAMPLES = 4.0
 #: period of a harmonic sound towards its fundamental.
 SMOOTHING_PASSES = 3
 #: Most crossings per period looked for in the repeating pattern.
-MAX_PATTERN = 12
+MAX_PATTERN = 24
 #: Fewest spans, beyond the k of the pattern itself, whose scatter is compared (fewer say too little).
 MIN_SPANS = 4
 #: A pattern of k crossings counts as repeating when its span scatter is within this factor of the best...
@@ -44,6 +44,10 @@ PATTERN_TIE = 1.6
 PATTERN_SLACK = 0.05
 #: A pattern dividing the chosen one with scatter within this factor of the best makes the window ambiguous.
 PATTERN_AMBIGUOUS = 8.0
+#: A pattern dividing the chosen one whose spans scatter less than this fraction of their length repeats.
+PATTERN_REPEATS = 0.01
+#: The chosen pattern's spans must scatter less than this fraction of their length for a number at all.
+PATTERN_TRUSTED = 0.03
 
 
 class ZeroCrossingEstimator:
@@ -138,12 +142,18 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     smallest ``k`` whose scatter is within :data:`PATTERN_TIE` times the
     best's (a multiple of the period repeats no better, so no sub-octave).
     A window where a pattern that divides the chosen one (a half, a third)
-    repeats nearly as well (within :data:`PATTERN_AMBIGUOUS` times the best)
-    could be read an octave or a twelfth higher and is flagged, so it says
-    ``no_tone`` rather than risk an octave error.
+    repeats nearly as well (within :data:`PATTERN_AMBIGUOUS` times the best,
+    or within :data:`PATTERN_REPEATS` of its own span: a sound that nearly
+    repeats twice per period, such as two slightly detuned voices) could be
+    read an octave or a twelfth either way and is flagged, as is one where
+    a multiple of the chosen pattern repeats far better (the chosen one then
+    follows an upper partial) or the chosen pattern's spans scatter by more
+    than :data:`PATTERN_TRUSTED` of their length, so it says ``no_tone``
+    rather than risk an octave error.
     """
     ks = np.arange(2, MAX_PATTERN + 1, 2)
     scatter = np.full((count, len(ks)), np.inf)
+    spans_mean = np.full((count, len(ks)), np.inf)
     for column, k in enumerate(ks.tolist()):
         if len(times) <= k:
             break
@@ -155,11 +165,18 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
             mean = np.bincount(rows, weights=span, minlength=count) / spans
             variance = np.bincount(rows, weights=(span - mean[rows]) ** 2, minlength=count) / spans
             scatter[:, column] = np.where((spans >= MIN_SPANS + k) & (mean > 0), np.sqrt(variance), np.inf)
+            spans_mean[:, column] = mean
     best = np.min(scatter, axis=1)
     chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
     divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
-    near = scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK
+    near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_REPEATS * spans_mean)
     ambiguous = np.any(divides & near, axis=1)
+    # a longer pattern made of the chosen one repeating far better: the chosen one is a partial's, not the period
+    rows = np.arange(count)
+    own = scatter[rows, chosen]
+    multiples = (ks % ks[chosen][:, None] == 0) & (ks > ks[chosen][:, None])
+    ambiguous |= np.any(multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None]), axis=1) & (own > PATTERN_SLACK / 10)
+    ambiguous |= own > PATTERN_TRUSTED * spans_mean[rows, chosen]  # the chosen pattern itself hardly repeats
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
 
