@@ -1,24 +1,37 @@
-"""FFT estimator: maximum-likelihood frequency of a real sinusoid, to the Cramér-Rao bound.
+"""FFT estimator: maximum-likelihood fundamental (f0) of a harmonic sound, to the Cramér-Rao bound.
 
-A zero-padded FFT peak with parabolic interpolation gives a coarse estimate;
-Newton steps then maximise the exact likelihood of the *real* tone model
-``y[m] = a cos(w m) + b sin(w m) + d + noise`` (time ``m`` centred in the
-window). Modelling the real tone, not a complex exponential, removes the
-bias that the negative-frequency image puts on interpolated-FFT estimators,
-so the estimate reaches the CRLB at high SNR; modelling the DC offset keeps
-it unbiased when the window holds a non-integer number of cycles.
+The fundamental is chosen from one zero-padded FFT by a harmonic salience
+with a per-window model order and a prior against octave and sub-octave
+errors (:mod:`streamfreq.estimators.harmonic`), checked against the
+waveform's autocorrelation, and its partials located. A pitch that moves
+within the window is dechirped (the window resampled on a warped time axis)
+so the estimate is the pitch at the window centre. The strongest partials
+are then refined by Newton steps on the exact likelihood of a *real*
+sinusoid with DC (time centred in the window; each partial's sums cleared
+of its neighbours' fitted sinusoids), and f0 is the weighted least-squares
+fit of ``l * f0`` to them, or of a stiff string's ``l f0 (1 + B l**2 / 2)``
+where the partials are stretched. With one partial (a pure tone) this is
+the real-tone ML estimator: on the CRLB, exact on a noiseless tone.
 
-Detection is the generalised likelihood ratio ``J(w) / sigma**2``: the energy
-the fitted tone explains over the residual noise variance. Noise alone gives
-about ``2 ln(N/2)``; a tone at per-sample SNR ``s`` gives about ``N s``.
+Detection is the generalised likelihood ratio ``J / sigma**2`` of the
+fitted partials over the residual noise, with a partial standing clear of
+its local noise floor and sound at the window centre; anything else is
+``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``.
+
+Two unrelated tones read as the one the harmonic model explains best
+(usually the louder); tones in a simple ratio read as their common
+fundamental.
 
 Example
 -------
 >>> from streamfreq.estimators.fft import FFTEstimator
->>> from streamfreq.signals import tone
+>>> from streamfreq.signals import harmonic_tone, tone
 >>> est = FFTEstimator().estimate_many(tone(2048, [10.3, 0.0]), 2048.0)
 >>> round(est[0].hz, 9), est[1].status
 (10.3, 'no_tone')
+>>> missing = harmonic_tone(2048, 48000.0, 220.0, [0.0, 1.0, 0.8, 0.6], seed=1)  # no fundamental
+>>> round(FFTEstimator().estimate_many(missing[None], 48000.0)[0].hz, 2)
+220.0
 """
 
 from __future__ import annotations
@@ -53,7 +66,7 @@ DETECT_LOG_SNR = math.log(20.0)
 #: before its centre: no_tone (its centre is silent).
 CENTRE_SHARE = 0.01
 #: Passes that clear each partial's sums of the others' fitted sinusoids.
-JACOBI_PASSES = 1
+JACOBI_PASSES = 2
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
 PARTIAL_GLRT = 20.0
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
@@ -69,7 +82,7 @@ CHIRP_SIGNIFICANCE = 5.0
 
 
 class FFTEstimator:
-    """Harmonic maximum-likelihood fundamental estimator (salience start, per-partial Newton refinement).
+    """Harmonic maximum-likelihood fundamental estimator (see the module docstring).
 
     Parameters
     ----------

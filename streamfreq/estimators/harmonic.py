@@ -35,7 +35,7 @@ Example
 >>> m = np.arange(n)
 >>> y = sum(np.cos(2 * np.pi * l * 0.01 * m + l) / l for l in (2, 3, 4, 5))  # no fundamental
 >>> coarse = salience(y[None], 0.5 / n, 0.5)
->>> round(float(coarse.f0[0]), 4), bool(coarse.score[0] > 10)
+>>> round(float(coarse.f0[0]), 3), bool(coarse.score[0] > 10)
 (0.01, True)
 """
 
