@@ -67,8 +67,9 @@ DETECT_LOG_SNR = math.log(20.0)
 CENTRE_SHARE = 0.01
 #: Passes that clear each partial's sums of the others' fitted sinusoids.
 JACOBI_PASSES = 2
-#: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2).
-PARTIAL_GLRT = 20.0
+#: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2, and
+#: the largest of the ~400 places searched per window about 12).
+PARTIAL_GLRT = 40.0
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
 STIFF_SIGNIFICANCE = 5.0
 #: ...and it moves the highest partial by at least this fraction (1.7 cents): smaller is not a string.

@@ -126,7 +126,8 @@ class ZeroCrossingEstimator:
         lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
         with np.errstate(divide="ignore", invalid="ignore"):
             hz = samplerate / period
-        status[trusted & (period < MIN_PERIOD_SAMPLES)] = OUT_OF_RANGE
+        apparent = 2.0 * n / np.maximum(crossings, 1)  # the crossing rate's period, whatever the pattern
+        status[trusted & ((period < MIN_PERIOD_SAMPLES) | (apparent < MIN_PERIOD_SAMPLES))] = OUT_OF_RANGE
         status[trusted & (hz < lowest * (1.0 - 1e-9))] = OUT_OF_RANGE
         confidence = np.clip(1.0 - rel_error / self.max_relative_error, 0.0, 1.0)
         return estimates_from_arrays(hz, confidence, status)
