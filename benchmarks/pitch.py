@@ -415,9 +415,10 @@ def print_mir_eval(runs: Sequence[Run]) -> None:
     for r in runs:
         m = metrics(r.aligned)
         fa, overall = (m["voicing_false_alarm"], m["overall"]) if r.tracker.voicing else (math.nan, math.nan)
+        speed = _num(r.realtime, 1 if r.realtime < 10 else 0)
         rows.append(
             [r.tracker.name, _pct(m["raw_pitch"]), _pct(m["raw_chroma"]), _pct(m["voicing_recall"]), _pct(fa),
-             _pct(overall), _num(m["median_cents"], 2), _pct(m["gross_error"]), f"{r.realtime:.0f}"]
+             _pct(overall), _num(m["median_cents"], 2), _pct(m["gross_error"]), speed]
         )  # fmt: skip
     print_table(header, rows)
 
