@@ -6,7 +6,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      with a missing fundamental), SNR -5..40 dB (harmonic power over white-noise power);
   s. pure sines, same f0 and SNR (sanity: the single-tone CRLB);
   b. a synthetic voice (streamfreq.signals.voice): vibrato, jitter, shimmer, glides, gaps with breath noise;
-  c. General-MIDI notes rendered by fluidsynth (streamfreq.material), scored on their sustained part;
+  c. General-MIDI notes rendered by fluidsynth (streamfreq.material), each held 1 s and scored from 0.25 s
+     after its note-on to its note-off (the sustained part);
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR.
 
 Trackers: streamfreq's estimators (each through its own streamfreq.Engine at the default window and hop at the
