@@ -128,6 +128,7 @@ def test_tone_material_knows_its_f0_noise_and_bound_and_leaves_the_joins_unscore
     material = pitch.tones_material(3, seed=5, harmonic=True, clip_s=0.2)
     clip, margin = int(0.2 * 48000), int(pitch.MARGIN_S * 48000)
     assert len(material.samples) == 3 * clip and np.all(np.diff(material.segment) >= 0)
+    assert material.clips.tolist() == [[0, clip], [clip, 2 * clip], [2 * clip, 3 * clip]]
     for index in range(3):
         f0 = material.f0[index * clip : (index + 1) * clip]
         assert np.isnan(f0[:margin]).all() and np.isnan(f0[-margin:]).all()
