@@ -44,9 +44,8 @@ PATTERN_TIE = 1.6
 PATTERN_SLACK = 0.05
 #: A pattern dividing the chosen one with scatter within this factor of the best makes the window ambiguous.
 PATTERN_AMBIGUOUS = 8.0
-#: A pattern dividing the chosen one whose spans scatter less than this fraction of their length repeats.
-PATTERN_REPEATS = 0.01
-#: The chosen pattern's spans must scatter less than this fraction of their length for a number at all.
+#: The chosen pattern's spans must scatter less than this fraction of their length for a number at all (and a
+#: pattern dividing it that does so too makes the window ambiguous).
 PATTERN_TRUSTED = 0.03
 
 
@@ -144,8 +143,9 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     best's (a multiple of the period repeats no better, so no sub-octave).
     A window where a pattern that divides the chosen one (a half, a third)
     repeats nearly as well (within :data:`PATTERN_AMBIGUOUS` times the best,
-    or within :data:`PATTERN_REPEATS` of its own span: a sound that nearly
-    repeats twice per period, such as two slightly detuned voices) could be
+    or within :data:`PATTERN_TRUSTED` of its own span: a sound that nearly
+    repeats twice per period, such as two slightly detuned voices, or a
+    square wave whose sampling repeats exactly only every few periods) could be
     read an octave or a twelfth either way and is flagged, as is one where
     a multiple of the chosen pattern repeats far better (the chosen one then
     follows an upper partial) or the chosen pattern's spans scatter by more
@@ -170,7 +170,7 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     best = np.min(scatter, axis=1)
     chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
     divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
-    near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_REPEATS * spans_mean)
+    near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_TRUSTED * spans_mean)
     ambiguous = np.any(divides & near, axis=1)
     # a longer pattern made of the chosen one repeating far better: the chosen one is a partial's, not the period
     rows = np.arange(count)
