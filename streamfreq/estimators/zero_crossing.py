@@ -1,14 +1,22 @@
-"""Zero-crossing estimator: a straight-line fit through interpolated crossing times.
+"""Zero-crossing estimator: the fundamental (f0) from the period of the repeating crossing pattern.
 
 Each window is mean-removed and smoothed by a moving average about a third
-of a period long (the length is chosen from a first crossing count), which
-keeps a sine a sine while averaging noise away. Crossing times are
-interpolated linearly between samples; rising and falling crossings are fitted
-together by ``t = t0_direction + k * period`` (one intercept per direction, so
-a DC offset that makes half-periods unequal does no harm). The fit's own
-standard error and the scatter of crossings around it decide whether the
-result can be trusted. Periods under 4 samples (above a quarter of the
-samplerate) are reported as ``"out_of_range"``.
+of the apparent period long, three times over (the length is chosen from
+the crossing count, and each pass lowers the apparent period of a harmonic
+sound towards its fundamental); a sine stays a sine while noise averages
+away. Crossing times are interpolated linearly between samples. A periodic
+waveform crosses zero the same ``k`` times every period, so the spans
+``t[i + k] - t[i]`` are all one period: the smallest ``k`` whose spans
+repeat (:func:`_pattern`) gives the period, and a line through all
+crossings, one intercept per crossing of the pattern (so DC offsets and
+uneven waveforms do no harm), measures it. The fit's standard error, the
+scatter of the crossings and the pattern's own checks (a shorter pattern
+that nearly repeats too, a longer one that repeats far better) decide
+whether it can be trusted; anything else is ``"no_tone"``, so zc gives a
+number only where it is sure of the period and never an octave error on
+purpose. Two unrelated tones make no repeating pattern: ``"no_tone"``
+unless one dominates. Periods under 4 samples (above a quarter of the
+samplerate) and fundamentals below ``fmin`` are ``"out_of_range"``.
 
 Example
 -------
