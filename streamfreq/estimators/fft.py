@@ -141,7 +141,7 @@ class FFTEstimator:
         moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
         if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
-        omega, energy = _newton(y, omega, valid, self.newton_steps)
+        omega, energy = _newton_by_count(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
@@ -212,6 +212,21 @@ def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -
         divides = np.all(numbers % d == 0, axis=1) & valid.any(axis=1)
         divisor = np.where(divides, d, divisor)
     return harmonic / divisor[:, None]
+
+
+def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_newton` on the windows grouped by how many partials they have (found ones come first).
+
+    A pure tone then costs one partial, not :data:`REFINED_PARTIALS`, and each
+    window's result depends on that window alone (not on the batch it came in).
+    """
+    omega = omega.copy()
+    energy = np.zeros(omega.shape)
+    counts = np.maximum(valid.sum(axis=1), 1)
+    for count in np.unique(counts).tolist():
+        rows = np.flatnonzero(counts == count)
+        omega[rows, :count], energy[rows, :count] = _newton(y[rows], omega[rows, :count], valid[rows, :count], steps)
+    return omega, energy
 
 
 def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
