@@ -108,7 +108,7 @@ class Engine:
         self.fmin = float(fmin)
         self.window, self.hop = self.windower.window, self.windower.hop
         if estimators is None or all(isinstance(e, str) for e in estimators):
-            self.estimators = build_estimators(None if estimators is None else list(estimators), model_path)
+            self.estimators = build_estimators(None if estimators is None else list(estimators), model_path, fmin)
         else:
             self.estimators = list(estimators)  # type: ignore[arg-type]
         self.names = [e.name for e in self.estimators]

@@ -102,7 +102,9 @@ def test_a_failing_estimator_marks_only_its_own_readouts():
 
 def _patch_estimators(monkeypatch, wrap) -> None:
     real = streamfreq.engine.build_estimators
-    monkeypatch.setattr(streamfreq.engine, "build_estimators", lambda names, path: [wrap(e) for e in real(names, path)])
+    monkeypatch.setattr(
+        streamfreq.engine, "build_estimators", lambda names, path, fmin=None: [wrap(e) for e in real(names, path, fmin)]
+    )
 
 
 def test_cli_reports_a_failing_estimator_once_and_keeps_the_others(monkeypatch, capsys):

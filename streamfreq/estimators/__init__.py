@@ -1,4 +1,7 @@
-"""Frequency estimators and the registry that builds them by name.
+"""Fundamental-frequency (f0) estimators and the registry that builds them by name.
+
+Every estimator reports the fundamental of the periodic sound in a window
+(for a pure tone, its frequency) or says why it gives no number.
 
 ``"fft"`` and ``"zc"`` need only numpy/scipy; ``"lstm"`` needs the ``lstm``
 extra (``pip install "streamfreq[lstm]"``) and loads the shipped model unless
@@ -31,16 +34,22 @@ def available_estimators() -> list[str]:
     return [name for name in ESTIMATOR_NAMES if name != "lstm" or lstm_available()]
 
 
-def build_estimator(name: str, model_path: str | os.PathLike[str] | None = None) -> Estimator:
-    """Build the estimator called ``name`` (``model_path`` is for ``lstm`` only)."""
+def build_estimator(
+    name: str, model_path: str | os.PathLike[str] | None = None, fmin: float | None = None
+) -> Estimator:
+    """Build the estimator called ``name`` (``model_path`` is for ``lstm`` only).
+
+    ``fmin`` is the lowest fundamental (Hz) ``fft`` and ``zc`` report; None
+    for the lowest the window allows (:func:`streamfreq.defaults.lowest_f0`).
+    """
     if name == "fft":
         from streamfreq.estimators.fft import FFTEstimator
 
-        return FFTEstimator()
+        return FFTEstimator(fmin=fmin)
     if name == "zc":
         from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 
-        return ZeroCrossingEstimator()
+        return ZeroCrossingEstimator(fmin=fmin)
     if name == "lstm":
         from streamfreq.estimators.lstm import LSTMEstimator
 
@@ -49,12 +58,12 @@ def build_estimator(name: str, model_path: str | os.PathLike[str] | None = None)
 
 
 def build_estimators(
-    names: Sequence[str] | None = None, model_path: str | os.PathLike[str] | None = None
+    names: Sequence[str] | None = None, model_path: str | os.PathLike[str] | None = None, fmin: float | None = None
 ) -> list[Estimator]:
-    """Build several estimators; ``None`` means every available one."""
+    """Build several estimators; ``None`` means every available one (``fmin``: see :func:`build_estimator`)."""
     names = available_estimators() if names is None else list(names)
     if not names:
         raise ParameterError("estimators must name at least one of fft, zc, lstm (got none)")
     if len(set(names)) != len(names):
         raise ParameterError(f"estimators must not repeat (got {','.join(names)})")
-    return [build_estimator(name, model_path) for name in names]
+    return [build_estimator(name, model_path, fmin) for name in names]

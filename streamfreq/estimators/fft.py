@@ -1,24 +1,37 @@
-"""FFT estimator: maximum-likelihood frequency of a real sinusoid, to the Cramér-Rao bound.
+"""FFT estimator: maximum-likelihood fundamental (f0) of a harmonic sound, to the Cramér-Rao bound.
 
-A zero-padded FFT peak with parabolic interpolation gives a coarse estimate;
-Newton steps then maximise the exact likelihood of the *real* tone model
-``y[m] = a cos(w m) + b sin(w m) + d + noise`` (time ``m`` centred in the
-window). Modelling the real tone, not a complex exponential, removes the
-bias that the negative-frequency image puts on interpolated-FFT estimators,
-so the estimate reaches the CRLB at high SNR; modelling the DC offset keeps
-it unbiased when the window holds a non-integer number of cycles.
+The fundamental is chosen from one zero-padded FFT by a harmonic salience
+with a per-window model order and a prior against octave and sub-octave
+errors (:mod:`streamfreq.estimators.harmonic`), checked against the
+waveform's autocorrelation, and its partials located. A pitch that moves
+within the window is dechirped (the window resampled on a warped time axis)
+so the estimate is the pitch at the window centre. The strongest partials
+are then refined by Newton steps on the exact likelihood of a *real*
+sinusoid with DC (time centred in the window; each partial's sums cleared
+of its neighbours' fitted sinusoids), and f0 is the weighted least-squares
+fit of ``l * f0`` to them, or of a stiff string's ``l f0 (1 + B l**2 / 2)``
+where the partials are stretched. With one partial (a pure tone) this is
+the real-tone ML estimator: on the CRLB, exact on a noiseless tone.
 
-Detection is the generalised likelihood ratio ``J(w) / sigma**2``: the energy
-the fitted tone explains over the residual noise variance. Noise alone gives
-about ``2 ln(N/2)``; a tone at per-sample SNR ``s`` gives about ``N s``.
+Detection is the generalised likelihood ratio ``J / sigma**2`` of the
+fitted partials over the residual noise, with a partial standing clear of
+its local noise floor and sound at the window centre; anything else is
+``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``.
+
+Two unrelated tones read as the one the harmonic model explains best
+(usually the louder); tones in a simple ratio read as their common
+fundamental.
 
 Example
 -------
 >>> from streamfreq.estimators.fft import FFTEstimator
->>> from streamfreq.signals import tone
+>>> from streamfreq.signals import harmonic_tone, tone
 >>> est = FFTEstimator().estimate_many(tone(2048, [10.3, 0.0]), 2048.0)
 >>> round(est[0].hz, 9), est[1].status
 (10.3, 'no_tone')
+>>> missing = harmonic_tone(2048, 48000.0, 220.0, [0.0, 1.0, 0.8, 0.6], seed=1)  # no fundamental
+>>> round(FFTEstimator().estimate_many(missing[None], 48000.0)[0].hz, 2)
+220.0
 """
 
 from __future__ import annotations
@@ -26,29 +39,68 @@ from __future__ import annotations
 import math
 
 import numpy as np
-import scipy.fft
 
+from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
+from streamfreq.estimators.harmonic import (
+    PARTIAL_HARMONICS,
+    PERIOD_CUTOFF_HZ,
+    Partials,
+    find_partials,
+    periodicity,
+    prefer_period,
+    salience,
+)
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
+#: Partials refined per window (the ones carrying most information about f0).
+REFINED_PARTIALS = 6
+#: A found partial this far (log power) above its floor counts against reading its fundamental higher.
+CLEAR_LOG_SNR = math.log(30.0)
+#: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
+#: breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
+DETECT_LOG_SNR = math.log(20.0)
+#: A window with less than this share of its energy in one half than in the other starts or stops sounding
+#: before its centre: no_tone (its centre is silent).
+CENTRE_SHARE = 0.01
+#: Passes that clear each partial's sums of the others' fitted sinusoids.
+JACOBI_PASSES = 2
+#: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2, and
+#: the largest of the ~400 places searched per window about 12).
+PARTIAL_GLRT = 40.0
+#: A stiff-string stretch is fitted when this many standard deviations from zero...
+STIFF_SIGNIFICANCE = 5.0
+#: ...and it moves the highest partial by at least this fraction (1.7 cents): smaller is not a string.
+STRETCH_MIN = 1e-3
+#: Salience at which the harmonic part of the confidence saturates.
+SCORE_FULL = 5.0
+#: A glide that spreads the top partial over more than this many bins within the window is dechirped.
+CHIRP_BINS = 1.0
+#: A pitch change between the half windows counts when it exceeds this many standard deviations.
+CHIRP_SIGNIFICANCE = 5.0
 
 
 class FFTEstimator:
-    """Real-tone maximum-likelihood frequency estimator (FFT start, Newton refinement).
+    """Harmonic maximum-likelihood fundamental estimator (see the module docstring).
 
     Parameters
     ----------
-    min_cycles
-        Lowest measurable frequency in cycles per window; tones below it (and
-        within ``min_cycles`` of Nyquist) are ``"out_of_range"``.
+    fmin
+        Lowest fundamental to report, in Hz; None for the lowest the window
+        allows (:func:`streamfreq.defaults.lowest_f0`, 2 periods per window).
+        A fundamental found below it is ``"out_of_range"``, as is one within
+        ``min_cycles`` cycles per window of Nyquist.
     threshold
         Detection threshold on ``J / sigma**2`` (see module docstring); the
         default keeps false alarms on white noise below 1e-6 per window at
         N=2048 while tones at -5 dB per-sample SNR score about 650.
     newton_steps
-        Refinement iterations (2 reach the bound from the FFT start).
+        Newton steps per partial (1 reaches the bound from the interpolated Hann peak, 2 converge to the
+        last bit on noiseless float32 input and after dechirping).
+    min_cycles
+        Margin below Nyquist, in cycles per window, above which a tone is ``"out_of_range"``.
 
     Example
     -------
@@ -60,67 +112,276 @@ class FFTEstimator:
 
     name = "fft"
 
-    def __init__(self, min_cycles: float = 2.0, threshold: float = 40.0, newton_steps: int = 2) -> None:
+    def __init__(
+        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0
+    ) -> None:
+        if fmin is not None:
+            check_range("fmin", fmin, 1e-3, 1e6)
         check_range("min_cycles", min_cycles, 1.0, 1e6)
         check_range("newton_steps", newton_steps, 0, 20)
+        self.fmin = None if fmin is None else float(fmin)
         self.min_cycles = float(min_cycles)
         self.threshold = float(threshold)
         self.newton_steps = int(newton_steps)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
-        """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
+        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
         if len(frames) == 0:
             return []
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
-
-        omega = self._coarse(y)
-        sums = _WeightedDTFT(y)
-        if self.newton_steps == 0:
-            energy = _likelihood(sums.at(omega), omega, n, derivatives=False)[0]
-        for _ in range(self.newton_steps):
-            energy, slope, curvature = _likelihood(sums.at(omega), omega, n)
-            step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
-            step = np.clip(step, -np.pi / n, np.pi / n)
-            omega = omega + step
-            energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
-
+        coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
+        cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+        f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+        partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
+        harmonic, omega, valid, keep = _strongest_partials(partials)
+        rate = _chirp_rate(y, harmonic, omega, valid)
+        halves = np.stack([np.sum(part * part, axis=1) for part in np.split(y[:, : n - n % 2], 2, axis=1)], axis=1)
+        top = np.max(np.where(valid, omega, 0.0), axis=1)
+        moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
+        if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
+            y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
+        omega, energy = _newton_by_count(y, omega, valid, self.newton_steps)
         total = np.sum(y * y, axis=1)
-        noise_var = np.maximum(total - energy, 1e-30 * total + 1e-300) / max(n - 3, 1)
-        glrt = energy / noise_var
-        snr = (energy / n) / noise_var  # per-sample A^2/(2 sigma^2)
-        cycles = omega * n / (2.0 * np.pi)
+        valid = _significant(energy, valid, total, n)
+        harmonic = _lowest_terms(harmonic, valid, partials)
+        energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
+        others = np.sum(partials.energy, axis=1) - np.sum(np.take_along_axis(partials.energy, keep, axis=1), axis=1)
+        unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
+        dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
+        noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
+        omega0 = _fundamental(harmonic, omega, energy, valid, noise_var, n)
+        glrt = energy_sum / noise_var
+        snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
+        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
-        in_range = (cycles >= self.min_cycles) & (cycles <= n / 2 - self.min_cycles)
-        status[~in_range] = OUT_OF_RANGE
-        status[~(glrt > self.threshold) | ~np.isfinite(omega) | (peak == 0)] = NO_TONE
-        confidence = snr / (snr + SNR_HALF_CONFIDENCE)
-        return estimates_from_arrays(omega * samplerate / (2.0 * np.pi), confidence, status)
+        status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
+        standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+        centred = halves.min(axis=1) >= CENTRE_SHARE * halves.max(axis=1)  # sounding at the window centre
+        quiet = ~(glrt > self.threshold) | ~np.isfinite(omega0) | (peak == 0) | ~standing | ~centred
+        status[quiet] = NO_TONE
+        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(coarse.score / SCORE_FULL, 0.0, 1.0)
+        return estimates_from_arrays(f0_hz, np.nan_to_num(confidence), status)
 
-    @staticmethod
-    def _coarse(y: np.ndarray) -> np.ndarray:
-        """Peak of the 2x zero-padded periodogram, parabolically interpolated in log power (rad/sample)."""
-        n = y.shape[1]
-        nfft = scipy.fft.next_fast_len(2 * n, real=True)
-        spectrum = scipy.fft.rfft(y.astype(np.float32), nfft, axis=1)  # float32: a coarse start is enough
-        power = spectrum.real**2 + spectrum.imag**2
-        k = np.argmax(power[:, 1:-1], axis=1) + 1
-        rows = np.arange(y.shape[0])
-        left, mid, right = (np.log(power[rows, k + d].astype(np.float64) + 1e-300) for d in (-1, 0, 1))
-        denominator = left - 2.0 * mid + right
-        delta = np.where(denominator < 0, 0.5 * (left - right) / np.where(denominator < 0, denominator, -1), 0)
-        return 2.0 * np.pi * (k + np.clip(delta, -0.5, 0.5)) / nfft
+
+def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """The :data:`REFINED_PARTIALS` strongest found partials.
+
+    The strongest, not the most informative (``l**2`` times the energy):
+    the partials left out then leak least into the refined ones, whose
+    neighbours' leakage is cleared (:func:`_without_others`).
+
+    Returns ``(harmonic_number, omega, valid, column)``, each (batch, R);
+    omega in rad/sample, a harmless placeholder where ``valid`` is False;
+    ``column`` indexes the partials given.
+    """
+    information = np.where(np.isfinite(partials.frequency), partials.energy, -1.0)
+    keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
+    valid = np.take_along_axis(information, keep, axis=1) > 0
+    frequency = np.take_along_axis(partials.frequency, keep, axis=1)
+    placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
+    frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
+    return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid, keep
+
+
+def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+    """Partials whose explained energy stands :data:`PARTIAL_GLRT` noise variances clear (the strongest always)."""
+    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
+    noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
+    strongest = energy == np.max(np.where(valid, energy, -1.0), axis=1, keepdims=True)
+    return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
+
+
+def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -> np.ndarray:
+    """Harmonic numbers divided by their greatest common divisor (over the partials that are really there).
+
+    When only every ``d``-th harmonic of the chosen fundamental is there, the
+    data support the fundamental ``d`` times higher: the simpler model (the
+    prior against sub-octaves, applied to the partials that survived). The
+    partials that count are the refined ones that passed :func:`_significant`
+    and any other found at least :data:`CLEAR_LOG_SNR` above its floor.
+    """
+    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR)
+    numbers = np.concatenate(
+        (np.where(valid, harmonic, 0), np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1
+    ).astype(np.int64)
+    divisor = np.ones(len(harmonic), dtype=np.int64)
+    for d in range(2, int(numbers.max(initial=1)) + 1):
+        divides = np.all(numbers % d == 0, axis=1) & valid.any(axis=1)
+        divisor = np.where(divides, d, divisor)
+    return harmonic / divisor[:, None]
+
+
+def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`_newton` on the windows grouped by how many partials they have (found ones come first).
+
+    A pure tone then costs one partial, not :data:`REFINED_PARTIALS`, and each
+    window's result depends on that window alone (not on the batch it came in).
+    """
+    omega = omega.copy()
+    energy = np.zeros(omega.shape)
+    counts = np.maximum(valid.sum(axis=1), 1)
+    for count in np.unique(counts).tolist():
+        rows = np.flatnonzero(counts == count)
+        omega[rows, :count], energy[rows, :count] = _newton(y[rows], omega[rows, :count], valid[rows, :count], steps)
+    return omega, energy
+
+
+def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies.
+
+    Each partial's sums are first cleared of the other valid partials'
+    leakage (their least-squares sinusoids, in closed form through the
+    Dirichlet kernel), so neighbouring partials do not bias each other.
+    """
+    n = y.shape[1]
+    sums = _WeightedDTFT(y)
+    omega = omega.copy()
+    for _ in range(max(steps, 1)):
+        moments = _without_others(sums.at(omega), omega, valid, n)
+        if steps == 0:
+            return omega, np.maximum(_likelihood(moments, omega, n, derivatives=False)[0], 0.0)
+        energy, slope, curvature = _likelihood(moments, omega, n)
+        step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
+        step = np.clip(step, -np.pi / n, np.pi / n)
+        omega = omega + step
+        energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
+    return omega, np.maximum(energy, 0.0)
+
+
+def _without_others(moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int) -> np.ndarray:
+    """The sums of each partial less the other valid partials' fitted sinusoids (:data:`JACOBI_PASSES` passes).
+
+    A partial ``alpha (cos(w_k m) - mean) + beta sin(w_k m)`` adds to
+    ``sum m**p y e^{iwm}`` the kernel sums ``F_p(w +- w_k)`` with
+    ``F_0 = D``, ``F_1 = -i D'``, ``F_2 = -D''`` (``D`` the centred Dirichlet kernel).
+    """
+    if omega.shape[1] < 2 or not (valid.sum(axis=1) > 1).any():
+        return moments
+    plus, minus = omega[:, :, None] + omega[:, None, :], omega[:, :, None] - omega[:, None, :]
+    kernels = []
+    for theta in (plus, minus):
+        d0, d1, d2 = _dirichlet(theta, n)
+        kernels.append((d0 + 0j, -1j * d1, -d2 + 0j))
+    own = _dirichlet(omega, n)
+    own_kernels = (own[0] + 0j, -1j * own[1], -own[2] + 0j)
+    mean = own[0] / n  # mean of cos(w_k m) over the window
+    others = valid[:, None, :] & ~np.eye(omega.shape[1], dtype=bool)  # [l, k]: k leaks into l
+    cleaned = moments
+    for _ in range(JACOBI_PASSES):
+        alpha, beta = _amplitudes(cleaned[0], omega, n)
+        alpha, beta = np.where(others, alpha[:, None, :], 0.0), np.where(others, beta[:, None, :], 0.0)
+        leak = np.stack(
+            [
+                np.sum(
+                    alpha * (0.5 * (kp + km) - mean[:, None, :] * ko[:, :, None]) + beta * (kp - km) / 2j,
+                    axis=2,
+                )
+                for kp, km, ko in zip(kernels[0], kernels[1], own_kernels, strict=True)
+            ]
+        )
+        cleaned = moments - leak
+    return cleaned
+
+
+def _amplitudes(e0: np.ndarray, omega: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Least-squares cosine and sine amplitudes of a real tone with DC at ``omega``, from its plain sum."""
+    dw0 = _dirichlet(omega, n)[0]
+    cos_energy = n / 2 + _dirichlet(2 * omega, n)[0] / 2
+    a = np.maximum(cos_energy - dw0 * dw0 / n, 1e-12)
+    return e0.real / a, e0.imag / np.maximum(n - cos_energy, 1e-12)
+
+
+def _fundamental(harmonic, omega, energy, valid, noise_var, n):
+    """Weighted least-squares f0 from partial frequencies (``J_l l**2`` weights reach the harmonic CRLB).
+
+    Partials off the harmonic series by more than their noise explains
+    (a chi-square test) are fitted as a stiff string, ``omega_l = l w0 (1 + B l**2 / 2)``
+    with ``B >= 0``, and ``w0`` is read from that fit.
+    ``noise_var`` is the per-sample noise variance the misfit is judged against.
+    """
+    weight = np.where(valid, energy, 0.0)
+    s2 = np.sum(weight * harmonic**2, axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        omega0 = np.sum(weight * harmonic * omega, axis=1) / s2
+        partials = valid.sum(axis=1)
+        misfit = np.where(valid, omega - harmonic * omega0[:, None], 0.0)
+        chi2 = np.sum(misfit**2 * weight, axis=1) * (n * n - 1.0) / (12.0 * noise_var)
+        stiff = (partials >= 3) & (chi2 > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
+        if stiff.any():
+            w, h, o = weight[stiff], harmonic[stiff], omega[stiff]
+            s4, s6 = np.sum(w * h**4, axis=1), np.sum(w * h**6, axis=1)
+            r1, r3 = np.sum(w * h * o, axis=1), np.sum(w * h**3 * o, axis=1)
+            det = s2[stiff] * s6 - s4 * s4
+            a = (r1 * s6 - r3 * s4) / det
+            b = (r3 * s2[stiff] - r1 * s4) / det
+            b_sd = np.sqrt(12.0 * noise_var[stiff] / (n * n - 1.0) * s2[stiff] / det)
+            top = np.max(np.where(valid[stiff], h, 0.0), axis=1)
+            # a real stretch: significant, and at least STRETCH_MIN (relative) at the top partial
+            real = (b > STIFF_SIGNIFICANCE * b_sd) & (b * top**3 > STRETCH_MIN * a * top) & np.isfinite(a)
+            omega0[stiff] = np.where(real, a, omega0[stiff])
+    return omega0
+
+
+def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: np.ndarray) -> np.ndarray:
+    """Relative pitch change per sample, from the highest found partial's frequency in each half window.
+
+    Newton steps on each half, from the partial's frequency in the whole
+    window. A change smaller than :data:`CHIRP_SIGNIFICANCE` standard
+    deviations of the half-window estimates (their CRLB) counts as none.
+    """
+    n = y.shape[1]
+    half = n // 2
+    best = np.argmax(np.where(valid, harmonic, 0.0), axis=1)[:, None]  # the highest found: the most precise
+    top = np.take_along_axis(omega, best, axis=1)
+    alone = np.ones_like(top, dtype=bool)
+    halves = []
+    for part in (y[:, :half], y[:, n - half :]):
+        part = part - part.mean(axis=1, keepdims=True)
+        frequency, energy = _newton(part, top, alone, 2)
+        noise_var = np.maximum(np.sum(part * part, axis=1) - energy[:, 0], 1e-300) / max(half - 3, 1)
+        variance = 12.0 * noise_var / (np.maximum(energy[:, 0], 1e-300) * half * half)
+        halves.append((frequency[:, 0], variance))
+    (first, var_first), (second, var_second) = halves
+    difference = second - first
+    rate = difference / top[:, 0] / (n - half)
+    significant = np.abs(difference) > CHIRP_SIGNIFICANCE * np.sqrt(var_first + var_second)
+    return np.where(significant & np.isfinite(rate) & valid.any(axis=1), rate, 0.0)
+
+
+def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
+    """Resample each window on the time axis that makes an exponential glide of ``rate`` a steady pitch.
+
+    Sample ``tau`` (centred) of the result is the input at ``t = log(1 + rate tau) / rate``:
+    a pitch ``f(t) = f(0) exp(rate t)`` becomes ``f(0)`` throughout, so the
+    fitted fundamental is the pitch at the window centre. Linear
+    interpolation (its slow amplitude ripple leaves frequencies unbiased);
+    samples that would come from outside the window are zero.
+    """
+    count, n = y.shape
+    tau = (np.arange(n) - (n - 1) / 2.0)[None, :]
+    x = rate[:, None] * tau  # |x| stays below ~0.1 for glides up to several octaves per second
+    t = tau * (1.0 - x * (0.5 - x * (1.0 / 3.0 - 0.25 * x))) + (n - 1) / 2.0  # log(1 + x) / rate, to x**4
+    inside = (t >= 0) & (t <= n - 1)
+    k = np.clip(np.floor(t), 0, n - 2)
+    u = t - k
+    flat = (k + (n * np.arange(count))[:, None]).astype(np.int64)
+    samples = y.ravel()
+    before, after = np.take(samples, flat), np.take(samples, flat + 1)
+    return np.where(inside, before + u * (after - before), 0.0)
 
 
 class _WeightedDTFT:
-    """``sum_m y[m] m**p exp(i w m)`` for p = 0, 1, 2 at one frequency per window, in O(N) per call.
+    """``sum_m y[m] m**p exp(i w m)`` for p = 0, 1, 2 at a few frequencies per window, in O(N) each.
 
     Time ``m`` is centred (``m = k - (N-1)/2``). The window is folded into a
-    ``(rows, cols)`` grid with ``m = R[r] + c`` so that
-    ``exp(i w m) = exp(i w R[r]) * exp(i w c)``: a few short vectors of
-    trigonometric values and one small matrix product per window, instead of
-    N sines and cosines.
+    ``(rows, cols)`` grid with ``m = R[r] + c``, so that
+    ``m**p exp(i w m) = exp(i w R[r]) * sum_q binom(p, q) R[r]**(p-q) * c**q exp(i w c)``:
+    one small matrix product per window between the grid weighted by
+    ``c**q`` (q = 0, 1, 2, prepared once) and ``cos, sin(w c)``, instead of N
+    sines and cosines per frequency.
     """
 
     def __init__(self, y: np.ndarray) -> None:
@@ -132,24 +393,43 @@ class _WeightedDTFT:
         else:
             grid = np.zeros((count, rows * self.cols))
             grid[:, :n] = y
-        self.grid = grid.reshape(count, rows, self.cols)
+        grid = grid.reshape(count, 1, rows, self.cols) * np.arange(self.cols) ** np.arange(3)[:, None, None]
+        self.rows = rows
+        self.grid = grid.reshape(count, 3 * rows, self.cols)  # rows of c**0, c**1, c**2 weighted samples
         self.row_offsets = -(n - 1) / 2.0 + self.cols * np.arange(rows)
-        self.col_powers = np.arange(self.cols, dtype=np.float64) ** np.arange(3)[:, None]  # (3, cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
-        """Return the three sums as a complex array of shape (3, batch)."""
-        col_phase = omega[:, None] * np.arange(self.cols)
-        basis = np.concatenate(
-            (np.cos(col_phase)[:, None, :] * self.col_powers, np.sin(col_phase)[:, None, :] * self.col_powers),
-            axis=1,
-        )  # (batch, 6, cols)
-        products = self.grid @ basis.transpose(0, 2, 1)  # (batch, rows, 6)
-        inner = products[..., :3] + 1j * products[..., 3:]  # sum_c c**p y e^{iwc}, p = 0, 1, 2
+        """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
+        count, k = omega.shape
+        col = _unit_phasors(omega, np.arange(self.cols, dtype=np.float64))  # (batch, K, cols)
+        basis = np.concatenate((col.real, col.imag), axis=1).transpose(0, 2, 1)  # (batch, cols, 2K)
+        products = (self.grid @ basis).reshape(count, 3, self.rows, 2, k)
+        inner = products[:, :, :, 0] + 1j * products[:, :, :, 1]  # (batch, q, rows, K): sum_c c**q y e^{iwc}
+        outer = _unit_phasors(omega, self.row_offsets).transpose(0, 2, 1)  # (batch, rows, K)
         offsets = self.row_offsets[:, None]
-        outer = np.exp(1j * omega[:, None] * self.row_offsets)[..., None]  # (batch, rows, 1)
-        i0, i1, i2 = inner[..., 0], inner[..., 1], inner[..., 2]
-        moments = np.stack((i0, offsets[:, 0] * i0 + i1, offsets[:, 0] ** 2 * i0 + 2 * offsets[:, 0] * i1 + i2))
-        return np.sum(moments * outer[..., 0], axis=-1)
+        i0, i1, i2 = inner[:, 0] * outer, inner[:, 1] * outer, inner[:, 2] * outer
+        return np.stack(
+            (
+                i0.sum(axis=1),
+                (offsets * i0 + i1).sum(axis=1),
+                (offsets**2 * i0 + 2 * offsets * i1 + i2).sum(axis=1),
+            )
+        )
+
+
+def _unit_phasors(omega: np.ndarray, times: np.ndarray) -> np.ndarray:
+    """``exp(i omega t)`` for every omega (batch, K) and evenly spaced ``times`` (T,): (batch, K, T).
+
+    Two levels of phasors (``t = t0 + step * (a * inner + b)``) and their
+    outer product: about ``2 sqrt(T)`` complex exponentials instead of T.
+    """
+    count = len(times)
+    inner = max(1, math.isqrt(count))
+    outer = -(-count // inner)
+    step = times[1] - times[0] if count > 1 else 1.0
+    fine = np.exp(1j * omega[..., None] * (step * np.arange(inner)))
+    coarse = np.exp(1j * omega[..., None] * (times[0] + step * inner * np.arange(outer)))
+    return (coarse[..., :, None] * fine[..., None, :]).reshape(*omega.shape, outer * inner)[..., :count]
 
 
 def _grid_columns(n: int) -> int:

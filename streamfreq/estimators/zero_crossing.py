@@ -1,14 +1,22 @@
-"""Zero-crossing estimator: a straight-line fit through interpolated crossing times.
+"""Zero-crossing estimator: the fundamental (f0) from the period of the repeating crossing pattern.
 
 Each window is mean-removed and smoothed by a moving average about a third
-of a period long (the length is chosen from a first crossing count), which
-keeps a sine a sine while averaging noise away. Crossing times are
-interpolated linearly between samples; rising and falling crossings are fitted
-together by ``t = t0_direction + k * period`` (one intercept per direction, so
-a DC offset that makes half-periods unequal does no harm). The fit's own
-standard error and the scatter of crossings around it decide whether the
-result can be trusted. Periods under 4 samples (above a quarter of the
-samplerate) are reported as ``"out_of_range"``.
+of the apparent period long, three times over (the length is chosen from
+the crossing count, and each pass lowers the apparent period of a harmonic
+sound towards its fundamental); a sine stays a sine while noise averages
+away. Crossing times are interpolated linearly between samples. A periodic
+waveform crosses zero the same ``k`` times every period, so the spans
+``t[i + k] - t[i]`` are all one period: the smallest ``k`` whose spans
+repeat (:func:`_pattern`) gives the period, and a line through all
+crossings, one intercept per crossing of the pattern (so DC offsets and
+uneven waveforms do no harm), measures it. The fit's standard error, the
+scatter of the crossings and the pattern's own checks (a shorter pattern
+that nearly repeats too, a longer one that repeats far better) decide
+whether it can be trusted; anything else is ``"no_tone"``, so zc gives a
+number only where it is sure of the period and never an octave error on
+purpose. Two unrelated tones make no repeating pattern: ``"no_tone"``
+unless one dominates. Periods under 4 samples (above a quarter of the
+samplerate) and fundamentals below ``fmin`` are ``"out_of_range"``.
 
 Example
 -------
@@ -23,6 +31,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
 
@@ -30,13 +39,33 @@ from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, cent
 SMOOTHING_FRACTION = 0.3
 #: Shortest period measured: at fewer samples per period, linear interpolation of crossings is biased.
 MIN_PERIOD_SAMPLES = 4.0
+#: Rounds of "count crossings, smooth over a third of the period they suggest"; each pass lowers the apparent
+#: period of a harmonic sound towards its fundamental.
+SMOOTHING_PASSES = 3
+#: Most crossings per period looked for in the repeating pattern.
+MAX_PATTERN = 24
+#: Fewest spans, beyond the k of the pattern itself, whose scatter is compared (fewer say too little).
+MIN_SPANS = 4
+#: A pattern of k crossings counts as repeating when its span scatter is within this factor of the best...
+PATTERN_TIE = 1.6
+#: ...(plus this many samples, for noise).
+PATTERN_SLACK = 0.05
+#: A pattern dividing the chosen one with scatter within this factor of the best makes the window ambiguous.
+PATTERN_AMBIGUOUS = 8.0
+#: The chosen pattern's spans must scatter less than this fraction of their length for a number at all (and a
+#: pattern dividing it that does so too makes the window ambiguous).
+PATTERN_TRUSTED = 0.03
 
 
 class ZeroCrossingEstimator:
-    """Frequency from the regularity of zero crossings.
+    """Fundamental frequency from the period of the repeating zero-crossing pattern.
 
     Parameters
     ----------
+    fmin
+        Lowest fundamental to report, in Hz; None for the lowest the window
+        allows (:func:`streamfreq.defaults.lowest_f0`, 2 periods per window).
+        A period longer than that is ``"out_of_range"``.
     max_relative_error
         Largest standard error of the period, relative to it, that is still
         reported as ``"ok"``; above it the window is ``"no_tone"``. The default
@@ -58,16 +87,25 @@ class ZeroCrossingEstimator:
 
     name = "zc"
 
-    def __init__(self, max_relative_error: float = 1e-3, max_jitter: float = 0.1, min_crossings: int = 5) -> None:
+    def __init__(
+        self,
+        fmin: float | None = None,
+        max_relative_error: float = 1e-3,
+        max_jitter: float = 0.1,
+        min_crossings: int = 5,
+    ) -> None:
+        if fmin is not None:
+            check_range("fmin", fmin, 1e-3, 1e6)
         check_range("max_relative_error", max_relative_error, 1e-9, 1.0)
         check_range("max_jitter", max_jitter, 1e-6, 1.0)
         check_range("min_crossings", min_crossings, 4, 1_000_000)
+        self.fmin = None if fmin is None else float(fmin)
         self.max_relative_error = float(max_relative_error)
         self.max_jitter = float(max_jitter)
         self.min_crossings = int(min_crossings)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
-        """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
+        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
         if len(frames) == 0:
             return []
         y, peak = centred_unit_peak(frames)
@@ -76,22 +114,79 @@ class ZeroCrossingEstimator:
         np.cumsum(y, axis=1, out=cumulative[:, 1:])
 
         length = np.full(count, 3)
-        for _ in range(2):  # count crossings, pick the smoothing length from the period, again
+        for _ in range(SMOOTHING_PASSES):  # count crossings, pick the smoothing length from the period, again
             crossings = _count_crossings(cumulative, length)
             period = 2.0 * n / np.maximum(crossings, 1)
             length = np.clip(np.rint(SMOOTHING_FRACTION * period), 1, n // 4).astype(np.int64)
-        period, rel_error, jitter, crossings = _fit(count, *_crossings(cumulative, length))
+        window_index, times, _ = _crossings(cumulative, length)
+        per_period, ambiguous = _pattern(count, window_index, times)
+        period, rel_error, jitter, crossings = _fit(count, window_index, times, per_period)
 
         trusted = (
             (crossings >= self.min_crossings)
             & (rel_error <= self.max_relative_error)
             & (jitter <= self.max_jitter)
+            & ~ambiguous
             & (peak > 0)
         )
         status = np.where(trusted, OK, NO_TONE).astype(object)
-        status[trusted & (period < MIN_PERIOD_SAMPLES)] = OUT_OF_RANGE
+        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        with np.errstate(divide="ignore", invalid="ignore"):
+            hz = samplerate / period
+        apparent = 2.0 * n / np.maximum(crossings, 1)  # the crossing rate's period, whatever the pattern
+        status[trusted & ((period < MIN_PERIOD_SAMPLES) | (apparent < MIN_PERIOD_SAMPLES))] = OUT_OF_RANGE
+        status[trusted & (hz < lowest * (1.0 - 1e-9))] = OUT_OF_RANGE
         confidence = np.clip(1.0 - rel_error / self.max_relative_error, 0.0, 1.0)
-        return estimates_from_arrays(samplerate / period, confidence, status)
+        return estimates_from_arrays(hz, confidence, status)
+
+
+def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Crossings per period of each window's repeating pattern, and whether a shorter pattern nearly repeats.
+
+    For ``k = 2, 4, ...`` crossings, the spans ``t[i + k] - t[i]`` of a
+    periodic waveform are all one period; their scatter (in samples: the
+    crossing-time noise, whatever ``k``) measures how well the pattern
+    repeats every ``k`` crossings. The period is the
+    smallest ``k`` whose scatter is within :data:`PATTERN_TIE` times the
+    best's (a multiple of the period repeats no better, so no sub-octave).
+    A window where a pattern that divides the chosen one (a half, a third)
+    repeats nearly as well (within :data:`PATTERN_AMBIGUOUS` times the best,
+    or within :data:`PATTERN_TRUSTED` of its own span: a sound that nearly
+    repeats twice per period, such as two slightly detuned voices, or a
+    square wave whose sampling repeats exactly only every few periods) could be
+    read an octave or a twelfth either way and is flagged, as is one where
+    a multiple of the chosen pattern repeats far better (the chosen one then
+    follows an upper partial) or the chosen pattern's spans scatter by more
+    than :data:`PATTERN_TRUSTED` of their length, so it says ``no_tone``
+    rather than risk an octave error.
+    """
+    ks = np.arange(2, MAX_PATTERN + 1, 2)
+    scatter = np.full((count, len(ks)), np.inf)
+    spans_mean = np.full((count, len(ks)), np.inf)
+    for column, k in enumerate(ks.tolist()):
+        if len(times) <= k:
+            break
+        same = window_index[k:] == window_index[:-k]
+        span = (times[k:] - times[:-k])[same]
+        rows = window_index[:-k][same]
+        spans = np.bincount(rows, minlength=count)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            mean = np.bincount(rows, weights=span, minlength=count) / spans
+            variance = np.bincount(rows, weights=(span - mean[rows]) ** 2, minlength=count) / spans
+            scatter[:, column] = np.where((spans >= MIN_SPANS + k) & (mean > 0), np.sqrt(variance), np.inf)
+            spans_mean[:, column] = mean
+    best = np.min(scatter, axis=1)
+    chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
+    divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
+    near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_TRUSTED * spans_mean)
+    ambiguous = np.any(divides & near, axis=1)
+    # a longer pattern made of the chosen one repeating far better: the chosen one is a partial's, not the period
+    rows = np.arange(count)
+    own = scatter[rows, chosen]
+    multiples = (ks % ks[chosen][:, None] == 0) & (ks > ks[chosen][:, None])
+    ambiguous |= np.any(multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None]), axis=1) & (own > PATTERN_SLACK / 10)
+    ambiguous |= own > PATTERN_TRUSTED * spans_mean[rows, chosen]  # the chosen pattern itself hardly repeats
+    return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
 
 def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
@@ -137,41 +232,43 @@ def _crossings(cumulative: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, 
 
 
 def _fit(
-    count: int, window_index: np.ndarray, times: np.ndarray, rising: np.ndarray
+    count: int, window_index: np.ndarray, times: np.ndarray, per_period: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit ``t = t0[direction] + k * period`` to each window's crossings.
+    """Fit ``t = t0[phase] + j * period`` to each window's crossings, ``phase`` = crossing index mod ``per_period``.
 
-    Returns ``(period_samples, relative_standard_error, jitter, crossing_count)`` per window,
-    ``jitter`` being the RMS residual of the crossing times as a fraction of the period.
+    Each of the ``k = per_period[w]`` crossings of a period has its own
+    intercept (so a DC offset or a waveform's uneven crossings do no harm)
+    and all share the period. Returns ``(period_samples,
+    relative_standard_error, jitter, crossing_count)`` per window, ``jitter``
+    being the RMS residual of the crossing times as a fraction of the period.
     """
-    direction = rising.astype(np.int64)
-    group = 2 * window_index + direction  # within a group, crossings are in time order
-    groups = 2 * count
-    per_group = np.bincount(group, minlength=groups)
-    first = np.concatenate(([0], np.cumsum(per_group)[:-1]))
-    order = np.argsort(group, kind="stable")
-    rank = np.empty(len(group), dtype=np.float64)
-    rank[order] = np.arange(len(group)) - np.repeat(first, per_group)
+    counts = np.bincount(window_index, minlength=count)
+    first_of_window = np.concatenate(([0], np.cumsum(counts)[:-1]))
+    local = np.arange(len(times)) - first_of_window[window_index]
+    k = per_period[window_index]
+    width = int(per_period.max(initial=2))
+    group = width * window_index + local % k  # within a group, crossings are in time order
+    rank = (local // k).astype(np.float64)
+    groups = width * count
 
     def group_sum(values: np.ndarray) -> np.ndarray:
         return np.bincount(group, weights=values, minlength=groups)
 
-    n_g = per_group.astype(np.float64)
-    safe_n = np.maximum(n_g, 1.0)
+    per_group = np.bincount(group, minlength=groups)
+    safe_n = np.maximum(per_group, 1.0)
     mean_k = group_sum(rank) / safe_n
     mean_t = group_sum(times) / safe_n
     dk = rank - mean_k[group]
     dt = times - mean_t[group]
-    sxx = group_sum(dk * dk).reshape(count, 2).sum(axis=1)
-    sxy = group_sum(dk * dt).reshape(count, 2).sum(axis=1)
+    sxx = np.bincount(window_index, weights=dk * dk, minlength=count)
+    sxy = np.bincount(window_index, weights=dk * dt, minlength=count)
     with np.errstate(divide="ignore", invalid="ignore"):
         period = sxy / sxx
         residual = dt - period[window_index] * dk
         sse = np.bincount(window_index, weights=residual * residual, minlength=count)
-        total = per_group.reshape(count, 2).sum(axis=1)
-        dof = total - 3  # two intercepts and a slope
+        dof = counts - per_period - 1  # an intercept per phase and a slope
         standard_error = np.sqrt(sse / np.maximum(dof, 1) / sxx)
-        enough = (dof > 0) & (per_group.reshape(count, 2).min(axis=1) >= 2)
+        enough = (dof > 0) & (counts >= 2 * per_period)
         rel_error = np.where(enough, standard_error / np.abs(period), np.inf)
-        jitter = np.where(enough, np.sqrt(sse / np.maximum(total, 1)) / np.abs(period), np.inf)
-    return period, rel_error, jitter, total
+        jitter = np.where(enough, np.sqrt(sse / np.maximum(counts, 1)) / np.abs(period), np.inf)
+    return period, rel_error, jitter, counts

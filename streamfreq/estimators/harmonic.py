@@ -1,0 +1,401 @@
+"""Harmonic salience: which fundamental explains a window's spectrum, and where its partials are.
+
+The coarse stage of the ``fft`` estimator, all from one 2x zero-padded FFT of
+the Hann-windowed window (frequencies here are in cycles per sample):
+
+1. **Local SNR.** The power spectrum is divided by a noise floor estimated
+   per half-octave band (a low quantile of the band, so partials do not
+   raise it) and by a dynamic-range floor :data:`DYNAMIC_RANGE_DB` below the
+   strongest bin (leakage and reverberation that far down is not evidence).
+   Coloured noise, breath and clicks have no bins far above their own local
+   floor, so they score nothing.
+2. **Log-frequency salience.** The log local SNR is max-pooled onto a grid of
+   :data:`BINS_PER_OCTAVE` bins per octave. Harmonic ``l`` of a candidate
+   fundamental then sits a fixed ``log2(l)`` octaves above it, so the
+   harmonic sums for every candidate are shifted sums of one array; harmonics
+   from the second up may sit one grid step off, which also tolerates a
+   stiff string's stretched partials over the first ~8 harmonics.
+3. **Model order and the octave prior.** Each harmonic adds
+   ``clip(log SNR - log(expected noise maximum) - PRESENT, -HOLE, CAP)``: a
+   partial clearly above the noise earns up to :data:`CAP`, a harmonic the
+   model claims but the spectrum lacks costs up to :data:`HOLE`. The model
+   order ``L`` of each candidate is the prefix of harmonics with the largest
+   sum (its maximum a posteriori order under this cost), and the fundamental
+   is the candidate with the largest sum. The hole cost is the prior against
+   sub-octaves (``f0/2`` claims a hole between every pair of partials), and
+   the odd partials that ``2 f0`` cannot explain are the evidence against the
+   octave above; a missing fundamental costs one hole and is outweighed by
+   its odd partials.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq.estimators.harmonic import salience
+>>> n = 2048
+>>> m = np.arange(n)
+>>> y = sum(np.cos(2 * np.pi * l * 0.01 * m + l) / l for l in (2, 3, 4, 5))  # no fundamental
+>>> coarse = salience(y[None], 0.5 / n, 0.5)
+>>> round(float(coarse.f0[0]), 3), bool(coarse.score[0] > 10)
+(0.01, True)
+"""
+
+from __future__ import annotations
+
+import functools
+import math
+from typing import NamedTuple
+
+import numpy as np
+import scipy.fft
+
+#: Grid steps per octave of the candidate fundamentals (50 cents).
+BINS_PER_OCTAVE = 24
+#: Harmonics scored per candidate.
+MAX_HARMONICS = 12
+#: Harmonics whose peaks place the chosen fundamental before the search for all of them.
+LOCATING_HARMONICS = 4
+#: Harmonics searched for partials once the fundamental is chosen.
+PARTIAL_HARMONICS = 24
+#: Spectrum more than this far below its strongest bin counts as noise.
+DYNAMIC_RANGE_DB = 50.0
+#: Quantile of each band's power that estimates its noise (low, so partials do not raise it).
+FLOOR_QUANTILE = 0.2
+#: Steepest rise of the noise floor, dB per octave (brown noise falls 6 dB per octave).
+FLOOR_SLOPE_DB = 15.0
+#: Farthest a partial is looked for from its harmonic, in padded bins (4 bins of the window).
+PARTIAL_REACH = 8
+#: Log SNR margin (over the expected pooled noise maximum) at which a partial starts to count.
+PRESENT = 2.0
+#: Largest cost of a harmonic the spectrum lacks.
+HOLE = 2.0
+#: Prior credit per octave of candidate f0: between candidates that explain the spectrum equally, the higher.
+OCTAVE_PRIOR = 0.25
+#: Largest credit of one partial (about 25 dB over the expected noise maximum).
+CAP = 5.0
+#: Padded bins either side of a peak within which its sidelobes lie (5 bins of the unpadded window).
+SIDELOBE_REACH = 10
+#: How far below a stronger peak within reach a peak may lie before it is taken for a sidelobe.
+SIDELOBE_DB = 30.0
+#: A partial found near a harmonic must stand this far (log power) above its local floor (the time-domain fit
+#: then keeps only partials whose energy is significant).
+PARTIAL_LOG_SNR = 1.0
+#: The candidate's own period is rejected when its normalised autocorrelation is below this share of the best...
+PERIOD_RATIO = 0.7
+#: ...and the best multiple reaches this at all.
+PERIOD_MIN = 0.5
+#: Multiples within this of the best autocorrelation count as equally good (the smallest wins).
+PERIOD_TIE = 0.05
+#: Highest frequency (Hz) in the autocorrelation that checks the period.
+PERIOD_CUTOFF_HZ = 3000.0
+#: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
+MIN_OVERLAP = 0.5
+
+
+class Spectrum(NamedTuple):
+    """A batch of padded Hann power spectra with what the stages need to read them."""
+
+    power: np.ndarray
+    """Power (batch, bins), float32."""
+    log_power: np.ndarray
+    """Its natural log."""
+    peaks: np.ndarray
+    """Bins that are peaks and not a stronger peak's sidelobe (:func:`_peaks`)."""
+    band_floor: np.ndarray
+    """Log noise floor of each band (batch, bands), at least the dynamic-range floor."""
+    bin_band: np.ndarray
+    """The band of each bin (bins,)."""
+
+    def snr(self, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
+        """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
+        return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
+
+
+class Coarse(NamedTuple):
+    """What :func:`salience` returns, per window."""
+
+    f0: np.ndarray
+    """Best candidate fundamental (cycles/sample)."""
+    score: np.ndarray
+    """Its salience (sum of per-harmonic credits, see the module docstring)."""
+    order: np.ndarray
+    """Its model order (number of harmonics in the best prefix)."""
+    lone: np.ndarray
+    """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
+    spectrum: Spectrum
+    """The spectra it was read from."""
+
+
+class Partials(NamedTuple):
+    """What :func:`find_partials` returns: one row per window, one column per harmonic."""
+
+    frequency: np.ndarray
+    """Interpolated peak frequency (cycles/sample), nan where the harmonic was not found."""
+    log_snr: np.ndarray
+    """Log of peak power over the local floor, -inf where not found."""
+    energy: np.ndarray
+    """The energy a sinusoid with that peak puts in the window, ``2 N P / sum(w)**2`` (0 where not found)."""
+
+
+@functools.lru_cache(maxsize=8)
+def _plan(n: int) -> dict[str, np.ndarray | int]:
+    """Everything about the spectrum and the log grid that depends only on the window length."""
+    nfft = scipy.fft.next_fast_len(2 * n, real=True)
+    window = np.hanning(n + 2)[1:-1].astype(np.float32)
+    bins = nfft // 2 + 1
+    lowest = 0.5 / n
+    count = int(math.ceil(BINS_PER_OCTAVE * math.log2(0.5 / lowest))) + 1
+    centres = lowest * 2.0 ** (np.arange(count) / BINS_PER_OCTAVE)
+    edges = np.ceil(centres * 2.0 ** (-0.5 / BINS_PER_OCTAVE) * nfft).astype(np.int64)
+    starts = np.clip(np.minimum(edges, np.rint(centres * nfft).astype(np.int64)), 0, bins - 1)
+    ends = np.append(starts[1:], bins)
+    pooled = np.maximum(ends - starts, 1)
+    wide = np.maximum(np.append(ends[2:], [bins, bins]) - np.concatenate(([0], starts[:-1])), 1)
+    band_edges = [0]
+    for edge in 32.0 * 2.0 ** (np.arange(40) / 2.0):  # half octaves, 24 bins at least
+        if edge >= bins:
+            break
+        if edge - band_edges[-1] >= 24:
+            band_edges.append(int(edge))
+    if bins - band_edges[-1] < 24 and len(band_edges) > 2:
+        band_edges.pop()
+    band_edges = np.array(band_edges + [bins]) if len(band_edges) > 1 else np.array([0, bins // 2, bins])
+    band_centres = 0.5 * (band_edges[:-1] + band_edges[1:] - 1)
+    bin_band = np.repeat(np.arange(len(band_edges) - 1), np.diff(band_edges))
+    octaves = np.abs(np.log2(band_centres + 1.0)[:, None] - np.log2(band_centres + 1.0)[None, :])
+    return {
+        "nfft": nfft,
+        "window": window,
+        "window_correlation": np.maximum(np.correlate(window, window, "full")[n - 1 :], 1e-3 * float(window @ window))
+        / float(window @ window),
+        "centres": centres,
+        "starts": starts,
+        "centre_band": bin_band[np.clip(np.rint(centres * nfft).astype(np.int64), 0, bins - 1)],
+        "expected_noise": np.log(_harmonic_number(pooled)).astype(np.float32),
+        "expected_noise_wide": np.log(_harmonic_number(wide)).astype(np.float32),
+        "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
+        "band_edges": band_edges,
+        "bin_band": bin_band,
+        "band_octaves": octaves.astype(np.float32),
+    }
+
+
+def _harmonic_number(count: np.ndarray) -> np.ndarray:
+    """Expected maximum of ``count`` unit exponentials (the harmonic number, asymptotically)."""
+    count = np.maximum(np.asarray(count, dtype=np.float64), 1.0)
+    return np.where(count < 2, 1.0, np.log(count) + 0.5772 + 0.5 / count)
+
+
+def spectrum(y: np.ndarray) -> Spectrum:
+    """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
+    plan = _plan(y.shape[1])
+    power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
+    power = power.real**2 + power.imag**2
+    edges = plan["band_edges"]
+    levels = np.empty((len(y), len(edges) - 1), dtype=np.float32)
+    for band in range(len(edges) - 1):
+        part = power[:, edges[band] : edges[band + 1]]
+        kth = int(FLOOR_QUANTILE * (part.shape[1] - 1))
+        levels[:, band] = np.partition(part, kth, axis=1)[:, kth]
+    # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
+    # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
+    log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
+    slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
+    log_levels = np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2)
+    log_power = np.log(power + np.float32(1e-30))
+    dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
+    return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
+
+
+def salience(y: np.ndarray, low: float, high: float) -> Coarse:
+    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
+    plan = _plan(y.shape[1])
+    spec = spectrum(y)
+    rows = np.arange(len(y))
+    floor = spec.band_floor[:, plan["centre_band"]]
+    pooled = np.maximum.reduceat(np.where(spec.peaks, spec.log_power, -np.inf), plan["starts"], axis=1) - floor
+    wide = pooled.copy()
+    wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
+    wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
+    first = np.clip(pooled - plan["expected_noise"] - PRESENT, -HOLE, CAP)
+    later = np.clip(wide - plan["expected_noise_wide"] - PRESENT, -HOLE, CAP)
+    centres = plan["centres"]
+    step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
+    candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))  # a contiguous run
+    start, count = int(candidates[0]), len(candidates)
+    beyond = max(0, start + count + int(plan["offsets"][-1]) - later.shape[1])
+    later = np.pad(later, ((0, 0), (0, beyond)))  # harmonics beyond Nyquist: neutral
+    total = first[:, start : start + count].copy()
+    best_total, order = total.copy(), np.ones(total.shape, dtype=np.int64)
+    for harmonic in range(1, MAX_HARMONICS):  # harmonic by harmonic: the best prefix is the model order
+        offset = start + int(plan["offsets"][harmonic])
+        total += later[:, offset : offset + count]
+        better = total > best_total
+        best_total = np.where(better, total, best_total)
+        order = np.where(better, harmonic + 1, order)
+    best = np.argmax(best_total + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
+    order = order[rows, best]
+    return Coarse(
+        f0=centres[candidates[best]],
+        score=best_total[rows, best].astype(np.float64),
+        order=order,
+        lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
+        spectrum=spec,
+    )
+
+
+def _peaks(power: np.ndarray) -> np.ndarray:
+    """Bins that are spectral peaks: local maxima over +-2 padded bins, not a sidelobe of a stronger peak.
+
+    A Hann window's sidelobes lie 31 dB and more below their main lobe and
+    within :data:`SIDELOBE_REACH` padded bins of it; a peak that much weaker than
+    the strongest bin of its neighbourhood (the blocks of that size around
+    it) is taken for a sidelobe. Only peaks count as partials, so a strong
+    partial's main lobe and sidelobes cannot pass for several harmonics of a
+    lower candidate.
+    """
+    count, bins = power.shape
+    peak = np.zeros(power.shape, dtype=bool)
+    middle = power[:, 2:-2]
+    peak[:, 2:-2] = (
+        (middle >= power[:, 1:-3]) & (middle >= power[:, 3:-1]) & (middle >= power[:, :-4]) & (middle >= power[:, 4:])
+    )
+    blocks = -(-bins // SIDELOBE_REACH)
+    padded = np.zeros((count, (blocks + 2) * SIDELOBE_REACH), dtype=power.dtype)
+    padded[:, SIDELOBE_REACH : SIDELOBE_REACH + bins] = power
+    grouped = padded.reshape(count, blocks + 2, SIDELOBE_REACH)
+    block_max = grouped[:, :, 0].copy()
+    for offset in range(1, SIDELOBE_REACH):  # a running maximum over the short axis is slow in one reduce
+        np.maximum(block_max, grouped[:, :, offset], out=block_max)
+    around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
+    return peak & (
+        power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]
+    )
+
+
+def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, int]:
+    """Normalised autocorrelation of each window, from its padded Hann power spectrum, and its lag step.
+
+    The autocorrelation of the windowed signal divided by the window's own
+    autocorrelation estimates the signal's (Boersma 1993); 1 at lag 0, near 1
+    at any whole number of periods of a steady periodic sound. Only the
+    spectrum below ``cutoff`` (cycles/sample) enters, which keeps the
+    autocorrelation smooth, so it is computed every ``step`` samples (about
+    8 lags per period of the cutoff) up to lag N.
+    """
+    plan = _plan(n)
+    nfft = plan["nfft"]
+    top = int(min(power.shape[1], np.ceil(cutoff * nfft) + 1))
+    step = max(1, nfft // scipy.fft.next_fast_len(max(8 * top, 64)))
+    while nfft % step:
+        step -= 1
+    lagged = scipy.fft.irfft(power[:, :top], nfft // step, axis=1)[:, : n // step]
+    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
+    return np.minimum(nacf, 1.0), step
+
+
+def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
+    """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
+
+    ``correlation`` is what :func:`periodicity` returns.
+    The spectral salience can take a strong upper partial of a low note for
+    its fundamental, or land between the crowded partials of a low note. The
+    waveform tells: it repeats at the true period. When the normalised
+    autocorrelation at ``1 / f0`` is below :data:`PERIOD_RATIO` of its
+    highest peak (lags ``shortest`` to half the window, fundamentals down to
+    ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
+    that highest is the period (only for candidates below ``1 / shortest``,
+    which the autocorrelation sees). A multiple of the period repeats no better
+    than the period itself, so a sub-octave is never preferred.
+    """
+    nacf, lag_step = correlation
+    count, lags = nacf.shape
+    rows = np.arange(count)[:, None]
+    own = _read(nacf, rows, 1.0 / (f0[:, None] * lag_step))[:, 0]
+    top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
+    start = max(int(np.ceil(shortest / lag_step)), 1)
+    if top <= start + 1:
+        return f0
+    middle = nacf[:, start:top]
+    peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
+    value = np.where(peaks, middle, -np.inf)
+    best = np.max(value, axis=1)
+    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1) + start
+    left, mid, right = (nacf[rows[:, 0], first + d] for d in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
+    return np.where(switch, 1.0 / ((first + np.clip(shift, -0.5, 0.5)) * lag_step), f0)
+
+
+def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
+    """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
+    n = nacf.shape[1]
+    inside = np.isfinite(lag) & (lag >= 0) & (lag <= n - 2)
+    lag = np.where(inside, lag, 0.0)
+    base = np.floor(lag).astype(np.int64)
+    frac = lag - base
+    return np.where(inside, nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac, -np.inf)
+
+
+def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
+    """Peaks of the spectrum near each harmonic ``l * f0`` (l = 1..harmonics), parabolically interpolated.
+
+    The first :data:`LOCATING_HARMONICS` are looked for 1.5 log-grid steps
+    either side of ``l * f0`` (the candidate grid's precision), and the
+    fundamental they give places the search for all of them, within
+    :data:`PARTIAL_REACH` padded bins; a peak counts only where
+    it is a peak of the spectrum (not a sidelobe) at least
+    :data:`PARTIAL_LOG_SNR` above the floor times the expected noise maximum
+    over the bins searched. A window where no harmonic is found falls back on
+    its most prominent peak, as the first harmonic of a lone tone.
+    """
+    first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
+    weight = np.where(np.isfinite(first.frequency), np.exp(first.log_snr), 0.0)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        located = np.sum(np.nan_to_num(first.frequency) * weight, axis=1) / np.sum(
+            weight * np.arange(1, LOCATING_HARMONICS + 1), axis=1
+        )
+    partials = _search(coarse.spectrum, np.where(weight.any(axis=1), located, f0), harmonics, n, PARTIAL_REACH)
+    lone = ~np.isfinite(partials.frequency).any(axis=1)
+    if lone.any():
+        spec = Spectrum(*(part[lone] for part in coarse.spectrum[:4]), coarse.spectrum.bin_band)
+        alone = _search(spec, coarse.lone[lone], 1, n, np.inf)
+        partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
+        partials.energy[lone, :1] = alone.energy
+    return partials
+
+
+def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
+    """The peak search of :func:`find_partials` (reaching at most ``farthest`` padded bins), without the fallback."""
+    nfft = _plan(n)["nfft"]
+    power = spec.power
+    bins = power.shape[1]
+    order = np.arange(1, harmonics + 1)
+    centre = f0[:, None] * order * nfft  # padded bins
+    reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
+    reach = np.minimum(reach, farthest)
+    width = int(np.ceil(np.nanmax(reach, initial=2.0)))
+    offsets = np.arange(-width, width + 1)
+    index = np.rint(centre)[..., None] + offsets
+    usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
+    usable &= (index >= 1) & (index <= bins - 2) & (centre[..., None] > 0)
+    index = np.clip(np.nan_to_num(index), 1, bins - 2).astype(np.int64)
+    rows = np.arange(len(power))[:, None, None]
+    values = np.where(usable, power[rows, index], -1.0)
+    pick = np.argmax(values, axis=2)
+    peak = np.take_along_axis(index, pick[..., None], axis=2)[..., 0]
+    rows2 = rows[..., 0]
+    ll, lm, lr = (spec.log_power[rows2, peak + d].astype(np.float64) for d in (-1, 0, 1))
+    is_peak = spec.peaks[rows2, peak] & np.take_along_axis(usable, pick[..., None], axis=2)[..., 0]
+    curvature = ll - 2.0 * lm + lr
+    delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    peak_snr = spec.snr(rows2, peak).astype(np.float64)
+    searched = np.sum(usable, axis=2)
+    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    gain = float(np.sum(_plan(n)["window"], dtype=np.float64)) ** 2
+    return Partials(
+        frequency=np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan),
+        log_snr=np.where(found, peak_snr, -np.inf),
+        energy=np.where(found, 2.0 * n * np.exp(lm) / gain, 0.0),
+    )
