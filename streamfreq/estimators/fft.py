@@ -134,15 +134,34 @@ class FFTEstimator:
         cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
         f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
         partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
+        left, right = y[:, : n // 2], y[:, n // 2 : 2 * (n // 2)]
+        first, second = np.einsum("ij,ij->i", left, left), np.einsum("ij,ij->i", right, right)
+        standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+        centred = np.minimum(first, second) >= CENTRE_SHARE * np.maximum(first, second)  # sounding at the centre
+        live = standing & centred & (peak > 0)  # the others say no_tone whatever the fit: skip it
+        f0_hz, confidence = np.full(count, np.nan), np.zeros(count)
+        status = np.full(count, NO_TONE, dtype=object)
+        if live.all():
+            f0_hz, confidence, status = self._fit(y, partials, coarse.score, samplerate)
+        elif live.any():
+            rows = np.flatnonzero(live)
+            fitted = self._fit(y[rows], Partials(*(part[rows] for part in partials)), coarse.score[rows], samplerate)
+            f0_hz[rows], confidence[rows], status[rows] = fitted
+        return estimates_from_arrays(f0_hz, confidence, status)
+
+    def _fit(
+        self, y: np.ndarray, partials: Partials, score: np.ndarray, samplerate: float
+    ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
+        count, n = y.shape
         harmonic, omega, valid, keep = _strongest_partials(partials)
         rate = _chirp_rate(y, harmonic, omega, valid)
-        halves = np.stack([np.sum(part * part, axis=1) for part in np.split(y[:, : n - n % 2], 2, axis=1)], axis=1)
         top = np.max(np.where(valid, omega, 0.0), axis=1)
         moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
         if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
         omega, energy = _newton_by_count(y, omega, valid, self.newton_steps)
-        total = np.sum(y * y, axis=1)
+        total = np.einsum("ij,ij->i", y, y)
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
         energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
@@ -158,12 +177,9 @@ class FFTEstimator:
         f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
-        standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
-        centred = halves.min(axis=1) >= CENTRE_SHARE * halves.max(axis=1)  # sounding at the window centre
-        quiet = ~(glrt > self.threshold) | ~np.isfinite(omega0) | (peak == 0) | ~standing | ~centred
-        status[quiet] = NO_TONE
-        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(coarse.score / SCORE_FULL, 0.0, 1.0)
-        return estimates_from_arrays(f0_hz, np.nan_to_num(confidence), status)
+        status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
+        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(score / SCORE_FULL, 0.0, 1.0)
+        return f0_hz, np.nan_to_num(confidence), status
 
 
 def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -220,10 +236,16 @@ def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps:
     A pure tone then costs one partial, not :data:`REFINED_PARTIALS`, and each
     window's result depends on that window alone (not on the batch it came in).
     """
+    counts = np.maximum(valid.sum(axis=1), 1)
+    groups = set(counts.tolist())
+    if len(groups) == 1:  # one group (always so for a single window): no copies
+        count = groups.pop()
+        refined, energy = _newton(y, omega[:, :count], valid[:, :count], steps)
+        rest = omega[:, count:]
+        return np.concatenate((refined, rest), axis=1), np.concatenate((energy, np.zeros(rest.shape)), axis=1)
     omega = omega.copy()
     energy = np.zeros(omega.shape)
-    counts = np.maximum(valid.sum(axis=1), 1)
-    for count in np.unique(counts).tolist():
+    for count in groups:
         rows = np.flatnonzero(counts == count)
         omega[rows, :count], energy[rows, :count] = _newton(y[rows], omega[rows, :count], valid[rows, :count], steps)
     return omega, energy
@@ -240,10 +262,11 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
     sums = _WeightedDTFT(y)
     omega = omega.copy()
     for _ in range(max(steps, 1)):
-        moments = _without_others(sums.at(omega), omega, valid, n)
+        own, double = _dirichlet(omega, n), _dirichlet(2 * omega, n)
+        moments = _without_others(sums.at(omega), omega, valid, n, own, double)
         if steps == 0:
-            return omega, np.maximum(_likelihood(moments, omega, n, derivatives=False)[0], 0.0)
-        energy, slope, curvature = _likelihood(moments, omega, n)
+            return omega, np.maximum(_likelihood(moments, own, double, n, derivatives=False)[0], 0.0)
+        energy, slope, curvature = _likelihood(moments, own, double, n)
         step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
         step = np.clip(step, -np.pi / n, np.pi / n)
         omega = omega + step
@@ -251,47 +274,47 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
     return omega, np.maximum(energy, 0.0)
 
 
-def _without_others(moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int) -> np.ndarray:
+def _without_others(
+    moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int, own: tuple, double: tuple
+) -> np.ndarray:
     """The sums of each partial less the other valid partials' fitted sinusoids (:data:`JACOBI_PASSES` passes).
 
     A partial ``alpha (cos(w_k m) - mean) + beta sin(w_k m)`` adds to
     ``sum m**p y e^{iwm}`` the kernel sums ``F_p(w +- w_k)`` with
     ``F_0 = D``, ``F_1 = -i D'``, ``F_2 = -D''`` (``D`` the centred Dirichlet kernel).
+    ``own`` and ``double`` are :func:`_dirichlet` at ``omega`` and ``2 omega``.
     """
     if omega.shape[1] < 2 or not (valid.sum(axis=1) > 1).any():
         return moments
-    plus, minus = omega[:, :, None] + omega[:, None, :], omega[:, :, None] - omega[:, None, :]
-    kernels = []
-    for theta in (plus, minus):
-        d0, d1, d2 = _dirichlet(theta, n)
-        kernels.append((d0 + 0j, -1j * d1, -d2 + 0j))
-    own = _dirichlet(omega, n)
-    own_kernels = (own[0] + 0j, -1j * own[1], -own[2] + 0j)
-    mean = own[0] / n  # mean of cos(w_k m) over the window
+    plus = _dirichlet(omega[:, :, None] + omega[:, None, :], n)
+    minus = _dirichlet(omega[:, :, None] - omega[:, None, :], n)
+    mean = own[0][:, None, :] / n  # mean of cos(w_k m) over the window
     others = valid[:, None, :] & ~np.eye(omega.shape[1], dtype=bool)  # [l, k]: k leaks into l
+    # what a unit cosine / sine at w_k adds to partial l's sums, for p = 0, 1, 2: (3, batch, l, k)
+    cosine = np.stack(
+        [
+            np.where(others, sign * (0.5 * (kp + km) - mean * ko[:, :, None]), 0.0)
+            for sign, kp, km, ko in zip((1.0, -1j, -1.0), plus, minus, own, strict=True)
+        ]
+    )
+    sine = np.stack(
+        [
+            np.where(others, sign * (kp - km) / 2j, 0.0)
+            for sign, kp, km in zip((1.0, -1j, -1.0), plus, minus, strict=True)
+        ]
+    )
+    cos_energy = n / 2 + double[0] / 2  # least-squares amplitudes of a real tone with DC from its plain sum
+    cos_norm = np.maximum(cos_energy - own[0] * own[0] / n, 1e-12)
+    sin_norm = np.maximum(n - cos_energy, 1e-12)
     cleaned = moments
     for _ in range(JACOBI_PASSES):
-        alpha, beta = _amplitudes(cleaned[0], omega, n)
-        alpha, beta = np.where(others, alpha[:, None, :], 0.0), np.where(others, beta[:, None, :], 0.0)
-        leak = np.stack(
-            [
-                np.sum(
-                    alpha * (0.5 * (kp + km) - mean[:, None, :] * ko[:, :, None]) + beta * (kp - km) / 2j,
-                    axis=2,
-                )
-                for kp, km, ko in zip(kernels[0], kernels[1], own_kernels, strict=True)
-            ]
+        alpha, beta = cleaned[0].real / cos_norm, cleaned[0].imag / sin_norm
+        cleaned = (
+            moments
+            - (cosine @ alpha[..., None].astype(complex))[..., 0]
+            - (sine @ beta[..., None].astype(complex))[..., 0]
         )
-        cleaned = moments - leak
     return cleaned
-
-
-def _amplitudes(e0: np.ndarray, omega: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray]:
-    """Least-squares cosine and sine amplitudes of a real tone with DC at ``omega``, from its plain sum."""
-    dw0 = _dirichlet(omega, n)[0]
-    cos_energy = n / 2 + _dirichlet(2 * omega, n)[0] / 2
-    a = np.maximum(cos_energy - dw0 * dw0 / n, 1e-12)
-    return e0.real / a, e0.imag / np.maximum(n - cos_energy, 1e-12)
 
 
 def _fundamental(harmonic, omega, energy, valid, noise_var, n):
@@ -336,15 +359,14 @@ def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: n
     half = n // 2
     best = np.argmax(np.where(valid, harmonic, 0.0), axis=1)[:, None]  # the highest found: the most precise
     top = np.take_along_axis(omega, best, axis=1)
-    alone = np.ones_like(top, dtype=bool)
-    halves = []
-    for part in (y[:, :half], y[:, n - half :]):
-        part = part - part.mean(axis=1, keepdims=True)
-        frequency, energy = _newton(part, top, alone, 2)
-        noise_var = np.maximum(np.sum(part * part, axis=1) - energy[:, 0], 1e-300) / max(half - 3, 1)
-        variance = 12.0 * noise_var / (np.maximum(energy[:, 0], 1e-300) * half * half)
-        halves.append((frequency[:, 0], variance))
-    (first, var_first), (second, var_second) = halves
+    parts = np.concatenate((y[:, :half], y[:, n - half :]))  # both halves, refined together
+    parts -= parts.mean(axis=1, keepdims=True)
+    frequency, energy = _newton(parts, np.concatenate((top, top)), np.ones((2 * len(y), 1), dtype=bool), 2)
+    frequency, energy = frequency[:, 0], energy[:, 0]
+    noise_var = np.maximum(np.einsum("ij,ij->i", parts, parts) - energy, 1e-300) / max(half - 3, 1)
+    variance = 12.0 * noise_var / (np.maximum(energy, 1e-300) * half * half)
+    first, second = frequency[: len(y)], frequency[len(y) :]
+    var_first, var_second = variance[: len(y)], variance[len(y) :]
     difference = second - first
     rate = difference / top[:, 0] / (n - half)
     significant = np.abs(difference) > CHIRP_SIGNIFICANCE * np.sqrt(var_first + var_second)
@@ -464,20 +486,20 @@ def _ratio_terms(p, p1, p2, q, q1, q2):
     return f, f1, f2
 
 
-def _likelihood(sums: np.ndarray, omega: np.ndarray, n: int, derivatives: bool = True):
+def _likelihood(sums: np.ndarray, own: tuple, double: tuple, n: int, derivatives: bool = True):
     """Concentrated log-likelihood ``J(w)`` of the real tone with DC (energy the fit explains).
 
     With centred time, sin is orthogonal to cos and to the constant, so
     ``J = C**2 / A~ + S**2 / B`` where ``C, S`` are the cosine and sine sums
     of the mean-removed window, ``B = sum sin**2``, and ``A~`` is ``sum cos**2``
-    less its part along the constant.
+    less its part along the constant. ``own`` and ``double`` are :func:`_dirichlet` at ``omega`` and ``2 omega``.
     """
     e0, e1, e2 = sums
     c, s = e0.real, e0.imag
     c1, s1 = -e1.imag, e1.real
     c2, s2 = -e2.real, -e2.imag
-    dw0, dw1, dw2 = _dirichlet(omega, n)
-    d20, d21, d22 = _dirichlet(2 * omega, n)
+    dw0, dw1, dw2 = own
+    d20, d21, d22 = double
     cos_energy = n / 2 + d20 / 2
     cos_energy1 = d21
     cos_energy2 = 2 * d22
