@@ -36,6 +36,7 @@ Example
 
 from __future__ import annotations
 
+import functools
 import math
 
 import numpy as np
@@ -165,7 +166,7 @@ class FFTEstimator:
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
         energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
-        others = np.sum(partials.energy, axis=1) - np.sum(np.take_along_axis(partials.energy, keep, axis=1), axis=1)
+        others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
         unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
         dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
         noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
@@ -179,7 +180,7 @@ class FFTEstimator:
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(score / SCORE_FULL, 0.0, 1.0)
-        return f0_hz, np.nan_to_num(confidence), status
+        return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
 
 def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -195,10 +196,11 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
     """
     information = np.where(np.isfinite(partials.frequency), partials.energy, -1.0)
     keep = np.argsort(-information, axis=1)[:, :REFINED_PARTIALS]
-    valid = np.take_along_axis(information, keep, axis=1) > 0
-    frequency = np.take_along_axis(partials.frequency, keep, axis=1)
-    placeholder = np.nanmax(np.where(valid, frequency, np.nan), axis=1, initial=0.25)
-    frequency = np.where(valid, frequency, np.nan_to_num(placeholder, nan=0.25)[:, None])
+    rows = np.arange(len(keep))[:, None]
+    valid = information[rows, keep] > 0
+    frequency = partials.frequency[rows, keep]
+    placeholder = np.max(np.where(valid, frequency, 0.25), axis=1, keepdims=True)  # at least 0.25
+    frequency = np.where(valid, frequency, placeholder)
     return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid, keep
 
 
@@ -223,10 +225,10 @@ def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -
     numbers = np.concatenate(
         (np.where(valid, harmonic, 0), np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1
     ).astype(np.int64)
-    divisor = np.ones(len(harmonic), dtype=np.int64)
-    for d in range(2, int(numbers.max(initial=1)) + 1):
-        divides = np.all(numbers % d == 0, axis=1) & valid.any(axis=1)
-        divisor = np.where(divides, d, divisor)
+    candidates = np.arange(1, PARTIAL_HARMONICS + 1)  # every divisor of a harmonic number: the largest that divides all
+    divides = np.all(numbers[:, :, None] % candidates == 0, axis=1) & valid.any(axis=1, keepdims=True)
+    divides[:, 0] = True
+    divisor = PARTIAL_HARMONICS - np.argmax(divides[:, ::-1], axis=1)
     return harmonic / divisor[:, None]
 
 
@@ -258,15 +260,24 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
     leakage (their least-squares sinusoids, in closed form through the
     Dirichlet kernel), so neighbouring partials do not bias each other.
     """
+    count, k = omega.shape
     n = y.shape[1]
     sums = _WeightedDTFT(y)
-    omega = omega.copy()
+    clear = k > 1 and bool((valid.sum(axis=1) > 1).any())
     for _ in range(max(steps, 1)):
-        own, double = _dirichlet(omega, n), _dirichlet(2 * omega, n)
-        moments = _without_others(sums.at(omega), omega, valid, n, own, double)
-        if steps == 0:
-            return omega, np.maximum(_likelihood(moments, own, double, n, derivatives=False)[0], 0.0)
+        theta = [omega, 2 * omega]
+        if clear:
+            theta += [(omega[:, :, None] + omega[:, None, :]).reshape(count, k * k)]
+            theta += [(omega[:, :, None] - omega[:, None, :]).reshape(count, k * k)]
+        kernel = _dirichlet(np.concatenate(theta, axis=1), n)  # (3, batch, ...): D, D', D''
+        own, double = kernel[:, :, :k], kernel[:, :, k : 2 * k]
+        moments = sums.at(omega)
+        if clear:
+            pairs = kernel[:, :, 2 * k :].reshape(3, count, 2, k, k)
+            moments = _without_others(moments, valid, n, own, double, pairs[:, :, 0], pairs[:, :, 1])
         energy, slope, curvature = _likelihood(moments, own, double, n)
+        if steps == 0:
+            return omega, np.maximum(energy, 0.0)
         step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
         step = np.clip(step, -np.pi / n, np.pi / n)
         omega = omega + step
@@ -274,46 +285,39 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
     return omega, np.maximum(energy, 0.0)
 
 
+#: The kernel sums ``F_p`` of a partial's moments p = 0, 1, 2 are ``D, -i D', -D''`` (``D`` the Dirichlet kernel).
+_MOMENT_SIGNS = np.array([1.0, -1.0j, -1.0])[:, None, None, None]
+
+
 def _without_others(
-    moments: np.ndarray, omega: np.ndarray, valid: np.ndarray, n: int, own: tuple, double: tuple
+    moments: np.ndarray,
+    valid: np.ndarray,
+    n: int,
+    own: np.ndarray,
+    double: np.ndarray,
+    plus: np.ndarray,
+    minus: np.ndarray,
 ) -> np.ndarray:
     """The sums of each partial less the other valid partials' fitted sinusoids (:data:`JACOBI_PASSES` passes).
 
     A partial ``alpha (cos(w_k m) - mean) + beta sin(w_k m)`` adds to
     ``sum m**p y e^{iwm}`` the kernel sums ``F_p(w +- w_k)`` with
     ``F_0 = D``, ``F_1 = -i D'``, ``F_2 = -D''`` (``D`` the centred Dirichlet kernel).
-    ``own`` and ``double`` are :func:`_dirichlet` at ``omega`` and ``2 omega``.
+    ``own``, ``double``, ``plus`` and ``minus`` are :func:`_dirichlet` at ``w_l``, ``2 w_l``,
+    ``w_l + w_k`` and ``w_l - w_k``.
     """
-    if omega.shape[1] < 2 or not (valid.sum(axis=1) > 1).any():
-        return moments
-    plus = _dirichlet(omega[:, :, None] + omega[:, None, :], n)
-    minus = _dirichlet(omega[:, :, None] - omega[:, None, :], n)
     mean = own[0][:, None, :] / n  # mean of cos(w_k m) over the window
-    others = valid[:, None, :] & ~np.eye(omega.shape[1], dtype=bool)  # [l, k]: k leaks into l
+    others = valid[:, None, :] & ~np.eye(valid.shape[1], dtype=bool)  # [l, k]: k leaks into l
     # what a unit cosine / sine at w_k adds to partial l's sums, for p = 0, 1, 2: (3, batch, l, k)
-    cosine = np.stack(
-        [
-            np.where(others, sign * (0.5 * (kp + km) - mean * ko[:, :, None]), 0.0)
-            for sign, kp, km, ko in zip((1.0, -1j, -1.0), plus, minus, own, strict=True)
-        ]
-    )
-    sine = np.stack(
-        [
-            np.where(others, sign * (kp - km) / 2j, 0.0)
-            for sign, kp, km in zip((1.0, -1j, -1.0), plus, minus, strict=True)
-        ]
-    )
+    cosine = np.where(others, _MOMENT_SIGNS * (0.5 * (plus + minus) - mean * own[..., None]), 0.0)
+    sine = np.where(others, (_MOMENT_SIGNS / 2j) * (plus - minus), 0.0)
     cos_energy = n / 2 + double[0] / 2  # least-squares amplitudes of a real tone with DC from its plain sum
     cos_norm = np.maximum(cos_energy - own[0] * own[0] / n, 1e-12)
     sin_norm = np.maximum(n - cos_energy, 1e-12)
     cleaned = moments
     for _ in range(JACOBI_PASSES):
         alpha, beta = cleaned[0].real / cos_norm, cleaned[0].imag / sin_norm
-        cleaned = (
-            moments
-            - (cosine @ alpha[..., None].astype(complex))[..., 0]
-            - (sine @ beta[..., None].astype(complex))[..., 0]
-        )
+        cleaned = moments - (cosine @ alpha[..., None] + sine @ beta[..., None])[..., 0]
     return cleaned
 
 
@@ -358,7 +362,7 @@ def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: n
     n = y.shape[1]
     half = n // 2
     best = np.argmax(np.where(valid, harmonic, 0.0), axis=1)[:, None]  # the highest found: the most precise
-    top = np.take_along_axis(omega, best, axis=1)
+    top = omega[np.arange(len(omega))[:, None], best]
     parts = np.concatenate((y[:, :half], y[:, n - half :]))  # both halves, refined together
     parts -= parts.mean(axis=1, keepdims=True)
     frequency, energy = _newton(parts, np.concatenate((top, top)), np.ones((2 * len(y), 1), dtype=bool), 2)
@@ -408,35 +412,36 @@ class _WeightedDTFT:
 
     def __init__(self, y: np.ndarray) -> None:
         count, n = y.shape
-        self.cols = _grid_columns(n)
-        rows = -(-n // self.cols)
-        if rows * self.cols == n:
+        self.cols, self.rows, powers, self.row_offsets, self.binomial = _grid_plan(n)
+        if self.rows * self.cols == n:
             grid = y
         else:
-            grid = np.zeros((count, rows * self.cols))
+            grid = np.zeros((count, self.rows * self.cols))
             grid[:, :n] = y
-        grid = grid.reshape(count, 1, rows, self.cols) * np.arange(self.cols) ** np.arange(3)[:, None, None]
-        self.rows = rows
-        self.grid = grid.reshape(count, 3 * rows, self.cols)  # rows of c**0, c**1, c**2 weighted samples
-        self.row_offsets = -(n - 1) / 2.0 + self.cols * np.arange(rows)
+        # rows of c**0, c**1, c**2 weighted samples
+        self.grid = (grid.reshape(count, 1, self.rows, self.cols) * powers).reshape(count, 3 * self.rows, self.cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
         """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
         count, k = omega.shape
         col = _unit_phasors(omega, np.arange(self.cols, dtype=np.float64))  # (batch, K, cols)
-        basis = np.concatenate((col.real, col.imag), axis=1).transpose(0, 2, 1)  # (batch, cols, 2K)
-        products = (self.grid @ basis).reshape(count, 3, self.rows, 2, k)
-        inner = products[:, :, :, 0] + 1j * products[:, :, :, 1]  # (batch, q, rows, K): sum_c c**q y e^{iwc}
-        outer = _unit_phasors(omega, self.row_offsets).transpose(0, 2, 1)  # (batch, rows, K)
-        offsets = self.row_offsets[:, None]
-        i0, i1, i2 = inner[:, 0] * outer, inner[:, 1] * outer, inner[:, 2] * outer
-        return np.stack(
-            (
-                i0.sum(axis=1),
-                (offsets * i0 + i1).sum(axis=1),
-                (offsets**2 * i0 + 2 * offsets * i1 + i2).sum(axis=1),
-            )
-        )
+        basis = np.stack((col.real, col.imag), axis=-1).transpose(0, 2, 1, 3).reshape(count, self.cols, 2 * k)
+        # (batch, q, rows, K): sum_c c**q y e^{iwc}, the cosine and sine products read as one complex number
+        inner = (self.grid @ basis).view(np.complex128).reshape(count, 3, self.rows, k)
+        outer = _unit_phasors(omega, self.row_offsets)  # (batch, K, rows)
+        return np.einsum("pqr,bqrk,bkr->pbk", self.binomial, inner, outer)
+
+
+@functools.lru_cache(maxsize=8)
+def _grid_plan(n: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
+    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (3, 1, cols), the row
+    offsets ``R`` and the weights ``binom(p, q) R**(p-q)`` (p, q, rows)."""
+    cols = _grid_columns(n)
+    rows = -(-n // cols)
+    offsets = -(n - 1) / 2.0 + cols * np.arange(rows)
+    one, zero = np.ones(rows), np.zeros(rows)
+    binomial = np.array([[one, zero, zero], [offsets, one, zero], [offsets**2, 2 * offsets, one]])
+    return cols, rows, np.arange(cols) ** np.arange(3)[:, None, None], offsets, binomial
 
 
 def _unit_phasors(omega: np.ndarray, times: np.ndarray) -> np.ndarray:
@@ -463,54 +468,38 @@ def _grid_columns(n: int) -> int:
     return root + 1
 
 
-def _dirichlet(theta: np.ndarray, n: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """``D(theta) = sum_m cos(theta m)`` over centred m, with its first two derivatives."""
+def _dirichlet(theta: np.ndarray, n: int) -> np.ndarray:
+    """``D(theta) = sum_m cos(theta m)`` over centred m, with its first two derivatives, stacked (3, ...)."""
     u = np.sin(n * theta / 2)
     u1 = (n / 2) * np.cos(n * theta / 2)
-    u2 = -((n / 2) ** 2) * u
     v = np.sin(theta / 2)
     v = np.where(np.abs(v) < 1e-12, 1e-12, v)
     v1 = 0.5 * np.cos(theta / 2)
-    v2 = -0.25 * v
     d0 = u / v
     d1 = (u1 - d0 * v1) / v
-    d2 = (u2 - 2 * d1 * v1 - d0 * v2) / v
-    return d0, d1, d2
+    d2 = (-((n / 2) ** 2) * u - 2 * d1 * v1 + 0.25 * d0 * v) / v
+    return np.stack((d0, d1, d2))
 
 
-def _ratio_terms(p, p1, p2, q, q1, q2):
-    """``f = p**2 / q`` with its first and second derivatives."""
-    f = p * p / q
-    f1 = 2 * p * p1 / q - p * p * q1 / q**2
-    f2 = 2 * (p1 * p1 + p * p2) / q - 4 * p * p1 * q1 / q**2 - p * p * q2 / q**2 + 2 * p * p * q1**2 / q**3
-    return f, f1, f2
-
-
-def _likelihood(sums: np.ndarray, own: tuple, double: tuple, n: int, derivatives: bool = True):
-    """Concentrated log-likelihood ``J(w)`` of the real tone with DC (energy the fit explains).
+def _likelihood(sums: np.ndarray, own: np.ndarray, double: np.ndarray, n: int):
+    """Concentrated log-likelihood ``J(w)`` of the real tone with DC (energy the fit explains), with its slope and
+    curvature.
 
     With centred time, sin is orthogonal to cos and to the constant, so
     ``J = C**2 / A~ + S**2 / B`` where ``C, S`` are the cosine and sine sums
     of the mean-removed window, ``B = sum sin**2``, and ``A~`` is ``sum cos**2``
     less its part along the constant. ``own`` and ``double`` are :func:`_dirichlet` at ``omega`` and ``2 omega``.
     """
-    e0, e1, e2 = sums
-    c, s = e0.real, e0.imag
-    c1, s1 = -e1.imag, e1.real
-    c2, s2 = -e2.real, -e2.imag
+    # C + iS and its derivatives: e0, i e1, -e2 (viewed as real pairs: [..., 0] cosine, [..., 1] sine)
+    p, p1, p2 = (part[..., None].view(np.float64) for part in (sums[0], 1j * sums[1], -sums[2]))
     dw0, dw1, dw2 = own
-    d20, d21, d22 = double
-    cos_energy = n / 2 + d20 / 2
-    cos_energy1 = d21
-    cos_energy2 = 2 * d22
-    sin_energy, sin_energy1, sin_energy2 = n - cos_energy, -cos_energy1, -cos_energy2
-    a = cos_energy - dw0 * dw0 / n
-    a1 = cos_energy1 - 2 * dw0 * dw1 / n
-    a2 = cos_energy2 - 2 * (dw1 * dw1 + dw0 * dw2) / n
-    a = np.maximum(a, 1e-12)
-    sin_energy = np.maximum(sin_energy, 1e-12)
-    fc, fc1, fc2 = _ratio_terms(c, c1, c2, a, a1, a2)
-    fs, fs1, fs2 = _ratio_terms(s, s1, s2, sin_energy, sin_energy1, sin_energy2)
-    if not derivatives:
-        return fc + fs, None, None
-    return fc + fs, fc1 + fs1, fc2 + fs2
+    cos_energy = n / 2 + double[0] / 2
+    q = np.stack((np.maximum(cos_energy - dw0 * dw0 / n, 1e-12), np.maximum(n - cos_energy, 1e-12)), axis=-1)
+    q1 = np.stack((double[1] - 2 * dw0 * dw1 / n, -double[1]), axis=-1)
+    q2 = np.stack((2 * double[2] - 2 * (dw1 * dw1 + dw0 * dw2) / n, -2 * double[2]), axis=-1)
+    ratio = p / q  # f = p**2 / q with its first and second derivatives, summed over cosine and sine
+    slope_q = q1 / q
+    f = p * ratio
+    f1 = ratio * (2 * p1 - p * slope_q)
+    f2 = (2 * (p1 * p1 + p * p2) - 4 * p1 * ratio * q1 - ratio * p * q2) / q + 2 * f * slope_q * slope_q
+    return f.sum(axis=-1), f1.sum(axis=-1), f2.sum(axis=-1)

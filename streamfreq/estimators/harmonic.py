@@ -165,6 +165,7 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
     return {
         "nfft": nfft,
         "window": window,
+        "gain": float(np.sum(window, dtype=np.float64)) ** 2,
         "window_correlation": np.maximum(np.correlate(window, window, "full")[n - 1 :], 1e-3 * float(window @ window))
         / float(window @ window),
         "centres": centres,
@@ -223,7 +224,8 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))  # a contiguous run
     start, count = int(candidates[0]), len(candidates)
     beyond = max(0, start + count + int(plan["offsets"][-1]) - later.shape[1])
-    later = np.pad(later, ((0, 0), (0, beyond)))  # harmonics beyond Nyquist: neutral
+    if beyond:  # harmonics beyond Nyquist: neutral
+        later = np.concatenate((later, np.zeros((len(later), beyond), dtype=later.dtype)), axis=1)
     total = first[:, start : start + count].copy()
     best_total, order = total.copy(), np.ones(total.shape, dtype=np.int64)
     for harmonic in range(1, MAX_HARMONICS):  # harmonic by harmonic: the best prefix is the model order
@@ -352,7 +354,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
     weight = np.where(np.isfinite(first.frequency), np.exp(first.log_snr), 0.0)
     with np.errstate(invalid="ignore", divide="ignore"):
-        located = np.sum(np.nan_to_num(first.frequency) * weight, axis=1) / np.sum(
+        located = np.sum(np.where(weight > 0, first.frequency, 0.0) * weight, axis=1) / np.sum(
             weight * np.arange(1, LOCATING_HARMONICS + 1), axis=1
         )
     partials = _search(coarse.spectrum, np.where(weight.any(axis=1), located, f0), harmonics, n, PARTIAL_REACH)
@@ -375,27 +377,26 @@ def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: fl
     reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
     reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
     reach = np.minimum(reach, farthest)
-    width = int(np.ceil(np.nanmax(reach, initial=2.0)))
+    width = int(np.ceil(np.fmax.reduce(reach, axis=None, initial=2.0)))
     offsets = np.arange(-width, width + 1)
     index = np.rint(centre)[..., None] + offsets
     usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
     usable &= (index >= 1) & (index <= bins - 2) & (centre[..., None] > 0)
-    index = np.clip(np.nan_to_num(index), 1, bins - 2).astype(np.int64)
+    index = np.clip(np.where(np.isfinite(index), index, 0.0), 1, bins - 2).astype(np.int64)
     rows = np.arange(len(power))[:, None, None]
     values = np.where(usable, power[rows, index], -1.0)
     pick = np.argmax(values, axis=2)
-    peak = np.take_along_axis(index, pick[..., None], axis=2)[..., 0]
-    rows2 = rows[..., 0]
+    rows2, columns = rows[..., 0], order[None, :] - 1
+    peak = index[rows2, columns, pick]
     ll, lm, lr = (spec.log_power[rows2, peak + d].astype(np.float64) for d in (-1, 0, 1))
-    is_peak = spec.peaks[rows2, peak] & np.take_along_axis(usable, pick[..., None], axis=2)[..., 0]
+    is_peak = spec.peaks[rows2, peak] & usable[rows2, columns, pick]
     curvature = ll - 2.0 * lm + lr
     delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
     peak_snr = spec.snr(rows2, peak).astype(np.float64)
     searched = np.sum(usable, axis=2)
     found = is_peak & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
-    gain = float(np.sum(_plan(n)["window"], dtype=np.float64)) ** 2
     return Partials(
         frequency=np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),
-        energy=np.where(found, 2.0 * n * np.exp(lm) / gain, 0.0),
+        energy=np.where(found, 2.0 * n * np.exp(lm) / _plan(n)["gain"], 0.0),
     )
