@@ -307,7 +307,7 @@ def _without_others(
     ``w_l + w_k`` and ``w_l - w_k``.
     """
     mean = own[0][:, None, :] / n  # mean of cos(w_k m) over the window
-    others = valid[:, None, :] & ~np.eye(valid.shape[1], dtype=bool)  # [l, k]: k leaks into l
+    others = valid[:, None, :] & _off_diagonal(valid.shape[1])  # [l, k]: k leaks into l
     # what a unit cosine / sine at w_k adds to partial l's sums, for p = 0, 1, 2: (3, batch, l, k)
     cosine = np.where(others, _MOMENT_SIGNS * (0.5 * (plus + minus) - mean * own[..., None]), 0.0)
     sine = np.where(others, (_MOMENT_SIGNS / 2j) * (plus - minus), 0.0)
@@ -412,7 +412,7 @@ class _WeightedDTFT:
 
     def __init__(self, y: np.ndarray) -> None:
         count, n = y.shape
-        self.cols, self.rows, powers, self.row_offsets, self.binomial = _grid_plan(n)
+        self.cols, self.rows, powers, self.col_times, self.row_times, self.binomial = _grid_plan(n)
         if self.rows * self.cols == n:
             grid = y
         else:
@@ -424,39 +424,44 @@ class _WeightedDTFT:
     def at(self, omega: np.ndarray) -> np.ndarray:
         """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
         count, k = omega.shape
-        col = _unit_phasors(omega, np.arange(self.cols, dtype=np.float64))  # (batch, K, cols)
-        basis = np.stack((col.real, col.imag), axis=-1).transpose(0, 2, 1, 3).reshape(count, self.cols, 2 * k)
+        col = _unit_phasors(omega, *self.col_times)  # (batch, cols, K), read as cos, sin pairs (batch, cols, 2K)
         # (batch, q, rows, K): sum_c c**q y e^{iwc}, the cosine and sine products read as one complex number
-        inner = (self.grid @ basis).view(np.complex128).reshape(count, 3, self.rows, k)
-        outer = _unit_phasors(omega, self.row_offsets)  # (batch, K, rows)
-        return np.einsum("pqr,bqrk,bkr->pbk", self.binomial, inner, outer)
+        inner = (self.grid @ col.view(np.float64)).view(np.complex128).reshape(count, 3, self.rows, k)
+        outer = _unit_phasors(omega, *self.row_times)  # (batch, rows, K)
+        return np.einsum("pqr,bqrk,brk->pbk", self.binomial, inner, outer)
 
 
 @functools.lru_cache(maxsize=8)
-def _grid_plan(n: int) -> tuple[int, int, np.ndarray, np.ndarray, np.ndarray]:
-    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (3, 1, cols), the row
-    offsets ``R`` and the weights ``binom(p, q) R**(p-q)`` (p, q, rows)."""
+def _grid_plan(n: int) -> tuple:
+    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (3, 1, cols), the
+    :func:`_phasor_times` of the columns and of the row offsets ``R``, and the weights ``binom(p, q) R**(p-q)``
+    (p, q, rows)."""
     cols = _grid_columns(n)
     rows = -(-n // cols)
     offsets = -(n - 1) / 2.0 + cols * np.arange(rows)
     one, zero = np.ones(rows), np.zeros(rows)
     binomial = np.array([[one, zero, zero], [offsets, one, zero], [offsets**2, 2 * offsets, one]])
-    return cols, rows, np.arange(cols) ** np.arange(3)[:, None, None], offsets, binomial
+    powers = np.arange(cols) ** np.arange(3)[:, None, None]
+    return cols, rows, powers, _phasor_times(0.0, 1.0, cols), _phasor_times(offsets[0], cols, rows), binomial
 
 
-def _unit_phasors(omega: np.ndarray, times: np.ndarray) -> np.ndarray:
-    """``exp(i omega t)`` for every omega (batch, K) and evenly spaced ``times`` (T,): (batch, K, T).
+def _phasor_times(start: float, step: float, count: int) -> tuple[np.ndarray, np.ndarray, int]:
+    """``i t`` for the two levels of :func:`_unit_phasors` over times ``start + step * j`` (j < count)."""
+    inner = max(1, math.isqrt(count))
+    outer = -(-count // inner)
+    return 1j * step * np.arange(inner)[:, None], 1j * (start + step * inner * np.arange(outer))[:, None], count
+
+
+def _unit_phasors(omega: np.ndarray, fine: np.ndarray, coarse: np.ndarray, count: int) -> np.ndarray:
+    """``exp(i omega t)`` for every omega (batch, K) and the evenly spaced times of :func:`_phasor_times`:
+    (batch, T, K), the last axis contiguous.
 
     Two levels of phasors (``t = t0 + step * (a * inner + b)``) and their
     outer product: about ``2 sqrt(T)`` complex exponentials instead of T.
     """
-    count = len(times)
-    inner = max(1, math.isqrt(count))
-    outer = -(-count // inner)
-    step = times[1] - times[0] if count > 1 else 1.0
-    fine = np.exp(1j * omega[..., None] * (step * np.arange(inner)))
-    coarse = np.exp(1j * omega[..., None] * (times[0] + step * inner * np.arange(outer)))
-    return (coarse[..., :, None] * fine[..., None, :]).reshape(*omega.shape, outer * inner)[..., :count]
+    batch, k = omega.shape
+    low, high = np.exp(omega[:, None, :] * fine), np.exp(omega[:, None, :] * coarse)
+    return (high[:, :, None, :] * low[:, None, :, :]).reshape(batch, len(fine) * len(coarse), k)[:, :count]
 
 
 def _grid_columns(n: int) -> int:
@@ -468,17 +473,28 @@ def _grid_columns(n: int) -> int:
     return root + 1
 
 
+@functools.lru_cache(maxsize=8)
+def _off_diagonal(k: int) -> np.ndarray:
+    """``(k, k)`` boolean, True off the diagonal."""
+    return ~np.eye(k, dtype=bool)
+
+
 def _dirichlet(theta: np.ndarray, n: int) -> np.ndarray:
     """``D(theta) = sum_m cos(theta m)`` over centred m, with its first two derivatives, stacked (3, ...)."""
-    u = np.sin(n * theta / 2)
-    u1 = (n / 2) * np.cos(n * theta / 2)
-    v = np.sin(theta / 2)
-    v = np.where(np.abs(v) < 1e-12, 1e-12, v)
-    v1 = 0.5 * np.cos(theta / 2)
+    half = theta / 2
+    u, u1 = np.sin(n * half), (n / 2) * np.cos(n * half)
+    v = np.sin(half)
+    v[np.abs(v) < 1e-12] = 1e-12
+    v1 = 0.5 * np.cos(half)
     d0 = u / v
     d1 = (u1 - d0 * v1) / v
     d2 = (-((n / 2) ** 2) * u - 2 * d1 * v1 + 0.25 * d0 * v) / v
     return np.stack((d0, d1, d2))
+
+
+#: ``d**p/dw**p`` of ``D(2w) / 2`` is ``2**(p-1) D^(p)(2w)``; of ``D(w)**2`` (times 1/N) it starts ``D D', 2 D D'``.
+_ENERGY_SCALE = np.array([0.5, 1.0, 2.0])[:, None, None]
+_ALONG_SCALE = np.array([1.0, 2.0, 2.0])[:, None, None]
 
 
 def _likelihood(sums: np.ndarray, own: np.ndarray, double: np.ndarray, n: int):
@@ -492,11 +508,16 @@ def _likelihood(sums: np.ndarray, own: np.ndarray, double: np.ndarray, n: int):
     """
     # C + iS and its derivatives: e0, i e1, -e2 (viewed as real pairs: [..., 0] cosine, [..., 1] sine)
     p, p1, p2 = (part[..., None].view(np.float64) for part in (sums[0], 1j * sums[1], -sums[2]))
-    dw0, dw1, dw2 = own
-    cos_energy = n / 2 + double[0] / 2
-    q = np.stack((np.maximum(cos_energy - dw0 * dw0 / n, 1e-12), np.maximum(n - cos_energy, 1e-12)), axis=-1)
-    q1 = np.stack((double[1] - 2 * dw0 * dw1 / n, -double[1]), axis=-1)
-    q2 = np.stack((2 * double[2] - 2 * (dw1 * dw1 + dw0 * dw2) / n, -2 * double[2]), axis=-1)
+    # sum cos**2 = N/2 + D(2w)/2 less its part along the constant, D(w)**2 / N, and sum sin**2 = N/2 - D(2w)/2,
+    # with their first and second derivatives: (3, batch, K, 2)
+    dw0, dw1 = own[0], own[1]
+    shared = _ENERGY_SCALE * double
+    shared[0] += n / 2
+    along = (own * (dw0 * _ALONG_SCALE)) / n
+    along[2] += (2.0 / n) * dw1 * dw1
+    q, q1, q2 = np.stack((shared - along, -shared), axis=-1)
+    q[..., 1] += n
+    q = np.maximum(q, 1e-12)
     ratio = p / q  # f = p**2 / q with its first and second derivatives, summed over cosine and sine
     slope_q = q1 / q
     f = p * ratio
