@@ -405,35 +405,31 @@ class _WeightedDTFT:
     Time ``m`` is centred (``m = k - (N-1)/2``). The window is folded into a
     ``(rows, cols)`` grid with ``m = R[r] + c``, so that
     ``m**p exp(i w m) = exp(i w R[r]) * sum_q binom(p, q) R[r]**(p-q) * c**q exp(i w c)``:
-    one small matrix product per window between the grid weighted by
-    ``c**q`` (q = 0, 1, 2, prepared once) and ``cos, sin(w c)``, instead of N
-    sines and cosines per frequency.
+    one small matrix product per window between the grid and ``c**q cos, sin(w c)``
+    (q = 0, 1, 2), instead of N sines and cosines per frequency.
     """
 
     def __init__(self, y: np.ndarray) -> None:
         count, n = y.shape
-        self.cols, self.rows, powers, self.col_times, self.row_times, self.binomial = _grid_plan(n)
-        if self.rows * self.cols == n:
-            grid = y
-        else:
-            grid = np.zeros((count, self.rows * self.cols))
-            grid[:, :n] = y
-        # rows of c**0, c**1, c**2 weighted samples
-        self.grid = (grid.reshape(count, 1, self.rows, self.cols) * powers).reshape(count, 3 * self.rows, self.cols)
+        self.cols, self.rows, self.powers, self.col_times, self.row_times, self.binomial = _grid_plan(n)
+        if self.rows * self.cols != n:
+            y = np.concatenate((y, np.zeros((count, self.rows * self.cols - n))), axis=1)
+        self.grid = y.reshape(count, self.rows, self.cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
         """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
         count, k = omega.shape
-        col = _unit_phasors(omega, *self.col_times)  # (batch, cols, K), read as cos, sin pairs (batch, cols, 2K)
-        # (batch, q, rows, K): sum_c c**q y e^{iwc}, the cosine and sine products read as one complex number
-        inner = (self.grid @ col.view(np.float64)).view(np.complex128).reshape(count, 3, self.rows, k)
+        # c**q e^{iwc} (batch, cols, q, K), read as cos, sin pairs (batch, cols, 6K)
+        col = _unit_phasors(omega, *self.col_times)[:, :, None, :] * self.powers
+        # (batch, rows, q, K): sum_c c**q y e^{iwc}, the cosine and sine products read as one complex number
+        inner = (self.grid @ col.reshape(count, self.cols, 3 * k).view(np.float64)).view(np.complex128)
         outer = _unit_phasors(omega, *self.row_times)  # (batch, rows, K)
-        return np.einsum("pqr,bqrk,brk->pbk", self.binomial, inner, outer)
+        return np.einsum("pqr,brqk,brk->pbk", self.binomial, inner.reshape(count, self.rows, 3, k), outer)
 
 
 @functools.lru_cache(maxsize=8)
 def _grid_plan(n: int) -> tuple:
-    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (3, 1, cols), the
+    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (cols, 3, 1), the
     :func:`_phasor_times` of the columns and of the row offsets ``R``, and the weights ``binom(p, q) R**(p-q)``
     (p, q, rows)."""
     cols = _grid_columns(n)
@@ -441,7 +437,7 @@ def _grid_plan(n: int) -> tuple:
     offsets = -(n - 1) / 2.0 + cols * np.arange(rows)
     one, zero = np.ones(rows), np.zeros(rows)
     binomial = np.array([[one, zero, zero], [offsets, one, zero], [offsets**2, 2 * offsets, one]])
-    powers = np.arange(cols) ** np.arange(3)[:, None, None]
+    powers = (np.arange(cols)[:, None] ** np.arange(3))[:, :, None]
     return cols, rows, powers, _phasor_times(0.0, 1.0, cols), _phasor_times(offsets[0], cols, rows), binomial
 
 
