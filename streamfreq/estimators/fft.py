@@ -126,28 +126,36 @@ class FFTEstimator:
         self.newton_steps = int(newton_steps)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
-        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``."""
+        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``.
+
+        Each stage goes on with the windows that can still have a tone: the
+        others say ``no_tone`` whatever the later stages would find.
+        """
         if len(frames) == 0:
             return []
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
-        coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-        cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-        f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
-        partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
-        left, right = y[:, : n // 2], y[:, n // 2 : 2 * (n // 2)]
-        first, second = np.einsum("ij,ij->i", left, left), np.einsum("ij,ij->i", right, right)
-        standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
-        centred = np.minimum(first, second) >= CENTRE_SHARE * np.maximum(first, second)  # sounding at the centre
-        live = standing & centred & (peak > 0)  # the others say no_tone whatever the fit: skip it
         f0_hz, confidence = np.full(count, np.nan), np.zeros(count)
         status = np.full(count, NO_TONE, dtype=object)
-        if live.all():
-            f0_hz, confidence, status = self._fit(y, partials, coarse.score, samplerate)
-        elif live.any():
-            rows = np.flatnonzero(live)
-            fitted = self._fit(y[rows], Partials(*(part[rows] for part in partials)), coarse.score[rows], samplerate)
-            f0_hz[rows], confidence[rows], status[rows] = fitted
+        left, right = y[:, : n // 2], y[:, n // 2 : 2 * (n // 2)]
+        first, second = np.einsum("ij,ij->i", left, left), np.einsum("ij,ij->i", right, right)
+        centred = np.minimum(first, second) >= CENTRE_SHARE * np.maximum(first, second)  # sounding at the centre
+        rows, y = _narrow(np.arange(count), y, centred & (peak > 0))
+        if len(rows):
+            coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
+            clear = coarse.spectrum.clearest() > DETECT_LOG_SNR  # some peak clear of its local floor
+            if not clear.all():
+                rows, y, coarse = *_narrow(rows, y, clear), coarse.rows(clear)
+        if len(rows):
+            cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+            f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+            partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
+            standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+            score = coarse.score
+            if not standing.all():
+                rows, y, partials, score = *_narrow(rows, y, standing), partials.rows(standing), score[standing]
+        if len(rows):
+            f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, score, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _fit(
@@ -181,6 +189,11 @@ class FFTEstimator:
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(score / SCORE_FULL, 0.0, 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
+
+
+def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``rows`` and windows ``y`` where ``keep`` (no copy when all are kept)."""
+    return (rows, y) if keep.all() else (rows[keep], y[keep])
 
 
 def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:

@@ -109,6 +109,16 @@ class Spectrum(NamedTuple):
         """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
         return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
 
+    def clearest(self) -> np.ndarray:
+        """The largest log power over the floor of any peak, per window: no partial found stands higher."""
+        return np.max(np.where(self.peaks, self.log_power - self.band_floor[:, self.bin_band], -np.inf), axis=1)
+
+    def rows(self, index: np.ndarray) -> Spectrum:
+        """The spectra of windows ``index`` only."""
+        return Spectrum(
+            self.power[index], self.log_power[index], self.peaks[index], self.band_floor[index], self.bin_band
+        )
+
 
 class Coarse(NamedTuple):
     """What :func:`salience` returns, per window."""
@@ -124,6 +134,10 @@ class Coarse(NamedTuple):
     spectrum: Spectrum
     """The spectra it was read from."""
 
+    def rows(self, index: np.ndarray) -> Coarse:
+        """The results of windows ``index`` only."""
+        return Coarse(*(part[index] for part in self[:4]), self.spectrum.rows(index))
+
 
 class Partials(NamedTuple):
     """What :func:`find_partials` returns: one row per window, one column per harmonic."""
@@ -134,6 +148,10 @@ class Partials(NamedTuple):
     """Log of peak power over the local floor, -inf where not found."""
     energy: np.ndarray
     """The energy a sinusoid with that peak puts in the window, ``2 N P / sum(w)**2`` (0 where not found)."""
+
+    def rows(self, index: np.ndarray) -> Partials:
+        """The partials of windows ``index`` only."""
+        return Partials(*(part[index] for part in self))
 
 
 @functools.lru_cache(maxsize=8)
@@ -360,8 +378,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     partials = _search(coarse.spectrum, np.where(weight.any(axis=1), located, f0), harmonics, n, PARTIAL_REACH)
     lone = ~np.isfinite(partials.frequency).any(axis=1)
     if lone.any():
-        spec = Spectrum(*(part[lone] for part in coarse.spectrum[:4]), coarse.spectrum.bin_band)
-        alone = _search(spec, coarse.lone[lone], 1, n, np.inf)
+        alone = _search(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
         partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
         partials.energy[lone, :1] = alone.energy
     return partials
