@@ -143,7 +143,7 @@ class FFTEstimator:
         rows, y = _narrow(np.arange(count), y, centred & (peak > 0))
         if len(rows):
             coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-            clear = coarse.spectrum.clearest() > DETECT_LOG_SNR  # some peak clear of its local floor
+            clear = coarse.clearest > DETECT_LOG_SNR  # some peak clear of its local floor
             if not clear.all():
                 rows, y, coarse = *_narrow(rows, y, clear), coarse.rows(clear)
         if len(rows):
@@ -238,10 +238,8 @@ def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -
     numbers = np.concatenate(
         (np.where(valid, harmonic, 0), np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1
     ).astype(np.int64)
-    candidates = np.arange(1, PARTIAL_HARMONICS + 1)  # every divisor of a harmonic number: the largest that divides all
-    divides = np.all(numbers[:, :, None] % candidates == 0, axis=1) & valid.any(axis=1, keepdims=True)
-    divides[:, 0] = True
-    divisor = PARTIAL_HARMONICS - np.argmax(divides[:, ::-1], axis=1)
+    divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
+    divisor = np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
     return harmonic / divisor[:, None]
 
 

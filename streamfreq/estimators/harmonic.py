@@ -109,10 +109,6 @@ class Spectrum(NamedTuple):
         """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
         return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
 
-    def clearest(self) -> np.ndarray:
-        """The largest log power over the floor of any peak, per window: no partial found stands higher."""
-        return np.max(np.where(self.peaks, self.log_power - self.band_floor[:, self.bin_band], -np.inf), axis=1)
-
     def rows(self, index: np.ndarray) -> Spectrum:
         """The spectra of windows ``index`` only."""
         return Spectrum(
@@ -131,12 +127,14 @@ class Coarse(NamedTuple):
     """Its model order (number of harmonics in the best prefix)."""
     lone: np.ndarray
     """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
+    clearest: np.ndarray
+    """The largest log power over its band's floor of any peak: no partial found stands higher."""
     spectrum: Spectrum
     """The spectra it was read from."""
 
     def rows(self, index: np.ndarray) -> Coarse:
         """The results of windows ``index`` only."""
-        return Coarse(*(part[index] for part in self[:4]), self.spectrum.rows(index))
+        return Coarse(*(part[index] for part in self[:5]), self.spectrum.rows(index))
 
 
 class Partials(NamedTuple):
@@ -231,7 +229,9 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     spec = spectrum(y)
     rows = np.arange(len(y))
     floor = spec.band_floor[:, plan["centre_band"]]
-    pooled = np.maximum.reduceat(np.where(spec.peaks, spec.log_power, -np.inf), plan["starts"], axis=1) - floor
+    peaks = np.where(spec.peaks, spec.log_power, -np.inf)
+    pooled = np.maximum.reduceat(peaks, plan["starts"], axis=1) - floor
+    clearest = np.max(np.maximum.reduceat(peaks, plan["band_edges"][:-1], axis=1) - spec.band_floor, axis=1)
     wide = pooled.copy()
     wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
     wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
@@ -259,6 +259,7 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
         score=best_total[rows, best].astype(np.float64),
         order=order,
         lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
+        clearest=clearest,
         spectrum=spec,
     )
 
