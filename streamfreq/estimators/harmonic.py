@@ -123,8 +123,6 @@ class Coarse(NamedTuple):
     """Best candidate fundamental (cycles/sample)."""
     score: np.ndarray
     """Its salience (sum of per-harmonic credits, see the module docstring)."""
-    order: np.ndarray
-    """Its model order (number of harmonics in the best prefix)."""
     lone: np.ndarray
     """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
     clearest: np.ndarray
@@ -134,7 +132,7 @@ class Coarse(NamedTuple):
 
     def rows(self, index: np.ndarray) -> Coarse:
         """The results of windows ``index`` only."""
-        return Coarse(*(part[index] for part in self[:5]), self.spectrum.rows(index))
+        return Coarse(*(part[index] for part in self[:4]), self.spectrum.rows(index))
 
 
 class Partials(NamedTuple):
@@ -245,19 +243,14 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     if beyond:  # harmonics beyond Nyquist: neutral
         later = np.concatenate((later, np.zeros((len(later), beyond), dtype=later.dtype)), axis=1)
     total = first[:, start : start + count].copy()
-    best_total, order = total.copy(), np.ones(total.shape, dtype=np.int64)
-    for harmonic in range(1, MAX_HARMONICS):  # harmonic by harmonic: the best prefix is the model order
-        offset = start + int(plan["offsets"][harmonic])
+    best_total = total.copy()
+    for offset in (start + plan["offsets"][1:]).tolist():  # harmonic by harmonic: the best prefix (model order)
         total += later[:, offset : offset + count]
-        better = total > best_total
-        best_total = np.where(better, total, best_total)
-        order = np.where(better, harmonic + 1, order)
+        np.maximum(best_total, total, out=best_total)
     best = np.argmax(best_total + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
-    order = order[rows, best]
     return Coarse(
         f0=centres[candidates[best]],
         score=best_total[rows, best].astype(np.float64),
-        order=order,
         lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
         clearest=clearest,
         spectrum=spec,
