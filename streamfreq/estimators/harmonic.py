@@ -378,6 +378,9 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     return partials
 
 
+_AROUND = np.array([-1, 0, 1])
+
+
 def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
     """The peak search of :func:`find_partials` (reaching at most ``farthest`` padded bins), without the fallback."""
     nfft = _plan(n)["nfft"]
@@ -391,15 +394,16 @@ def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: fl
     width = int(np.ceil(np.fmax.reduce(reach, axis=None, initial=2.0)))
     offsets = np.arange(-width, width + 1)
     index = np.rint(centre)[..., None] + offsets
-    usable = np.isfinite(index) & (np.abs(index - centre[..., None]) <= reach[..., None])
+    finite = np.isfinite(index)
+    usable = finite & (np.abs(index - centre[..., None]) <= reach[..., None])
     usable &= (index >= 1) & (index <= bins - 2) & (centre[..., None] > 0)
-    index = np.clip(np.where(np.isfinite(index), index, 0.0), 1, bins - 2).astype(np.int64)
+    index = np.clip(np.where(finite, index, 0.0), 1, bins - 2).astype(np.int64)
     rows = np.arange(len(power))[:, None, None]
     values = np.where(usable, power[rows, index], -1.0)
     pick = np.argmax(values, axis=2)
     rows2, columns = rows[..., 0], order[None, :] - 1
     peak = index[rows2, columns, pick]
-    ll, lm, lr = (spec.log_power[rows2, peak + d].astype(np.float64) for d in (-1, 0, 1))
+    ll, lm, lr = np.moveaxis(spec.log_power[rows, peak[..., None] + _AROUND].astype(np.float64), 2, 0)
     is_peak = spec.peaks[rows2, peak] & usable[rows2, columns, pick]
     curvature = ll - 2.0 * lm + lr
     delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
