@@ -139,6 +139,28 @@ def test_fft_says_no_tone_for_silence_and_noise():
     assert status.count(OK) <= 0.03 * len(status)
 
 
+def test_fft_reads_each_window_the_same_alone_and_in_any_batch():
+    """The stages drop windows that cannot hold a tone and refine the rest by partial count; no window's reading
+    may depend on its company. Mixed batch: silence, noise, a note starting after the centre, pure and rich
+    tones, a glide; each reading equals the window's own to rounding (1e-12 relative)."""
+    rng = np.random.default_rng(11)
+    onset = np.zeros(N)
+    onset[3 * N // 4 :] = np.sin(0.1 * np.arange(N // 4))
+    glide = harmonic_tone(N, FS, LogSweep(300.0, 1200.0, N / FS), [1.0, 0.5, 0.3], seed=2)
+    tones, _, _ = harmonic_windows(6, 20.0, seed=12)
+    frames = np.concatenate(
+        [np.zeros((1, N)), rng.normal(size=(2, N)), onset[None], glide[None], tones.astype(np.float64)]
+    ).astype(np.float32)
+    frames = frames[rng.permutation(len(frames))]
+    estimator = FFTEstimator()
+    together = estimator.estimate_many(frames, FS)
+    alone = [estimator.estimate_many(frame[None], FS)[0] for frame in frames]
+    assert [e.status for e in together] == [e.status for e in alone]
+    assert sum(e.status == OK for e in together) >= 7  # the tones and the glide
+    np.testing.assert_allclose([e.hz for e in together], [e.hz for e in alone], rtol=1e-12)
+    np.testing.assert_allclose([e.confidence for e in together], [e.confidence for e in alone], rtol=1e-12)
+
+
 def test_fft_flags_a_fundamental_below_fmin():
     """A 30 Hz note (1.3 periods in the window) is below the default fmin: out_of_range, or a number within
     50 cents, in most windows (a rich one can still read as an upper partial now and then)."""
