@@ -31,6 +31,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from streamfreq.errors import ParameterError
 from streamfreq.signals import centre_f0, harmonic_tone, noise_sigma, tone, voice
 
 SAMPLERATE = 48000.0  #: rate of the generated windows (labels are in cycles per window, so any rate would do)
@@ -187,17 +188,20 @@ def voice_windows(rng: np.random.Generator, count: int, cfg: DataConfig) -> tupl
     n = cfg.window
     rate = float(rng.choice(VOICE_RATES))
     low = _log_uniform(rng, 60.0, 400.0)
-    duration = max(0.3, count * 0.008 + n / rate)
-    samples, f0 = voice(
-        duration,
-        rate,
-        seed=int(rng.integers(2**31)),
-        f0_range=(low, low * _log_uniform(rng, 1.5, 3.0)),
-        jitter=float(rng.uniform(0.0, 0.02)),
-        shimmer=float(rng.uniform(0.0, 0.15)),
-        breath_db=float(rng.uniform(-50.0, -20.0)),
-        bandwidth_hz=min(0.45 * rate, cfg.band_cycles * rate / n),
-    )[:2]
+    duration = max(0.5, count * 0.008 + n / rate)
+    options = {
+        "f0_range": (low, low * _log_uniform(rng, 1.5, 3.0)),
+        "jitter": float(rng.uniform(0.0, 0.02)),
+        "shimmer": float(rng.uniform(0.0, 0.15)),
+        "breath_db": float(rng.uniform(-50.0, -20.0)),
+        "bandwidth_hz": min(0.45 * rate, cfg.band_cycles * rate / n),
+    }
+    while True:  # a short clip can fall entirely in a gap: draw it again
+        try:
+            samples, f0 = voice(duration, rate, seed=int(rng.integers(2**31)), **options)[:2]
+            break
+        except ParameterError:
+            continue
     starts = rng.integers(0, samples.size - n, count)
     frames = np.lib.stride_tricks.sliding_window_view(samples, n)[starts]
     return frames * 2.0, centre_f0(f0, starts, n) * n / rate
