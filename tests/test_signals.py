@@ -118,6 +118,15 @@ def test_centre_f0_reads_a_sweep_at_the_window_centre():
     assert np.isnan(centre_f0(track, np.array([7000]), 2048)[0])
 
 
+def test_a_linear_sweep_moves_at_most_the_given_octaves_per_second():
+    for rate in (2.0, -2.0):
+        schedule = sweep_schedule("linear", 440.0, rate, 1.5)
+        f = schedule.frequency(np.linspace(0.0, 1.5, 1001))
+        hz_per_s = (schedule.stop_hz - schedule.start_hz) / 1.5
+        octaves_per_s = np.abs(hz_per_s) / (f * np.log(2.0))  # d log2(f) / dt
+        assert octaves_per_s.max() == pytest.approx(2.0, rel=1e-12) and octaves_per_s.min() < 1.0
+
+
 def test_harmonic_crlb_matches_the_exact_fisher_information():
     n, fs, sigma = 2048, 48000.0, 0.3
     amplitudes, phases, w0 = np.array([0.2, 1.0, 0.5, 0.7]), np.array([0.1, 2.0, -1.0, 0.5]), 2 * np.pi * 40.3 / n

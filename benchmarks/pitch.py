@@ -1,0 +1,560 @@
+"""Pitch of real sounds: streamfreq's estimators beside published pitch trackers, on the same material in one run.
+
+Material (all generated here, seeded; nothing is read from disk but the soundfont):
+
+  a. synthetic harmonic tones: f0 log-uniform 50..2000 Hz, 1..20 harmonics of random amplitudes (a quarter
+     with a missing fundamental), SNR -5..40 dB (harmonic power over white-noise power);
+  s. pure sines, same f0 and SNR (sanity: the single-tone CRLB);
+  b. a synthetic voice (streamfreq.signals.voice): vibrato, jitter, shimmer, glides, gaps with breath noise;
+  c. General-MIDI notes rendered by fluidsynth (streamfreq.material), scored on their sustained part;
+  d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR.
+
+Trackers: streamfreq's estimators (each through its own streamfreq.Engine at the default window and hop at the
+material's rate) and, when installed (pip install "streamfreq[bench]"), librosa.pyin, librosa.yin (no voicing
+decision: it is scored on voiced reference frames only, its voicing false alarm and overall accuracy are
+left out) and SwiftF0. Every tracker reports f0 or nothing; "nothing" is unvoiced. pyin and yin run at librosa's
+default 22.05 kHz (frame 2048, hop 256; resampling counted in their time) and are told the material's lowest
+f0 (SwiftF0 keeps its fixed 46.9..2093.75 Hz, streamfreq its default window); each tracker is warmed up on the
+first second before it is timed.
+
+Metrics: mir_eval.melody raw pitch and raw chroma accuracy, voicing recall and false alarm, overall accuracy
+(each tracker's output resampled onto a 10 ms reference grid by mir_eval.melody.to_cent_voicing; cents from
+10 Hz, correct means strictly below 50 cents), the median |error| in cents on correct voiced frames, the
+gross-error rate (frames with a number >= 50 cents off, over frames where reference and tracker both give one)
+and x real time (audio seconds over the tracker's wall seconds, timed one after the other in this process).
+RMSE/CRLB and "within 10 cents" use each tracker's own frames against the exact f0 at the frame centre;
+RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample window) over correct frames.
+The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
+carry over from one clip to the next); the voice and the notes are one signal each.
+
+    python benchmarks/pitch.py [--quick] [--material a,s,b,c,d] [--estimators fft,zc,lstm] [--no-peers]
+                               [--seed 0] [--fmin HZ]
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+import sys
+import time
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+
+from streamfreq.bounds import harmonic_crlb_hz
+from streamfreq.signals import harmonic_noise_sigma, harmonic_tone, sweep_schedule, voice
+
+#: Reference grid of the mir_eval metrics, seconds.
+REFERENCE_HOP = 0.01
+#: Correct means strictly below this many cents off (mir_eval's tolerance).
+TOLERANCE_CENTS = 50.0
+#: Samples left unscored on each side of a join between independent clips: half the longest tracker frame.
+MARGIN_S = 0.045
+#: Window of the CRLB the synthetic tones are compared against.
+CRLB_WINDOW = 2048
+#: The librosa peers run at their default rate and frame (audio resampled with soxr, inside their timing).
+LIBROSA_RATE, LIBROSA_FRAME, LIBROSA_HOP = 22050, 2048, 256
+#: Highest f0 handed to the peers that take a range; the lowest is the material's own (``Material.fmin``).
+PEER_FMAX = 2100.0
+SNR_BANDS = ((-5.0, 0.0), (0.0, 10.0), (10.0, 20.0), (20.0, 30.0), (30.0, 40.0))
+
+
+# -- scoring -----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Aligned:
+    """Reference and estimate on the reference grid, as mir_eval's voicing and cent arrays (scored frames only)."""
+
+    ref_voicing: np.ndarray
+    ref_cent: np.ndarray
+    est_voicing: np.ndarray
+    est_cent: np.ndarray
+
+
+def align(reference_times: np.ndarray, reference_f0: np.ndarray, est_times: np.ndarray, est_f0: np.ndarray) -> Aligned:
+    """Resample an estimate onto the reference times with mir_eval's own resampling, then drop unscored frames.
+
+    ``reference_f0``: Hz where voiced, 0 where unvoiced, nan where not scored.
+    ``est_f0``: Hz where the tracker gives a number, 0 or nan where it gives none.
+    """
+    import mir_eval.melody
+
+    reference_f0 = np.asarray(reference_f0, dtype=np.float64)
+    scored = ~np.isnan(reference_f0)
+    est_f0 = np.nan_to_num(np.asarray(est_f0, dtype=np.float64), nan=0.0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")  # mir_eval warns about empty or non-uniform series it handles
+        ref_v, ref_c, est_v, est_c = mir_eval.melody.to_cent_voicing(
+            np.asarray(reference_times, dtype=np.float64),
+            np.where(scored, reference_f0, 0.0),
+            np.asarray(est_times, dtype=np.float64),
+            est_f0,
+        )
+    return Aligned(ref_v[scored], ref_c[scored], est_v[scored], est_c[scored])
+
+
+def metrics(aligned: Aligned, mask: np.ndarray | None = None) -> dict[str, float]:
+    """mir_eval.melody's five metrics plus median cents and gross-error rate on (a subset of) aligned frames."""
+    import mir_eval.melody
+
+    warnings.filterwarnings("ignore", module="mir_eval")  # it warns on subsets without voiced frames
+    a = aligned
+    if mask is not None:
+        a = Aligned(a.ref_voicing[mask], a.ref_cent[mask], a.est_voicing[mask], a.est_cent[mask])
+    voiced = a.ref_voicing > 0
+    both = voiced & (a.est_voicing > 0) & (a.est_cent > 0)
+    error = np.abs(a.est_cent - a.ref_cent)
+    correct = both & (error < TOLERANCE_CENTS)
+    result = {
+        "raw_pitch": mir_eval.melody.raw_pitch_accuracy(a.ref_voicing, a.ref_cent, a.est_voicing, a.est_cent),
+        "raw_chroma": mir_eval.melody.raw_chroma_accuracy(a.ref_voicing, a.ref_cent, a.est_voicing, a.est_cent),
+        "overall": mir_eval.melody.overall_accuracy(a.ref_voicing, a.ref_cent, a.est_voicing, a.est_cent),
+        "median_cents": float(np.median(error[correct])) if correct.any() else math.nan,
+        "gross_error": float(np.mean(error[both] >= TOLERANCE_CENTS)) if both.any() else math.nan,
+        "frames": float(voiced.sum()),
+    }
+    recall, false_alarm = mir_eval.melody.voicing_measures(a.ref_voicing, a.est_voicing)
+    result["voicing_recall"] = float(recall) if voiced.any() else math.nan
+    result["voicing_false_alarm"] = float(false_alarm) if (~voiced).any() else math.nan
+    return {k: float(v) for k, v in result.items()}
+
+
+def score(
+    reference_times: np.ndarray, reference_f0: np.ndarray, est_times: np.ndarray, est_f0: np.ndarray
+) -> dict[str, float]:
+    """Score a pitch track against a reference: :func:`metrics` of :func:`align` (see there for the conventions).
+
+    Returns raw_pitch, raw_chroma, voicing_recall, voicing_false_alarm, overall
+    (mir_eval.melody), median_cents, gross_error and frames (voiced reference frames).
+    """
+    return metrics(align(reference_times, reference_f0, est_times, est_f0))
+
+
+def cents_off(estimate_hz: np.ndarray, reference_hz: np.ndarray) -> np.ndarray:
+    """|1200 log2(estimate / reference)|; nan where either is not a positive number."""
+    estimate_hz = np.asarray(estimate_hz, dtype=np.float64)
+    reference_hz = np.asarray(reference_hz, dtype=np.float64)
+    good = (estimate_hz > 0) & (reference_hz > 0)
+    out = np.full(np.broadcast(estimate_hz, reference_hz).shape, np.nan)
+    out[good] = np.abs(1200.0 * np.log2(estimate_hz[good] / reference_hz[good]))
+    return out
+
+
+# -- material ----------------------------------------------------------------------------------------------
+
+
+@dataclass
+class Material:
+    """One signal with its per-sample reference and per-sample segment labels."""
+
+    key: str
+    title: str
+    samples: np.ndarray
+    samplerate: float
+    f0: np.ndarray
+    """Per-sample reference: Hz voiced, 0 unvoiced, nan not scored."""
+    segment: np.ndarray
+    """Per-sample index into :attr:`info` arrays, -1 outside every segment."""
+    fmin: float = 30.0
+    """Lowest f0 in the material: the peers that take a range are told it (streamfreq is not)."""
+    clips: np.ndarray | None = None
+    """``(start, stop)`` sample bounds of independent clips, each tracked on its own; None: one signal."""
+    info: dict[str, np.ndarray] = field(default_factory=dict)
+
+    @property
+    def duration(self) -> float:
+        return len(self.samples) / self.samplerate
+
+    def at(self, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """Reference f0 (linear between samples, nan next to an unscored sample) and segment at ``times``."""
+        position = np.asarray(times, dtype=np.float64) * self.samplerate
+        low = np.floor(position).astype(np.int64)
+        inside = (low >= 0) & (low + 1 < len(self.f0))
+        low = np.clip(low, 0, len(self.f0) - 2)
+        frac = position - low
+        f0 = self.f0[low] * (1.0 - frac) + self.f0[low + 1] * frac
+        zero = (self.f0[low] == 0) | (self.f0[low + 1] == 0)
+        f0 = np.where(zero & ~np.isnan(f0), 0.0, f0)
+        f0[~inside] = np.nan
+        return f0, np.where(inside, self.segment[low], -1)
+
+    def reference_grid(self) -> tuple[np.ndarray, np.ndarray]:
+        times = np.arange(0.0, self.duration, REFERENCE_HOP)
+        return times, self.at(times)[0]
+
+
+def _join(clips: Sequence[tuple[np.ndarray, np.ndarray]], samplerate: float) -> tuple[np.ndarray, ...]:
+    """Concatenate (samples, f0) clips: samples, f0 (nan within MARGIN_S of each end), clip index, clip bounds."""
+    margin = int(MARGIN_S * samplerate)
+    f0s = []
+    for _, f0 in clips:
+        f0 = np.array(f0, dtype=np.float64)
+        f0[:margin], f0[-margin:] = np.nan, np.nan
+        f0s.append(f0)
+    segment = np.concatenate([np.full(len(c[0]), i, dtype=np.int32) for i, c in enumerate(clips)])
+    ends = np.cumsum([len(c[0]) for c in clips])
+    bounds = np.stack([ends - [len(c[0]) for c in clips], ends], axis=1)
+    return np.concatenate([c[0] for c in clips]).astype(np.float32), np.concatenate(f0s), segment, bounds
+
+
+def tones_material(count: int, seed: int, harmonic: bool, clip_s: float = 0.3, samplerate: float = 48000.0):
+    """Stationary tones (harmonic or pure), one clip each, f0 log-uniform 50..2000 Hz, SNR uniform -5..40 dB."""
+    rng = np.random.default_rng(seed)
+    n = int(clip_s * samplerate)
+    clips, snrs, crlbs, missing = [], [], [], []
+    for _ in range(count):
+        f0 = math.exp(rng.uniform(math.log(50.0), math.log(2000.0)))
+        if harmonic:
+            order = np.arange(1, rng.integers(1, 21) + 1)
+            amplitudes = rng.uniform(0.1, 1.0, len(order)) * order ** -rng.uniform(0.0, 1.5)
+            absent = len(order) >= 3 and rng.random() < 0.25
+            if absent:
+                amplitudes[0] = 0.0
+        else:
+            amplitudes, absent = np.ones(1), False
+        amplitudes = amplitudes * (np.arange(1, len(amplitudes) + 1) * f0 < 0.5 * samplerate)
+        amplitudes *= rng.uniform(0.05, 0.5) / np.sqrt(0.5 * np.sum(amplitudes**2))  # RMS 0.05..0.5
+        snr = rng.uniform(-5.0, 40.0)
+        sigma = harmonic_noise_sigma(amplitudes, snr)
+        x = harmonic_tone(n, samplerate, f0, amplitudes, seed=int(rng.integers(1 << 31)))
+        clips.append((x + rng.normal(0.0, sigma, n), np.full(n, f0)))
+        snrs.append(snr)
+        crlbs.append(harmonic_crlb_hz(amplitudes, sigma, CRLB_WINDOW, samplerate))
+        missing.append(absent)
+    samples, f0, segment, bounds = _join(clips, samplerate)
+    info = {"snr_db": np.array(snrs), "crlb_hz": np.array(crlbs), "missing": np.array(missing)}
+    if harmonic:
+        key, title = "a", f"a. synthetic harmonic tones ({count} x {clip_s:g} s, 1..20 harmonics)"
+    else:
+        key, title = "s", f"s. pure sines ({count} x {clip_s:g} s)"
+    title += ", f0 50..2000 Hz, SNR -5..40 dB, 48 kHz"
+    return Material(key, title, samples, samplerate, f0, segment, fmin=45.0, clips=bounds, info=info)
+
+
+def voice_material(duration: float, seed: int, samplerate: float = 48000.0) -> Material:
+    """The synthetic voice: f0 90..700 Hz, 5..7 Hz vibrato of +-30..100 cents, 0.5 % jitter, 5 % shimmer."""
+    signal = voice(duration, samplerate, seed=seed, f0_range=(90.0, 700.0))
+    f0 = np.nan_to_num(signal.f0, nan=0.0)
+    title = f"b. synthetic voice ({duration:g} s, f0 90..700 Hz, vibrato, jitter, glides, gaps with breath, 48 kHz)"
+    segment = np.zeros(len(f0), np.int32)
+    return Material("b", title, signal.samples.astype(np.float32), samplerate, f0, segment, fmin=80.0)
+
+
+def notes_material(per_instrument: int, every: int = 1) -> Material:
+    """Rendered General-MIDI notes (every ``every``-th instrument), one after the other, scored on their sustain."""
+    from streamfreq.material import INSTRUMENTS, note_set, render_notes
+
+    rendered = render_notes(note_set(per_instrument, INSTRUMENTS[::every]), hold=1.0, release=0.3)
+    rate = rendered[0].samplerate
+    f0s, segment = [], []
+    for index, note in enumerate(rendered):
+        f0 = np.full(len(note.samples), np.nan)
+        start, stop = (int(s * rate) for s in note.sustain)
+        f0[start:stop] = note.note.hz
+        f0s.append(f0)
+        segment.append(np.full(len(note.samples), index, dtype=np.int32))
+    names = [instrument.name for instrument in INSTRUMENTS]
+    info = {
+        "instrument": np.array([names.index(n.note.instrument) for n in rendered]),
+        "hz": np.array([n.note.hz for n in rendered]),
+    }
+    hz = info["hz"]
+    title = (
+        f"c. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM programs, "
+        f"{hz.min():.1f}..{hz.max():.0f} Hz, MuseScore General via fluidsynth, {rate:g} Hz)"
+    )
+    samples = np.concatenate([n.samples for n in rendered])
+    return Material("c", title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
+
+
+def sweeps_material(seed: int, rates: Sequence[float], clip_s: float = 2.0, samplerate: float = 48000.0):
+    """Exponential and linear sine sweeps up (from 110 Hz) and down (to 110 Hz) at the given rates, 20 dB SNR."""
+    rng = np.random.default_rng(seed)
+    n = int(clip_s * samplerate)
+    clips, kinds, speeds = [], [], []
+    for kind in ("log", "linear"):
+        for rate in rates:
+            for direction in (1.0, -1.0):
+                up = sweep_schedule(kind, 110.0, rate, clip_s)
+                schedule = up if direction > 0 else type(up)(up.stop_hz, up.start_hz, clip_s)
+                track = schedule.frequency(np.arange(n) / samplerate)
+                x = harmonic_tone(n, samplerate, track, [0.5], seed=int(rng.integers(1 << 31)))
+                clips.append((x + rng.normal(0.0, harmonic_noise_sigma([0.5], 20.0), n), track))
+                kinds.append(kind)
+                speeds.append(rate)
+    samples, f0, segment, bounds = _join(clips, samplerate)
+    title = f"d. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, 110 Hz and up, 20 dB SNR, 48 kHz)"
+    info = {"kind": np.array(kinds), "rate": np.array(speeds)}
+    return Material("d", title, samples, samplerate, f0, segment, fmin=100.0, clips=bounds, info=info)
+
+
+# -- trackers ----------------------------------------------------------------------------------------------
+
+
+@dataclass(frozen=True)
+class Tracker:
+    name: str
+    run: Callable[[np.ndarray, float, float], tuple[np.ndarray, np.ndarray]]
+    """(samples, samplerate, fmin) -> (frame-centre times in s, f0 in Hz or 0 where it gives no number)."""
+    voicing: bool = True
+
+
+def streamfreq_tracker(name: str, fmin: float | None) -> Tracker:
+    from streamfreq import Engine
+
+    def run(samples: np.ndarray, samplerate: float, _: float) -> tuple[np.ndarray, np.ndarray]:
+        engine = Engine(samplerate, estimators=[name], fmin=fmin)
+        readouts = engine.push(samples)
+        times = np.array([r.time for r in readouts])
+        return times, np.array([r.hz(name) or 0.0 for r in readouts])
+
+    label = name if fmin is None else f"{name} (fmin {fmin:g})"
+    return Tracker(label, run)
+
+
+def peer_trackers() -> list[Tracker]:
+    """The peers that are installed: pyin, yin (librosa) and SwiftF0."""
+    peers = []
+    try:
+        import librosa
+    except ImportError:
+        librosa = None
+    if librosa is not None:
+        import soxr
+
+        def resampled(samples: np.ndarray, samplerate: float) -> np.ndarray:
+            return soxr.resample(samples.astype(np.float64), samplerate, LIBROSA_RATE)
+
+        def pyin(samples: np.ndarray, samplerate: float, fmin: float) -> tuple[np.ndarray, np.ndarray]:
+            f0, voiced, _ = librosa.pyin(
+                resampled(samples, samplerate), fmin=fmin, fmax=PEER_FMAX, sr=LIBROSA_RATE,
+                frame_length=LIBROSA_FRAME, hop_length=LIBROSA_HOP,
+            )  # fmt: skip
+            return np.arange(len(f0)) * LIBROSA_HOP / LIBROSA_RATE, np.where(voiced, np.nan_to_num(f0), 0.0)
+
+        def yin(samples: np.ndarray, samplerate: float, fmin: float) -> tuple[np.ndarray, np.ndarray]:
+            f0 = librosa.yin(
+                resampled(samples, samplerate), fmin=fmin, fmax=PEER_FMAX, sr=LIBROSA_RATE,
+                frame_length=LIBROSA_FRAME, hop_length=LIBROSA_HOP,
+            )  # fmt: skip
+            return np.arange(len(f0)) * LIBROSA_HOP / LIBROSA_RATE, f0
+
+        peers += [Tracker("pyin", pyin), Tracker("yin*", yin, voicing=False)]
+    try:
+        from swift_f0 import SwiftF0
+    except ImportError:
+        SwiftF0 = None
+    if SwiftF0 is not None:
+        detector = SwiftF0(spin=False)
+
+        def swift(samples: np.ndarray, samplerate: float, _: float) -> tuple[np.ndarray, np.ndarray]:
+            result = detector.detect(samples, int(samplerate))  # its own range, 46.9..2093.75 Hz
+            return result.timestamps, np.where(result.confidence >= 0.5, result.pitch_hz, 0.0)
+
+        peers.append(Tracker("SwiftF0", swift))
+    return peers
+
+
+@dataclass
+class Run:
+    """One tracker on one material: its frames, the aligned reference and its speed."""
+
+    tracker: Tracker
+    times: np.ndarray
+    f0: np.ndarray
+    aligned: Aligned
+    grid_segment: np.ndarray
+    realtime: float
+
+
+def run_tracker(tracker: Tracker, material: Material) -> Run:
+    """Run a tracker (timed) on the material, clip by clip where the clips are independent, and align it."""
+    rate = material.samplerate
+    tracker.run(material.samples[: int(rate)], rate, material.fmin)  # warm-up
+    bounds = np.array([[0, len(material.samples)]]) if material.clips is None else material.clips
+    began = time.perf_counter()
+    parts = [tracker.run(material.samples[start:stop], rate, material.fmin) for start, stop in bounds]
+    wall = time.perf_counter() - began
+    times = np.concatenate([t + start / rate for (t, _), (start, _) in zip(parts, bounds, strict=True)])
+    f0 = np.concatenate([f for _, f in parts])
+    grid, reference = material.reference_grid()
+    if not tracker.voicing:  # scored where the reference is voiced only
+        reference = np.where(reference > 0, reference, np.nan)
+    aligned = align(grid, reference, times, f0)
+    segment = material.at(grid)[1][~np.isnan(reference)]
+    return Run(tracker, np.asarray(times), np.asarray(f0, dtype=np.float64), aligned, segment, material.duration / wall)
+
+
+# -- tables ------------------------------------------------------------------------------------------------
+
+
+def _pct(value: float) -> str:
+    return "-" if math.isnan(value) else f"{100 * value:.1f}"
+
+
+def _num(value: float, digits: int = 1) -> str:
+    return "-" if math.isnan(value) else f"{value:.{digits}f}"
+
+
+def print_table(header: Sequence[str], rows: Sequence[Sequence[str]]) -> None:
+    widths = [max(len(str(c)) for c in column) for column in zip(header, *rows, strict=True)]
+    print("| " + " | ".join(h.ljust(w) for h, w in zip(header, widths, strict=True)) + " |")
+    print("|" + "|".join("-" * (w + 2) for w in widths) + "|")
+    for row in rows:
+        print("| " + " | ".join(str(c).rjust(w) for c, w in zip(row, widths, strict=True)) + " |")
+    print()
+
+
+def print_mir_eval(runs: Sequence[Run]) -> None:
+    header = ["tracker", "raw pitch %", "raw chroma %", "voicing recall %", "voicing FA %", "overall %"]
+    header += ["median c", "gross %", "x real time"]
+    rows = []
+    for r in runs:
+        m = metrics(r.aligned)
+        fa, overall = (m["voicing_false_alarm"], m["overall"]) if r.tracker.voicing else (math.nan, math.nan)
+        speed = _num(r.realtime, 1 if r.realtime < 10 else 0)
+        rows.append(
+            [r.tracker.name, _pct(m["raw_pitch"]), _pct(m["raw_chroma"]), _pct(m["voicing_recall"]), _pct(fa),
+             _pct(overall), _num(m["median_cents"], 2), _pct(m["gross_error"]), speed]
+        )  # fmt: skip
+    print_table(header, rows)
+
+
+def native(run: Run, material: Material) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """Each tracker frame's estimate, exact reference at the frame centre and segment; scored voiced frames only."""
+    reference, segment = material.at(run.times)
+    keep = reference > 0
+    return run.f0[keep], reference[keep], segment[keep], run.times[keep]
+
+
+def print_crlb(runs: Sequence[Run], material: Material) -> None:
+    """RMSE/CRLB, gross errors and hits per SNR band (and two summary rows), on each tracker's own frames."""
+    snr = material.info["snr_db"]
+    groups = [(f"{low:g}..{high:g} dB", (snr >= low) & (snr < high)) for low, high in SNR_BANDS]
+    groups.append((">= 10 dB", snr >= 10.0))
+    if material.info["missing"].any():
+        groups.append(("no fundamental, >= 0 dB", material.info["missing"] & (snr >= 0.0)))
+    rows = []
+    for label, chosen in groups:
+        row = [label, str(int(chosen.sum()))]
+        for r in runs:
+            est, ref, seg, _ = native(r, material)
+            band = chosen[seg]
+            off = cents_off(est[band], ref[band])
+            correct = off < TOLERANCE_CENTS
+            numbered = ~np.isnan(off)
+            ratio = (est[band][correct] - ref[band][correct]) / material.info["crlb_hz"][seg[band][correct]]
+            rmse = math.sqrt(float(np.mean(ratio**2))) if correct.any() else math.nan
+            gross = float(np.mean(~correct[numbered])) if numbered.any() else math.nan
+            hit = float(np.mean(correct)) if band.any() else math.nan
+            row.append(f"{_num(rmse, 2)} / {_pct(gross)} / {_pct(hit)}")
+        rows.append(row)
+    print("cells: RMSE/CRLB on correct frames / gross-error % of numbered frames / % of frames correct\n")
+    print_table(["SNR", "tones"] + [r.tracker.name for r in runs], rows)
+
+
+def print_sweeps(runs: Sequence[Run], material: Material) -> None:
+    """Share of each tracker's frames within 10 cents of the window-centre pitch, per kind and rate."""
+    header = ["sweep", "oct/s"] + [r.tracker.name for r in runs]
+    rows = []
+    kinds, rates = material.info["kind"], material.info["rate"]
+    for kind in ("log", "linear"):
+        for rate in sorted(set(rates.tolist())):
+            row = ["exponential" if kind == "log" else "linear", f"{rate:g}"]
+            for r in runs:
+                est, ref, seg, _ = native(r, material)
+                mine = (kinds[seg] == kind) & (rates[seg] == rate)
+                off = cents_off(est[mine], ref[mine])
+                within = np.nan_to_num(off, nan=np.inf) < 10.0
+                median = np.nanmedian(off) if np.isfinite(off).any() else math.nan
+                row.append(f"{_pct(float(np.mean(within)))} ({_num(median, 1)} c)")
+            rows.append(row)
+    print("cells: % of frames within 10 cents of the window-centre pitch (median |error| in cents)\n")
+    print_table(header, rows)
+
+
+def print_instruments(runs: Sequence[Run], material: Material) -> None:
+    """Raw pitch accuracy per instrument (mir_eval, reference grid)."""
+    from streamfreq.material import INSTRUMENTS
+
+    header = ["instrument", "notes", "Hz"] + [r.tracker.name for r in runs]
+    rows = []
+    ids, hz = material.info["instrument"], material.info["hz"]
+    for index, instrument in enumerate(INSTRUMENTS):
+        notes = np.flatnonzero(ids == index)
+        if not len(notes):
+            continue
+        row = [instrument.name, str(len(notes)), f"{hz[notes].min():.0f}..{hz[notes].max():.0f}"]
+        for r in runs:
+            row.append(_pct(metrics(r.aligned, np.isin(r.grid_segment, notes))["raw_pitch"]))
+        rows.append(row)
+    print("cells: raw pitch accuracy % per instrument\n")
+    print_table(header, rows)
+
+
+# -- main --------------------------------------------------------------------------------------------------
+
+
+MATERIALS = ("a", "s", "b", "c", "d")
+
+
+def build_material(key: str, quick: bool, seed: int) -> Material:
+    if key == "a":
+        return tones_material(40 if quick else 250, seed, harmonic=True)
+    if key == "s":
+        return tones_material(20 if quick else 100, seed + 1, harmonic=False)
+    if key == "b":
+        return voice_material(8.0 if quick else 40.0, seed + 2)
+    if key == "c":
+        return notes_material(2, every=4) if quick else notes_material(8)
+    if key == "d":
+        return sweeps_material(seed + 3, (2.0,) if quick else (0.5, 1.0, 1.5, 2.0))
+    raise ValueError(f"unknown material {key!r}")
+
+
+def main(argv: Sequence[str] | None = None) -> None:
+    from streamfreq.estimators import ESTIMATOR_NAMES, available_estimators
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--quick", action="store_true", help="small material for a smoke run")
+    parser.add_argument("--material", default="a,s,b,c,d", help="comma-separated: a, s, b, c, d")
+    parser.add_argument("--estimators", default=",".join(available_estimators()), help="streamfreq estimators")
+    parser.add_argument("--no-peers", action="store_true", help="leave out pyin, yin and SwiftF0")
+    parser.add_argument("--seed", type=int, default=0)
+    parser.add_argument("--fmin", type=float, default=None, help="lowest f0 for streamfreq (picks the window)")
+    args = parser.parse_args(argv)
+    names = [n for n in args.estimators.split(",") if n]
+    unknown = [n for n in names if n not in ESTIMATOR_NAMES]
+    if unknown:
+        parser.error(f"unknown estimator {unknown[0]!r} (choose from {', '.join(ESTIMATOR_NAMES)})")
+    keys = [k.strip() for k in args.material.split(",") if k.strip()]
+    if not keys or any(k not in MATERIALS for k in keys):
+        parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
+    trackers = [streamfreq_tracker(n, args.fmin) for n in names]
+    if not args.no_peers:
+        trackers += peer_trackers()
+    began = time.perf_counter()
+    print(f"python benchmarks/pitch.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
+    print(f"trackers: {', '.join(t.name for t in trackers)}; seed {args.seed}{'; quick' if args.quick else ''}")
+    print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
+    for key in keys:
+        made = time.perf_counter()
+        material = build_material(key, args.quick, args.seed)
+        print(f"## {material.title}")
+        print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
+        runs = [run_tracker(t, material) for t in trackers]
+        print_mir_eval(runs)
+        if key in ("a", "s"):
+            print_crlb(runs, material)
+        if key == "c":
+            print_instruments(runs, material)
+        if key == "d":
+            print_sweeps(runs, material)
+    print(f"wall time {time.perf_counter() - began:.0f} s")
+
+
+if __name__ == "__main__":
+    main()

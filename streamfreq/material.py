@@ -1,0 +1,235 @@
+"""Rendered instrument notes with a known pitch: General-MIDI notes played by ``fluidsynth`` from a soundfont.
+
+The pitch benchmark, the tests and training use these as real instrument
+sounds whose reference is the MIDI note's frequency. :data:`INSTRUMENTS`
+lists General-MIDI programs with each instrument's playable range;
+:func:`note_set` spreads notes over those ranges (30 Hz..2 kHz) and
+:func:`render_notes` plays them, one after the other, in a single
+``fluidsynth`` run (the soundfont loads once), cutting the result into one
+:class:`RenderedNote` per note. The audio is cached under
+``~/.cache/streamfreq/material`` (or ``$XDG_CACHE_HOME``), keyed by the MIDI
+bytes, the soundfont and the rate; it is never part of the repository.
+
+Rendered notes can sit up to about ±16 cents off their nominal pitch (the
+soundfont's tuning), so score them within 50 cents, on the sustained part
+(:attr:`RenderedNote.sustain`), not against single cents.
+
+Example
+-------
+>>> notes = note_set()
+>>> len(notes), len({n.program for n in notes})
+(184, 23)
+>>> round(midi_hz(69), 1), round(min(n.hz for n in notes), 1), round(max(n.hz for n in notes), 1)
+(440.0, 36.7, 1975.5)
+>>> midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2)[:4]
+b'MThd'
+"""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import shutil
+import struct
+import subprocess
+import wave
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from streamfreq.errors import SourceError, check_range
+
+#: The soundfont of Debian's ``musescore-general-soundfont``.
+SOUNDFONT = "/usr/share/sounds/sf3/MuseScore_General_Full.sf3"
+#: What to install when ``fluidsynth`` or the soundfont is missing.
+INSTALL_HINT = "apt-get install fluidsynth musescore-general-soundfont"
+#: MIDI ticks per second in the files written here (1 ms ticks).
+TICKS = 1000
+
+
+@dataclass(frozen=True)
+class Instrument:
+    """A General-MIDI program (0-based) and the MIDI notes the real instrument plays, ``low..high``."""
+
+    name: str
+    program: int
+    low: int
+    high: int
+
+
+#: Instruments of the benchmark, each within its real range and within 30 Hz..2 kHz.
+INSTRUMENTS: tuple[Instrument, ...] = (
+    Instrument("acoustic grand piano", 0, 28, 95),
+    Instrument("reed organ", 20, 36, 91),  # the drawbar and church organs sound 16' and mixture ranks
+    Instrument("nylon guitar", 24, 40, 83),
+    Instrument("steel guitar", 25, 40, 81),
+    Instrument("clean electric guitar", 27, 40, 86),
+    Instrument("acoustic bass", 32, 28, 60),
+    Instrument("finger electric bass", 33, 28, 67),
+    Instrument("violin", 40, 55, 95),
+    Instrument("viola", 41, 48, 84),
+    Instrument("cello", 42, 36, 76),
+    Instrument("contrabass", 43, 28, 60),
+    Instrument("string ensemble", 48, 36, 91),
+    Instrument("choir aahs", 52, 48, 79),
+    Instrument("voice oohs", 53, 48, 79),
+    Instrument("trumpet", 56, 54, 82),
+    Instrument("trombone", 57, 40, 72),
+    Instrument("tuba", 58, 26, 58),
+    Instrument("french horn", 60, 34, 77),
+    Instrument("alto sax", 65, 49, 80),
+    Instrument("oboe", 68, 58, 91),
+    Instrument("bassoon", 70, 34, 72),
+    Instrument("clarinet", 71, 50, 91),
+    Instrument("flute", 73, 60, 95),
+)
+
+
+@dataclass(frozen=True)
+class Note:
+    """One note to render: instrument name, General-MIDI program, MIDI note number and velocity."""
+
+    instrument: str
+    program: int
+    midi: int
+    velocity: int = 96
+
+    @property
+    def hz(self) -> float:
+        """The nominal frequency of the note (equal temperament, A4 = 440 Hz)."""
+        return midi_hz(self.midi)
+
+
+@dataclass(frozen=True)
+class RenderedNote:
+    """A rendered note: mono float32 samples starting at the note-on, and the part to score."""
+
+    note: Note
+    samples: np.ndarray
+    samplerate: float
+    sustain: tuple[float, float]
+    """Start and end (seconds from the note-on) of the sustained part: after the attack, before the note-off."""
+
+
+def midi_hz(midi: float) -> float:
+    """Frequency of a MIDI note number in Hz (A4 = 69 = 440 Hz)."""
+    return 440.0 * 2.0 ** ((float(midi) - 69.0) / 12.0)
+
+
+def note_set(per_instrument: int = 8, instruments: Sequence[Instrument] = INSTRUMENTS) -> list[Note]:
+    """``per_instrument`` notes spread evenly over each instrument's range (both ends included)."""
+    check_range("per_instrument", per_instrument, 1, 128)
+    notes = []
+    for instrument in instruments:
+        pitches = np.unique(np.round(np.linspace(instrument.low, instrument.high, per_instrument)).astype(int))
+        notes += [Note(instrument.name, instrument.program, int(p)) for p in pitches]
+    return notes
+
+
+def _variable_length(value: int) -> bytes:
+    """A MIDI variable-length quantity."""
+    out = [value & 0x7F]
+    value >>= 7
+    while value:
+        out.append(0x80 | (value & 0x7F))
+        value >>= 7
+    return bytes(reversed(out))
+
+
+def midi_file(notes: Sequence[Note], hold: float, release: float) -> bytes:
+    """A format-0 MIDI file playing ``notes`` one after the other on channel 1.
+
+    Each note is held ``hold`` seconds, then ``release`` seconds pass before
+    the next one; reverb and chorus sends are 0, the pitch bend centred.
+    """
+    tempo = struct.pack(">I", 1_000_000)[1:]  # one quarter note per second, TICKS ticks per quarter
+    events = [b"\x00\xff\x51\x03" + tempo]
+    events += [b"\x00\xb0\x5b\x00", b"\x00\xb0\x5d\x00", b"\x00\xb0\x07\x64", b"\x00\xe0\x00\x40"]
+    hold_ticks, release_ticks = round(hold * TICKS), round(release * TICKS)
+    for index, note in enumerate(notes):
+        check_range("MIDI note", note.midi, 0, 127)
+        check_range("program", note.program, 0, 127)
+        wait = _variable_length(release_ticks if index else 0)
+        events.append(wait + bytes([0xC0, note.program]))
+        events.append(b"\x00" + bytes([0x90, note.midi, note.velocity]))
+        events.append(_variable_length(hold_ticks) + bytes([0x80, note.midi, 0]))
+    events.append(_variable_length(release_ticks) + b"\xff\x2f\x00")
+    track = b"".join(events)
+    header = b"MThd" + struct.pack(">IHHH", 6, 0, 1, TICKS)
+    return header + b"MTrk" + struct.pack(">I", len(track)) + track
+
+
+def _cache_dir() -> Path:
+    root = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    return Path(root) / "streamfreq" / "material"
+
+
+def fluidsynth_path(soundfont: str = SOUNDFONT) -> str:
+    """The ``fluidsynth`` executable; a :class:`SourceError` naming the packages if it or the soundfont is missing."""
+    path = shutil.which("fluidsynth")
+    if path is None:
+        raise SourceError(f"fluidsynth is not installed; install it with: {INSTALL_HINT}")
+    if not os.path.isfile(soundfont):
+        raise SourceError(f"soundfont {soundfont} not found; install it with: {INSTALL_HINT}")
+    return path
+
+
+def _read_wav(path: Path) -> tuple[np.ndarray, float]:
+    """Mono float32 samples and rate of a 16-bit PCM WAV file (channels averaged)."""
+    with wave.open(str(path), "rb") as handle:
+        if handle.getsampwidth() != 2:
+            raise SourceError(f"{path}: expected 16-bit PCM from fluidsynth")
+        channels, rate = handle.getnchannels(), handle.getframerate()
+        data = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
+    return (data.reshape(-1, channels).mean(axis=1) / 32768.0).astype(np.float32), float(rate)
+
+
+def render_notes(
+    notes: Sequence[Note],
+    samplerate: int = 44100,
+    *,
+    hold: float = 1.2,
+    release: float = 0.5,
+    attack: float = 0.25,
+    gain: float = 0.6,
+    soundfont: str = SOUNDFONT,
+    cache_dir: str | os.PathLike[str] | None = None,
+) -> list[RenderedNote]:
+    """Render ``notes`` with fluidsynth (cached) and cut them into one :class:`RenderedNote` each.
+
+    Each note's samples run from its note-on to the next note-on
+    (``hold + release`` seconds); its sustained part runs from ``attack``
+    seconds after the note-on to the note-off. The rendering is
+    ``fluidsynth -ni -q -R 0 -C 0 -g GAIN -r RATE -T wav -O s16 -F OUT SOUNDFONT MIDI``
+    (reverb and chorus off: the chorus would detune the note).
+    """
+    check_range("samplerate", samplerate, 8000, 96000)
+    check_range("hold", hold, attack + 0.05, 60.0)
+    executable = fluidsynth_path(soundfont)
+    midi = midi_file(notes, hold, release)
+    key = hashlib.sha256(
+        midi + f"|{os.path.abspath(soundfont)}|{os.path.getsize(soundfont)}|{samplerate}|{gain}".encode()
+    ).hexdigest()[:24]
+    directory = Path(cache_dir) if cache_dir is not None else _cache_dir()
+    directory.mkdir(parents=True, exist_ok=True)
+    wav = directory / f"{key}.wav"
+    if not wav.exists():
+        midi_path = directory / f"{key}.mid"
+        midi_path.write_bytes(midi)
+        partial = directory / f"{key}.partial.wav"
+        command = [executable, "-ni", "-q", "-R", "0", "-C", "0", "-g", str(gain), "-r", str(samplerate)]
+        command += ["-T", "wav", "-O", "s16", "-F", str(partial), soundfont, str(midi_path)]
+        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+        if result.returncode != 0 or not partial.exists():
+            raise SourceError(f"fluidsynth failed ({result.returncode}): {result.stderr.strip()[-300:]}")
+        partial.replace(wav)
+        midi_path.unlink()
+    samples, rate = _read_wav(wav)
+    slot = round((hold + release) * rate)
+    rendered = []
+    for index, note in enumerate(notes):
+        piece = samples[index * slot : (index + 1) * slot]
+        rendered.append(RenderedNote(note, piece, rate, (attack, hold)))
+    return rendered

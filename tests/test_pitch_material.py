@@ -1,0 +1,141 @@
+"""The pitch benchmark's scoring on hand-made tracks, and the rendered instrument notes."""
+
+import importlib.util
+import shutil
+import sys
+from pathlib import Path
+
+import numpy as np
+import pytest
+from conftest import require_tool
+
+from streamfreq.errors import SourceError
+from streamfreq.material import INSTRUMENTS, Note, _variable_length, midi_file, midi_hz, note_set, render_notes
+
+_SPEC = importlib.util.spec_from_file_location("pitch_benchmark", Path(__file__).parent.parent / "benchmarks/pitch.py")
+pitch = sys.modules.setdefault("pitch_benchmark", importlib.util.module_from_spec(_SPEC))
+_SPEC.loader.exec_module(pitch)
+
+TIMES = np.arange(100) * 0.01
+VOICED = np.where((TIMES >= 0.2) & (TIMES < 0.8), 220.0, 0.0)  # 60 voiced frames, 40 unvoiced
+
+
+def cents(hz: np.ndarray, c: float) -> np.ndarray:
+    return hz * 2.0 ** (c / 1200.0)
+
+
+def test_a_perfect_track_scores_perfectly():
+    m = pitch.score(TIMES, VOICED, TIMES, VOICED)
+    assert (m["raw_pitch"], m["raw_chroma"], m["voicing_recall"], m["voicing_false_alarm"], m["overall"]) == (
+        1.0, 1.0, 1.0, 0.0, 1.0,
+    )  # fmt: skip
+    assert m["median_cents"] == 0.0 and m["gross_error"] == 0.0 and m["frames"] == 60
+
+
+def test_octave_errors_count_against_raw_pitch_but_not_raw_chroma():
+    estimate = VOICED.copy()
+    estimate[20:50] *= 2.0  # half the voiced frames an octave up
+    m = pitch.score(TIMES, VOICED, TIMES, estimate)
+    assert m["raw_pitch"] == pytest.approx(0.5) and m["raw_chroma"] == pytest.approx(1.0)
+    assert m["gross_error"] == pytest.approx(0.5) and m["overall"] == pytest.approx(0.7)  # 30 right + 40 unvoiced
+
+
+def test_the_tolerance_is_strictly_below_50_cents_and_the_median_is_over_correct_frames():
+    estimate = VOICED.copy()
+    estimate[20:50] = cents(VOICED[20:50], 49.9)
+    estimate[50:80] = cents(VOICED[50:80], -50.1)
+    m = pitch.score(TIMES, VOICED, TIMES, estimate)
+    assert m["raw_pitch"] == pytest.approx(0.5)
+    assert m["median_cents"] == pytest.approx(49.9, abs=1e-6)
+    assert m["gross_error"] == pytest.approx(0.5)
+
+
+def test_false_alarms_missed_frames_and_unscored_frames():
+    estimate = VOICED.copy()
+    estimate[:10] = 300.0  # numbers on 10 of 40 unvoiced frames
+    estimate[20:35] = np.nan  # no number on 15 of 60 voiced frames
+    reference = VOICED.copy()
+    reference[90:] = np.nan  # not scored
+    m = pitch.score(TIMES, reference, TIMES, estimate)
+    assert m["voicing_false_alarm"] == pytest.approx(10 / 30)
+    assert m["voicing_recall"] == pytest.approx(45 / 60) and m["raw_pitch"] == pytest.approx(45 / 60)
+    assert m["overall"] == pytest.approx((45 + 20) / 90)
+
+
+def test_an_estimate_on_another_time_grid_is_resampled_onto_the_reference():
+    est_times = np.arange(200) * 0.005  # twice as dense
+    estimate = np.interp(est_times, TIMES, np.where(VOICED > 0, 220.0, 0.0))
+    estimate = np.where(estimate == 220.0, 220.0, 0.0)
+    m = pitch.score(TIMES, VOICED, est_times, estimate)
+    assert m["raw_pitch"] == 1.0 and m["voicing_false_alarm"] == 0.0
+
+
+def test_cents_off_is_absolute_and_nan_without_a_number():
+    assert pitch.cents_off(np.array([440.0, 0.0, 220.0]), np.array([220.0, 220.0, 440.0])).tolist()[0] == 1200.0
+    assert np.isnan(pitch.cents_off(np.array([0.0]), np.array([220.0]))[0])
+
+
+def test_the_note_set_spans_the_instruments_and_30_hz_to_2_khz():
+    notes = note_set()
+    assert len(notes) >= 150 and len({n.program for n in notes}) >= 12
+    assert all(30.0 <= n.hz <= 2000.0 for n in notes)
+    ranges = {i.name: (i.low, i.high) for i in INSTRUMENTS}
+    assert all(ranges[n.instrument][0] <= n.midi <= ranges[n.instrument][1] for n in notes)
+
+
+def test_midi_file_bytes():
+    assert _variable_length(0) == b"\x00" and _variable_length(0x80) == b"\x81\x00"
+    data = midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2)
+    assert data[:4] == b"MThd" and data[14:18] == b"MTrk"
+    assert int.from_bytes(data[18:22], "big") == len(data) - 22
+    assert b"\xc0\x49" in data and b"\x90\x48\x60" in data and data.endswith(b"\xff\x2f\x00")
+
+
+def test_a_missing_fluidsynth_names_the_packages(monkeypatch):
+    monkeypatch.setattr(shutil, "which", lambda name: None)
+    with pytest.raises(SourceError, match="apt-get install fluidsynth musescore-general-soundfont"):
+        render_notes([Note("flute", 73, 72)])
+
+
+def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
+    require_tool("fluidsynth")
+    notes = [Note("cello", 42, 36), Note("flute", 73, 79), Note("acoustic grand piano", 0, 57)]
+    rendered = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("*.wav"))) == 1
+    for note in rendered:
+        rate = note.samplerate
+        assert len(note.samples) == round(1.3 * rate)
+        start, stop = (int(t * rate) for t in note.sustain)
+        sustain = note.samples[start:stop].astype(np.float64)
+        assert np.sqrt(np.mean(sustain**2)) > 1e-3
+        size = 8 * len(sustain)
+        spectrum = np.abs(np.fft.rfft(sustain * np.hanning(len(sustain)), size))
+        f0 = midi_hz(note.note.midi)
+
+        def band(hz, spectrum=spectrum, size=size, rate=rate):  # strongest bin within 30 cents of hz
+            return spectrum[int(hz * 0.983 * size / rate) : int(hz * 1.018 * size / rate) + 2].max()
+
+        harmonics = max(band(k * f0) for k in range(1, 11))
+        between = max(band((k + 0.5) * f0) for k in range(10))  # a sub-octave would put energy here
+        odd = max(band(k * f0) for k in (1, 3, 5))  # a note sounding an octave up would have none
+        assert harmonics > 0.5 * spectrum.max()  # the strongest partial is a harmonic of the nominal f0
+        assert between < 0.1 * harmonics and odd > 0.1 * harmonics
+    again = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)  # from the cache
+    assert all(np.array_equal(a.samples, b.samples) for a, b in zip(rendered, again, strict=True))
+
+
+def test_tone_material_knows_its_f0_noise_and_bound_and_leaves_the_joins_unscored():
+    material = pitch.tones_material(3, seed=5, harmonic=True, clip_s=0.2)
+    clip, margin = int(0.2 * 48000), int(pitch.MARGIN_S * 48000)
+    assert len(material.samples) == 3 * clip and np.all(np.diff(material.segment) >= 0)
+    assert material.clips.tolist() == [[0, clip], [clip, 2 * clip], [2 * clip, 3 * clip]]
+    for index in range(3):
+        f0 = material.f0[index * clip : (index + 1) * clip]
+        assert np.isnan(f0[:margin]).all() and np.isnan(f0[-margin:]).all()
+        assert 50.0 <= f0[margin] <= 2000.0 and np.all(f0[margin:-margin] == f0[margin])
+    assert np.all(material.info["crlb_hz"] > 0) and np.all(np.abs(material.info["snr_db"] - 17.5) <= 22.5)
+    times = np.array([-1.0, (clip + margin + 100.5) / 48000, 0.001])
+    f0, segment = material.at(times)
+    assert np.isnan(f0[0]) and segment[0] == -1
+    assert f0[1] == material.f0[clip + margin + 100] and segment[1] == 1
+    assert np.isnan(f0[2]) and segment[2] == 0  # inside the first clip's unscored margin
