@@ -24,7 +24,7 @@ Example
 >>> cfg = TrainConfig()
 >>> x, y = make_batch(np.random.default_rng(0), 8, cfg)
 >>> x.shape, y["cls"].shape, y["bins"].shape
-((8, 512, 2), (8, 3), (8, 181))
+((8, 720, 2), (8, 3), (8, 180))
 """
 
 from __future__ import annotations
@@ -54,29 +54,33 @@ class TrainConfig:
 
     seed: int = 0
     epochs: int = 40
-    steps_per_epoch: int = 100
-    batch_size: int = 128
-    learning_rate: float = 5e-4
-    warmup: float = 0.05  #: share of the steps spent warming the learning rate up from a tenth
-    length: int = 512  #: network input length (samples after resampling)
-    channels: tuple[str, ...] = ("wave", "acf")
+    steps_per_epoch: int = 150
+    batch_size: int = 64
+    learning_rate: float = 3e-4
+    warmup: float = 0.03  #: share of the steps spent warming the learning rate up from a tenth
+    length: int = 512  #: samples per window after resampling
+    channels: tuple[str, ...] = ("lacf", "lspec")
     range_cycles: tuple[float, float] = (2.1, 88.0)
-    bins: tuple[float, float, int] = (1.0, 181.0, 181)  #: first and last bin centre (cycles per window), count
+    bins: tuple[float, float, int] = (1.0, 176.1683, 180)  #: first and last bin centre (cycles per window), count
     data: dict = field(default_factory=dict)  #: overrides of DataConfig fields
     label_sigma_bins: float = 1.0
-    lstm_steps: int = 32  #: the conv front end halves the input down to this many steps
-    conv_filters: tuple[int, ...] = (32, 48, 64, 64, 64)  #: filters of the stride-2 convs, first first
+    lstm_steps: int = 32  #: time input: the conv front end halves the input down to this many steps
+    conv_filters: tuple[int, ...] = (32, 48, 64, 64, 64)  #: time input: filters of the stride-2 convs
     conv_kernels: tuple[int, ...] = (9, 5, 5, 5, 5)
-    lstm_units: int = 96
+    bins_per_step: int = 4  #: frequency input: output bins per LSTM step
+    dilations: tuple[int, ...] = (3, 8, 24)  #: frequency input: dilated convs over the bins (24 bins an octave)
+    lstm_units: int = 64
     norm_epsilon: float = 1e-2
     dense_units: int = 128
     pos_weight: float = 0.1
     offset_weight: float = 1.0
+    stop_after: int | None = None  #: stop after this many epochs (the schedule still spans ``epochs``)
+    reuse: int = 2  #: epochs that train on the same generated windows before new ones are made (CPU time)
     views: int = 1  #: views per window the estimator averages by default (recorded in the contract)
     min_confidence: float = 0.5  #: recorded for the estimator: below this calibrated confidence, no number
     init: str | None = None  #: start from this .keras model's weights (a fine-tuning stage)
     calibrate: bool = True  #: fit the bias and reliability tables after training
-    calibration_count: int = 12000  #: windows the calibration is fitted on
+    calibration_count: int = 6000  #: windows the calibration is fitted on
     extra: dict = field(default_factory=dict)
 
     def contract(self) -> Contract:
@@ -128,24 +132,60 @@ def conv_stack(cfg: TrainConfig) -> list[tuple[int, int]]:
 
 
 def build_model(cfg: TrainConfig):
-    """The Keras training model: input ``(length, channels)``; outputs ``bins``, ``pos``, ``off``, ``cls``."""
+    """The Keras training model: input ``contract.input_shape``; outputs ``bins``, ``pos``, ``off``, ``cls``.
+
+    Frequency input (the default): convolutions along log frequency bring the input to one step per
+    bin, dilated convolutions add context an octave and more away (harmonics, subharmonics), and a
+    bidirectional LSTM reads the bins ``bins_per_step`` at a time; each LSTM step, with the fine
+    features of its bins, gives those bins' logits and offsets; the classes come from the LSTM's
+    outputs pooled over the steps. Time input (the first model's design, kept for the ablations):
+    strided convolutions along the resampled waveform to ``lstm_steps`` steps, then the LSTM.
+    """
     import keras
     from keras import layers
 
     contract = cfg.contract()
-    inp = keras.Input((cfg.length, len(cfg.channels)), name="window")
-    x = inp
-    for i, (filters, kernel) in enumerate(conv_stack(cfg)):
-        x = layers.Conv1D(filters, kernel, strides=2, padding="same", activation="tanh", name=f"conv{i}")(x)
-    # per step, across channels: keeps the LSTM out of saturation; the mean and the last output are read
-    x = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(x)
-    seq, last, _ = layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=True, return_state=True, name="lstm")(x)
-    x = layers.Concatenate(name="readout")([layers.GlobalAveragePooling1D(name="mean")(seq), last])
-    x = layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
     nb = contract.n_bins
-    bins = layers.Dense(nb, activation="softmax", name="bins")(x)
-    cls = layers.Dense(len(CLASSES), activation="softmax", name="cls")(x)
-    off = layers.Dense(nb, name="off")(x)  # offset of the f0 from each bin centre, in bins
+    inp = keras.Input(contract.input_shape, name="window")
+    if contract.along_time:
+        x = inp
+        for i, (filters, kernel) in enumerate(conv_stack(cfg)):
+            x = layers.Conv1D(filters, kernel, strides=2, padding="same", activation="tanh", name=f"conv{i}")(x)
+        x = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(x)
+        seq, last, _ = layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=True, return_state=True, name="lstm")(
+            x
+        )
+        x = layers.Concatenate(name="readout")([layers.GlobalAveragePooling1D(name="mean")(seq), last])
+        x = layers.Dense(cfg.dense_units, activation="relu", name="dense")(x)
+        bins = layers.Dense(nb, activation="softmax", name="bins")(x)
+        cls = layers.Dense(len(CLASSES), activation="softmax", name="cls")(x)
+        off = layers.Dense(nb, name="off")(x)  # offset of the f0 from each bin centre, in bins
+    else:
+        x = layers.Conv1D(32, 7, padding="same", activation="relu", name="conv0")(inp)
+        x = layers.Conv1D(48, 5, strides=2, padding="same", activation="relu", name="conv1")(x)
+        x = layers.Conv1D(64, 5, strides=2, padding="same", activation="relu", name="conv2")(x)  # one step per bin
+        for d in cfg.dilations:
+            x = layers.Add(name=f"res{d}")(
+                [x, layers.Conv1D(64, 3, dilation_rate=d, padding="same", activation="relu", name=f"dil{d}")(x)]
+            )
+        x = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm_bins")(x)  # keeps the residuals bounded
+        steps = nb // cfg.bins_per_step
+        fine = layers.Reshape((steps, cfg.bins_per_step * 64), name="fine")(x)
+        y = layers.Dense(cfg.lstm_units, activation="relu", name="squeeze")(fine)
+        y = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(y)
+        seq = layers.Bidirectional(layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=True), name="lstm")(y)
+        head = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm_head")(
+            layers.Concatenate(name="head")([seq, fine])
+        )
+        h = layers.Dense(cfg.dense_units, activation="relu", name="dense")(head)
+        logits = layers.Reshape((nb,), name="logits")(layers.Dense(cfg.bins_per_step, name="bin_logits")(h))
+        bins = layers.Softmax(name="bins")(logits)
+        off = layers.Reshape((nb,), name="off")(layers.Dense(cfg.bins_per_step, name="bin_offsets")(h))
+        pooled = layers.Concatenate(name="pooled")(
+            [layers.GlobalAveragePooling1D(name="mean")(seq), layers.GlobalMaxPooling1D(name="max")(seq)]
+        )
+        c = layers.Dense(cfg.dense_units, activation="relu", name="cls_dense")(pooled)
+        cls = layers.Dense(len(CLASSES), activation="softmax", name="cls")(c)
     pos_layer = layers.Dense(1, use_bias=False, trainable=False, name="pos")  # mean bin of the distribution
     pos = pos_layer(bins)
     pos_layer.set_weights([np.arange(nb, dtype=np.float32)[:, None]])
@@ -235,7 +275,7 @@ def score(ev: dict) -> float:
 # ---------------------------------------------------------------- calibration
 
 
-def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 12000) -> Contract:
+def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 6000) -> Contract:
     """Fit the contract's bias and reliability tables on generated windows of a seed of their own.
 
     Bias: the median of ``log2(true / estimate)`` against the estimate, over each
@@ -294,7 +334,7 @@ def export_litert(infer, out_dir: Path, contract: Contract) -> dict[str, str]:
     tflite = {}
     for b in EXPORT_BATCHES:
         path = out_dir / f"lstm_b{b}.tflite"
-        spec = keras.InputSpec(shape=(b, contract.length, len(contract.channels)), dtype="float32")
+        spec = keras.InputSpec(shape=(b, *contract.input_shape), dtype="float32")
         infer.export(str(path), format="litert", input_signature=[spec], verbose=False)
         tflite[str(b)] = path.name
     return tflite
@@ -387,10 +427,12 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     best = (math.inf, 0, None)
     every = max(1, cfg.epochs // 20)
     record = {"config": asdict(cfg)}
-    for epoch in range(cfg.epochs):
-        x, y = make_dataset(rng, cfg.steps_per_epoch * cfg.batch_size, cfg)
+    last = cfg.epochs if cfg.stop_after is None else min(cfg.epochs, cfg.stop_after)
+    for epoch in range(last):
+        if epoch % max(1, cfg.reuse) == 0:
+            x, y = make_dataset(rng, cfg.steps_per_epoch * cfg.batch_size, cfg)
         hist = model.fit(x, y, batch_size=cfg.batch_size, epochs=1, verbose=0, shuffle=False)
-        if epoch % every == 0 or epoch == cfg.epochs - 1:
+        if epoch % every == 0 or epoch == last - 1:
             ev = evaluate(lambda a: _predict(model, a), contract, sets)
             s = score(ev)
             if s <= best[0]:  # saved at once, so a run stopped early still leaves its best model
@@ -405,7 +447,7 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
             losses = " ".join(f"{k}={v[-1]:.3f}" for k, v in hist.history.items() if k.endswith("loss"))
             log(f"epoch {epoch + 1}/{cfg.epochs} {losses} t={time.monotonic() - start:.0f}s score={s:.1f} {summary}")
     record.update(
-        total_seconds=round(time.monotonic() - start, 1), examples=cfg.epochs * cfg.steps_per_epoch * cfg.batch_size
+        total_seconds=round(time.monotonic() - start, 1), examples=last * cfg.steps_per_epoch * cfg.batch_size
     )
     write_metadata(out_dir, contract, cfg, {"training": record})
     log(f"kept epoch {best[1]} (score {best[0]:.1f})")

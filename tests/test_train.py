@@ -26,7 +26,7 @@ def test_batches_are_seeded_and_labelled():
     x1, y1 = train.make_batch(np.random.default_rng(7), 512, cfg)
     x2, y2 = train.make_batch(np.random.default_rng(7), 512, cfg)
     np.testing.assert_array_equal(x1, x2)
-    assert x1.shape == (512, cfg.length, 2) and x1.dtype == np.float32
+    assert x1.shape == (512, *cfg.contract().input_shape) and x1.dtype == np.float32
     kind = np.argmax(y1["cls"], axis=1)
     dcfg = cfg.data_config()
     # class shares near the configured ones (voice windows with an unvoiced centre add to "no tone")
@@ -89,7 +89,7 @@ def test_contract_round_trips_through_metadata():
 
 
 def test_views_keep_the_autocorrelation_and_mirror_the_wave():
-    contract = Contract(length=256)
+    contract = Contract(length=256, channels=("wave", "acf"))
     x = contract.inputs(np.random.default_rng(2).standard_normal((3, 2048)))
     v = contract.views_of(x, 4)
     assert v.shape == (12, 256, 2)
@@ -97,6 +97,26 @@ def test_views_keep_the_autocorrelation_and_mirror_the_wave():
         np.testing.assert_array_equal(v[3 * k : 3 * k + 3, :, 1], x[:, :, 1])
     np.testing.assert_array_equal(v[3:6, :, 0], -x[:, ::-1, 0])
     np.testing.assert_array_equal(v[9:12, :, 0], x[:, ::-1, 0])
+    freq = Contract(length=256)  # along log frequency: every view is the same input
+    y = freq.inputs(np.random.default_rng(2).standard_normal((3, 2048)))
+    np.testing.assert_array_equal(freq.views_of(y, 2), np.concatenate([y, y]))
+
+
+def test_log_frequency_channels_peak_at_the_fundamental():
+    # a harmonic tone with a missing fundamental: the power spectrum has no peak at f0, the
+    # autocorrelation has its first peak there; both patterns sit on the bins' own grid
+    from streamfreq.signals import harmonic_tone
+
+    contract = Contract()
+    c0 = 12.5
+    x = harmonic_tone(2048, 2048.0, c0, np.r_[0.0, np.ones(7)], phases=np.zeros(8))
+    features = contract.inputs(x[None, :])[0]
+    grid = contract.grid()
+    at_f0 = np.argmin(np.abs(np.log2(grid / c0)))
+    lacf, lspec = features[:, 0], features[:, 1]
+    assert lacf[at_f0] > 0.8 and lspec[at_f0] < 0.3
+    second = np.argmin(np.abs(np.log2(grid / (2 * c0))))
+    assert lspec[second] > 0.9
 
 
 def test_reliability_is_monotone_and_bias_shifts_the_estimate():

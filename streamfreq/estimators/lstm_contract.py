@@ -9,11 +9,16 @@ never drift apart. Pure numpy; nothing here imports an ML runtime.
 * **Input** (:meth:`Contract.inputs`): each full-resolution window of N samples
   is resampled to :attr:`Contract.length` samples over the same time span
   (:func:`streamfreq.windowing.preprocess`: anti-aliased, mean removed, unit
-  RMS), so a tone keeps its number of cycles per window. With the ``"acf"``
-  channel, the network also reads the window's normalised autocorrelation at
-  the same lags (a second channel, computed by FFT).
-* **Views** (:meth:`Contract.views`): copies of the input that keep the
-  frequency (the waveform negated and time-reversed, negated, reversed).
+  RMS), so a tone keeps its number of cycles per window. The shipped design
+  reads it along log frequency, :data:`GRID_PER_BIN` points per output bin:
+  the normalised autocorrelation at the period of each frequency (``"lacf"``)
+  and the log power spectrum (``"lspec"``), both by FFT. There a harmonic
+  sound makes the same pattern at every f0, shifted (peaks at f0 and its
+  subharmonics in one, at f0 and its harmonics in the other). The first
+  design read the waveform itself along time (``"wave"``, with ``"acf"``).
+* **Views** (:meth:`Contract.views_of`): copies of the input that keep the
+  frequency (the waveform negated and time-reversed, negated, reversed; the
+  log-frequency channels do not change under them).
 * **Outputs**: ``concat(bin softmax, class softmax, per-bin offsets)``; bins are
   log-spaced in cycles per window, offsets are in bins, classes are
   :data:`CLASSES`.
@@ -28,9 +33,9 @@ Example
 >>> import numpy as np
 >>> from streamfreq.estimators.lstm_contract import Contract
 >>> from streamfreq.signals import tone
->>> c = Contract(length=256, channels=("wave", "acf"))
->>> c.inputs(tone(2048, np.array([10.0, 40.0]))).shape
-(2, 256, 2)
+>>> c = Contract(length=256, channels=("lacf", "lspec"))
+>>> c.inputs(tone(2048, np.array([10.0, 40.0]))).shape  # 4 points per bin
+(2, 720, 2)
 >>> y = c.targets(np.array([10.0]), np.array([0]))
 >>> probs = np.concatenate([y["bins"], [[1.0, 0.0, 0.0]], y["off"][:, : c.n_bins]], axis=1)
 >>> cycles, cls, score = c.decode(probs)
@@ -49,8 +54,16 @@ from streamfreq.windowing import PREPROCESS_VERSION, preprocess
 
 #: The network's classes, in the order of its class outputs.
 CLASSES = ("tone", "no_tone", "out_of_range")
-#: Input channels a contract may ask for.
-CHANNELS = ("wave", "acf")
+#: Input channels along time: the waveform, and its autocorrelation at lags 0..L-1.
+TIME_CHANNELS = ("wave", "acf")
+#: Input channels along log frequency, :data:`GRID_PER_BIN` points per bin: the autocorrelation at the
+#: period of each frequency ("lacf") and the log power spectrum ("lspec").
+FREQ_CHANNELS = ("lacf", "lspec")
+CHANNELS = TIME_CHANNELS + FREQ_CHANNELS
+#: Points of the log-frequency input grid per output bin.
+GRID_PER_BIN = 4
+#: Floor of the log power spectrum channel, in decades below its peak.
+SPECTRUM_FLOOR = 6.0
 #: Decoders of the bin outputs.
 DECODERS = ("offset", "average", "blend")
 #: Bins either side of the most likely one whose probability counts towards the confidence score.
@@ -79,6 +92,61 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
     return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
 
 
+def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = 4) -> np.ndarray:
+    """Normalised autocorrelation of each row of ``x`` (batch, L) at the periods of ``cycles`` per window.
+
+    The value at index i is the autocorrelation at lag ``L / cycles[i]``: on a log-spaced grid a
+    periodic window peaks at its own f0 and at its subharmonics, a fixed pattern whatever the f0.
+    Lags between samples are read from the autocorrelation band-limited-interpolated ``upsample``
+    times, then linearly.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.cos(2 * np.pi * 8 * np.arange(256) / 256)[None, :]
+    >>> r = log_lag_autocorrelation(x, 2.0 ** np.arange(8))  # 1, 2, 4, ..., 128 cycles
+    >>> [round(float(v), 2) for v in r[0, 3:6]]  # at 8 cycles (lag 32) a peak, at 16 (lag 16) a trough
+    [0.88, -0.94, -0.02]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x, 2 * n, axis=-1)
+    size = 2 * n * upsample
+    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size, axis=-1)[..., : n * upsample + 2]
+    zero = r[..., :1]
+    r = np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
+    lags = np.clip(upsample * n / np.asarray(cycles, dtype=np.float64), 0, n * upsample)
+    i = np.floor(lags).astype(np.int64)
+    frac = lags - i
+    return r[..., i] * (1.0 - frac) + r[..., np.minimum(i + 1, r.shape[-1] - 1)] * frac
+
+
+def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = 8) -> np.ndarray:
+    """Log power spectrum of each Hann-windowed row of ``x`` at ``cycles`` per window, scaled to 0..1.
+
+    1 is the row's spectral peak and 0 lies :data:`SPECTRUM_FLOOR` decades below it; the spectrum is
+    zero-padded ``pad`` times and read between its points linearly. All-zero rows give zeros.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.cos(2 * np.pi * 10 * np.arange(256) / 256)[None, :]
+    >>> [round(float(v), 2) for v in log_spectrum(x, np.array([10.0, 40.0]))[0]]
+    [1.0, 0.0]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x * np.hanning(n), pad * n, axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    peak = power.max(axis=-1, keepdims=True)
+    scaled = np.log10(np.maximum(power / np.where(peak > 0, peak, 1.0), 10.0**-SPECTRUM_FLOOR))
+    scaled = np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0)
+    where = np.clip(np.asarray(cycles) * pad, 0, power.shape[-1] - 1)
+    i = np.minimum(np.floor(where).astype(np.int64), power.shape[-1] - 2)
+    frac = where - i
+    return scaled[..., i] * (1.0 - frac) + scaled[..., i + 1] * frac
+
+
 def _table(pairs) -> tuple[tuple[float, ...], tuple[float, ...]]:
     grid, values = pairs if pairs else ((), ())
     return tuple(float(v) for v in grid), tuple(float(v) for v in values)
@@ -93,7 +161,8 @@ class Contract:
     length
         Samples per window after resampling (the network's input length).
     channels
-        Input channels: ``("wave",)`` or ``("wave", "acf")``.
+        Input channels: along time (``("wave",)`` or ``("wave", "acf")``: ``length`` steps), or along log
+        frequency (a subset of :data:`FREQ_CHANNELS`: :data:`GRID_PER_BIN` points per bin).
     range_cycles
         The trained (advertised) range of the fundamental, cycles per window.
     bin_low, bin_high, n_bins
@@ -110,11 +179,11 @@ class Contract:
     """
 
     length: int = 512
-    channels: tuple[str, ...] = ("wave", "acf")
+    channels: tuple[str, ...] = ("lacf", "lspec")
     range_cycles: tuple[float, float] = (2.1, 88.0)
     bin_low: float = 1.0
-    bin_high: float = 181.0
-    n_bins: int = 181
+    bin_high: float = 176.1683  # 2 ** (179 / 24): bins 50 cents apart
+    n_bins: int = 180
     decoder: str = "offset"
     views: int = 1
     bias: tuple[tuple[float, ...], tuple[float, ...]] = field(default=((), ()))
@@ -125,8 +194,9 @@ class Contract:
             raise ValueError("length or range out of bounds")
         if not (self.n_bins >= 2 and 0 < self.bin_low < self.bin_high):
             raise ValueError("bins out of bounds")
-        if not self.channels or self.channels[0] != "wave" or not set(self.channels) <= set(CHANNELS):
-            raise ValueError(f"channels must start with 'wave' and be among {CHANNELS}")
+        time_ok = self.channels[:1] == ("wave",) and set(self.channels) <= set(TIME_CHANNELS)
+        if not (time_ok or (self.channels and set(self.channels) <= set(FREQ_CHANNELS))):
+            raise ValueError(f"channels must be 'wave' (and 'acf'), or among {FREQ_CHANNELS}")
         if self.decoder not in DECODERS:
             raise ValueError(f"decoder must be one of {DECODERS}")
         if self.views not in (1, 2, 4):
@@ -187,12 +257,36 @@ class Contract:
 
     # ------------------------------------------------------------ input
 
+    @property
+    def along_time(self) -> bool:
+        """True when the input runs along time (waveform channels), False along log frequency."""
+        return self.channels[0] == "wave"
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """Shape of one window's network input: ``(steps, channels)``."""
+        steps = self.length if self.along_time else GRID_PER_BIN * self.n_bins
+        return steps, len(self.channels)
+
+    def grid(self) -> np.ndarray:
+        """Cycles per window of the log-frequency input points: :data:`GRID_PER_BIN` around each bin centre."""
+        offsets = (np.arange(GRID_PER_BIN) - (GRID_PER_BIN - 1) / 2) / GRID_PER_BIN
+        return 2.0 ** (self.centres()[:, None] + self.bin_step * offsets[None, :]).reshape(-1)
+
     def inputs(self, frames: np.ndarray) -> np.ndarray:
-        """Network input ``(batch, length, channels)`` float32 for full-resolution windows ``(batch, N)``."""
+        """Network input ``(batch, *input_shape)`` float32 for full-resolution windows ``(batch, N)``."""
         x = preprocess(frames, self.length)
-        if "acf" in self.channels:
-            x = np.concatenate([x, autocorrelation(x[..., 0])[..., None].astype(np.float32)], axis=-1)
-        return x
+        wave = x[..., 0]
+        if self.along_time:
+            parts = [wave] + ([autocorrelation(wave)] if "acf" in self.channels else [])
+        else:
+            grid = self.grid()
+            make = {
+                "lacf": lambda: log_lag_autocorrelation(wave, grid),
+                "lspec": lambda: log_spectrum(wave, grid),
+            }
+            parts = [make[name]() for name in self.channels]
+        return np.stack(parts, axis=-1).astype(np.float32)
 
     def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
         """``views`` frequency-preserving copies of input ``x``, stacked along the batch: ``(views * batch, ...)``.
@@ -201,6 +295,8 @@ class Contract:
         time-reversed; the autocorrelation does not change under any of them.
         """
         count = self.views if views is None else int(views)
+        if not self.along_time:  # the autocorrelation and the power spectrum do not change under any view
+            return np.ascontiguousarray(np.concatenate([x] * count), dtype=np.float32)
         wave, rest = x[..., :1], x[..., 1:]
         out = []
         for sign, reverse in ((1, False), (-1, True), (-1, False), (1, True))[:count]:
@@ -334,4 +430,13 @@ def fit_reliability(score: np.ndarray, correct: np.ndarray, points: int = 50) ->
     return tuple(np.round(x, 6).tolist()), tuple(np.round(fitted, 6).tolist())
 
 
-__all__ = ["CLASSES", "CHANNELS", "Contract", "autocorrelation", "fit_bias", "fit_reliability"]
+__all__ = [
+    "CLASSES",
+    "CHANNELS",
+    "Contract",
+    "autocorrelation",
+    "fit_bias",
+    "fit_reliability",
+    "log_lag_autocorrelation",
+    "log_spectrum",
+]
