@@ -380,7 +380,8 @@ def finish_model_dir(model_dir: Path, cfg: TrainConfig | None = None, log=print)
     start = time.monotonic()
     if cfg.calibrate:
         contract = calibrate(lambda a: _predict(model, a), contract, cfg, count=cfg.calibration_count)
-    log(f"exported {', '.join(tflite.values())}; calibrated in {time.monotonic() - start:.0f} s")
+    done = f"calibrated in {time.monotonic() - start:.0f} s" if cfg.calibrate else "not calibrated"
+    log(f"exported {', '.join(tflite.values())}; {done}")
     return write_metadata(model_dir, contract, cfg, {"tflite": tflite})
 
 
