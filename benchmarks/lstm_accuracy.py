@@ -1,9 +1,13 @@
 """Accuracy of the LSTM estimator beside the FFT estimator and the Cramér-Rao bound.
 
 Seeded tones in white noise at window 2048 and 48 kHz, frequencies log-uniform
-over the LSTM's trained range (3..100 cycles per window, about 70 Hz..2.3 kHz).
-Prints, per SNR: median |error| in cents, RMSE/CRLB and the share of tones
-found (status ok), for lstm and fft; then no-tone and out-of-range rates.
+over the LSTM's trained range (read from the model's contract; 2.1..88 cycles
+per window, about 49 Hz..2.06 kHz, for the shipped model). Prints, per SNR:
+median |error| in cents, RMSE/CRLB and the share of tones found (status ok),
+for lstm and fft; the median by band; no-tone and out-of-range rates (pure and
+harmonic tones below the range, whose harmonics lie inside it); and the
+reliability of the LSTM's confidence on held-out generated material
+(``streamfreq.models.data``, a seed the training never used).
 
 Run: ``python benchmarks/lstm_accuracy.py [--model PATH] [--per-snr 1000] [--json OUT]``
 
@@ -24,12 +28,13 @@ import time
 import numpy as np
 
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
-from streamfreq.signals import noise_sigma, tone
+from streamfreq.signals import harmonic_tone, noise_sigma, tone
 
 WINDOW = 2048
 SAMPLERATE = 48000.0
 SNRS = (-10, -5, 0, 5, 10, 20, 30, 40)
-RANGE = (3.0, 100.0)
+RANGE = (2.1, 88.0)  #: cycles per window; replaced by the model's own range in main()
+BAND_EDGES = (2.1, 4.0, 8.0, 16.0, 32.0, 88.0)
 
 
 def crlb_hz(snr_db: float, n: int = WINDOW, samplerate: float = SAMPLERATE) -> float:
@@ -75,13 +80,26 @@ def run_estimator(estimator, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray
     return np.array([e.hz for e in est]), np.array([e.status for e in est])
 
 
+def harmonic_below_range(rng: np.random.Generator, count: int, high_cycles: float, n: int = WINDOW) -> np.ndarray:
+    """Harmonic tones with f0 of 0.5..``high_cycles`` cycles per window and 10..30 partials (mostly in range)."""
+    frames = []
+    for _ in range(count):
+        c0 = math.exp(rng.uniform(math.log(0.5), math.log(high_cycles)))
+        partials = int(rng.integers(10, 31))
+        amps = rng.uniform(0.2, 1.0, partials) * (rng.uniform() < 0.5 or np.r_[0.05, np.ones(partials - 1)])
+        x = harmonic_tone(n, SAMPLERATE, c0 * SAMPLERATE / n, amps, phases=rng.uniform(0, 2 * math.pi, partials))
+        frames.append(x + noise_sigma(float(np.sqrt(2 * np.mean(x**2))), 30.0) * rng.standard_normal(n))
+    return np.asarray(frames, dtype=np.float32)
+
+
 def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
     """All the figures, as a dict ``{section: {estimator: {...}}}``."""
-    results: dict = {"snr": {}, "no_tone": {}, "out_of_range": {}, "by_freq": {}}
+    results: dict = {"snr": {}, "bands": {}, "no_tone": {}, "out_of_range": {}, "by_freq": {}, "reliability": {}}
     rng = np.random.default_rng(seed)
     sets = {snr: tones_in_noise(rng, per_snr, snr, *RANGE) for snr in SNRS}
+    edges = np.array(BAND_EDGES) * SAMPLERATE / WINDOW
     for name, estimator in estimators.items():
-        rows = {}
+        rows, bands = {}, {}
         for snr, (frames, truth) in sets.items():
             hz, status = run_estimator(estimator, frames)
             ok = status == OK
@@ -93,36 +111,71 @@ def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
                 "rmse_over_crlb": float(np.sqrt(np.nanmean(err_hz**2)) / crlb_hz(snr)) if ok.any() else math.nan,
                 "found": float(ok.mean()),
             }
+            which = np.digitize(truth, edges) - 1
+            bands[snr] = [
+                float(np.nanmedian(cents[(which == b) & ok])) if np.any((which == b) & ok) else math.nan
+                for b in range(len(edges) - 1)
+            ]
         results["snr"][name] = rows
+        results["bands"][name] = bands
     # error against frequency at 10 dB (the plot)
     frames, truth = sets[10]
     for name, estimator in estimators.items():
         hz, status = run_estimator(estimator, frames)
         results["by_freq"][name] = {"truth": truth.tolist(), "hz": hz.tolist()}
-    # no-tone windows
-    noise = no_tone_windows(np.random.default_rng(seed + 1), per_snr)
+    # no-tone windows: white noise, silence, DC; and the training generator's negatives (a held-out seed)
+    from streamfreq.models.data import negative_window
+
+    rng = np.random.default_rng(seed + 1)
+    noise = np.concatenate(
+        [no_tone_windows(rng, per_snr // 2), np.stack([negative_window(rng, WINDOW) for _ in range(per_snr // 2)])]
+    ).astype(np.float32)
     for name, estimator in estimators.items():
         _, status = run_estimator(estimator, noise)
         results["no_tone"][name] = {
             "flagged": float(np.mean(status == NO_TONE)),
             "no_number": float(np.mean(status != OK)),
         }
-    # out of range: below 0.95 * 3 and above 1.05 * 100 cycles per window, SNR 0..40 dB
+    # out of range: pure tones below 0.95 x and above 1.05 x the range, SNR 0..40 dB; harmonic tones below it
     rng = np.random.default_rng(seed + 2)
     parts = []
     for snr in (0, 10, 20, 40):
         parts.append(tones_in_noise(rng, per_snr // 8, snr, 0.3, RANGE[0] * 0.95))
         parts.append(tones_in_noise(rng, per_snr // 8, snr, RANGE[1] * 1.05, 1000.0))
-    frames = np.concatenate([p[0] for p in parts])
-    truth = np.concatenate([p[1] for p in parts])
+    groups = {
+        "pure": (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])),
+        "harmonic_below": (harmonic_below_range(rng, per_snr // 2, RANGE[0] * 0.95), None),
+    }
     for name, estimator in estimators.items():
-        hz, status = run_estimator(estimator, frames)
-        numbered = status == OK
-        wrong = numbered & (np.abs(1200 * np.log2(np.where(numbered, hz, 1.0) / truth)) > 50)
-        results["out_of_range"][name] = {
-            "flagged": float(np.mean(status == OUT_OF_RANGE)),
-            "no_number": float(np.mean(~numbered)),
-            "numbered_wrong": float(np.mean(wrong)),
+        for group, (frames, truth) in groups.items():
+            hz, status = run_estimator(estimator, frames)
+            numbered = status == OK
+            row = {"flagged": float(np.mean(status == OUT_OF_RANGE)), "no_number": float(np.mean(~numbered))}
+            if truth is not None:
+                wrong = numbered & (np.abs(1200 * np.log2(np.where(numbered, hz, 1.0) / truth)) > 50)
+                row["numbered_wrong"] = float(np.mean(wrong))
+            results["out_of_range"].setdefault(name, {})[group] = row
+    # reliability of the LSTM's confidence on held-out generated material
+    if "lstm" in estimators:
+        from streamfreq.models.data import DataConfig, make_windows
+
+        frames, cycles, _ = make_windows(np.random.default_rng(seed + 3), 4 * per_snr, DataConfig(range_cycles=RANGE))
+        est = estimators["lstm"].estimate_many(frames, SAMPLERATE)
+        conf = np.array([e.confidence for e in est])
+        hz = np.array([e.hz for e in est])
+        ok = np.array([e.status == OK for e in est])
+        with np.errstate(invalid="ignore"):
+            right = np.abs(1200 * np.log2(hz / (cycles * SAMPLERATE / WINDOW))) < 50
+        rows = []
+        for low, high in ((0.0, 0.5), (0.5, 0.7), (0.7, 0.8), (0.8, 0.9), (0.9, 0.95), (0.95, 0.99), (0.99, 1.01)):
+            m = ok & (conf >= low) & (conf < high)
+            rows.append([low, min(high, 1.0), int(m.sum()), float(np.mean(right[m])) if m.any() else math.nan])
+        sure = ok & (conf >= 0.9)
+        results["reliability"] = {
+            "rows": rows,
+            "numbered": float(ok.mean()),
+            "pitched_numbered": float(np.mean(ok[np.isfinite(cycles)])),
+            "sure_within_50c": float(np.mean(right[sure])) if sure.any() else math.nan,
         }
     return results
 
@@ -147,7 +200,11 @@ def speed(estimator, n: int = WINDOW, repeats: int = 300, batch: int = 256) -> d
 
 def print_tables(results: dict, out=sys.stdout) -> None:
     names = list(results["snr"])
-    print("Tones in white noise, window 2048 @ 48 kHz, 3..100 cycles/window (70..2344 Hz)", file=out)
+    hz = [round(c * SAMPLERATE / WINDOW) for c in RANGE]
+    print(
+        f"Tones in white noise, window 2048 @ 48 kHz, {RANGE[0]}..{RANGE[1]} cycles/window ({hz[0]}..{hz[1]} Hz)",
+        file=out,
+    )
     head = "| SNR dB | CRLB Hz |" + "".join(f" {n} median cents | {n} RMSE/CRLB | {n} found |" for n in names)
     print(head, file=out)
     print("|" + "---|" * (2 + 3 * len(names)), file=out)
@@ -157,17 +214,38 @@ def print_tables(results: dict, out=sys.stdout) -> None:
             r = results["snr"][n][snr]
             row += f" {r['median_cents']:.2f} | {r['rmse_over_crlb']:.1f} | {100 * r['found']:.1f}% |"
         print(row, file=out)
-    print("\nNo-tone windows (white noise, silence, DC, DC + noise)", file=out)
+    print("\nMedian |error| in cents by band (cycles per window)", file=out)
+    heads = [f"{a:g}-{b:g}" for a, b in zip(BAND_EDGES[:-1], BAND_EDGES[1:], strict=True)]
+    print("| estimator | SNR dB | " + " | ".join(heads) + " |\n|---|---|" + "---|" * len(heads), file=out)
+    for n in names:
+        for snr in (0, 10, 20, 40):
+            cells = " | ".join(f"{v:.2f}" for v in results["bands"][n][snr])
+            print(f"| {n} | {snr} | {cells} |", file=out)
+    print("\nNo-tone windows (white noise, silence, DC, DC + noise; half the training generator's negatives)", file=out)
     print("| estimator | flagged no_tone | given no number |\n|---|---|---|", file=out)
     for n, r in results["no_tone"].items():
         print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% |", file=out)
-    print("\nOut-of-range tones (0.3..2.85 and 105..1000 cycles/window, SNR 0..40 dB)", file=out)
+    low, high = RANGE[0] * 0.95, RANGE[1] * 1.05
     print(
-        "| estimator | flagged out_of_range | given no number | numbered > 50 cents off |\n|---|---|---|---|", file=out
+        f"\nOut-of-range tones: pure (0.3..{low:.2f} and {high:.1f}..1000 cycles/window, SNR 0..40 dB); "
+        f"harmonic with f0 0.5..{low:.2f} cycles/window and 10..30 partials (30 dB)",
+        file=out,
     )
-    for n, r in results["out_of_range"].items():
+    print("| estimator | tones | flagged out_of_range | given no number | numbered > 50 cents off |", file=out)
+    print("|---|---|---|---|---|", file=out)
+    for n, groups in results["out_of_range"].items():
+        for group, r in groups.items():
+            wrong = f"{100 * r['numbered_wrong']:.1f}%" if "numbered_wrong" in r else "-"
+            print(f"| {n} | {group} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% | {wrong} |", file=out)
+    rel = results.get("reliability")
+    if rel:
+        print("\nLSTM confidence reliability on held-out generated material (streamfreq.models.data)", file=out)
+        print("| confidence | numbered windows | within 50 cents |\n|---|---|---|", file=out)
+        for low, high, count, share in rel["rows"]:
+            print(f"| {low:.2f}..{high:.2f} | {count} | {100 * share:.1f}% |", file=out)
         print(
-            f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% | {100 * r['numbered_wrong']:.1f}% |",
+            f"numbered: {100 * rel['numbered']:.1f}% of all windows, {100 * rel['pitched_numbered']:.1f}% of pitched "
+            f"ones; confidence >= 0.9: {100 * rel['sure_within_50c']:.2f}% within 50 cents",
             file=out,
         )
 
@@ -188,7 +266,10 @@ def main(argv: list[str] | None = None) -> int:
     from streamfreq.estimators.fft import FFTEstimator
     from streamfreq.estimators.lstm import LSTMEstimator
 
-    estimators = {"lstm": LSTMEstimator(args.model, views=args.views), "fft": FFTEstimator()}
+    global RANGE
+    lstm = LSTMEstimator(args.model, views=args.views)
+    RANGE = lstm.range_cycles
+    estimators = {"lstm": lstm, "fft": FFTEstimator()}
     results = accuracy(estimators, args.per_snr, args.seed)
     print_tables(results)
     print("\nSpeed (window 2048; median of single windows, and per window in batches of 256)")
@@ -205,11 +286,13 @@ def main(argv: list[str] | None = None) -> int:
         path = estimators["lstm"].model_path
         meta = json.loads(path.read_text())
         meta.setdefault("metrics", {})["benchmark"] = {
-            "test_set": f"seeded tones, window {WINDOW} @ {SAMPLERATE:g} Hz, 3..100 cycles/window log-uniform, "
+            "test_set": f"seeded tones, window {WINDOW} @ {SAMPLERATE:g} Hz, {RANGE[0]}..{RANGE[1]} cycles/window "
+            "log-uniform, "
             f"{args.per_snr} per SNR, seed {args.seed} (benchmarks/lstm_accuracy.py)",
             "per_snr": {str(k): v for k, v in results["snr"]["lstm"].items()},
             "no_tone": results["no_tone"]["lstm"],
             "out_of_range": results["out_of_range"]["lstm"],
+            "reliability": results["reliability"],
             "speed_ms": results["speed"]["lstm"],
         }
         path.write_text(json.dumps(meta, indent=2) + "\n")

@@ -46,8 +46,8 @@ def main(argv: list[str] | None = None) -> int:
 
     est = LSTMEstimator(args.model)
     rng = np.random.default_rng(0)
-    x1 = rng.standard_normal((1, est.length, 1)).astype(np.float32)
-    x64 = rng.standard_normal((64, est.length, 1)).astype(np.float32)
+    x1 = est.contract.inputs(rng.standard_normal((1, 2048)))
+    x64 = est.contract.inputs(rng.standard_normal((64, 2048)))
     rows = [
         (
             "LiteRT interpreter (ai-edge-litert), 1 thread",

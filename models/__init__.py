@@ -9,8 +9,10 @@ Files (package data, found by an installed wheel without environment variables):
 * ``lstm.keras``: the Keras model they were exported from (the source of truth);
 * ``README.md``: the model card; ``accuracy.png``: its plot.
 
-``train.py`` is the recipe (``streamfreq-train``); it needs the ``train`` extra
-(TensorFlow), which inference never imports.
+``train.py`` is the recipe (``streamfreq-train``) and ``data.py`` its training-data
+generator; training needs the ``train`` extra (TensorFlow), which inference never
+imports. The model contract the estimator reads these files through is
+``streamfreq.estimators.lstm_contract``.
 
 Example
 -------

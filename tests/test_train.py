@@ -1,4 +1,4 @@
-"""The training recipe: data, targets, and a ``--quick`` run that produces a loadable model."""
+"""The training recipe and the model contract: data, targets, decoding, calibration, and a ``--quick`` run."""
 
 from __future__ import annotations
 
@@ -9,7 +9,8 @@ import os
 import numpy as np
 import pytest
 
-from streamfreq.models import train
+from streamfreq.estimators.lstm_contract import Contract, autocorrelation, fit_reliability
+from streamfreq.models import data, train
 from streamfreq.windowing import PREPROCESS_VERSION
 
 
@@ -25,39 +26,111 @@ def test_batches_are_seeded_and_labelled():
     x1, y1 = train.make_batch(np.random.default_rng(7), 512, cfg)
     x2, y2 = train.make_batch(np.random.default_rng(7), 512, cfg)
     np.testing.assert_array_equal(x1, x2)
-    assert x1.shape == (512, train.LENGTH, 1) and x1.dtype == np.float32
+    assert x1.shape == (512, *cfg.contract().input_shape) and x1.dtype == np.float32
     kind = np.argmax(y1["cls"], axis=1)
-    # class shares near the configured ones
-    assert abs(np.mean(kind == 1) - cfg.p_no_tone) < 0.06
-    assert abs(np.mean(kind == 2) - cfg.p_out_of_range) < 0.06
-    # frequency targets are distributions for tones, zero for no-tone windows
+    dcfg = cfg.data_config()
+    # class shares near the configured ones (voice windows with an unvoiced centre add to "no tone")
+    assert dcfg.p_no_tone - 0.05 < np.mean(kind == 1) < dcfg.p_no_tone + 0.12
+    assert abs(np.mean(kind == 2) - dcfg.p_out_of_range) < 0.06
     sums = y1["bins"].sum(axis=1)
     np.testing.assert_allclose(sums[kind == 1], 0.0)
     np.testing.assert_allclose(sums[kind == 0], 1.0, rtol=1e-5)
     assert np.all(y1["pos"][kind == 1, 1] == 0) and np.all(y1["pos"][kind == 0, 1] == 1)
 
 
-def test_tone_labels_follow_the_range():
-    frames, cycles, kind = train.make_windows(np.random.default_rng(1), 2000, train.TrainConfig())
-    tones = kind != 1
-    inside = (cycles >= train.RANGE_LOW) & (cycles <= train.RANGE_HIGH)
+def test_labels_follow_the_range():
+    cfg = data.DataConfig()
+    frames, cycles, kind = data.make_windows(np.random.default_rng(1), 600, cfg)
+    low, high = cfg.range_cycles
+    inside = (cycles >= low) & (cycles <= high)
     assert np.all(inside[kind == 0]) and not np.any(inside[kind == 2])
-    assert np.all(np.isnan(cycles[~tones]))
+    assert np.all(np.isnan(cycles[kind == 1]))
+    assert np.all(np.isfinite(frames)) and frames.shape == (600, cfg.window)
+    below = (kind == 2) & (cycles < low)
+    assert below.sum() > 20  # out-of-range tones below the range are part of the mix
 
 
-def test_target_mean_is_the_true_bin_position():
-    cfg = train.TrainConfig()
-    cycles = np.array([3.0, 10.0, 44.4, 100.0])
-    y = train.targets(cycles, np.zeros(4, dtype=int), cfg)
-    mean = (y["bins"] * np.arange(train.N_BINS)).sum(axis=1)
+def test_pitched_window_has_its_label_as_fundamental():
+    # a harmonic window from the generator: its autocorrelation peaks at the labelled period
+    cfg = data.DataConfig(p_pure=0.0)
+    rng = np.random.default_rng(5)
+    hits = 0
+    for _ in range(20):
+        c0 = float(np.exp(rng.uniform(np.log(8.0), np.log(40.0))))
+        x = data.pitched_window(rng, c0, cfg)
+        r = autocorrelation(x[None, :])[0]
+        lag = cfg.window / c0
+        window = slice(int(lag * 0.9), int(lag * 1.1) + 1)
+        hits += r[window].max() > 0.2
+    assert hits >= 16  # decays, onsets and reverberation blur some, but the label is the fundamental
+
+
+def test_contract_targets_decode_back_exactly():
+    contract = Contract()
+    cycles = np.array([2.1, 10.0, 44.4, 88.0])
+    y = contract.targets(cycles, np.zeros(4, dtype=int))
+    mean = (y["bins"] * np.arange(contract.n_bins)).sum(axis=1)
     np.testing.assert_allclose(mean, y["pos"][:, 0], atol=1e-3)
-    offsets = y["off"][:, : train.N_BINS]  # the exact offset of the truth from every bin
+    offsets = y["off"][:, : contract.n_bins]  # the exact offset of the truth from every bin
     probs = np.concatenate([y["bins"], np.tile([1.0, 0.0, 0.0], (4, 1)), offsets], axis=1)
-    decoded, cls = train.decode(probs, "offset")
+    decoded, cls, _ = contract.decode(probs)
     assert np.max(np.abs(1200 * np.log2(decoded / cycles))) < 1e-6
     np.testing.assert_array_equal(cls, np.tile([1.0, 0.0, 0.0], (4, 1)))
-    decoded, _ = train.decode(probs, "average")
-    assert np.max(np.abs(1200 * np.log2(decoded / cycles))) < 0.5
+    logc, _, _ = contract.decode_raw(probs, "average")
+    assert np.max(np.abs(1200 * (logc - np.log2(cycles)))) < 0.5
+
+
+def test_contract_round_trips_through_metadata():
+    contract = Contract(length=256, views=2, bias=((1.0, 2.0), (0.001, -0.002)), reliability=((0.1, 0.9), (0.2, 0.99)))
+    again = Contract.from_metadata(json.loads(json.dumps({"contract": contract.to_metadata()})))
+    assert again == contract
+    with pytest.raises(ValueError, match="bias arrays differ"):
+        Contract(bias=((1.0, 2.0), (0.0,)))
+
+
+def test_views_keep_the_autocorrelation_and_mirror_the_wave():
+    contract = Contract(length=256, channels=("wave", "acf"))
+    x = contract.inputs(np.random.default_rng(2).standard_normal((3, 2048)))
+    v = contract.views_of(x, 4)
+    assert v.shape == (12, 256, 2)
+    for k in range(4):
+        np.testing.assert_array_equal(v[3 * k : 3 * k + 3, :, 1], x[:, :, 1])
+    np.testing.assert_array_equal(v[3:6, :, 0], -x[:, ::-1, 0])
+    np.testing.assert_array_equal(v[9:12, :, 0], x[:, ::-1, 0])
+    freq = Contract(length=256)  # along log frequency: every view is the same input
+    y = freq.inputs(np.random.default_rng(2).standard_normal((3, 2048)))
+    np.testing.assert_array_equal(freq.views_of(y, 2), np.concatenate([y, y]))
+
+
+def test_log_frequency_channels_peak_at_the_fundamental():
+    # a harmonic tone with a missing fundamental: the power spectrum has no peak at f0, the
+    # autocorrelation has its first peak there; both patterns sit on the bins' own grid
+    from streamfreq.signals import harmonic_tone
+
+    contract = Contract()
+    c0 = 12.5
+    x = harmonic_tone(2048, 2048.0, c0, np.r_[0.0, np.ones(7)], phases=np.zeros(8))
+    features = contract.inputs(x[None, :])[0]
+    grid = contract.grid()
+    at_f0 = np.argmin(np.abs(np.log2(grid / c0)))
+    lacf, lspec = features[:, 0], features[:, 1]
+    assert lacf[at_f0] > 0.8 and lspec[at_f0] < 0.3
+    second = np.argmin(np.abs(np.log2(grid / (2 * c0))))
+    assert lspec[second] > 0.9
+
+
+def test_reliability_is_monotone_and_bias_shifts_the_estimate():
+    rng = np.random.default_rng(0)
+    score = rng.uniform(size=4000)
+    correct = rng.uniform(size=4000) < score  # P(correct | score) = score
+    grid, p = fit_reliability(score, correct)
+    assert np.all(np.diff(p) >= 0)
+    assert np.max(np.abs(np.interp(grid, grid, p) - np.asarray(grid))) < 0.15
+    contract = Contract(bias=((0.0, 10.0), (0.01, 0.01)))
+    y = contract.targets(np.array([20.0]), np.array([0]))
+    probs = np.concatenate([y["bins"], [[1.0, 0.0, 0.0]], y["off"][:, : contract.n_bins]], axis=1)
+    cycles, _, _ = contract.decode(probs)
+    assert abs(math.log2(cycles[0] / 20.0) - 0.01) < 1e-9
 
 
 @pytest.mark.train
@@ -70,13 +143,14 @@ def test_quick_training_produces_a_loadable_model(tmp_path):
 
     assert train.main(["--quick", "--out", str(tmp_path), "--seed", "3"]) == 0
     meta = json.loads((tmp_path / "lstm.json").read_text())
-    assert meta["preprocess_version"] == PREPROCESS_VERSION
-    assert meta["length"] == train.LENGTH
-    assert meta["range_cycles"] == [train.RANGE_LOW, train.RANGE_HIGH]
+    assert meta["contract"]["preprocess_version"] == PREPROCESS_VERSION
+    assert Contract.from_metadata(meta) == train.TrainConfig().contract().replace(
+        bias=Contract.from_metadata(meta).bias, reliability=Contract.from_metadata(meta).reliability
+    )
     assert (tmp_path / "lstm.keras").is_file()
     est = LSTMEstimator(tmp_path)
     assert sorted(est._interpreters) == [1, 64]  # the batch-64 export really has batch 64
-    assert len(meta["calibration"]["log2_cycles"]) == len(meta["calibration"]["correction_log2"]) > 0
+    assert len(est.contract.bias[0]) > 0 and len(est.contract.reliability[0]) > 0
     frames = tone(2048, np.array([5.0, 20.0, 80.0]), 0.0, 0.5).astype(np.float32)
     out = est.estimate_many(frames, 48000.0)
     assert len(out) == 3

@@ -1,21 +1,24 @@
 """The learned estimator: a trained conv + LSTM network run by the LiteRT interpreter.
 
-Each window is resampled to the network's trained input length by the shared
-:func:`streamfreq.windowing.preprocess` (anti-aliased, so a tone keeps its
-number of cycles per window), the network returns a distribution over
-log-spaced frequency bins, a per-bin offset and three class probabilities
-(tone in range / no tone / out of range). The frequency in cycles per window
-is the centre of the most likely bin plus its offset, less the network's
-measured bias at that estimate (the model's calibration table), averaged in
-log frequency over the model's views of the window (the window and its
-negated, time-reversed copy by default). It maps back to Hz as
+Every estimator reports the fundamental (f0). Everything that ties the network
+to its input and outputs lives in the model contract
+(:class:`streamfreq.estimators.lstm_contract.Contract`, read from the model's
+metadata): each window is resampled to the network's input length (so a tone
+keeps its number of cycles per window) with its autocorrelation beside it, the
+network returns a distribution over log-spaced f0 bins, a per-bin offset and
+three class probabilities (tone in range / no tone / out of range), and the
+contract decodes them into cycles per window (the top bin plus its offset,
+less the measured bias) and a calibrated confidence: the measured probability
+that the number is within 50 cents. It maps back to Hz as
 ``cycles / (N / samplerate)``. The Hz is the network's own estimate.
 
-A window is ``"out_of_range"`` when the network says so, when its estimate
-falls outside the trained range, when most of the window's energy lies
-above the band the resampling keeps (the network cannot see such a tone), or
-when the network sees no tone but a quarter or more of the window's energy
-lies within 3 cycles per window (a tone too slow for the trained range).
+A window gets a number (``"ok"``) when the network calls it a tone in range
+with a calibrated confidence of at least the model's ``min_confidence``;
+otherwise it is ``"no_tone"``. It is ``"out_of_range"`` when the network says
+so, when the estimate falls outside the trained range, when most of the
+window's energy lies above the band the resampling keeps, or when the network
+sees no tone but a quarter or more of the window's energy lies below the
+trained range (a fundamental too slow for it).
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
@@ -32,7 +35,6 @@ Example
 from __future__ import annotations
 
 import contextlib
-import functools
 import importlib.util
 import json
 import math
@@ -46,15 +48,17 @@ import numpy as np
 
 from streamfreq.errors import ModelError, ParameterError, missing_extra
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays
-from streamfreq.windowing import PREPROCESS_VERSION, preprocess, resample_to_length
+from streamfreq.estimators.lstm_contract import Contract
+from streamfreq.windowing import PREPROCESS_VERSION
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
 #: window's energy is taken to lie above the network's band (out of range).
 BAND_GUARD = 0.6
-#: Share of a window's energy within 3 cycles per window above which a window the network
-#: calls "no tone" is "out of range" instead: a tone too slow for the trained range (white
-#: noise puts about 6/N of its energy there).
+#: Share of a window's energy below the trained range above which a window the network
+#: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
 LOW_BAND_SHARE = 0.25
+#: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
+MIN_CONFIDENCE = 0.5
 
 
 def lstm_available() -> bool:
@@ -92,7 +96,7 @@ _FIX = "reinstall streamfreq, or retrain with `streamfreq-train --out DIR` and p
 
 
 class LSTMEstimator:
-    """Frequency from a trained LSTM network (LiteRT runtime).
+    """The fundamental from a trained LSTM network (LiteRT runtime).
 
     Parameters
     ----------
@@ -105,8 +109,8 @@ class LSTMEstimator:
     views
         How many frequency-preserving views of each window the network reads
         (1, 2 or 4: the window, negated and reversed, negated, reversed); the
-        estimate averages them. ``None`` takes the model's recommended number
-        (``views`` in its metadata). Each view costs one network pass.
+        estimate averages them. ``None`` takes the model's recommended number.
+        Each view costs one network pass.
 
     Raises
     ------
@@ -138,21 +142,15 @@ class LSTMEstimator:
         meta_path = _resolve_metadata(given)
         self.metadata = meta = self._read_metadata(meta_path)
         self.model_path = meta_path
-        self.length = int(meta["length"])
-        self.range_cycles = (float(meta["range_cycles"][0]), float(meta["range_cycles"][1]))
-        bins = meta["bins"]
-        self.n_bins = int(bins["count"])
-        self.decode_method = str(meta.get("decode", "average"))
-        self.n_outputs = self.n_bins + 3 + (self.n_bins if self.decode_method != "average" else 0)
-        calibration = meta.get("calibration") or {}
-        self._calibration = (
-            np.asarray(calibration.get("log2_cycles", []), dtype=np.float64),
-            np.asarray(calibration.get("correction_log2", []), dtype=np.float64),
-        )
-        self.views = int(meta.get("views", 1) if views is None else views)
+        self.contract = contract = Contract.from_metadata(meta)
+        self.length = contract.length
+        self.range_cycles = contract.range_cycles
+        self.n_bins = contract.n_bins
+        self.n_outputs = contract.n_outputs
+        self.min_confidence = float(meta.get("min_confidence", MIN_CONFIDENCE))
+        self.views = int(contract.views if views is None else views)
         if self.views not in (1, 2, 4):
             raise ParameterError(f"views must be 1, 2 or 4 (got {self.views!r})")
-        self._centres = np.linspace(math.log2(bins["low_cycles"]), math.log2(bins["high_cycles"]), self.n_bins)
         files = {int(b): meta_path.parent / name for b, name in meta["tflite"].items()}
         if given.suffix == ".tflite":  # an explicit .tflite file: use it alone
             files = {b: p for b, p in files.items() if p.resolve() == given.resolve()} or {0: given}
@@ -171,19 +169,10 @@ class LSTMEstimator:
             raise ModelError(f"LSTM model metadata not found: {path} ({_FIX})")
         try:
             meta = json.loads(path.read_text())
-            length = int(meta["length"])
-            low, high = (float(v) for v in meta["range_cycles"])
-            bins = meta["bins"]
-            count, blow, bhigh = int(bins["count"]), float(bins["low_cycles"]), float(bins["high_cycles"])
-            version = int(meta["preprocess_version"])
-            tflite = dict(meta["tflite"])
-            if not (length >= 16 and 0 < low < high and count >= 2 and 0 < blow < bhigh and tflite):
-                raise ValueError("values out of range")
-            calibration = meta.get("calibration") or {}
-            if len(calibration.get("log2_cycles", [])) != len(calibration.get("correction_log2", [])):
-                raise ValueError("calibration arrays differ in length")
-            if meta.get("decode", "average") not in ("average", "offset", "blend"):
-                raise ValueError("values out of range")
+            Contract.from_metadata(meta)
+            version = int(meta["contract"]["preprocess_version"] if "contract" in meta else meta["preprocess_version"])
+            if not dict(meta["tflite"]):
+                raise ValueError("no LiteRT files named")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             raise ModelError(f"LSTM model metadata {path} is corrupt ({error!s}); {_FIX}") from None
         if version != PREPROCESS_VERSION:
@@ -204,22 +193,23 @@ class LSTMEstimator:
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"LSTM model file {path} is corrupt or not a LiteRT model ({error!s}); {_FIX}") from None
         batch = int(inp["shape"][0])
-        if tuple(inp["shape"][1:]) != (self.length, 1) or tuple(out["shape"]) != (batch, self.n_outputs):
+        shape = self.contract.input_shape
+        if tuple(inp["shape"][1:]) != shape or tuple(out["shape"]) != (batch, self.n_outputs):
             raise ModelError(
                 f"LSTM model file {path} has input {tuple(inp['shape'])} and output {tuple(out['shape'])}, "
-                f"but its metadata says input (batch, {self.length}, 1) and output (batch, {self.n_outputs}); "
-                f"{_FIX}"
+                f"but its metadata says input (batch, {shape[0]}, {shape[1]}) and output "
+                f"(batch, {self.n_outputs}); {_FIX}"
             )
         return interp
 
     # ------------------------------------------------------------ inference
 
     def network(self, x: np.ndarray) -> np.ndarray:
-        """Raw network outputs ``(batch, n_outputs)`` for preprocessed input ``(batch, length, 1)``.
+        """Raw network outputs ``(batch, n_outputs)`` for network input ``(batch, *contract.input_shape)``.
 
         The columns are the bin probabilities, the three class probabilities
-        (tone in range, no tone, out of range) and, for ``decode="offset"``
-        models, each bin's predicted offset in bins.
+        (tone in range, no tone, out of range) and each bin's predicted offset
+        in bins (the contract's layout).
 
         Batches go through the largest fixed-batch interpreter (the last chunk
         zero-padded); single windows through the batch-1 interpreter.
@@ -248,60 +238,24 @@ class LSTMEstimator:
                 start += take
         return out
 
-    def decode(self, probs: np.ndarray, half_width: int = 4) -> tuple[np.ndarray, np.ndarray]:
-        """``(cycles per window, class probabilities)`` from raw network outputs.
+    def infer(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(cycles per window, class probabilities, calibrated confidence)`` for windows ``(batch, N)``.
 
-        ``"average"``: the weighted average of the bin centres (log2) within
-        ``half_width`` bins of the most likely one; ``"offset"``: the centre of
-        the most likely bin plus that bin's predicted offset; ``"blend"``: the
-        mean of the two in log frequency (their errors are partly independent).
-        A model whose metadata carries a ``calibration`` table then has its
-        measured bias at that estimate removed (see
-        ``streamfreq.models.train.fit_calibration``).
+        The network reads :attr:`views` views of each window in one batch; the
+        contract decodes and averages them.
         """
-        probs = np.asarray(probs, dtype=np.float64)
-        bins, cls = probs[:, : self.n_bins], probs[:, self.n_bins : self.n_bins + 3]
-        top = np.argmax(bins, axis=1)
-        idx = top[:, None] + np.arange(-half_width, half_width + 1)[None, :]
-        valid = (idx >= 0) & (idx < self.n_bins)
-        idx = np.clip(idx, 0, self.n_bins - 1)
-        w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
-        average = (w * self._centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
-        if self.decode_method == "average":
-            logc = average
-        else:
-            step = self._centres[1] - self._centres[0]
-            offset = self._centres[top] + step * probs[np.arange(len(top)), self.n_bins + 3 + top]
-            logc = offset if self.decode_method == "offset" else 0.5 * (offset + average)
-        grid, correction = self._calibration
-        if grid.size:  # the network's measured bias at this estimate (metadata "calibration")
-            logc = logc + np.interp(logc, grid, correction)
-        return 2.0**logc, cls
-
-    def infer(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """``(cycles per window, class probabilities)`` for windows ``(batch, N)``, over :attr:`views` views.
-
-        The views are the window and copies that keep its frequency: negated
-        and time-reversed, negated, time-reversed. The network reads them all
-        (in one batch); the estimate is the mean of their log frequencies, the
-        class probabilities their mean.
-        """
-        x = preprocess(frames, self.length)
-        views = [x, -x[:, ::-1], -x, x[:, ::-1]][: self.views]
-        count = x.shape[0]
-        cycles, cls = self.decode(self.network(np.concatenate(views)))
-        logc = np.log2(cycles).reshape(len(views), count).mean(axis=0)
-        return 2.0**logc, cls.reshape(len(views), count, 3).mean(axis=0)
+        x = self.contract.views_of(self.contract.inputs(frames), self.views)
+        return self.contract.decode(self.network(x), self.views)
 
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
-        """Estimate the frequency in each row of ``frames`` (batch, N) sampled at ``samplerate``.
+        """Estimate the fundamental in each row of ``frames`` (batch, N) sampled at ``samplerate``.
 
         Example
         -------
         >>> import numpy as np
         >>> from streamfreq.signals import tone
         >>> if lstm_available():
-        ...     est = LSTMEstimator().estimate_many(tone(2048, [1000.0]), 48000.0)[0]
+        ...     est = LSTMEstimator().estimate_many(tone(2048, [3000.0]), 48000.0)[0]
         ...     print(est.status, est.hz)
         ... else:
         ...     print("out_of_range nan")
@@ -312,43 +266,32 @@ class LSTMEstimator:
         if count == 0:
             return []
         np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
-        cycles, cls = self.infer(frames)
+        cycles, cls, confidence = self.infer(frames)
         hz = cycles * (float(samplerate) / n)
 
-        # share of the (mean-removed) energy the resampling keeps, against what white noise keeps
-        centred = frames.astype(np.float64) - frames.mean(axis=1, keepdims=True, dtype=np.float64)
-        total = np.mean(centred**2, axis=1)
-        kept = np.mean(resample_to_length(centred.astype(np.float32), self.length).astype(np.float64) ** 2, axis=1)
-        white = 0.9 * min(1.0, self.length / n)
-        above_band = kept < BAND_GUARD * white * total
+        # energy by DFT bin (cycles per window) of the mean-removed window: the share the resampling keeps
+        # (below 0.9 of its Nyquist) against what white noise keeps, and the share below the trained range
+        power = np.abs(np.fft.rfft(frames.astype(np.float64), axis=1)) ** 2
+        power[:, 0] = 0.0
+        total = power.sum(axis=1)
+        keep = 0.9 * min(n, self.length) / 2
+        white = min(1.0, keep / (n / 2))
+        above_band = power[:, : int(keep) + 1].sum(axis=1) < BAND_GUARD * white * total
+        low, high = self.range_cycles
+        below_band = power[:, 1 : max(2, math.ceil(low))].sum(axis=1) > LOW_BAND_SHARE * total
 
         kind = np.argmax(cls, axis=1)
-        low, high = self.range_cycles
         status = np.full(count, OK, dtype=object)
+        status[confidence < self.min_confidence] = NO_TONE
         status[(kind == 2) | (cycles < low) | (cycles > high)] = OUT_OF_RANGE
         status[kind == 1] = NO_TONE
         status[above_band & (total > 0)] = OUT_OF_RANGE
-        below_band = _low_band_energy(centred) > LOW_BAND_SHARE * total
         status[(status == NO_TONE) & below_band] = OUT_OF_RANGE
         status[~(total > 0)] = NO_TONE
-        return estimates_from_arrays(hz, cls[:, 0], status)
+        return estimates_from_arrays(hz, confidence, status)
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
-
-
-@functools.lru_cache(maxsize=8)
-def _low_band_basis(n: int) -> np.ndarray:
-    """Cosines and sines of 1, 2 and 3 cycles per window of ``n`` samples, shape (6, n)."""
-    phase = 2.0 * np.pi * np.arange(n) / n
-    return np.concatenate([np.cos(np.outer([1, 2, 3], phase)), np.sin(np.outer([1, 2, 3], phase))])
-
-
-def _low_band_energy(centred: np.ndarray) -> np.ndarray:
-    """Mean-square energy of each (mean-removed) window within 1..3 cycles per window (DFT bins 1-3)."""
-    n = centred.shape[1]
-    projections = centred @ _low_band_basis(n).T
-    return 2.0 * np.sum(projections**2, axis=1) / (n * n)
 
 
 __all__ = ["LSTMEstimator", "lstm_available", "default_model_path", "NO_TONE", "OK", "OUT_OF_RANGE"]

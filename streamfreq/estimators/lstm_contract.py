@@ -1,0 +1,442 @@
+"""The LSTM model contract: input features, views, bins, targets, decoding and calibration, defined once.
+
+Both the estimator (:class:`streamfreq.estimators.lstm.LSTMEstimator`) and the
+training recipe (``streamfreq.models.train``) build a :class:`Contract` (from
+the model's metadata, or from the training configuration) and call its
+methods, so what the network was trained on and how its outputs are read can
+never drift apart. Pure numpy; nothing here imports an ML runtime.
+
+* **Input** (:meth:`Contract.inputs`): each full-resolution window of N samples
+  is resampled to :attr:`Contract.length` samples over the same time span
+  (:func:`streamfreq.windowing.preprocess`: anti-aliased, mean removed, unit
+  RMS), so a tone keeps its number of cycles per window. The shipped design
+  reads it along log frequency, :data:`GRID_PER_BIN` points per output bin:
+  the normalised autocorrelation at the period of each frequency (``"lacf"``)
+  and the log power spectrum (``"lspec"``), both by FFT. There a harmonic
+  sound makes the same pattern at every f0, shifted (peaks at f0 and its
+  subharmonics in one, at f0 and its harmonics in the other). The first
+  design read the waveform itself along time (``"wave"``, with ``"acf"``).
+* **Views** (:meth:`Contract.views_of`): copies of the input that keep the
+  frequency (the waveform negated and time-reversed, negated, reversed; the
+  log-frequency channels do not change under them).
+* **Outputs**: ``concat(bin softmax, class softmax, per-bin offsets)``; bins are
+  log-spaced in cycles per window, offsets are in bins, classes are
+  :data:`CLASSES`.
+* **Decoding** (:meth:`Contract.decode`): the centre of the most likely bin plus
+  its offset, less the measured bias at that estimate; a raw confidence score
+  (tone probability times the probability mass next to the winning bin) mapped
+  through the measured reliability table to the probability of being within
+  50 cents.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq.estimators.lstm_contract import Contract
+>>> from streamfreq.signals import tone
+>>> c = Contract(length=256, channels=("lacf", "lspec"))
+>>> c.inputs(tone(2048, np.array([10.0, 40.0]))).shape  # 4 points per bin
+(2, 720, 2)
+>>> y = c.targets(np.array([10.0]), np.array([0]))
+>>> probs = np.concatenate([y["bins"], [[1.0, 0.0, 0.0]], y["off"][:, : c.n_bins]], axis=1)
+>>> cycles, cls, score = c.decode(probs)
+>>> round(float(cycles[0]), 6), cls.argmax(axis=1).tolist()
+(10.0, [0])
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field, fields, replace
+
+import numpy as np
+
+from streamfreq.windowing import PREPROCESS_VERSION, preprocess
+
+#: The network's classes, in the order of its class outputs.
+CLASSES = ("tone", "no_tone", "out_of_range")
+#: Input channels along time: the waveform, and its autocorrelation at lags 0..L-1.
+TIME_CHANNELS = ("wave", "acf")
+#: Input channels along log frequency, :data:`GRID_PER_BIN` points per bin: the autocorrelation at the
+#: period of each frequency ("lacf") and the log power spectrum ("lspec").
+FREQ_CHANNELS = ("lacf", "lspec")
+CHANNELS = TIME_CHANNELS + FREQ_CHANNELS
+#: Points of the log-frequency input grid per output bin.
+GRID_PER_BIN = 4
+#: Floor of the log power spectrum channel, in decades below its peak.
+SPECTRUM_FLOOR = 6.0
+#: Decoders of the bin outputs.
+DECODERS = ("offset", "average", "blend")
+#: Bins either side of the most likely one whose probability counts towards the confidence score.
+SCORE_HALF_WIDTH = 2
+#: Tolerance (cents) behind the calibrated confidence: P(|error| < 50 cents).
+TOLERANCE_CENTS = 50.0
+
+
+def autocorrelation(x: np.ndarray) -> np.ndarray:
+    """Normalised autocorrelation of each row of ``x`` (batch, L) at lags 0..L-1 (biased, by FFT).
+
+    Lag 0 is 1 for any window with energy; an all-zero window gives all zeros.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> r = autocorrelation(np.cos(2 * np.pi * 4 * np.arange(64) / 64)[None, :])
+    >>> round(float(r[0, 0]), 6), round(float(r[0, 16]), 2), round(float(r[0, 8]), 2)
+    (1.0, 0.75, -0.88)
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x, 2 * n, axis=-1)
+    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=-1)[..., :n]
+    zero = r[..., :1]
+    return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
+
+
+def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = 4) -> np.ndarray:
+    """Normalised autocorrelation of each row of ``x`` (batch, L) at the periods of ``cycles`` per window.
+
+    The value at index i is the autocorrelation at lag ``L / cycles[i]``: on a log-spaced grid a
+    periodic window peaks at its own f0 and at its subharmonics, a fixed pattern whatever the f0.
+    Lags between samples are read from the autocorrelation band-limited-interpolated ``upsample``
+    times, then linearly.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.cos(2 * np.pi * 8 * np.arange(256) / 256)[None, :]
+    >>> r = log_lag_autocorrelation(x, 2.0 ** np.arange(8))  # 1, 2, 4, ..., 128 cycles
+    >>> [round(float(v), 2) for v in r[0, 3:6]]  # at 8 cycles (lag 32) a peak, at 16 (lag 16) a trough
+    [0.88, -0.94, -0.02]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x, 2 * n, axis=-1)
+    size = 2 * n * upsample
+    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size, axis=-1)[..., : n * upsample + 2]
+    zero = r[..., :1]
+    r = np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
+    lags = np.clip(upsample * n / np.asarray(cycles, dtype=np.float64), 0, n * upsample)
+    i = np.floor(lags).astype(np.int64)
+    frac = lags - i
+    return r[..., i] * (1.0 - frac) + r[..., np.minimum(i + 1, r.shape[-1] - 1)] * frac
+
+
+def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = 8) -> np.ndarray:
+    """Log power spectrum of each Hann-windowed row of ``x`` at ``cycles`` per window, scaled to 0..1.
+
+    1 is the row's spectral peak and 0 lies :data:`SPECTRUM_FLOOR` decades below it; the spectrum is
+    zero-padded ``pad`` times and read between its points linearly. All-zero rows give zeros.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> x = np.cos(2 * np.pi * 10 * np.arange(256) / 256)[None, :]
+    >>> [round(float(v), 2) for v in log_spectrum(x, np.array([10.0, 40.0]))[0]]
+    [1.0, 0.0]
+    """
+    x = np.asarray(x, dtype=np.float64)
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x * np.hanning(n), pad * n, axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    peak = power.max(axis=-1, keepdims=True)
+    scaled = np.log10(np.maximum(power / np.where(peak > 0, peak, 1.0), 10.0**-SPECTRUM_FLOOR))
+    scaled = np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0)
+    where = np.clip(np.asarray(cycles) * pad, 0, power.shape[-1] - 1)
+    i = np.minimum(np.floor(where).astype(np.int64), power.shape[-1] - 2)
+    frac = where - i
+    return scaled[..., i] * (1.0 - frac) + scaled[..., i + 1] * frac
+
+
+def _table(pairs) -> tuple[tuple[float, ...], tuple[float, ...]]:
+    grid, values = pairs if pairs else ((), ())
+    return tuple(float(v) for v in grid), tuple(float(v) for v in values)
+
+
+@dataclass(frozen=True)
+class Contract:
+    """Everything that ties a trained network to its input and its outputs.
+
+    Parameters
+    ----------
+    length
+        Samples per window after resampling (the network's input length).
+    channels
+        Input channels: along time (``("wave",)`` or ``("wave", "acf")``: ``length`` steps), or along log
+        frequency (a subset of :data:`FREQ_CHANNELS`: :data:`GRID_PER_BIN` points per bin).
+    range_cycles
+        The trained (advertised) range of the fundamental, cycles per window.
+    bin_low, bin_high, n_bins
+        Centres of the first and last log-spaced frequency bins (cycles per window) and their number.
+    decoder
+        ``"offset"`` (top bin + its offset), ``"average"`` (weighted average of the bins near the top)
+        or ``"blend"`` (their mean in log frequency).
+    views
+        Views per window the estimator reads by default (1, 2 or 4).
+    bias
+        ``(log2 cycles grid, log2 correction)``: the network's measured bias, added to each view's estimate.
+    reliability
+        ``(raw score grid, P(within 50 cents))``: the measured reliability of the raw confidence score.
+    """
+
+    length: int = 512
+    channels: tuple[str, ...] = ("lacf", "lspec")
+    range_cycles: tuple[float, float] = (2.1, 88.0)
+    bin_low: float = 1.0
+    bin_high: float = 176.1683  # 2 ** (179 / 24): bins 50 cents apart
+    n_bins: int = 180
+    decoder: str = "offset"
+    views: int = 1
+    bias: tuple[tuple[float, ...], tuple[float, ...]] = field(default=((), ()))
+    reliability: tuple[tuple[float, ...], tuple[float, ...]] = field(default=((), ()))
+
+    def __post_init__(self) -> None:
+        if not (self.length >= 16 and 0 < self.range_cycles[0] < self.range_cycles[1]):
+            raise ValueError("length or range out of bounds")
+        if not (self.n_bins >= 2 and 0 < self.bin_low < self.bin_high):
+            raise ValueError("bins out of bounds")
+        time_ok = self.channels[:1] == ("wave",) and set(self.channels) <= set(TIME_CHANNELS)
+        if not (time_ok or (self.channels and set(self.channels) <= set(FREQ_CHANNELS))):
+            raise ValueError(f"channels must be 'wave' (and 'acf'), or among {FREQ_CHANNELS}")
+        if self.decoder not in DECODERS:
+            raise ValueError(f"decoder must be one of {DECODERS}")
+        if self.views not in (1, 2, 4):
+            raise ValueError("views must be 1, 2 or 4")
+        for name in ("bias", "reliability"):
+            grid, values = getattr(self, name)
+            if len(grid) != len(values):
+                raise ValueError(f"{name} arrays differ in length")
+
+    # ------------------------------------------------------------ metadata
+
+    @property
+    def n_outputs(self) -> int:
+        """Width of the network's output row: bins, classes, offsets."""
+        return 2 * self.n_bins + len(CLASSES)
+
+    def to_metadata(self) -> dict:
+        """The contract as the JSON-able ``contract`` section of a model's metadata."""
+        out = {f.name: getattr(self, f.name) for f in fields(self)}
+        out["channels"] = list(self.channels)
+        out["range_cycles"] = list(self.range_cycles)
+        out["bias"] = {"log2_cycles": list(self.bias[0]), "correction_log2": list(self.bias[1])}
+        out["reliability"] = {"score": list(self.reliability[0]), "p_within_50c": list(self.reliability[1])}
+        out["preprocess_version"] = PREPROCESS_VERSION
+        return out
+
+    @classmethod
+    def from_metadata(cls, meta: dict) -> Contract:
+        """The contract of a model from its metadata (``lstm.json``), new (``contract``) or first format.
+
+        Raises ``KeyError``, ``ValueError`` or ``TypeError`` when the metadata is corrupt.
+        """
+        if "contract" in meta:
+            c = dict(meta["contract"])
+            c.pop("preprocess_version", None)
+            bias, rel = c.pop("bias", {}) or {}, c.pop("reliability", {}) or {}
+            return cls(
+                **{k: (tuple(v) if isinstance(v, list) else v) for k, v in c.items()},
+                bias=_table((bias.get("log2_cycles", ()), bias.get("correction_log2", ()))),
+                reliability=_table((rel.get("score", ()), rel.get("p_within_50c", ()))),
+            )
+        bins, calibration = meta["bins"], meta.get("calibration") or {}  # format 1: waveform only
+        return cls(
+            length=int(meta["length"]),
+            channels=("wave",),
+            range_cycles=(float(meta["range_cycles"][0]), float(meta["range_cycles"][1])),
+            bin_low=float(bins["low_cycles"]),
+            bin_high=float(bins["high_cycles"]),
+            n_bins=int(bins["count"]),
+            decoder=str(meta.get("decode", "average")),
+            views=int(meta.get("views", 1)),
+            bias=_table((calibration.get("log2_cycles", ()), calibration.get("correction_log2", ()))),
+        )
+
+    def replace(self, **changes) -> Contract:
+        """A copy with some fields changed (e.g. a new calibration)."""
+        return replace(self, **changes)
+
+    # ------------------------------------------------------------ input
+
+    @property
+    def along_time(self) -> bool:
+        """True when the input runs along time (waveform channels), False along log frequency."""
+        return self.channels[0] == "wave"
+
+    @property
+    def input_shape(self) -> tuple[int, int]:
+        """Shape of one window's network input: ``(steps, channels)``."""
+        steps = self.length if self.along_time else GRID_PER_BIN * self.n_bins
+        return steps, len(self.channels)
+
+    def grid(self) -> np.ndarray:
+        """Cycles per window of the log-frequency input points: :data:`GRID_PER_BIN` around each bin centre."""
+        offsets = (np.arange(GRID_PER_BIN) - (GRID_PER_BIN - 1) / 2) / GRID_PER_BIN
+        return 2.0 ** (self.centres()[:, None] + self.bin_step * offsets[None, :]).reshape(-1)
+
+    def inputs(self, frames: np.ndarray) -> np.ndarray:
+        """Network input ``(batch, *input_shape)`` float32 for full-resolution windows ``(batch, N)``."""
+        x = preprocess(frames, self.length)
+        wave = x[..., 0]
+        if self.along_time:
+            parts = [wave] + ([autocorrelation(wave)] if "acf" in self.channels else [])
+        else:
+            grid = self.grid()
+            make = {
+                "lacf": lambda: log_lag_autocorrelation(wave, grid),
+                "lspec": lambda: log_spectrum(wave, grid),
+            }
+            parts = [make[name]() for name in self.channels]
+        return np.stack(parts, axis=-1).astype(np.float32)
+
+    def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
+        """``views`` frequency-preserving copies of input ``x``, stacked along the batch: ``(views * batch, ...)``.
+
+        The waveform channel is taken as is, negated and time-reversed, negated, and
+        time-reversed; the autocorrelation does not change under any of them.
+        """
+        count = self.views if views is None else int(views)
+        if not self.along_time:  # the autocorrelation and the power spectrum do not change under any view
+            return np.ascontiguousarray(np.concatenate([x] * count), dtype=np.float32)
+        wave, rest = x[..., :1], x[..., 1:]
+        out = []
+        for sign, reverse in ((1, False), (-1, True), (-1, False), (1, True))[:count]:
+            w = sign * (wave[:, ::-1] if reverse else wave)
+            out.append(np.concatenate([w, rest], axis=-1) if rest.shape[-1] else w)
+        return np.ascontiguousarray(np.concatenate(out), dtype=np.float32)
+
+    # ------------------------------------------------------------ bins and targets
+
+    def centres(self) -> np.ndarray:
+        """Log2 of the bin centres (cycles per window), shape ``(n_bins,)``."""
+        return np.linspace(math.log2(self.bin_low), math.log2(self.bin_high), self.n_bins)
+
+    @property
+    def bin_step(self) -> float:
+        """Spacing of the bins in log2 (octaves)."""
+        return (math.log2(self.bin_high) - math.log2(self.bin_low)) / (self.n_bins - 1)
+
+    def targets(self, cycles: np.ndarray, kind: np.ndarray, sigma_bins: float = 1.0) -> dict[str, np.ndarray]:
+        """Training targets of a batch from the true ``cycles`` (nan for no tone) and ``kind`` (class index).
+
+        ``bins``: a Gaussian over the bins (``sigma_bins`` wide) for any fundamental the bins can hold,
+        zero otherwise; ``pos``: the true position in bins and whether it counts; ``off``: the offset of
+        the truth from every bin, then a mask of the bins within 1.5 of it; ``cls``: one-hot classes.
+        """
+        centres, step = self.centres(), self.bin_step
+        cycles = np.asarray(cycles, dtype=np.float64)
+        has = np.isfinite(cycles) & (cycles >= self.bin_low * 1.3) & (cycles <= self.bin_high / 1.2)
+        logc = np.log2(np.where(has, cycles, 1.0))
+        bins = np.exp(-0.5 * ((centres[None, :] - logc[:, None]) / (step * sigma_bins)) ** 2)
+        bins /= bins.sum(axis=1, keepdims=True)
+        bins[~has] = 0.0
+        position = (logc - centres[0]) / step
+        off = position[:, None] - np.arange(self.n_bins)[None, :]
+        mask = (np.abs(off) <= 1.5) & has[:, None]
+        return {
+            "bins": bins.astype(np.float32),
+            "pos": np.stack([position, has.astype(np.float64)], axis=1).astype(np.float32),
+            "off": np.concatenate([off, mask], axis=1).astype(np.float32),
+            "cls": np.eye(len(CLASSES), dtype=np.float32)[np.asarray(kind)],
+        }
+
+    # ------------------------------------------------------------ decoding
+
+    def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(log2 cycles before the bias correction, class probabilities, raw score)`` per output row."""
+        probs = np.asarray(probs, dtype=np.float64)
+        nb = self.n_bins
+        bins, cls = probs[:, :nb], probs[:, nb : nb + len(CLASSES)]
+        centres = self.centres()
+        top = np.argmax(bins, axis=1)
+        rows = np.arange(len(top))
+        idx = top[:, None] + np.arange(-4, 5)[None, :]
+        valid = (idx >= 0) & (idx < nb)
+        idx = np.clip(idx, 0, nb - 1)
+        w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
+        average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+        offset = centres[top] + self.bin_step * probs[rows, nb + len(CLASSES) + top] if probs.shape[1] > nb + 3 else 0
+        method = decoder or self.decoder
+        logc = {"average": average, "offset": offset, "blend": 0.5 * (offset + average)}[method]
+        near = np.abs(np.arange(nb)[None, :] - top[:, None]) <= SCORE_HALF_WIDTH
+        score = cls[:, 0] * np.sum(np.where(near, bins, 0.0), axis=1)
+        return np.asarray(logc, dtype=np.float64), cls, score
+
+    def decode(self, probs: np.ndarray, views: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(cycles per window, class probabilities, calibrated confidence)`` from raw network outputs.
+
+        ``probs`` holds ``views`` stacked blocks of the same windows (as made by :meth:`views_of`):
+        each view's estimate has the measured bias at that estimate removed, then the views are
+        averaged (log frequency, class probabilities, raw scores) and the score becomes a confidence
+        through the reliability table (the raw score itself when the contract has none).
+        """
+        logc, cls, score = self.decode_raw(probs)
+        if self.bias[0]:
+            logc = logc + np.interp(logc, self.bias[0], self.bias[1])
+        count = logc.size // views
+        logc = logc.reshape(views, count).mean(axis=0)
+        cls = cls.reshape(views, count, len(CLASSES)).mean(axis=0)
+        score = score.reshape(views, count).mean(axis=0)
+        return 2.0**logc, cls, self.confidence(score)
+
+    def confidence(self, score: np.ndarray) -> np.ndarray:
+        """Calibrated confidence for raw scores (the reliability table, interpolated; monotone)."""
+        if not self.reliability[0]:
+            return np.clip(score, 0.0, 1.0)
+        return np.interp(score, self.reliability[0], self.reliability[1])
+
+
+def fit_bias(est_log2: np.ndarray, true_log2: np.ndarray, span: tuple[float, float], points: int = 200) -> tuple:
+    """The bias table: the median of ``true - estimate`` (log2) in ``points`` bins of the estimate over ``span``.
+
+    Bins with fewer than 10 estimates get no correction.
+    """
+    edges = np.linspace(math.log2(span[0]), math.log2(span[1]), points + 1)
+    which = np.clip(np.digitize(est_log2, edges) - 1, 0, points - 1)
+    error = true_log2 - est_log2
+    corr = [float(np.median(error[which == i])) if np.sum(which == i) >= 10 else 0.0 for i in range(points)]
+    centres = 0.5 * (edges[1:] + edges[:-1])
+    return tuple(np.round(centres, 6).tolist()), tuple(np.round(corr, 7).tolist())
+
+
+def fit_reliability(score: np.ndarray, correct: np.ndarray, points: int = 50) -> tuple:
+    """The reliability table: P(correct) against the raw score, made monotone (isotonic, pool adjacent violators).
+
+    ``points`` quantile bins of the score; each bin's rate of ``correct``; then the
+    non-decreasing fit of those rates weighted by bin size.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> s = np.linspace(0, 1, 1000)
+    >>> grid, p = fit_reliability(s, s > 0.5, points=4)
+    >>> [round(v, 2) for v in p]
+    [0.0, 0.0, 1.0, 1.0]
+    """
+    order = np.argsort(score)
+    score, correct = np.asarray(score)[order], np.asarray(correct, dtype=np.float64)[order]
+    groups = np.array_split(np.arange(score.size), points)
+    x = [float(score[g].mean()) for g in groups if g.size]
+    y = [float(correct[g].mean()) for g in groups if g.size]
+    w = [float(g.size) for g in groups if g.size]
+    # pool adjacent violators
+    blocks: list[list[float]] = []  # [value, weight, count]
+    for value, weight in zip(y, w, strict=True):
+        blocks.append([value, weight, 1])
+        while len(blocks) > 1 and blocks[-2][0] > blocks[-1][0]:
+            v2, w2, c2 = blocks.pop()
+            v1, w1, c1 = blocks.pop()
+            blocks.append([(v1 * w1 + v2 * w2) / (w1 + w2), w1 + w2, c1 + c2])
+    fitted = [b[0] for b in blocks for _ in range(b[2])]
+    return tuple(np.round(x, 6).tolist()), tuple(np.round(fitted, 6).tolist())
+
+
+__all__ = [
+    "CLASSES",
+    "CHANNELS",
+    "Contract",
+    "autocorrelation",
+    "fit_bias",
+    "fit_reliability",
+    "log_lag_autocorrelation",
+    "log_spectrum",
+]
