@@ -92,10 +92,18 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
 
 
 def configure_process() -> None:
-    """Process-wide settings the app runs with: no antialiasing (the live session shortens the GIL switch interval)."""
+    """Process-wide settings the app runs with: no antialiasing, numpy's BLAS on one thread.
+
+    The live session shortens the GIL switch interval itself. BLAS stays on one
+    thread for the app's whole life: the GUI thread's numpy work between the
+    engine's windows would otherwise wake OpenBLAS workers that spin (measured
+    with ``benchmarks/gui_fps.py``: 163% of a core with them, 83% without).
+    """
     import pyqtgraph as pg
+    from threadpoolctl import threadpool_limits
 
     pg.setConfigOptions(antialias=False)  # antialiased lines cost ~5 ms each per frame in software rendering
+    threadpool_limits(limits=1, user_api="blas")
 
 
 def summary_line(window: object) -> str:
