@@ -59,6 +59,9 @@ BAND_GUARD = 0.6
 LOW_BAND_SHARE = 0.25
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
+#: Rows below which a remainder runs through the batch-1 interpreter row by row rather than a zero-padded
+#: batch of 64: measured 0.91 ms per batch-1 call against 27.5 ms per batch-64 call (LiteRT, one thread).
+SINGLE_BELOW = 30
 
 
 def lstm_available() -> bool:
@@ -211,8 +214,10 @@ class LSTMEstimator:
         (tone in range, no tone, out of range) and each bin's predicted offset
         in bins (the contract's layout).
 
-        Batches go through the largest fixed-batch interpreter (the last chunk
-        zero-padded); single windows through the batch-1 interpreter.
+        Batches go through the largest fixed-batch interpreter; a remainder of
+        fewer than :data:`SINGLE_BELOW` rows goes through the batch-1
+        interpreter row by row (cheaper than a zero-padded batch), a larger one
+        through the padded batch.
         """
         x = np.ascontiguousarray(x, dtype=np.float32)
         count = x.shape[0]
@@ -224,7 +229,7 @@ class LSTMEstimator:
                 left = count - start
                 fitting = [b for b in sizes if b <= left]
                 batch = fitting[-1] if fitting and (fitting[-1] > 1 or len(sizes) == 1) else sizes[-1]
-                if batch > left and 1 in self._interpreters and left <= 4:
+                if batch > left and 1 in self._interpreters and left < SINGLE_BELOW:
                     batch = 1
                 interp = self._interpreters[batch]
                 chunk = x[start : start + batch]
