@@ -31,7 +31,7 @@ WINDOW = 2048
 HOP = 512
 #: Fewest periods of the fundamental a window must hold to measure it.
 MIN_PERIODS = 2.0
-#: Highest fundamental streamfreq looks for, in Hz (above it the estimators say ``out_of_range``).
+#: Highest ``fmin`` accepted, in Hz (the estimators' own upper limits are in their docstrings).
 FMAX = 4000.0
 
 
