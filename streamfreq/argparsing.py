@@ -33,6 +33,28 @@ def one_line_error(prog: str, message: str) -> str:
     return f"{prog}: error: {message} (try --help)"
 
 
+def report_error(prog: str, error: BaseException) -> int:
+    """Print the one line for a user-caused error on stderr; return its exit code.
+
+    A :class:`~streamfreq.errors.ParameterError` (a bad setting) is exit code
+    2 with ``(try --help)``; anything else (an unreadable file, a missing
+    extra) is exit code 1.
+
+    Example
+    -------
+    >>> from streamfreq.errors import ParameterError, SourceError
+    >>> report_error("streamfreq", ParameterError("hop must be >= 1")), report_error("streamfreq", SourceError("gone"))
+    (2, 1)
+    """
+    from streamfreq.errors import ParameterError
+
+    if isinstance(error, ParameterError):
+        print(one_line_error(prog, str(error)), file=sys.stderr)
+        return 2
+    print(f"{prog}: error: {error}", file=sys.stderr)
+    return 1
+
+
 class ArgumentParser(argparse.ArgumentParser):
     """An :class:`argparse.ArgumentParser` whose errors are one line on stderr and exit code 2."""
 

@@ -22,8 +22,8 @@ import sys
 from collections.abc import Sequence
 
 from streamfreq import __version__
-from streamfreq.argparsing import ArgumentParser, one_line_error
-from streamfreq.errors import OutputError, ParameterError, StreamfreqError
+from streamfreq.argparsing import ArgumentParser, report_error
+from streamfreq.errors import OutputError, StreamfreqError
 from streamfreq.options import add_analysis_options, add_source_options, engine_settings
 from streamfreq.output import FORMATS, make_writer
 from streamfreq.sources import make_source
@@ -161,14 +161,10 @@ def main(argv: Sequence[str] | None = None) -> int:
             print(format_devices())
             return 0
         return run(args)
-    except ParameterError as error:
-        print(one_line_error(parser.prog, str(error)), file=sys.stderr)
-        return 2
     except (StreamfreqError, ImportError) as error:
         if isinstance(error, OutputError):
             _discard_stdout()  # what is still buffered cannot be written either
-        print(f"streamfreq: error: {error}", file=sys.stderr)
-        return 1
+        return report_error(parser.prog, error)
     except KeyboardInterrupt:
         return 0
     except BrokenPipeError:

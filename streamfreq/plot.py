@@ -25,7 +25,6 @@ from __future__ import annotations
 import io
 import math
 import os
-import sys
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
@@ -217,8 +216,7 @@ def plot_file(
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq plot``; returns the exit code (0 done, 1 failed, 2 bad arguments)."""
-    from streamfreq.argparsing import ArgumentParser, one_line_error
-    from streamfreq.errors import ParameterError
+    from streamfreq.argparsing import ArgumentParser, report_error
     from streamfreq.options import add_analysis_options, add_channel_option, estimator_names
 
     parser = ArgumentParser(
@@ -243,10 +241,6 @@ def main(argv: Sequence[str] | None = None) -> int:
             model_path=args.model,
             title=args.title,
         )
-    except ParameterError as error:
-        print(one_line_error(parser.prog, str(error)), file=sys.stderr)
-        return 2
     except (StreamfreqError, ImportError) as error:
-        print(f"{parser.prog}: error: {error}", file=sys.stderr)
-        return 1
+        return report_error(parser.prog, error)
     return 0

@@ -24,10 +24,10 @@ import threading
 import time
 from collections.abc import Sequence
 
-from streamfreq.argparsing import ArgumentParser, one_line_error
+from streamfreq.argparsing import ArgumentParser, report_error
 from streamfreq.batch.job import FileResult, Settings
 from streamfreq.batch.run import ENGINES, BatchReport, run_batch
-from streamfreq.errors import ParameterError, StreamfreqError, missing_extra
+from streamfreq.errors import StreamfreqError, missing_extra
 from streamfreq.options import add_analysis_options, add_channel_option, estimator_names
 
 PROG = "streamfreq batch"
@@ -140,12 +140,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             on_start=progress.start,
             on_result=progress.update,
         )
-    except ParameterError as error:
-        print(one_line_error(PROG, str(error)), file=sys.stderr)
-        return 2
     except (StreamfreqError, ImportError) as error:
-        print(f"{PROG}: error: {error}", file=sys.stderr)
-        return 1
+        return report_error(PROG, error)
     except KeyboardInterrupt:
         print(f"{PROG}: interrupted; finished files are stored, run the same command to go on", file=sys.stderr)
         return 130
