@@ -32,12 +32,16 @@ Example
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import hashlib
 import io
 import json
 import os
+import signal
+import threading
 import time
+from collections.abc import Iterator
 from pathlib import Path
 
 from streamfreq.batch.job import FileResult, Job, Settings
@@ -212,6 +216,18 @@ class OutputStore:
         """Store one file's result: its part and plot (atomically), then its row (files.csv, periodically)."""
         job = result.job
         part = self.folder / PARTS / part_name(job.path)
+        with _signals_held():  # a Ctrl-C or SIGTERM here would leave a part with no row: it waits for the row
+            plot = self._write_outputs(result, part)
+            row = {key: "" if value is None else str(value) for key, value in result.row.items()}
+            row.update(path=job.path, plot=plot, size=str(job.size), mtime_ns=str(job.mtime_ns))
+            self.rows[job.path] = row
+            self._dirty = True
+        if time.monotonic() - self._flushed >= FLUSH_SECONDS:
+            self.flush()
+
+    def _write_outputs(self, result: FileResult, part: Path) -> str:
+        """Write (or, for a failed file, remove) the file's part and plot; return the plot's relative path or ""."""
+        job = result.job
         plot = ""
         if result.done:
             if result.parquet is None:
@@ -222,12 +238,7 @@ class OutputStore:
                 write_atomic(self.folder / plot, result.png)
         else:
             part.unlink(missing_ok=True)
-        row = {key: "" if value is None else str(value) for key, value in result.row.items()}
-        row.update(path=job.path, plot=plot, size=str(job.size), mtime_ns=str(job.mtime_ns))
-        self.rows[job.path] = row
-        self._dirty = True
-        if time.monotonic() - self._flushed >= FLUSH_SECONDS:
-            self.flush()
+        return plot
 
     def flush(self) -> None:
         """Rewrite files.csv (atomically) with every row so far, sorted by path."""
@@ -250,6 +261,31 @@ class OutputStore:
         finally:
             self._lock.close()
             self._lock = None
+
+
+@contextlib.contextmanager
+def _signals_held() -> Iterator[None]:
+    """Hold SIGINT and SIGTERM for the block (main thread only); deliver one that came once it ends.
+
+    Example
+    -------
+    >>> with _signals_held():
+    ...     pass
+    """
+    if threading.current_thread() is not threading.main_thread():
+        yield
+        return
+    caught: list[int] = []
+    previous = {}
+    try:
+        for number in (signal.SIGINT, signal.SIGTERM):
+            previous[number] = signal.signal(number, lambda number, frame: caught.append(number))
+        yield
+    finally:
+        for number, handler in previous.items():
+            signal.signal(number, handler)
+        if caught:
+            signal.raise_signal(caught[0])
 
 
 def _difference(found: dict, wanted: dict) -> str:
