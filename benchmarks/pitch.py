@@ -15,8 +15,10 @@ material's rate) and, when installed (pip install "streamfreq[bench]"), librosa.
 decision: it is scored on voiced reference frames only, its voicing false alarm and overall accuracy are
 left out) and SwiftF0. Every tracker reports f0 or nothing; "nothing" is unvoiced. pyin and yin run at librosa's
 default 22.05 kHz (frame 2048, hop 256; resampling counted in their time) and are told the material's lowest
-f0 (SwiftF0 keeps its fixed 46.9..2093.75 Hz, streamfreq its default window); each tracker is warmed up on the
-first second before it is timed.
+f0 (SwiftF0 keeps its fixed 46.9..2093.75 Hz, streamfreq its default window). Where a material's lowest f0
+lies below what streamfreq's default window measures (the notes), each streamfreq estimator also runs a second
+time told that f0 as pyin and yin are (``fmin``, which picks a longer window), in rows like ``fft (fmin 30)``.
+Each tracker is warmed up on the first second before it is timed.
 
 Metrics: mir_eval.melody raw pitch and raw chroma accuracy, voicing recall and false alarm, overall accuracy
 (each tracker's output resampled onto a 10 ms reference grid by mir_eval.melody.to_cent_voicing; cents from
@@ -316,6 +318,15 @@ def streamfreq_tracker(name: str, fmin: float | None) -> Tracker:
     return Tracker(label, run)
 
 
+def told_trackers(names: Sequence[str], material: Material) -> list[Tracker]:
+    """streamfreq's estimators told the material's lowest f0, where the default window cannot reach it."""
+    from streamfreq.defaults import WINDOW, lowest_f0
+
+    if material.fmin >= lowest_f0(WINDOW, material.samplerate):
+        return []
+    return [streamfreq_tracker(name, material.fmin) for name in names]
+
+
 def peer_trackers() -> list[Tracker]:
     """The peers that are installed: pyin, yin (librosa) and SwiftF0."""
     peers = []
@@ -534,19 +545,19 @@ def main(argv: Sequence[str] | None = None) -> None:
     keys = [k.strip() for k in args.material.split(",") if k.strip()]
     if not keys or any(k not in MATERIALS for k in keys):
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
-    trackers = [streamfreq_tracker(n, args.fmin) for n in names]
-    if not args.no_peers:
-        trackers += peer_trackers()
+    ours = [streamfreq_tracker(n, args.fmin) for n in names]
+    peers = [] if args.no_peers else peer_trackers()
     began = time.perf_counter()
     print(f"python benchmarks/pitch.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
-    print(f"trackers: {', '.join(t.name for t in trackers)}; seed {args.seed}{'; quick' if args.quick else ''}")
+    print(f"trackers: {', '.join(t.name for t in ours + peers)}; seed {args.seed}{'; quick' if args.quick else ''}")
     print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
     for key in keys:
         made = time.perf_counter()
         material = build_material(key, args.quick, args.seed)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
-        runs = [run_tracker(t, material) for t in trackers]
+        told = [] if args.fmin is not None else told_trackers(names, material)
+        runs = [run_tracker(t, material) for t in ours + told + peers]
         print_mir_eval(runs)
         if key in ("a", "s"):
             print_crlb(runs, material)
