@@ -79,7 +79,10 @@ STRETCH_MIN = 1e-3
 SCORE_FULL = 5.0
 #: A glide that spreads the top partial over more than this many bins within the window is dechirped.
 CHIRP_BINS = 1.0
-#: A pitch change between the half windows counts when it exceeds this many standard deviations.
+#: A larger relative pitch change within the window is no glide the warp can straighten (nor one a linearised
+#: score measures): the window is fitted as it is.
+GLIDE_MAX = 0.25
+#: A glide counts when its score test exceeds this many standard deviations.
 CHIRP_SIGNIFICANCE = 5.0
 
 
@@ -163,14 +166,17 @@ class FFTEstimator:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
         count, n = y.shape
-        harmonic, omega, valid, keep = _strongest_partials(partials)
-        rate = _chirp_rate(y, harmonic, omega, valid)
-        top = np.max(np.where(valid, omega, 0.0), axis=1)
-        moving = np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS  # bins the top partial moves over the window
-        if moving.any():  # dechirp: the pitch at the window centre, steady over the whole window
-            y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
-        omega, energy = _newton_by_count(y, omega, valid, self.newton_steps)
+        harmonic, start, valid, keep = _strongest_partials(partials)
+        omega, energy, chirp = _newton_by_count(y, start, valid, self.newton_steps)
         total = np.einsum("ij,ij->i", y, y)
+        rate = _glide_rate(chirp, omega, energy, valid, total, n)
+        moving = np.flatnonzero(rate)
+        if len(moving):  # dechirp: the pitch at the window centre, steady over the whole window, and refit
+            y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
+            omega[moving], energy[moving] = _newton_by_count(
+                y[moving], start[moving], valid[moving], self.newton_steps
+            )[:2]
+            total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
         valid = _significant(energy, valid, total, n)
         harmonic = _lowest_terms(harmonic, valid, partials)
         energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
@@ -243,7 +249,9 @@ def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -
     return harmonic / divisor[:, None]
 
 
-def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+def _newton_by_count(
+    y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """:func:`_newton` on the windows grouped by how many partials they have (found ones come first).
 
     A pure tone then costs one partial, not :data:`REFINED_PARTIALS`, and each
@@ -251,21 +259,26 @@ def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps:
     """
     counts = np.maximum(valid.sum(axis=1), 1)
     groups = set(counts.tolist())
-    if len(groups) == 1:  # one group (always so for a single window): no copies
-        count = groups.pop()
-        refined, energy = _newton(y, omega[:, :count], valid[:, :count], steps)
-        rest = omega[:, count:]
-        return np.concatenate((refined, rest), axis=1), np.concatenate((energy, np.zeros(rest.shape)), axis=1)
     omega = omega.copy()
-    energy = np.zeros(omega.shape)
+    energy, chirp = np.zeros(omega.shape), np.zeros((2, *omega.shape))
     for count in groups:
+        if len(groups) == 1:  # one group (always so for a single window): no gathering
+            omega[:, :count], energy[:, :count], chirp[:, :, :count] = _newton(
+                y, omega[:, :count], valid[:, :count], steps
+            )
+            break
         rows = np.flatnonzero(counts == count)
-        omega[rows, :count], energy[rows, :count] = _newton(y[rows], omega[rows, :count], valid[rows, :count], steps)
-    return omega, energy
+        omega[rows, :count], energy[rows, :count], chirp[:, rows, :count] = _newton(
+            y[rows], omega[rows, :count], valid[rows, :count], steps
+        )
+    return omega, energy, chirp
 
 
-def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
-    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies.
+def _newton(
+    y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Newton steps on each partial's real-tone likelihood: refined omegas, explained energies and
+    :func:`_chirp_score` (2, batch, K).
 
     Each partial's sums are first cleared of the other valid partials'
     leakage (their least-squares sinusoids, in closed form through the
@@ -288,12 +301,62 @@ def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> 
             moments = _without_others(moments, valid, n, own, double, pairs[:, :, 0], pairs[:, :, 1])
         energy, slope, curvature = _likelihood(moments, own, double, n)
         if steps == 0:
-            return omega, np.maximum(energy, 0.0)
+            return omega, np.maximum(energy, 0.0), _chirp_score(moments, own, double, n)
         step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
         step = np.clip(step, -np.pi / n, np.pi / n)
         omega = omega + step
         energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
-    return omega, np.maximum(energy, 0.0)
+    return omega, np.maximum(energy, 0.0), _chirp_score(moments, own, double, n)
+
+
+def _chirp_score(moments: np.ndarray, own: np.ndarray, double: np.ndarray, n: int) -> np.ndarray:
+    """Score and Fisher information (per unit noise variance) of a chirp ``c`` at ``c = 0``, for each partial:
+    (2, batch, K).
+
+    The partial ``a cos(w m + c m**2 / 2) + b sin(w m + c m**2 / 2) + d`` (centred ``m``) has the score
+    ``sum m**2 / 2 (-a sin + b cos) r`` on its residual ``r``; with the fitted ``a, b, d`` that is
+    ``(-a S2 + b C2 + a b D''(2w) + b d D''(w)) / 2`` from the second moments ``C2 + i S2``. The information
+    is ``(a**2 + b**2) / 8 (sum m**4 - (sum m**2)**2 / N)``. ``own`` and ``double`` are :func:`_dirichlet` at
+    ``w`` and ``2 w``.
+    """
+    cos_energy = n / 2 + double[0] / 2
+    a = moments[0].real / np.maximum(cos_energy - own[0] * own[0] / n, 1e-12)
+    b = moments[0].imag / np.maximum(n - cos_energy, 1e-12)
+    second = moments[2]
+    score = 0.5 * (b * (second.real + a * double[2] - a * own[0] * own[2] / n) - a * second.imag)
+    return np.stack((score, (a * a + b * b) * _quartic_spread(n) / 8))
+
+
+@functools.lru_cache(maxsize=8)
+def _quartic_spread(n: int) -> float:
+    """``sum m**4 - (sum m**2)**2 / N`` over the centred times ``m`` of a window of ``n``."""
+    m = np.arange(n) - (n - 1) / 2.0
+    return float(np.sum(m**4) - np.sum(m**2) ** 2 / n)
+
+
+def _glide_rate(
+    chirp: np.ndarray, omega: np.ndarray, energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int
+) -> np.ndarray:
+    """Relative pitch change per sample of each window, 0 where the pitch does not move.
+
+    All partials glide at one relative rate (``c_l = rate w_l``): the score test
+    of that rate (:func:`_chirp_score` of each partial, combined) and one
+    Gauss-Newton step from none, ``rate = sum score_l w_l / sum info_l w_l**2``.
+    A glide counts when it is :data:`CHIRP_SIGNIFICANCE` standard deviations clear
+    of none and moves the top partial over more than :data:`CHIRP_BINS` bins, but
+    less than :data:`GLIDE_MAX` (relative) within the window.
+    """
+    score = np.sum(np.where(valid, chirp[0] * omega, 0.0), axis=1)
+    information = np.sum(np.where(valid, chirp[1] * omega * omega, 0.0), axis=1)
+    noise_var = np.maximum(total - np.sum(np.where(valid, energy, 0.0), axis=1), 1e-300) / np.maximum(
+        n - 3 * valid.sum(axis=1), 1
+    )
+    top = np.max(np.where(valid, omega, 0.0), axis=1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        rate = score / information
+    significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
+    moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
+    return np.where(moving & np.isfinite(rate), rate, 0.0)
 
 
 #: The kernel sums ``F_p`` of a partial's moments p = 0, 1, 2 are ``D, -i D', -D''`` (``D`` the Dirichlet kernel).
@@ -361,31 +424,6 @@ def _fundamental(harmonic, omega, energy, valid, noise_var, n):
             real = (b > STIFF_SIGNIFICANCE * b_sd) & (b * top**3 > STRETCH_MIN * a * top) & np.isfinite(a)
             omega0[stiff] = np.where(real, a, omega0[stiff])
     return omega0
-
-
-def _chirp_rate(y: np.ndarray, harmonic: np.ndarray, omega: np.ndarray, valid: np.ndarray) -> np.ndarray:
-    """Relative pitch change per sample, from the highest found partial's frequency in each half window.
-
-    Newton steps on each half, from the partial's frequency in the whole
-    window. A change smaller than :data:`CHIRP_SIGNIFICANCE` standard
-    deviations of the half-window estimates (their CRLB) counts as none.
-    """
-    n = y.shape[1]
-    half = n // 2
-    best = np.argmax(np.where(valid, harmonic, 0.0), axis=1)[:, None]  # the highest found: the most precise
-    top = omega[np.arange(len(omega))[:, None], best]
-    parts = np.concatenate((y[:, :half], y[:, n - half :]))  # both halves, refined together
-    parts -= parts.mean(axis=1, keepdims=True)
-    frequency, energy = _newton(parts, np.concatenate((top, top)), np.ones((2 * len(y), 1), dtype=bool), 2)
-    frequency, energy = frequency[:, 0], energy[:, 0]
-    noise_var = np.maximum(np.einsum("ij,ij->i", parts, parts) - energy, 1e-300) / max(half - 3, 1)
-    variance = 12.0 * noise_var / (np.maximum(energy, 1e-300) * half * half)
-    first, second = frequency[: len(y)], frequency[len(y) :]
-    var_first, var_second = variance[: len(y)], variance[len(y) :]
-    difference = second - first
-    rate = difference / top[:, 0] / (n - half)
-    significant = np.abs(difference) > CHIRP_SIGNIFICANCE * np.sqrt(var_first + var_second)
-    return np.where(significant & np.isfinite(rate) & valid.any(axis=1), rate, 0.0)
 
 
 def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
