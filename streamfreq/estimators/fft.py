@@ -38,6 +38,7 @@ from __future__ import annotations
 
 import functools
 import math
+from typing import NamedTuple
 
 import numpy as np
 
@@ -75,6 +76,12 @@ PARTIAL_GLRT = 40.0
 STIFF_SIGNIFICANCE = 5.0
 #: ...and it moves the highest partial by at least this fraction (1.7 cents): smaller is not a string.
 STRETCH_MIN = 1e-3
+#: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
+#: unmodelled); none for a lone partial, which is fitted as a pure tone.
+HARMONICS_BEYOND = 2
+#: Residual energy below this share of the window's is rounding (float32 input; the joint fit's Gram matrices
+#: lose a few more digits), not noise: the noise floor of the tests after the harmonic fit.
+ROUNDING = 1e-10
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 #: A glide that spreads the top partial over more than this many bins within the window is dechirped.
@@ -166,25 +173,31 @@ class FFTEstimator:
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
         count, n = y.shape
-        harmonic, start, valid, keep = _strongest_partials(partials)
-        omega, energy, chirp = _newton_by_count(y, start, valid, self.newton_steps)
+        start, order = _harmonic_start(partials, n)
+        fit = _harmonic_fit_by_order(y, start, order, self.newton_steps)
         total = np.einsum("ij,ij->i", y, y)
-        rate = _glide_rate(chirp, omega, energy, valid, total, n)
+        rate = _glide_rate(fit.chirp, fit.omega, fit.energy, fit.present, total, n)
         moving = np.flatnonzero(rate)
         if len(moving):  # dechirp: the pitch at the window centre, steady over the whole window, and refit
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
-            omega[moving], energy[moving] = _newton_by_count(
-                y[moving], start[moving], valid[moving], self.newton_steps
-            )[:2]
+            fit.set_rows(moving, _harmonic_fit_by_order(y[moving], start[moving], order[moving], self.newton_steps))
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
-        valid = _significant(energy, valid, total, n)
-        harmonic = _lowest_terms(harmonic, valid, partials)
-        energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
-        others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
-        unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
-        dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
-        noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
-        omega0 = _fundamental(harmonic, omega, energy, valid, noise_var, n)
+        valid = _significant(fit.energy, fit.present, total, n)
+        energy_sum = np.sum(np.where(valid, fit.energy, 0.0), axis=1)
+        unexplained = total - np.sum(np.where(fit.present, fit.energy, 0.0), axis=1)
+        noise_var = np.maximum(unexplained, ROUNDING * total + 1e-300) / np.maximum(n - 2 * order - 2, 1)
+        numbers = np.arange(1, fit.present.shape[1] + 1)
+        omega0 = fit.omega0 * _divisor(np.where(valid, numbers, 0), valid, partials)
+        partial_count = valid.sum(axis=1)
+        rows = np.flatnonzero(_inharmonic(np.sum(np.where(valid, fit.misfit, 0.0), axis=1) / noise_var, partial_count))
+        if len(rows):  # judged again at the fundamental found (the misfit was read before the last step)
+            misfit = _harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0).misfit
+            misfit = np.sum(np.where(valid[rows, : misfit.shape[1]], misfit, 0.0), axis=1) / noise_var[rows]
+            rows = rows[_inharmonic(misfit, partial_count[rows])]
+        if len(rows):  # each partial on its own, and a stiff string where that fits
+            omega0[rows], energy_sum[rows], noise_var[rows] = _partial_fit(
+                y[rows], partials.rows(rows), self.newton_steps
+            )
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
@@ -195,6 +208,27 @@ class FFTEstimator:
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(score / SCORE_FULL, 0.0, 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
+
+
+def _partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Fundamental from the partials refined one by one: ``(omega0, explained energy, noise variance)``.
+
+    For windows whose partials are off the harmonic series (:func:`_inharmonic`): the
+    :data:`REFINED_PARTIALS` strongest refined by :func:`_newton`, and :func:`_fundamental`
+    fitted to them (a stiff string where the stretch is real).
+    """
+    count, n = y.shape
+    harmonic, start, valid, keep = _strongest_partials(partials)
+    omega, energy, _ = _newton_by_count(y, start, valid, steps)
+    total = np.einsum("ij,ij->i", y, y)
+    valid = _significant(energy, valid, total, n)
+    harmonic = harmonic / _divisor(np.where(valid, harmonic, 0), valid, partials)[:, None]
+    energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
+    others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
+    unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
+    dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
+    noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
+    return _fundamental(harmonic, omega, energy, valid, noise_var, n), energy_sum, noise_var
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -231,22 +265,244 @@ def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: in
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 
-def _lowest_terms(harmonic: np.ndarray, valid: np.ndarray, partials: Partials) -> np.ndarray:
-    """Harmonic numbers divided by their greatest common divisor (over the partials that are really there).
+def _divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials) -> np.ndarray:
+    """Greatest common divisor of the harmonic numbers of the partials that are really there (1 if none).
 
     When only every ``d``-th harmonic of the chosen fundamental is there, the
     data support the fundamental ``d`` times higher: the simpler model (the
     prior against sub-octaves, applied to the partials that survived). The
-    partials that count are the refined ones that passed :func:`_significant`
+    partials that count are ``numbers`` (0 for none), those refined that passed :func:`_significant`,
     and any other found at least :data:`CLEAR_LOG_SNR` above its floor.
     """
     found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR)
-    numbers = np.concatenate(
-        (np.where(valid, harmonic, 0), np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1
-    ).astype(np.int64)
+    numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
-    divisor = np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
-    return harmonic / divisor[:, None]
+    return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
+
+
+def _inharmonic(misfit: np.ndarray, partials: np.ndarray) -> np.ndarray:
+    """Windows whose ``partials`` significant partials are off the harmonic series: a chi-square ``misfit``
+    (``partials - 1`` degrees of freedom when they are on it) beyond its mean plus 4 standard deviations and 4."""
+    return (partials >= 3) & (misfit > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
+
+
+def _harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starting fundamental (rad/sample) and model order of the harmonic fit.
+
+    The fundamental is the weighted least-squares fit of ``l f0`` to the found
+    partials' peak frequencies (weights their energies; only the partials at least
+    :data:`CLEAR_LOG_SNR` above their floor where there are such, as noise peaks
+    found near high harmonics would weigh heavily); the order is the highest
+    found harmonic and :data:`HARMONICS_BEYOND` more, at most the last whole harmonic a bin below Nyquist.
+    """
+    found = np.isfinite(partials.frequency)
+    numbers = np.arange(1, found.shape[1] + 1)
+    clear = found & (partials.log_snr > CLEAR_LOG_SNR)
+    weight = np.where(np.where(clear.any(axis=1, keepdims=True), clear, found), partials.energy, 0.0)
+    f0 = np.sum(weight * numbers * np.where(found, partials.frequency, 0.0), axis=1) / np.sum(
+        weight * numbers**2, axis=1
+    )
+    highest = np.max(np.where(found, numbers, 1), axis=1)
+    order = np.clip(
+        np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0)), 1, None
+    )
+    order = order.astype(np.int64)
+    return 2.0 * np.pi * f0, order
+
+
+class _HarmonicFit(NamedTuple):
+    """What :func:`_harmonic_fit` returns, one row per window, one column per harmonic (``present`` marks those
+    fitted)."""
+
+    omega0: np.ndarray
+    """Fundamental (rad/sample)."""
+    present: np.ndarray
+    """Harmonics in the model."""
+    omega: np.ndarray
+    """Their frequencies, ``l * omega0``."""
+    energy: np.ndarray
+    """Energy each explains (its share of ``b^T G^-1 b``)."""
+    misfit: np.ndarray
+    """``g_l**2 / (2 A_l**2 sum m**2)`` for the slope ``g_l`` of the likelihood in harmonic ``l``'s own frequency
+    (less the common part a change of ``w0`` explains): divided by the noise variance and summed, the score
+    (Lagrange-multiplier) statistic against the harmonic series."""
+    chirp: np.ndarray
+    """:func:`_chirp_score` of each harmonic on the residual (2, batch, L)."""
+
+    def set_rows(self, rows: np.ndarray, other: _HarmonicFit) -> None:
+        """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
+        width = other.present.shape[1]
+        self.omega0[rows] = other.omega0
+        for mine, theirs in zip(self[1:5], other[1:5], strict=True):
+            mine[rows] = 0
+            mine[rows, :width] = theirs
+        self.chirp[:, rows] = 0.0
+        self.chirp[:, rows, :width] = other.chirp
+
+
+def _harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> _HarmonicFit:
+    """:func:`_harmonic_fit` on the windows grouped by model order (each window's result its own alone)."""
+    groups = sorted(set(order.tolist()))
+    if len(groups) == 1:
+        return _harmonic_fit(y, omega0, groups[0], steps)
+    width = groups[-1]
+    count = len(y)
+    out = _HarmonicFit(
+        np.zeros(count), np.zeros((count, width), dtype=bool), *np.zeros((3, count, width)), np.zeros((2, count, width))
+    )
+    for group in groups:
+        rows = np.flatnonzero(order == group)
+        out.set_rows(rows, _harmonic_fit(y[rows], omega0[rows], group, steps))
+    return out
+
+
+def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> _HarmonicFit:
+    """Newton steps on the exact harmonic likelihood of harmonics ``1..order`` with DC, in O(N order) per step.
+
+    With centred time the cosine and sine columns are orthogonal, so the
+    likelihood is ``J(w0) = b_c^T G_c^-1 b_c + b_s^T G_s^-1 b_s``: ``b`` the
+    cosine and sine sums of the window at ``l w0`` (:class:`_WeightedDTFT`)
+    and ``G`` their Gram matrices, every entry one of ``D(j w0)`` for
+    ``j = 0..2 order`` (``D`` the Dirichlet kernel; the cosine block less its
+    part along the constant). With ``a = G^-1 b`` and ``c = b' - G' a``:
+    ``J' = 2 b'^T a - a^T G' a`` and ``J'' = 2 b''^T a - a^T G'' a + 2 c^T G^-1 c``.
+    All harmonics leak into each other through ``G`` however close they are:
+    the joint fit is the maximum-likelihood fundamental of the harmonic model.
+    """
+    count, n = y.shape
+    plan = _harmonic_plan(order)
+    sums = _WeightedDTFT(y)
+    limit = np.pi / (n * order)  # a step moves the top harmonic fitted at most half a bin
+    for _ in range(max(steps, 1)):
+        moments = sums.at(omega0[:, None] * plan.numbers)  # (3, batch, L)
+        gram, table = _harmonic_gram(omega0, plan, n)
+        # b, b', b'': (3, batch, 2, L), cosine then sine
+        b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
+        inverse = np.linalg.inv(gram[0])
+        a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
+        along = gram[1:] @ a  # G' a, G'' a
+        c = b[1][..., None] - along[0]
+        slope = np.sum((2.0 * b[1][..., None] - along[0]) * a, axis=(1, 2, 3))
+        curvature = np.sum((2.0 * b[2][..., None] - along[1]) * a + 2.0 * c * (inverse @ c), axis=(1, 2, 3))
+        if steps == 0:
+            break
+        step = np.minimum(np.maximum(slope / np.maximum(-curvature, 1e-300), -limit), limit)
+        omega0 = omega0 + step
+    a = a[..., 0]
+    share = b[0] * a  # each harmonic's energy, cosine and sine
+    amplitude2 = a[:, 0] ** 2 + a[:, 1] ** 2
+    # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
+    slope = 2.0 * np.sum(a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0]), axis=1)
+    information = 0.5 * amplitude2 * _square_spread(n)  # times the noise variance
+    # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
+    along = np.sum(plan.numbers * slope, axis=1) / np.maximum(np.sum(plan.numbers**2 * information, axis=1), 1e-300)
+    slope -= information * plan.numbers * along[:, None]
+    misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
+    chirp = _harmonic_chirp(moments[2], a, table, n)
+    return _HarmonicFit(
+        omega0,
+        np.ones((count, order), dtype=bool),
+        omega0[:, None] * plan.numbers,
+        np.sum(share, axis=1),
+        misfit,
+        chirp,
+    )
+
+
+class _HarmonicPlan(NamedTuple):
+    """Index tables of :func:`_harmonic_fit` for one model order L."""
+
+    numbers: np.ndarray
+    """Harmonic numbers 1..L."""
+    moment_scale: np.ndarray
+    """``1, i l, -l**2`` (3, 1, L): the moments at ``l w0`` to ``b, b', b''`` (real part cosine, imaginary sine)."""
+    multiples: np.ndarray
+    """``j = 0..2L``, the multiples of ``w0`` whose Dirichlet kernel the Gram matrices need."""
+    powers: np.ndarray
+    """``j**p`` (3, 2L+1): the ``w0``-derivatives of ``D(j w0)`` are ``j**p D^(p)(j w0)``."""
+    pairs: np.ndarray
+    """``|l - k|`` and ``l + k`` (2, L, L)."""
+    sign: np.ndarray
+    """``sign(l - k)`` (L, L): ``D'`` is odd."""
+
+
+#: The cosine Gram block adds, the sine block subtracts the kernel at ``l + k``.
+_BLOCK_SIGNS = np.array([1.0, -1.0])[:, None, None]
+
+
+@functools.lru_cache(maxsize=64)
+def _harmonic_plan(order: int) -> _HarmonicPlan:
+    """:class:`_HarmonicPlan` for ``order`` harmonics."""
+    numbers = np.arange(1, order + 1, dtype=np.float64)
+    multiples = np.arange(2 * order + 1, dtype=np.float64)
+    difference = numbers[:, None] - numbers[None, :]
+    return _HarmonicPlan(
+        numbers=numbers,
+        moment_scale=np.array([np.ones(order), 1j * numbers, -(numbers**2)])[:, None, :],
+        multiples=multiples,
+        powers=multiples ** np.arange(3)[:, None],
+        pairs=np.array([np.abs(difference), numbers[:, None] + numbers[None, :]]).astype(np.int64),
+        sign=np.sign(difference),
+    )
+
+
+class _Kernels(NamedTuple):
+    """The Dirichlet kernels of :func:`_harmonic_gram` that the tests after the fit read."""
+
+    raw: np.ndarray
+    """``D, D', D''`` at ``j w0`` (3, batch, 2L+1)."""
+    own_slope: np.ndarray
+    """Row ``l`` of ``dG/dw_l`` (the slope of the Gram matrices in harmonic ``l``'s own frequency) (batch, 2, L, L)."""
+
+
+def _harmonic_gram(omega0: np.ndarray, plan: _HarmonicPlan, n: int) -> tuple[np.ndarray, _Kernels]:
+    """Gram matrices of the harmonic model and their first two ``w0``-derivatives (3, batch, 2, L, L)."""
+    order = len(plan.numbers)
+    raw = _dirichlet(omega0[:, None] * plan.multiples, n)
+    raw[:, :, 0] = _at_zero(n)
+    table = raw * plan.powers[:, None, :]
+    pair = table[:, :, plan.pairs]  # (3, batch, 2, L, L): at |l - k| and at l + k
+    gram = 0.5 * (pair[:, :, :1] + _BLOCK_SIGNS * pair[:, :, 1:])
+    d = table[:, :, 1 : order + 1]  # D(l w0) and its derivatives: the cosines' sums, along the constant
+    outer = d[:, :, :, None] * d[0][:, None, :]
+    along = outer[1:] + outer[1:].swapaxes(-1, -2)
+    along[1] += 2.0 * d[1][:, :, None] * d[1][:, None, :]
+    gram[0, :, 0] -= outer[0] / n
+    gram[1:, :, 0] -= along / n
+    slope = raw[1][:, plan.pairs]  # (batch, 2, L, L)
+    own_slope = 0.5 * (plan.sign * slope[:, :1] + _BLOCK_SIGNS * slope[:, 1:])
+    own_slope[:, 0] -= raw[1][:, 1 : order + 1, None] * d[0][:, None, :] / n
+    return gram, _Kernels(raw, own_slope)
+
+
+@functools.lru_cache(maxsize=8)
+def _at_zero(n: int) -> np.ndarray:
+    """``D(0), D'(0), D''(0)`` = ``N, 0, -sum m**2`` (3, 1)."""
+    return np.array([[n], [0.0], [-_square_spread(n)]])
+
+
+def _square_spread(n: int) -> float:
+    """``sum m**2`` over the centred times ``m`` of a window of ``n``."""
+    return n * (n * n - 1.0) / 12.0
+
+
+def _harmonic_chirp(second: np.ndarray, a: np.ndarray, kernels: _Kernels, n: int) -> np.ndarray:
+    """:func:`_chirp_score` of each harmonic of the joint fit: on the residual's second moments (2, batch, L).
+
+    ``second`` holds ``sum m**2 y e^{i l w0 m}`` (batch, L), ``a`` the fitted cosine and sine amplitudes
+    (batch, 2, L). The fit's own second moments at ``l w0`` are ``-(D''(|l-k| w0) + D''((l+k) w0)) / 2`` per
+    unit cosine ``k``, ``i (D''((l+k) w0) - D''(|l-k| w0)) / 2`` per unit sine, and ``-D''(l w0)`` per unit constant.
+    """
+    order = a.shape[2]
+    plan = _harmonic_plan(order)
+    curvature = kernels.raw[2][:, plan.pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
+    constant = -np.sum(a[:, 0] * kernels.raw[0][:, 1 : order + 1], axis=1) / n
+    cosine = -0.5 * ((curvature[:, 0] + curvature[:, 1]) @ a[:, 0, :, None])[..., 0]
+    cosine -= constant[:, None] * kernels.raw[2][:, 1 : order + 1]
+    sine = 0.5 * ((curvature[:, 1] - curvature[:, 0]) @ a[:, 1, :, None])[..., 0]
+    residual = second - (cosine + 1j * sine)
+    score = 0.5 * (a[:, 1] * residual.real - a[:, 0] * residual.imag)
+    return np.stack((score, (a[:, 0] ** 2 + a[:, 1] ** 2) * _quartic_spread(n) / 8))
 
 
 def _newton_by_count(
@@ -407,10 +663,9 @@ def _fundamental(harmonic, omega, energy, valid, noise_var, n):
     s2 = np.sum(weight * harmonic**2, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         omega0 = np.sum(weight * harmonic * omega, axis=1) / s2
-        partials = valid.sum(axis=1)
         misfit = np.where(valid, omega - harmonic * omega0[:, None], 0.0)
         chi2 = np.sum(misfit**2 * weight, axis=1) * (n * n - 1.0) / (12.0 * noise_var)
-        stiff = (partials >= 3) & (chi2 > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
+        stiff = _inharmonic(chi2, valid.sum(axis=1))
         if stiff.any():
             w, h, o = weight[stiff], harmonic[stiff], omega[stiff]
             s4, s6 = np.sum(w * h**4, axis=1), np.sum(w * h**6, axis=1)
