@@ -176,23 +176,24 @@ class FFTEstimator:
         start, order = _harmonic_start(partials, n)
         fit = _harmonic_fit_by_order(y, start, order, self.newton_steps)
         total = np.einsum("ij,ij->i", y, y)
-        rate = _glide_rate(fit.chirp, fit.omega, fit.energy, fit.present, total, n)
+        dof = np.maximum(n - 2 * order - 2, 1)
+        noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
+        rate = _glide_rate(fit, noise_var, n)
         moving = np.flatnonzero(rate)
         if len(moving):  # dechirp: the pitch at the window centre, steady over the whole window, and refit
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
             fit.set_rows(moving, _harmonic_fit_by_order(y[moving], start[moving], order[moving], self.newton_steps))
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
-        valid = _significant(fit.energy, fit.present, total, n)
-        energy_sum = np.sum(np.where(valid, fit.energy, 0.0), axis=1)
-        unexplained = total - np.sum(np.where(fit.present, fit.energy, 0.0), axis=1)
-        noise_var = np.maximum(unexplained, ROUNDING * total + 1e-300) / np.maximum(n - 2 * order - 2, 1)
-        numbers = np.arange(1, fit.present.shape[1] + 1)
-        omega0 = fit.omega0 * _divisor(np.where(valid, numbers, 0), valid, partials)
+            unexplained = total[moving] - fit.energy[moving].sum(axis=1)
+            noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
+        valid = _significant(fit.energy, fit.present, noise_var)
+        energy_sum = (fit.energy * valid).sum(axis=1)
+        omega0 = fit.omega0 * _divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
         partial_count = valid.sum(axis=1)
-        rows = np.flatnonzero(_inharmonic(np.sum(np.where(valid, fit.misfit, 0.0), axis=1) / noise_var, partial_count))
+        rows = np.flatnonzero(_inharmonic((fit.misfit * valid).sum(axis=1) / noise_var, partial_count))
         if len(rows):  # judged again at the fundamental found (the misfit was read before the last step)
             misfit = _harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0).misfit
-            misfit = np.sum(np.where(valid[rows, : misfit.shape[1]], misfit, 0.0), axis=1) / noise_var[rows]
+            misfit = (misfit * valid[rows, : misfit.shape[1]]).sum(axis=1) / noise_var[rows]
             rows = rows[_inharmonic(misfit, partial_count[rows])]
         if len(rows):  # each partial on its own, and a stiff string where that fits
             omega0[rows], energy_sum[rows], noise_var[rows] = _partial_fit(
@@ -219,9 +220,11 @@ def _partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndar
     """
     count, n = y.shape
     harmonic, start, valid, keep = _strongest_partials(partials)
-    omega, energy, _ = _newton_by_count(y, start, valid, steps)
+    omega, energy = _newton_by_count(y, start, valid, steps)
     total = np.einsum("ij,ij->i", y, y)
-    valid = _significant(energy, valid, total, n)
+    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
+    noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
+    valid = _significant(energy, valid, noise_var)
     harmonic = harmonic / _divisor(np.where(valid, harmonic, 0), valid, partials)[:, None]
     energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
     others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
@@ -257,10 +260,8 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
     return (keep + 1).astype(np.float64), 2.0 * np.pi * frequency, valid, keep
 
 
-def _significant(energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int) -> np.ndarray:
+def _significant(energy: np.ndarray, valid: np.ndarray, noise_var: np.ndarray) -> np.ndarray:
     """Partials whose explained energy stands :data:`PARTIAL_GLRT` noise variances clear (the strongest always)."""
-    explained = np.sum(np.where(valid, energy, 0.0), axis=1)
-    noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
     strongest = energy == np.max(np.where(valid, energy, -1.0), axis=1, keepdims=True)
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
@@ -327,7 +328,7 @@ class _HarmonicFit(NamedTuple):
     (less the common part a change of ``w0`` explains): divided by the noise variance and summed, the score
     (Lagrange-multiplier) statistic against the harmonic series."""
     chirp: np.ndarray
-    """:func:`_chirp_score` of each harmonic on the residual (2, batch, L)."""
+    """:func:`_harmonic_chirp` of each harmonic (2, batch, L)."""
 
     def set_rows(self, rows: np.ndarray, other: _HarmonicFit) -> None:
         """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
@@ -382,30 +383,28 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
         along = gram[1:] @ a  # G' a, G'' a
         c = b[1][..., None] - along[0]
-        slope = np.sum((2.0 * b[1][..., None] - along[0]) * a, axis=(1, 2, 3))
-        curvature = np.sum((2.0 * b[2][..., None] - along[1]) * a + 2.0 * c * (inverse @ c), axis=(1, 2, 3))
+        slope, curvature = ((2.0 * b[1:, ..., None] - along) * a).reshape(2, count, -1).sum(axis=2)
+        curvature += 2.0 * (c * (inverse @ c)).reshape(count, -1).sum(axis=1)
         if steps == 0:
             break
         step = np.minimum(np.maximum(slope / np.maximum(-curvature, 1e-300), -limit), limit)
         omega0 = omega0 + step
     a = a[..., 0]
-    share = b[0] * a  # each harmonic's energy, cosine and sine
-    amplitude2 = a[:, 0] ** 2 + a[:, 1] ** 2
+    amplitude2 = (a * a).sum(axis=1)
     # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
-    slope = 2.0 * np.sum(a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0]), axis=1)
-    information = 0.5 * amplitude2 * _square_spread(n)  # times the noise variance
+    slope = 2.0 * (a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0])).sum(axis=1)
+    information = (0.5 * _square_spread(n)) * amplitude2  # times the noise variance
     # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
-    along = np.sum(plan.numbers * slope, axis=1) / np.maximum(np.sum(plan.numbers**2 * information, axis=1), 1e-300)
+    along = (slope @ plan.numbers) / np.maximum(information @ plan.numbers**2, 1e-300)
     slope -= information * plan.numbers * along[:, None]
     misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
-    chirp = _harmonic_chirp(moments[2], a, table, n)
     return _HarmonicFit(
         omega0,
         np.ones((count, order), dtype=bool),
         omega0[:, None] * plan.numbers,
-        np.sum(share, axis=1),
+        (b[0] * a).sum(axis=1),  # each harmonic's energy
         misfit,
-        chirp,
+        _harmonic_chirp(moments[2], a, amplitude2, table, n),
     )
 
 
@@ -486,28 +485,32 @@ def _square_spread(n: int) -> float:
     return n * (n * n - 1.0) / 12.0
 
 
-def _harmonic_chirp(second: np.ndarray, a: np.ndarray, kernels: _Kernels, n: int) -> np.ndarray:
-    """:func:`_chirp_score` of each harmonic of the joint fit: on the residual's second moments (2, batch, L).
+def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, kernels: _Kernels, n: int) -> np.ndarray:
+    """Score and Fisher information (per unit noise variance) of a chirp ``c`` at ``c = 0`` for each harmonic
+    of the joint fit: (2, batch, L).
 
+    Harmonic ``l``, ``a cos(w m + c m**2 / 2) + b sin(w m + c m**2 / 2)`` (centred ``m``), has the score
+    ``sum m**2 / 2 (-a sin + b cos) r`` on the residual ``r``, that is ``(b C2 - a S2) / 2`` from the residual's
+    second moments ``C2 + i S2``; the information is ``(a**2 + b**2) / 8 (sum m**4 - (sum m**2)**2 / N)``.
     ``second`` holds ``sum m**2 y e^{i l w0 m}`` (batch, L), ``a`` the fitted cosine and sine amplitudes
-    (batch, 2, L). The fit's own second moments at ``l w0`` are ``-(D''(|l-k| w0) + D''((l+k) w0)) / 2`` per
-    unit cosine ``k``, ``i (D''((l+k) w0) - D''(|l-k| w0)) / 2`` per unit sine, and ``-D''(l w0)`` per unit constant.
+    (batch, 2, L), ``amplitude2`` their squares summed. The fit's own second moments at ``l w0`` are
+    ``-(D''(|l-k| w0) + D''((l+k) w0)) / 2`` per unit cosine ``k``, ``i (D''((l+k) w0) - D''(|l-k| w0)) / 2``
+    per unit sine, and ``-D''(l w0)`` per unit constant.
     """
     order = a.shape[2]
-    plan = _harmonic_plan(order)
-    curvature = kernels.raw[2][:, plan.pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
-    constant = -np.sum(a[:, 0] * kernels.raw[0][:, 1 : order + 1], axis=1) / n
-    cosine = -0.5 * ((curvature[:, 0] + curvature[:, 1]) @ a[:, 0, :, None])[..., 0]
-    cosine -= constant[:, None] * kernels.raw[2][:, 1 : order + 1]
-    sine = 0.5 * ((curvature[:, 1] - curvature[:, 0]) @ a[:, 1, :, None])[..., 0]
-    residual = second - (cosine + 1j * sine)
-    score = 0.5 * (a[:, 1] * residual.real - a[:, 0] * residual.imag)
-    return np.stack((score, (a[:, 0] ** 2 + a[:, 1] ** 2) * _quartic_spread(n) / 8))
+    pairs = kernels.raw[2][:, _harmonic_plan(order).pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
+    cosine, sine = a[:, 0], a[:, 1]
+    own = kernels.raw[:, :, 1 : order + 1]
+    constant = (cosine * own[0]).sum(axis=1) / n  # minus the fitted constant
+    residual = second + 0.5 * ((pairs[:, 0] + pairs[:, 1]) @ cosine[..., None])[..., 0] - constant[:, None] * own[2]
+    residual -= 0.5j * ((pairs[:, 1] - pairs[:, 0]) @ sine[..., None])[..., 0]
+    out = np.empty((2, *amplitude2.shape))
+    np.multiply(0.5, sine * residual.real - cosine * residual.imag, out=out[0])
+    np.multiply(_quartic_spread(n) / 8, amplitude2, out=out[1])
+    return out
 
 
-def _newton_by_count(
-    y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
     """:func:`_newton` on the windows grouped by how many partials they have (found ones come first).
 
     A pure tone then costs one partial, not :data:`REFINED_PARTIALS`, and each
@@ -516,25 +519,15 @@ def _newton_by_count(
     counts = np.maximum(valid.sum(axis=1), 1)
     groups = set(counts.tolist())
     omega = omega.copy()
-    energy, chirp = np.zeros(omega.shape), np.zeros((2, *omega.shape))
+    energy = np.zeros(omega.shape)
     for count in groups:
-        if len(groups) == 1:  # one group (always so for a single window): no gathering
-            omega[:, :count], energy[:, :count], chirp[:, :, :count] = _newton(
-                y, omega[:, :count], valid[:, :count], steps
-            )
-            break
         rows = np.flatnonzero(counts == count)
-        omega[rows, :count], energy[rows, :count], chirp[:, rows, :count] = _newton(
-            y[rows], omega[rows, :count], valid[rows, :count], steps
-        )
-    return omega, energy, chirp
+        omega[rows, :count], energy[rows, :count] = _newton(y[rows], omega[rows, :count], valid[rows, :count], steps)
+    return omega, energy
 
 
-def _newton(
-    y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int
-) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """Newton steps on each partial's real-tone likelihood: refined omegas, explained energies and
-    :func:`_chirp_score` (2, batch, K).
+def _newton(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
+    """Newton steps on each partial's real-tone likelihood; returns refined omegas and explained energies.
 
     Each partial's sums are first cleared of the other valid partials'
     leakage (their least-squares sinusoids, in closed form through the
@@ -557,30 +550,12 @@ def _newton(
             moments = _without_others(moments, valid, n, own, double, pairs[:, :, 0], pairs[:, :, 1])
         energy, slope, curvature = _likelihood(moments, own, double, n)
         if steps == 0:
-            return omega, np.maximum(energy, 0.0), _chirp_score(moments, own, double, n)
+            return omega, np.maximum(energy, 0.0)
         step = np.where(curvature < 0, -slope / np.where(curvature < 0, curvature, -1.0), 0.0)
         step = np.clip(step, -np.pi / n, np.pi / n)
         omega = omega + step
         energy = energy + slope * step + 0.5 * curvature * step * step  # J at the new omega, to 2nd order
-    return omega, np.maximum(energy, 0.0), _chirp_score(moments, own, double, n)
-
-
-def _chirp_score(moments: np.ndarray, own: np.ndarray, double: np.ndarray, n: int) -> np.ndarray:
-    """Score and Fisher information (per unit noise variance) of a chirp ``c`` at ``c = 0``, for each partial:
-    (2, batch, K).
-
-    The partial ``a cos(w m + c m**2 / 2) + b sin(w m + c m**2 / 2) + d`` (centred ``m``) has the score
-    ``sum m**2 / 2 (-a sin + b cos) r`` on its residual ``r``; with the fitted ``a, b, d`` that is
-    ``(-a S2 + b C2 + a b D''(2w) + b d D''(w)) / 2`` from the second moments ``C2 + i S2``. The information
-    is ``(a**2 + b**2) / 8 (sum m**4 - (sum m**2)**2 / N)``. ``own`` and ``double`` are :func:`_dirichlet` at
-    ``w`` and ``2 w``.
-    """
-    cos_energy = n / 2 + double[0] / 2
-    a = moments[0].real / np.maximum(cos_energy - own[0] * own[0] / n, 1e-12)
-    b = moments[0].imag / np.maximum(n - cos_energy, 1e-12)
-    second = moments[2]
-    score = 0.5 * (b * (second.real + a * double[2] - a * own[0] * own[2] / n) - a * second.imag)
-    return np.stack((score, (a * a + b * b) * _quartic_spread(n) / 8))
+    return omega, np.maximum(energy, 0.0)
 
 
 @functools.lru_cache(maxsize=8)
@@ -590,29 +565,23 @@ def _quartic_spread(n: int) -> float:
     return float(np.sum(m**4) - np.sum(m**2) ** 2 / n)
 
 
-def _glide_rate(
-    chirp: np.ndarray, omega: np.ndarray, energy: np.ndarray, valid: np.ndarray, total: np.ndarray, n: int
-) -> np.ndarray:
+def _glide_rate(fit: _HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
     """Relative pitch change per sample of each window, 0 where the pitch does not move.
 
     All partials glide at one relative rate (``c_l = rate w_l``): the score test
-    of that rate (:func:`_chirp_score` of each partial, combined) and one
+    of that rate (:func:`_harmonic_chirp` of each harmonic, combined) and one
     Gauss-Newton step from none, ``rate = sum score_l w_l / sum info_l w_l**2``.
     A glide counts when it is :data:`CHIRP_SIGNIFICANCE` standard deviations clear
-    of none and moves the top partial over more than :data:`CHIRP_BINS` bins, but
+    of none and moves the top harmonic over more than :data:`CHIRP_BINS` bins, but
     less than :data:`GLIDE_MAX` (relative) within the window.
     """
-    score = np.sum(np.where(valid, chirp[0] * omega, 0.0), axis=1)
-    information = np.sum(np.where(valid, chirp[1] * omega * omega, 0.0), axis=1)
-    noise_var = np.maximum(total - np.sum(np.where(valid, energy, 0.0), axis=1), 1e-300) / np.maximum(
-        n - 3 * valid.sum(axis=1), 1
-    )
-    top = np.max(np.where(valid, omega, 0.0), axis=1)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        rate = score / information
+    score = (fit.chirp[0] * fit.omega).sum(axis=1)
+    information = (fit.chirp[1] * fit.omega * fit.omega).sum(axis=1)
+    rate = score / np.maximum(information, 1e-300)
+    top = fit.omega.max(axis=1)
     significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
     moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
-    return np.where(moving & np.isfinite(rate), rate, 0.0)
+    return np.where(moving, rate, 0.0)
 
 
 #: The kernel sums ``F_p`` of a partial's moments p = 0, 1, 2 are ``D, -i D', -D''`` (``D`` the Dirichlet kernel).
@@ -715,53 +684,68 @@ class _WeightedDTFT:
 
     def __init__(self, y: np.ndarray) -> None:
         count, n = y.shape
-        self.cols, self.rows, self.powers, self.col_times, self.row_times, self.binomial = _grid_plan(n)
-        if self.rows * self.cols != n:
-            y = np.concatenate((y, np.zeros((count, self.rows * self.cols - n))), axis=1)
-        self.grid = y.reshape(count, self.rows, self.cols)
+        self.plan = _grid_plan(n)
+        cells = self.plan.rows * self.plan.cols
+        if cells != n:
+            y = np.concatenate((y, np.zeros((count, cells - n))), axis=1)
+        self.grid = y.reshape(count, self.plan.rows, self.plan.cols)
 
     def at(self, omega: np.ndarray) -> np.ndarray:
         """Return the three sums at ``omega`` (batch, K) as a complex array of shape (3, batch, K)."""
         count, k = omega.shape
+        plan = self.plan
+        phasors = np.exp(omega[:, None, :] * plan.times)  # the two levels of both: (batch, T, K)
+        col, row = (
+            (phasors[:, coarse, None, :] * phasors[:, None, fine, :]).reshape(count, -1, k)[:, :size]
+            for fine, coarse, size in plan.levels
+        )
         # c**q e^{iwc} (batch, cols, q, K), read as cos, sin pairs (batch, cols, 6K)
-        col = _unit_phasors(omega, *self.col_times)[:, :, None, :] * self.powers
+        col = col[:, :, None, :] * plan.powers
         # (batch, rows, q, K): sum_c c**q y e^{iwc}, the cosine and sine products read as one complex number
-        inner = (self.grid @ col.reshape(count, self.cols, 3 * k).view(np.float64)).view(np.complex128)
-        outer = _unit_phasors(omega, *self.row_times)  # (batch, rows, K)
-        return np.einsum("pqr,brqk,brk->pbk", self.binomial, inner.reshape(count, self.rows, 3, k), outer)
+        inner = (self.grid @ col.reshape(count, plan.cols, 3 * k).view(np.float64)).view(np.complex128)
+        weighted = inner.reshape(count, plan.rows, 3, k) * row[:, :, None, :]
+        return (plan.binomial @ weighted.reshape(count, 3 * plan.rows, k)).transpose(1, 0, 2)
+
+
+class _GridPlan(NamedTuple):
+    """The fold of :class:`_WeightedDTFT` for one window length."""
+
+    cols: int
+    rows: int
+    powers: np.ndarray
+    """``c**q`` (cols, 3, 1)."""
+    times: np.ndarray
+    """``i t`` (T, 1) for the phasors of the columns ``c`` and of the row offsets ``R``, each over two levels
+    (``t = t0 + step * (a * inner + b)``): about ``2 sqrt(T)`` complex exponentials instead of T."""
+    levels: tuple
+    """``(fine, coarse, count)`` slices of :attr:`times` and the number of times, for the columns and the rows."""
+    binomial: np.ndarray
+    """``binom(p, q) R[r]**(p-q)`` (p, rows * q)."""
 
 
 @functools.lru_cache(maxsize=8)
-def _grid_plan(n: int) -> tuple:
-    """The fold of :class:`_WeightedDTFT` for windows of ``n``: columns, rows, ``c**q`` (cols, 3, 1), the
-    :func:`_phasor_times` of the columns and of the row offsets ``R``, and the weights ``binom(p, q) R**(p-q)``
-    (p, q, rows)."""
+def _grid_plan(n: int) -> _GridPlan:
+    """:class:`_GridPlan` for windows of ``n``."""
     cols = _grid_columns(n)
     rows = -(-n // cols)
     offsets = -(n - 1) / 2.0 + cols * np.arange(rows)
     one, zero = np.ones(rows), np.zeros(rows)
-    binomial = np.array([[one, zero, zero], [offsets, one, zero], [offsets**2, 2 * offsets, one]])
-    powers = (np.arange(cols)[:, None] ** np.arange(3))[:, :, None]
-    return cols, rows, powers, _phasor_times(0.0, 1.0, cols), _phasor_times(offsets[0], cols, rows), binomial
-
-
-def _phasor_times(start: float, step: float, count: int) -> tuple[np.ndarray, np.ndarray, int]:
-    """``i t`` for the two levels of :func:`_unit_phasors` over times ``start + step * j`` (j < count)."""
-    inner = max(1, math.isqrt(count))
-    outer = -(-count // inner)
-    return 1j * step * np.arange(inner)[:, None], 1j * (start + step * inner * np.arange(outer))[:, None], count
-
-
-def _unit_phasors(omega: np.ndarray, fine: np.ndarray, coarse: np.ndarray, count: int) -> np.ndarray:
-    """``exp(i omega t)`` for every omega (batch, K) and the evenly spaced times of :func:`_phasor_times`:
-    (batch, T, K), the last axis contiguous.
-
-    Two levels of phasors (``t = t0 + step * (a * inner + b)``) and their
-    outer product: about ``2 sqrt(T)`` complex exponentials instead of T.
-    """
-    batch, k = omega.shape
-    low, high = np.exp(omega[:, None, :] * fine), np.exp(omega[:, None, :] * coarse)
-    return (high[:, :, None, :] * low[:, None, :, :]).reshape(batch, len(fine) * len(coarse), k)[:, :count]
+    binomial = np.array([[one, zero, zero], [offsets, one, zero], [offsets**2, 2 * offsets, one]])  # (p, q, r)
+    times, levels = [], []
+    for start, step, count in ((0.0, 1.0, cols), (offsets[0], cols, rows)):
+        inner = max(1, math.isqrt(count))
+        outer = -(-count // inner)
+        first = sum(len(part) for part in times)
+        times += [step * np.arange(inner), start + step * inner * np.arange(outer)]
+        levels.append((slice(first, first + inner), slice(first + inner, first + inner + outer), count))
+    return _GridPlan(
+        cols=cols,
+        rows=rows,
+        powers=(np.arange(cols)[:, None] ** np.arange(3))[:, :, None],
+        times=1j * np.concatenate(times)[:, None],
+        levels=tuple(levels),
+        binomial=binomial.transpose(0, 2, 1).reshape(3, 3 * rows),
+    )
 
 
 def _grid_columns(n: int) -> int:
@@ -781,15 +765,16 @@ def _off_diagonal(k: int) -> np.ndarray:
 
 def _dirichlet(theta: np.ndarray, n: int) -> np.ndarray:
     """``D(theta) = sum_m cos(theta m)`` over centred m, with its first two derivatives, stacked (3, ...)."""
+    out = np.empty((3, *theta.shape))
     half = theta / 2
     u, u1 = np.sin(n * half), (n / 2) * np.cos(n * half)
     v = np.sin(half)
     v[np.abs(v) < 1e-12] = 1e-12
     v1 = 0.5 * np.cos(half)
-    d0 = u / v
-    d1 = (u1 - d0 * v1) / v
-    d2 = (-((n / 2) ** 2) * u - 2 * d1 * v1 + 0.25 * d0 * v) / v
-    return np.stack((d0, d1, d2))
+    d0 = np.divide(u, v, out=out[0])
+    d1 = np.divide(u1 - d0 * v1, v, out=out[1])
+    np.divide(-((n / 2) ** 2) * u - 2 * d1 * v1 + 0.25 * d0 * v, v, out=out[2])
+    return out
 
 
 #: ``d**p/dw**p`` of ``D(2w) / 2`` is ``2**(p-1) D^(p)(2w)``; of ``D(w)**2`` (times 1/N) it starts ``D D', 2 D D'``.
