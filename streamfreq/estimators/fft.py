@@ -79,6 +79,8 @@ STRETCH_MIN = 1e-3
 #: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
 #: unmodelled); none for a lone partial, which is fitted as a pure tone.
 HARMONICS_BEYOND = 2
+#: A further Newton step is taken where the last one's own error could exceed this share of the standard deviation.
+NEWTON_TOLERANCE = 0.1
 #: Residual energy below this share of the window's is rounding (float32 input; the joint fit's Gram matrices
 #: lose a few more digits), not noise: the noise floor of the tests after the harmonic fit.
 ROUNDING = 1e-10
@@ -108,8 +110,9 @@ class FFTEstimator:
         default keeps false alarms on white noise below 1e-6 per window at
         N=2048 while tones at -5 dB per-sample SNR score about 650.
     newton_steps
-        Newton steps per partial (1 reaches the bound from the interpolated Hann peak, 2 converge to the
-        last bit on noiseless float32 input and after dechirping).
+        Most Newton steps on the harmonic likelihood (and per partial where the partials are refined one by one):
+        1 reaches the bound from the interpolated Hann peaks; the second is taken where the first was large
+        enough to leave an error that matters (noisy starts, noiseless input to the last bit).
     min_cycles
         Margin below Nyquist, in cycles per window, above which a tone is ``"out_of_range"``.
 
@@ -187,8 +190,18 @@ class FFTEstimator:
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         valid = _significant(fit.energy, fit.present, noise_var)
+        divisor = _divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
+        rows = np.flatnonzero(divisor > 1)
+        if len(rows):  # only every d-th harmonic is there: the fundamental d times higher, fitted to those alone
+            order[rows] //= divisor[rows]
+            start = fit.omega0[rows] * divisor[rows]
+            fit.set_rows(rows, _harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))
+            dof[rows] = np.maximum(n - 2 * order[rows] - 2, 1)
+            unexplained = total[rows] - fit.energy[rows].sum(axis=1)
+            noise_var[rows] = np.maximum(unexplained, ROUNDING * total[rows] + 1e-300) / dof[rows]
+            valid = _significant(fit.energy, fit.present, noise_var)
         energy_sum = (fit.energy * valid).sum(axis=1)
-        omega0 = fit.omega0 * _divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
+        omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
         rows = np.flatnonzero(_inharmonic((fit.misfit * valid).sum(axis=1) / noise_var, partial_count))
         if len(rows):  # judged again at the fundamental found (the misfit was read before the last step)
@@ -358,7 +371,12 @@ def _harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray,
 
 
 def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> _HarmonicFit:
-    """Newton steps on the exact harmonic likelihood of harmonics ``1..order`` with DC, in O(N order) per step.
+    """Newton steps (``steps`` at most) on the exact harmonic likelihood of harmonics ``1..order`` with DC, in
+    O(N order) per step; the tests after the fit read the point before the last step.
+
+    A step after the first is taken only where the one before could have left an error (about its square, in
+    bins of the top harmonic) above :data:`NEWTON_TOLERANCE` of the estimate's standard deviation: from the
+    interpolated peaks one step is mostly enough, from a noisy start not.
 
     With centred time the cosine and sine columns are orthogonal, so the
     likelihood is ``J(w0) = b_c^T G_c^-1 b_c + b_s^T G_s^-1 b_s``: ``b`` the
@@ -372,23 +390,30 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
     """
     count, n = y.shape
     plan = _harmonic_plan(order)
-    sums = _WeightedDTFT(y)
-    limit = np.pi / (n * order)  # a step moves the top harmonic fitted at most half a bin
-    for _ in range(max(steps, 1)):
-        moments = sums.at(omega0[:, None] * plan.numbers)  # (3, batch, L)
-        gram, table = _harmonic_gram(omega0, plan, n)
-        # b, b', b'': (3, batch, 2, L), cosine then sine
-        b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
-        inverse = np.linalg.inv(gram[0])
-        a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
+    moments = _WeightedDTFT(y).at(omega0[:, None] * plan.numbers)  # (3, batch, L)
+    gram, table = _harmonic_gram(omega0, plan, n)
+    # b, b', b'': (3, batch, 2, L), cosine then sine
+    b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
+    inverse = np.linalg.inv(gram[0])
+    a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
+    again = np.zeros(0, dtype=np.int64)
+    if steps:
         along = gram[1:] @ a  # G' a, G'' a
         c = b[1][..., None] - along[0]
         slope, curvature = ((2.0 * b[1:, ..., None] - along) * a).reshape(2, count, -1).sum(axis=2)
         curvature += 2.0 * (c * (inverse @ c)).reshape(count, -1).sum(axis=1)
-        if steps == 0:
-            break
-        step = np.minimum(np.maximum(slope / np.maximum(-curvature, 1e-300), -limit), limit)
+        limit = np.pi / (n * order)  # a step moves the top harmonic at most half a bin
+        step = np.minimum(np.maximum(slope / np.maximum(-curvature, 1e-300), -limit), limit)  # uphill where convex
         omega0 = omega0 + step
+        if steps > 1:  # another step where this one's own error, about its square, is not negligible
+            total = np.einsum("ij,ij->i", y, y)
+            noise_var = np.maximum(total - (b[0] * a[..., 0]).sum(axis=(1, 2)), ROUNDING * total)
+            noise_var /= max(n - 2 * order - 2, 1)
+            bins = order * n / (2.0 * np.pi)  # rad/sample to bins of the top harmonic
+            deviation = bins * np.sqrt(2.0 * noise_var / np.maximum(-curvature, 1e-300))
+            again = np.flatnonzero((bins * step) ** 2 > NEWTON_TOLERANCE * deviation)
+            if len(again) == count:
+                return _harmonic_fit(y, omega0, order, steps - 1)
     a = a[..., 0]
     amplitude2 = (a * a).sum(axis=1)
     # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
@@ -398,7 +423,7 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
     along = (slope @ plan.numbers) / np.maximum(information @ plan.numbers**2, 1e-300)
     slope -= information * plan.numbers * along[:, None]
     misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
-    return _HarmonicFit(
+    fit = _HarmonicFit(
         omega0,
         np.ones((count, order), dtype=bool),
         omega0[:, None] * plan.numbers,
@@ -406,6 +431,9 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         misfit,
         _harmonic_chirp(moments[2], a, amplitude2, table, n),
     )
+    if len(again):
+        fit.set_rows(again, _harmonic_fit(y[again], omega0[again], order, steps - 1))
+    return fit
 
 
 class _HarmonicPlan(NamedTuple):
