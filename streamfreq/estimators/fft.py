@@ -182,8 +182,8 @@ class FFTEstimator:
         dof = np.maximum(n - 2 * order - 2, 1)
         noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
         rate = _glide_rate(fit, noise_var, n)
-        moving = np.flatnonzero(rate)
-        if len(moving):  # dechirp: the pitch at the window centre, steady over the whole window, and refit
+        if rate.any():  # dechirp: the pitch at the window centre, steady over the whole window, and refit
+            moving = np.flatnonzero(rate)
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
             fit.set_rows(moving, _harmonic_fit_by_order(y[moving], start[moving], order[moving], self.newton_steps))
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
@@ -191,8 +191,8 @@ class FFTEstimator:
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         valid = _significant(fit.energy, fit.present, noise_var)
         divisor = _divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
-        rows = np.flatnonzero(divisor > 1)
-        if len(rows):  # only every d-th harmonic is there: the fundamental d times higher, fitted to those alone
+        if (divisor > 1).any():  # only every d-th harmonic is there: the fundamental d times higher, fitted alone
+            rows = np.flatnonzero(divisor > 1)
             order[rows] //= divisor[rows]
             start = fit.omega0[rows] * divisor[rows]
             fit.set_rows(rows, _harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))
@@ -203,7 +203,8 @@ class FFTEstimator:
         energy_sum = (fit.energy * valid).sum(axis=1)
         omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
-        rows = np.flatnonzero(_inharmonic((fit.misfit * valid).sum(axis=1) / noise_var, partial_count))
+        inharmonic = _inharmonic((fit.misfit * valid).sum(axis=1) / noise_var, partial_count)
+        rows = np.flatnonzero(inharmonic) if inharmonic.any() else ()
         if len(rows):  # judged again at the fundamental found (the misfit was read before the last step)
             misfit = _harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0).misfit
             misfit = (misfit * valid[rows, : misfit.shape[1]]).sum(axis=1) / noise_var[rows]
@@ -220,7 +221,7 @@ class FFTEstimator:
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
-        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.clip(score / SCORE_FULL, 0.0, 1.0)
+        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
 
@@ -309,19 +310,15 @@ def _harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]
     found near high harmonics would weigh heavily); the order is the highest
     found harmonic and :data:`HARMONICS_BEYOND` more, at most the last whole harmonic a bin below Nyquist.
     """
-    found = np.isfinite(partials.frequency)
-    numbers = np.arange(1, found.shape[1] + 1)
-    clear = found & (partials.log_snr > CLEAR_LOG_SNR)
-    weight = np.where(np.where(clear.any(axis=1, keepdims=True), clear, found), partials.energy, 0.0)
-    f0 = np.sum(weight * numbers * np.where(found, partials.frequency, 0.0), axis=1) / np.sum(
-        weight * numbers**2, axis=1
-    )
-    highest = np.max(np.where(found, numbers, 1), axis=1)
-    order = np.clip(
-        np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0)), 1, None
-    )
-    order = order.astype(np.int64)
-    return 2.0 * np.pi * f0, order
+    frequency = partials.frequency
+    found = frequency > 0  # not nan
+    numbers = np.arange(1.0, found.shape[1] + 1)
+    clear = partials.log_snr > CLEAR_LOG_SNR  # -inf where not found
+    weight = partials.energy * np.where(clear.any(axis=1, keepdims=True), clear, found)  # energy 0 where not found
+    f0 = (weight * np.fmax(frequency, 0.0)) @ numbers / (weight @ numbers**2)
+    highest = (found * numbers).max(axis=1)
+    order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0))
+    return 2.0 * np.pi * f0, np.maximum(order, 1).astype(np.int64)
 
 
 class _HarmonicFit(NamedTuple):

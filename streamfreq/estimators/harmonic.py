@@ -322,14 +322,21 @@ def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, i
     8 lags per period of the cutoff) up to lag N.
     """
     plan = _plan(n)
-    nfft = plan["nfft"]
-    top = int(min(power.shape[1], np.ceil(cutoff * nfft) + 1))
+    top, step = _lag_plan(n, cutoff)
+    lagged = scipy.fft.irfft(power[:, :top], plan["nfft"] // step, axis=1)[:, : n // step]
+    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
+    return np.minimum(nacf, 1.0), step
+
+
+@functools.lru_cache(maxsize=16)
+def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
+    """Bins of the spectrum below ``cutoff`` and the lag step of :func:`periodicity` for windows of ``n``."""
+    nfft = _plan(n)["nfft"]
+    top = int(min(nfft // 2 + 1, np.ceil(cutoff * nfft) + 1))
     step = max(1, nfft // scipy.fft.next_fast_len(max(8 * top, 64)))
     while nfft % step:
         step -= 1
-    lagged = scipy.fft.irfft(power[:, :top], nfft // step, axis=1)[:, : n // step]
-    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
-    return np.minimum(nacf, 1.0), step
+    return top, step
 
 
 def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
@@ -357,23 +364,26 @@ def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: floa
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
     value = np.where(peaks, middle, -np.inf)
-    best = np.max(value, axis=1)
-    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1) + start
-    left, mid, right = (nacf[rows[:, 0], first + d] for d in (-1, 0, 1))
+    best = value.max(axis=1)
+    first = (value >= (best - PERIOD_TIE)[:, None]).argmax(axis=1) + start
+    around = nacf.take(first[:, None] + _AROUND + rows * lags)
+    left, mid, right = around[:, 0], around[:, 1], around[:, 2]
     curvature = left - 2.0 * mid + right
-    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    concave = curvature < 0
+    shift = np.where(concave, 0.5 * (left - right) / np.where(concave, curvature, -1.0), 0.0)
     switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
-    return np.where(switch, 1.0 / ((first + np.clip(shift, -0.5, 0.5)) * lag_step), f0)
+    return np.where(switch, 1.0 / ((first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step), f0)
 
 
 def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
     n = nacf.shape[1]
-    inside = np.isfinite(lag) & (lag >= 0) & (lag <= n - 2)
+    inside = (lag >= 0) & (lag <= n - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
     base = np.floor(lag).astype(np.int64)
     frac = lag - base
-    return np.where(inside, nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac, -np.inf)
+    pair = nacf.take((base + rows * n)[..., None] + _NEXT)
+    return np.where(inside, pair[..., 0] * (1.0 - frac) + pair[..., 1] * frac, -np.inf)
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
@@ -402,6 +412,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
 
 
 _AROUND = np.array([-1, 0, 1])
+_NEXT = np.array([0, 1])
 
 
 def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
