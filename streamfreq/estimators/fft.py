@@ -393,7 +393,8 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
     b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
     inverse = np.linalg.inv(gram[0])
     a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
-    again = np.zeros(0, dtype=np.int64)
+    energy = (b[0] * a[..., 0]).sum(axis=1)  # each harmonic's
+    again = None
     if steps:
         along = gram[1:] @ a  # G' a, G'' a
         c = b[1][..., None] - along[0]
@@ -404,12 +405,11 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         omega0 = omega0 + step
         if steps > 1:  # another step where this one's own error, about its square, is not negligible
             total = np.einsum("ij,ij->i", y, y)
-            noise_var = np.maximum(total - (b[0] * a[..., 0]).sum(axis=(1, 2)), ROUNDING * total)
-            noise_var /= max(n - 2 * order - 2, 1)
+            noise_var = np.maximum(total - energy.sum(axis=1), ROUNDING * total) / max(n - 2 * order - 2, 1)
             bins = order * n / (2.0 * np.pi)  # rad/sample to bins of the top harmonic
             deviation = bins * np.sqrt(2.0 * noise_var / np.maximum(-curvature, 1e-300))
-            again = np.flatnonzero((bins * step) ** 2 > NEWTON_TOLERANCE * deviation)
-            if len(again) == count:
+            again = (bins * step) ** 2 > NEWTON_TOLERANCE * deviation
+            if again.all():
                 return _harmonic_fit(y, omega0, order, steps - 1)
     a = a[..., 0]
     amplitude2 = (a * a).sum(axis=1)
@@ -424,11 +424,12 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         omega0,
         np.ones((count, order), dtype=bool),
         omega0[:, None] * plan.numbers,
-        (b[0] * a).sum(axis=1),  # each harmonic's energy
+        energy,
         misfit,
         _harmonic_chirp(moments[2], a, amplitude2, table, n),
     )
-    if len(again):
+    if again is not None and again.any():
+        again = np.flatnonzero(again)
         fit.set_rows(again, _harmonic_fit(y[again], omega0[again], order, steps - 1))
     return fit
 
