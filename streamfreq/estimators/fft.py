@@ -64,9 +64,9 @@ CLEAR_LOG_SNR = math.log(30.0)
 #: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
 #: breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
 DETECT_LOG_SNR = math.log(20.0)
-#: A window with less than this share of its energy in one half than in the other starts or stops sounding
-#: before its centre: no_tone (its centre is silent).
-CENTRE_SHARE = 0.01
+#: A window whose middle eighth has less than this share (-25 dB) of the power of its loudest quarter starts or
+#: stops sounding before its centre: no_tone (its centre is silent, or holds only breath or reverberation).
+CENTRE_LEVEL = 10 ** (-25 / 10)
 #: Passes that clear each partial's sums of the others' fitted sinusoids.
 JACOBI_PASSES = 2
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2, and
@@ -150,10 +150,7 @@ class FFTEstimator:
         count, n = y.shape
         f0_hz, confidence = np.full(count, np.nan), np.zeros(count)
         status = np.full(count, NO_TONE, dtype=object)
-        left, right = y[:, : n // 2], y[:, n // 2 : 2 * (n // 2)]
-        first, second = np.einsum("ij,ij->i", left, left), np.einsum("ij,ij->i", right, right)
-        centred = np.minimum(first, second) >= CENTRE_SHARE * np.maximum(first, second)  # sounding at the centre
-        rows, y = _narrow(np.arange(count), y, centred & (peak > 0))
+        rows, y = _narrow(np.arange(count), y, _sounding_at_centre(y) & (peak > 0))
         if len(rows):
             coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
             clear = coarse.clearest > DETECT_LOG_SNR  # some peak clear of its local floor
@@ -246,6 +243,19 @@ def _partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndar
     dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
     noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
     return _fundamental(harmonic, omega, energy, valid, noise_var, n), energy_sum, noise_var
+
+
+def _sounding_at_centre(y: np.ndarray) -> np.ndarray:
+    """Windows ``y`` (batch, N) whose middle eighth is at most :data:`CENTRE_LEVEL` below their loudest quarter.
+
+    A note that starts or stops within a window leaves one side of it quiet; its
+    centre, where the pitch is read, sounds only if the note has begun and not ended there.
+    """
+    count, n = y.shape
+    quarter, eighth = n // 4, n // 16
+    loudest = np.einsum("ijk,ijk->ij", *(y[:, : 4 * quarter].reshape(count, 4, quarter),) * 2).max(axis=1) / quarter
+    middle = y[:, n // 2 - eighth : n // 2 + eighth]
+    return np.einsum("ij,ij->i", middle, middle) >= CENTRE_LEVEL * (2 * eighth) * loudest
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
