@@ -226,8 +226,8 @@ def _partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndar
     """Fundamental from the partials refined one by one: ``(omega0, explained energy, noise variance)``.
 
     For windows whose partials are off the harmonic series (:func:`_inharmonic`): the
-    :data:`REFINED_PARTIALS` strongest refined by :func:`_newton`, and :func:`_fundamental`
-    fitted to them (a stiff string where the stretch is real).
+    :data:`REFINED_PARTIALS` strongest refined by :func:`_newton`, and :func:`_stiff_string`
+    fitted to them (the harmonic series where the stretch is not real).
     """
     count, n = y.shape
     harmonic, start, valid, keep = _strongest_partials(partials)
@@ -242,7 +242,7 @@ def _partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndar
     unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
     dof = n - 3 * np.maximum(valid.sum(axis=1), np.isfinite(partials.frequency).sum(axis=1))
     noise_var = np.maximum(unexplained, 1e-30 * total + 1e-300) / np.maximum(dof, 1)
-    return _fundamental(harmonic, omega, energy, valid, noise_var, n), energy_sum, noise_var
+    return _stiff_string(harmonic, omega, energy, valid, noise_var, n), energy_sum, noise_var
 
 
 def _sounding_at_centre(y: np.ndarray) -> np.ndarray:
@@ -656,34 +656,39 @@ def _without_others(
     return cleaned
 
 
-def _fundamental(harmonic, omega, energy, valid, noise_var, n):
-    """Weighted least-squares f0 from partial frequencies (``J_l l**2`` weights reach the harmonic CRLB).
+def _stiff_string(
+    harmonic: np.ndarray, omega: np.ndarray, energy: np.ndarray, valid: np.ndarray, noise_var: np.ndarray, n: int
+) -> np.ndarray:
+    """The fundamental of refined partials: of a stiff string, ``omega_l = l w0 (1 + B l**2 / 2)``, where that
+    stretch is real, else of the harmonic series ``l w0``.
 
-    Partials off the harmonic series by more than their noise explains
-    (a chi-square test) are fitted as a stiff string, ``omega_l = l w0 (1 + B l**2 / 2)``
-    with ``B >= 0``, and ``w0`` is read from that fit.
-    ``noise_var`` is the per-sample noise variance the misfit is judged against.
+    Weighted least squares (``J_l l**2`` weights reach the CRLB) of ``a l + b l**3`` or of ``w0 l``. The stretch
+    is real where
+    the partials are off the harmonic series by more than their noise explains (a chi-square test), ``b > 0``
+    takes up :data:`STIFF_SIGNIFICANCE` squared times more of that misfit than is left per degree of freedom
+    (or than the noise, where less is left: a voice's scattered partials are no string), and it moves the
+    top partial by at least :data:`STRETCH_MIN`. ``noise_var`` is the per-sample noise variance.
     """
-    weight = np.where(valid, energy, 0.0)
-    s2 = np.sum(weight * harmonic**2, axis=1)
+    weight = np.where(valid, energy, 0.0) * (n * n - 1.0) / (12.0 * noise_var[:, None])  # inverse variances
+    count = valid.sum(axis=1)
+    s2, s4, s6 = (np.sum(weight * harmonic**p, axis=1) for p in (2, 4, 6))
+    r1, r3 = np.sum(weight * harmonic * omega, axis=1), np.sum(weight * harmonic**3 * omega, axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
-        omega0 = np.sum(weight * harmonic * omega, axis=1) / s2
-        misfit = np.where(valid, omega - harmonic * omega0[:, None], 0.0)
-        chi2 = np.sum(misfit**2 * weight, axis=1) * (n * n - 1.0) / (12.0 * noise_var)
-        stiff = _inharmonic(chi2, valid.sum(axis=1))
-        if stiff.any():
-            w, h, o = weight[stiff], harmonic[stiff], omega[stiff]
-            s4, s6 = np.sum(w * h**4, axis=1), np.sum(w * h**6, axis=1)
-            r1, r3 = np.sum(w * h * o, axis=1), np.sum(w * h**3 * o, axis=1)
-            det = s2[stiff] * s6 - s4 * s4
-            a = (r1 * s6 - r3 * s4) / det
-            b = (r3 * s2[stiff] - r1 * s4) / det
-            b_sd = np.sqrt(12.0 * noise_var[stiff] / (n * n - 1.0) * s2[stiff] / det)
-            top = np.max(np.where(valid[stiff], h, 0.0), axis=1)
-            # a real stretch: significant, and at least STRETCH_MIN (relative) at the top partial
-            real = (b > STIFF_SIGNIFICANCE * b_sd) & (b * top**3 > STRETCH_MIN * a * top) & np.isfinite(a)
-            omega0[stiff] = np.where(real, a, omega0[stiff])
-    return omega0
+        harmonic_chi2 = np.sum(weight * (omega - (r1 / s2)[:, None] * harmonic) ** 2 * valid, axis=1)
+        det = s2 * s6 - s4 * s4
+        a = (r1 * s6 - r3 * s4) / det
+        b = (r3 * s2 - r1 * s4) / det
+        stiff_chi2 = np.sum(weight * (omega - a[:, None] * harmonic - b[:, None] * harmonic**3) ** 2 * valid, axis=1)
+        left = np.maximum(stiff_chi2 / np.maximum(count - 2, 1), 1.0)
+        top = np.max(np.where(valid, harmonic, 0.0), axis=1)
+        real = (
+            _inharmonic(harmonic_chi2, count)
+            & (b > 0)
+            & ((harmonic_chi2 - stiff_chi2) > STIFF_SIGNIFICANCE**2 * left)
+            & (b * top**3 > STRETCH_MIN * a * top)
+            & np.isfinite(a)
+        )
+    return np.where(real, a, r1 / s2)
 
 
 def _warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
