@@ -415,7 +415,8 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         omega0 = omega0 + step
         if steps > 1:  # another step where this one's own error, about its square, is not negligible
             total = np.einsum("ij,ij->i", y, y)
-            noise_var = np.maximum(total - energy.sum(axis=1), ROUNDING * total) / max(n - 2 * order - 2, 1)
+            explained = energy.sum(axis=1) + step * (slope + 0.5 * curvature * step)  # J after the step
+            noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / max(n - 2 * order - 2, 1)
             bins = order * n / (2.0 * np.pi)  # rad/sample to bins of the top harmonic
             deviation = bins * np.sqrt(2.0 * noise_var / np.maximum(-curvature, 1e-300))
             again = (bins * step) ** 2 > NEWTON_TOLERANCE * deviation
