@@ -239,10 +239,12 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     np.maximum(wide[:, :-1], pooled[:, 1:], out=wide[:, :-1])
     over = pooled - plan["expected_noise"]
     first = np.minimum(np.maximum(over[:, search.columns] - PRESENT, -HOLE), CAP)
-    later = np.zeros((len(y), wide.shape[1] + 1), dtype=wide.dtype)  # and a column of 0 for beyond Nyquist
-    np.minimum(np.maximum(wide - plan["expected_noise_wide"] - PRESENT, -HOLE), CAP, out=later[:, :-1])
-    # harmonic by harmonic: the sums of each prefix, and the best of them (the model order)
-    best_total = np.concatenate((first[:, None, :], later[:, search.harmonics]), axis=1).cumsum(axis=1).max(axis=1)
+    later = np.zeros((len(y), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
+    np.minimum(np.maximum(wide - plan["expected_noise_wide"] - PRESENT, -HOLE), CAP, out=later[:, : wide.shape[1]])
+    total, best_total = first, first.copy()  # (first is not read again: summed in place)
+    for offset in search.harmonics:  # harmonic by harmonic: the best prefix (model order)
+        total += later[:, offset : offset + len(search.centres)]
+        np.maximum(best_total, total, out=best_total)
     best = (best_total + search.prior).argmax(axis=1)
     return Coarse(
         f0=search.centres[best],
@@ -258,8 +260,10 @@ class _Candidates(NamedTuple):
 
     columns: slice
     """Their columns of the log grid (a contiguous run)."""
-    harmonics: np.ndarray
-    """Columns of their harmonics 2.. (harmonics - 1, candidates); beyond the grid, the one past its end."""
+    harmonics: list
+    """The first column of the run of their harmonics 2, 3, ..."""
+    width: int
+    """Columns the credits of the harmonics need (the grid and, beyond Nyquist, zeros)."""
     centres: np.ndarray
     """Their frequencies (cycles/sample)."""
     prior: np.ndarray
@@ -273,10 +277,11 @@ def _candidates(n: int, low: float, high: float) -> _Candidates:
     centres = plan["centres"]
     step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
     index = np.flatnonzero((centres * step >= low) & (centres <= high * step))
-    harmonics = np.minimum(index[0] + plan["offsets"][1:, None] + np.arange(len(index)), len(centres))
+    harmonics = (index[0] + plan["offsets"][1:]).tolist()
     return _Candidates(
         columns=slice(int(index[0]), int(index[0]) + len(index)),
         harmonics=harmonics,
+        width=max(len(centres), harmonics[-1] + len(index)),
         centres=centres[index],
         prior=OCTAVE_PRIOR * np.log2(centres[index]),
     )
