@@ -411,7 +411,8 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         slope, curvature = ((2.0 * b[1:, ..., None] - along) * a).reshape(2, count, -1).sum(axis=2)
         curvature += 2.0 * (c * (inverse @ c)).reshape(count, -1).sum(axis=1)
         limit = np.pi / (n * order)  # a step moves the top harmonic at most half a bin
-        step = np.minimum(np.maximum(slope / np.maximum(-curvature, 1e-300), -limit), limit)  # uphill where convex
+        # Newton's step, at most the limit (and that, uphill, where the likelihood is not concave)
+        step = slope / np.maximum(np.maximum(-curvature, np.abs(slope) / limit), 1e-300)
         omega0 = omega0 + step
         if steps > 1:  # another step where this one's own error, about its square, is not negligible
             total = np.einsum("ij,ij->i", y, y)
