@@ -72,6 +72,9 @@ JACOBI_PASSES = 2
 #: Energy a partial must explain, in noise variances, to enter the f0 fit (noise alone explains about 2, and
 #: the largest of the ~400 places searched per window about 12).
 PARTIAL_GLRT = 40.0
+#: Partials off the harmonic series are refined one by one (for a stiff string's fit) only where the score of a
+#: stretch is this many standard deviations above none: vibrato, decay and jitter put them off it too.
+STRETCH_SCORE = 3.0
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
 STIFF_SIGNIFICANCE = 5.0
 #: ...and it moves the highest partial by at least this fraction (1.7 cents): smaller is not a string.
@@ -200,12 +203,13 @@ class FFTEstimator:
         energy_sum = (fit.energy * valid).sum(axis=1)
         omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
-        inharmonic = _inharmonic((fit.misfit * valid).sum(axis=1) / noise_var, partial_count)
-        rows = np.flatnonzero(inharmonic) if inharmonic.any() else ()
-        if len(rows):  # judged again at the fundamental found (the misfit was read before the last step)
-            misfit = _harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0).misfit
-            misfit = (misfit * valid[rows, : misfit.shape[1]]).sum(axis=1) / noise_var[rows]
-            rows = rows[_inharmonic(misfit, partial_count[rows])]
+        stiff = _stiff_candidates(fit, valid, noise_var, partial_count)
+        rows = np.flatnonzero(stiff) if stiff.any() else ()
+        if len(rows):  # judged again at the fundamental found (the tests read the point before the last step)
+            refit = _harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0)
+            refit.omega0[:] = fit.omega0[rows]
+            fit.set_rows(rows, refit)
+            rows = rows[_stiff_candidates(fit, valid, noise_var, partial_count)[rows]]
         if len(rows):  # each partial on its own, and a stiff string where that fits
             omega0[rows], energy_sum[rows], noise_var[rows] = _partial_fit(
                 y[rows], partials.rows(rows), self.newton_steps
@@ -305,6 +309,14 @@ def _divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials) -> np.n
     return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
 
 
+def _stiff_candidates(fit: _HarmonicFit, valid: np.ndarray, noise_var: np.ndarray, count: np.ndarray) -> np.ndarray:
+    """Windows whose partials may be a stiff string's: off the harmonic series (:func:`_inharmonic`) and stretched
+    upwards at least :data:`STRETCH_SCORE` standard deviations (the score test of the stretch alone)."""
+    width = fit.misfit.shape[1]
+    misfit = (fit.misfit * valid[:, :width]).sum(axis=1) / noise_var
+    return _inharmonic(misfit, count) & (fit.stretch > STRETCH_SCORE * np.sqrt(noise_var))
+
+
 def _inharmonic(misfit: np.ndarray, partials: np.ndarray) -> np.ndarray:
     """Windows whose ``partials`` significant partials are off the harmonic series: a chi-square ``misfit``
     (``partials - 1`` degrees of freedom when they are on it) beyond its mean plus 4 standard deviations and 4."""
@@ -349,11 +361,15 @@ class _HarmonicFit(NamedTuple):
     (Lagrange-multiplier) statistic against the harmonic series."""
     chirp: np.ndarray
     """:func:`_harmonic_chirp` of each harmonic (2, batch, L)."""
+    stretch: np.ndarray
+    """The score of a stiff string's stretch (partial ``l`` moved by ``B l**3``), over its standard deviation times
+    the noise's: divided by the noise's standard deviation, a z-score (positive for a stretch upwards)."""
 
     def set_rows(self, rows: np.ndarray, other: _HarmonicFit) -> None:
         """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
         width = other.present.shape[1]
         self.omega0[rows] = other.omega0
+        self.stretch[rows] = other.stretch
         for mine, theirs in zip(self[1:5], other[1:5], strict=True):
             mine[rows] = 0
             mine[rows, :width] = theirs
@@ -369,7 +385,11 @@ def _harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray,
     width = groups[-1]
     count = len(y)
     out = _HarmonicFit(
-        np.zeros(count), np.zeros((count, width), dtype=bool), *np.zeros((3, count, width)), np.zeros((2, count, width))
+        np.zeros(count),
+        np.zeros((count, width), dtype=bool),
+        *np.zeros((3, count, width)),
+        np.zeros((2, count, width)),
+        np.zeros(count),
     )
     for group in groups:
         rows = np.flatnonzero(order == group)
@@ -428,6 +448,10 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
     # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
     slope = 2.0 * (a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0])).sum(axis=1)
     information = (0.5 * _square_spread(n)) * amplitude2  # times the noise variance
+    # a stretch l**3, less what a change of w0 (l) takes up
+    along = (information @ plan.numbers**4) / np.maximum(information @ plan.numbers**2, 1e-300)
+    pattern = plan.numbers**3 - along[:, None] * plan.numbers
+    stretch = (slope * pattern).sum(axis=1) / np.sqrt(np.maximum(4.0 * (information * pattern**2).sum(axis=1), 1e-300))
     # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
     along = (slope @ plan.numbers) / np.maximum(information @ plan.numbers**2, 1e-300)
     slope -= information * plan.numbers * along[:, None]
@@ -439,6 +463,7 @@ def _harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> 
         energy,
         misfit,
         _harmonic_chirp(moments[2], a, amplitude2, table, n),
+        stretch,
     )
     if again is not None and again.any():
         again = np.flatnonzero(again)
