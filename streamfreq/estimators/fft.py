@@ -3,15 +3,17 @@
 The fundamental is chosen from one zero-padded FFT by a harmonic salience
 with a per-window model order and a prior against octave and sub-octave
 errors (:mod:`streamfreq.estimators.harmonic`), checked against the
-waveform's autocorrelation, and its partials located. A pitch that moves
-within the window is dechirped (the window resampled on a warped time axis)
-so the estimate is the pitch at the window centre. The strongest partials
-are then refined by Newton steps on the exact likelihood of a *real*
-sinusoid with DC (time centred in the window; each partial's sums cleared
-of its neighbours' fitted sinusoids), and f0 is the weighted least-squares
-fit of ``l * f0`` to them, or of a stiff string's ``l f0 (1 + B l**2 / 2)``
-where the partials are stretched. With one partial (a pure tone) this is
-the real-tone ML estimator: on the CRLB, exact on a noiseless tone.
+waveform's autocorrelation, and its partials located. It is then refined
+by Newton steps on the exact likelihood of the harmonic model (harmonics
+``1..L`` of one fundamental, amplitudes and DC fitted jointly, time centred
+in the window; :func:`_harmonic_fit`): every harmonic's leakage into the
+others is in the model, so the estimate stays on the bound at any SNR and
+however close the partials. With one harmonic (a pure tone) this is the
+real-tone ML estimator, exact on a noiseless tone. Score tests on the same
+fit find a pitch that moves within the window (the window is then resampled
+on a warped time axis and refitted, so the estimate is the pitch at the
+window centre) and a stiff string's stretched partials (then refined one by
+one and fitted as ``l f0 (1 + B l**2 / 2)``, :func:`_partial_fit`).
 
 Detection is the generalised likelihood ratio ``J / sigma**2`` of the
 fitted partials over the residual noise, with a partial standing clear of
