@@ -187,7 +187,8 @@ class FFTEstimator:
         if rate.any():  # dechirp: the pitch at the window centre, steady over the whole window, and refit
             moving = np.flatnonzero(rate)
             y[moving] = centred_unit_peak(_warp(y[moving], rate[moving]))[0]
-            fit.set_rows(moving, _harmonic_fit_by_order(y[moving], fit.omega0[moving], order[moving], self.newton_steps))
+            refit = _harmonic_fit_by_order(y[moving], fit.omega0[moving], order[moving], self.newton_steps)
+            fit.set_rows(moving, refit)
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
