@@ -187,8 +187,14 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         "centre_band": bin_band[np.clip(np.rint(centres * nfft).astype(np.int64), 0, bins - 1)],
         "expected_noise": np.log(_harmonic_number(pooled)).astype(np.float32),
         "expected_noise_wide": np.log(_harmonic_number(wide)).astype(np.float32),
+        "log_expected_max": np.log(_harmonic_number(np.arange(2 * bins + 2))),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
+        "band_quantiles": [
+            (int(start), int(stop), int(FLOOR_QUANTILE * (stop - start - 1)))
+            for start, stop in zip(band_edges[:-1], band_edges[1:], strict=True)
+        ],
+        "quantile_bins": band_edges[:-1] + (FLOOR_QUANTILE * (np.diff(band_edges) - 1)).astype(np.int64),
         "bin_band": bin_band,
         "band_octaves": octaves.astype(np.float32),
     }
@@ -205,17 +211,15 @@ def spectrum(y: np.ndarray) -> Spectrum:
     plan = _plan(y.shape[1])
     power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
     power = power.real**2 + power.imag**2
-    edges = plan["band_edges"]
-    levels = np.empty((len(y), len(edges) - 1), dtype=np.float32)
-    for band in range(len(edges) - 1):
-        part = power[:, edges[band] : edges[band + 1]]
-        kth = int(FLOOR_QUANTILE * (part.shape[1] - 1))
-        levels[:, band] = np.partition(part, kth, axis=1)[:, kth]
+    work = power.copy()  # each band partitioned in place around its quantile
+    for start, stop, kth in plan["band_quantiles"]:
+        work[:, start:stop].partition(kth, axis=1)
+    levels = work[:, plan["quantile_bins"]]
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
     log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
     slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
-    log_levels = np.min(log_levels[:, None, :] + slope * plan["band_octaves"], axis=2)
+    log_levels = (log_levels[:, None, :] + slope * plan["band_octaves"]).min(axis=2)
     log_power = np.log(power + np.float32(1e-30))
     dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
     return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
@@ -223,37 +227,63 @@ def spectrum(y: np.ndarray) -> Spectrum:
 
 def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
-    plan = _plan(y.shape[1])
+    n = y.shape[1]
+    plan = _plan(n)
+    search = _candidates(n, low, high)
     spec = spectrum(y)
-    rows = np.arange(len(y))
-    floor = spec.band_floor[:, plan["centre_band"]]
     peaks = np.where(spec.peaks, spec.log_power, -np.inf)
-    pooled = np.maximum.reduceat(peaks, plan["starts"], axis=1) - floor
-    clearest = np.max(np.maximum.reduceat(peaks, plan["band_edges"][:-1], axis=1) - spec.band_floor, axis=1)
+    pooled = np.maximum.reduceat(peaks, plan["starts"], axis=1) - spec.band_floor[:, plan["centre_band"]]
+    clearest = (np.maximum.reduceat(peaks, plan["band_edges"][:-1], axis=1) - spec.band_floor).max(axis=1)
     wide = pooled.copy()
-    wide[:, 1:] = np.maximum(wide[:, 1:], pooled[:, :-1])
-    wide[:, :-1] = np.maximum(wide[:, :-1], pooled[:, 1:])
-    first = np.clip(pooled - plan["expected_noise"] - PRESENT, -HOLE, CAP)
-    later = np.clip(wide - plan["expected_noise_wide"] - PRESENT, -HOLE, CAP)
-    centres = plan["centres"]
-    step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
-    candidates = np.flatnonzero((centres * step >= low) & (centres <= high * step))  # a contiguous run
-    start, count = int(candidates[0]), len(candidates)
-    beyond = max(0, start + count + int(plan["offsets"][-1]) - later.shape[1])
-    if beyond:  # harmonics beyond Nyquist: neutral
-        later = np.concatenate((later, np.zeros((len(later), beyond), dtype=later.dtype)), axis=1)
-    total = first[:, start : start + count].copy()
-    best_total = total.copy()
-    for offset in (start + plan["offsets"][1:]).tolist():  # harmonic by harmonic: the best prefix (model order)
-        total += later[:, offset : offset + count]
+    np.maximum(wide[:, 1:], pooled[:, :-1], out=wide[:, 1:])
+    np.maximum(wide[:, :-1], pooled[:, 1:], out=wide[:, :-1])
+    over = pooled - plan["expected_noise"]
+    first = np.minimum(np.maximum(over[:, search.columns] - PRESENT, -HOLE), CAP)
+    later = np.zeros((len(y), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
+    np.minimum(np.maximum(wide - plan["expected_noise_wide"] - PRESENT, -HOLE), CAP, out=later[:, : wide.shape[1]])
+    total, best_total = first, first.copy()  # (first is not read again: summed in place)
+    for offset in search.harmonics:  # harmonic by harmonic: the best prefix (model order)
+        total += later[:, offset : offset + len(search.centres)]
         np.maximum(best_total, total, out=best_total)
-    best = np.argmax(best_total + OCTAVE_PRIOR * np.log2(centres[candidates]), axis=1)
+    best = (best_total + search.prior).argmax(axis=1)
     return Coarse(
-        f0=centres[candidates[best]],
-        score=best_total[rows, best].astype(np.float64),
-        lone=centres[np.argmax(pooled - plan["expected_noise"], axis=1)],
+        f0=search.centres[best],
+        score=best_total[np.arange(len(y)), best].astype(np.float64),
+        lone=plan["centres"][over.argmax(axis=1)],
         clearest=clearest,
         spectrum=spec,
+    )
+
+
+class _Candidates(NamedTuple):
+    """The candidate fundamentals of :func:`salience` between two frequencies."""
+
+    columns: slice
+    """Their columns of the log grid (a contiguous run)."""
+    harmonics: list
+    """The first column of the run of their harmonics 2, 3, ..."""
+    width: int
+    """Columns the credits of the harmonics need (the grid and, beyond Nyquist, zeros)."""
+    centres: np.ndarray
+    """Their frequencies (cycles/sample)."""
+    prior: np.ndarray
+    """Their prior credit, :data:`OCTAVE_PRIOR` per octave."""
+
+
+@functools.lru_cache(maxsize=16)
+def _candidates(n: int, low: float, high: float) -> _Candidates:
+    """:class:`_Candidates` for windows of ``n`` between ``low`` and ``high`` (cycles/sample)."""
+    plan = _plan(n)
+    centres = plan["centres"]
+    step = 2.0 ** (1.0 / BINS_PER_OCTAVE)
+    index = np.flatnonzero((centres * step >= low) & (centres <= high * step))
+    harmonics = (index[0] + plan["offsets"][1:]).tolist()
+    return _Candidates(
+        columns=slice(int(index[0]), int(index[0]) + len(index)),
+        harmonics=harmonics,
+        width=max(len(centres), harmonics[-1] + len(index)),
+        centres=centres[index],
+        prior=OCTAVE_PRIOR * np.log2(centres[index]),
     )
 
 
@@ -297,14 +327,21 @@ def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, i
     8 lags per period of the cutoff) up to lag N.
     """
     plan = _plan(n)
-    nfft = plan["nfft"]
-    top = int(min(power.shape[1], np.ceil(cutoff * nfft) + 1))
+    top, step = _lag_plan(n, cutoff)
+    lagged = scipy.fft.irfft(power[:, :top], plan["nfft"] // step, axis=1)[:, : n // step]
+    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
+    return np.minimum(nacf, 1.0), step
+
+
+@functools.lru_cache(maxsize=16)
+def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
+    """Bins of the spectrum below ``cutoff`` and the lag step of :func:`periodicity` for windows of ``n``."""
+    nfft = _plan(n)["nfft"]
+    top = int(min(nfft // 2 + 1, np.ceil(cutoff * nfft) + 1))
     step = max(1, nfft // scipy.fft.next_fast_len(max(8 * top, 64)))
     while nfft % step:
         step -= 1
-    lagged = scipy.fft.irfft(power[:, :top], nfft // step, axis=1)[:, : n // step]
-    nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
-    return np.minimum(nacf, 1.0), step
+    return top, step
 
 
 def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
@@ -332,23 +369,26 @@ def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: floa
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
     value = np.where(peaks, middle, -np.inf)
-    best = np.max(value, axis=1)
-    first = np.argmax(value >= (best - PERIOD_TIE)[:, None], axis=1) + start
-    left, mid, right = (nacf[rows[:, 0], first + d] for d in (-1, 0, 1))
+    best = value.max(axis=1)
+    first = (value >= (best - PERIOD_TIE)[:, None]).argmax(axis=1) + start
+    around = nacf.take(first[:, None] + _AROUND + rows * lags)
+    left, mid, right = around[:, 0], around[:, 1], around[:, 2]
     curvature = left - 2.0 * mid + right
-    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    concave = curvature < 0
+    shift = np.where(concave, 0.5 * (left - right) / np.where(concave, curvature, -1.0), 0.0)
     switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
-    return np.where(switch, 1.0 / ((first + np.clip(shift, -0.5, 0.5)) * lag_step), f0)
+    return np.where(switch, 1.0 / ((first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step), f0)
 
 
 def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
     """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
     n = nacf.shape[1]
-    inside = np.isfinite(lag) & (lag >= 0) & (lag <= n - 2)
+    inside = (lag >= 0) & (lag <= n - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
     base = np.floor(lag).astype(np.int64)
     frac = lag - base
-    return np.where(inside, nacf[rows, base] * (1.0 - frac) + nacf[rows, base + 1] * frac, -np.inf)
+    pair = nacf.take((base + rows * n)[..., None] + _NEXT)
+    return np.where(inside, pair[..., 0] * (1.0 - frac) + pair[..., 1] * frac, -np.inf)
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
@@ -364,13 +404,11 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     its most prominent peak, as the first harmonic of a lone tone.
     """
     first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
-    weight = np.where(np.isfinite(first.frequency), np.exp(first.log_snr), 0.0)
-    with np.errstate(invalid="ignore", divide="ignore"):
-        located = np.sum(np.where(weight > 0, first.frequency, 0.0) * weight, axis=1) / np.sum(
-            weight * np.arange(1, LOCATING_HARMONICS + 1), axis=1
-        )
-    partials = _search(coarse.spectrum, np.where(weight.any(axis=1), located, f0), harmonics, n, PARTIAL_REACH)
-    lone = ~np.isfinite(partials.frequency).any(axis=1)
+    weight = np.exp(first.log_snr)  # 0 where not found
+    total = weight @ np.arange(1.0, LOCATING_HARMONICS + 1)
+    located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(total > 0, total, 1.0)
+    partials = _search(coarse.spectrum, np.where(total > 0, located, f0), harmonics, n, PARTIAL_REACH)
+    lone = np.isnan(partials.frequency).all(axis=1)
     if lone.any():
         alone = _search(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
         partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
@@ -379,39 +417,43 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
 
 
 _AROUND = np.array([-1, 0, 1])
+_NEXT = np.array([0, 1])
 
 
 def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
     """The peak search of :func:`find_partials` (reaching at most ``farthest`` padded bins), without the fallback."""
-    nfft = _plan(n)["nfft"]
-    power = spec.power
-    bins = power.shape[1]
+    plan = _plan(n)
+    nfft = plan["nfft"]
+    count, bins = spec.power.shape
     order = np.arange(1, harmonics + 1)
-    centre = f0[:, None] * order * nfft  # padded bins
+    padded_f0 = f0[:, None] * nfft
+    centre = padded_f0 * order  # padded bins
     reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
-    reach = np.minimum(reach, np.maximum(0.3 * f0[:, None] * nfft, 1.0))  # never as far as the next harmonic
+    reach = np.minimum(reach, np.maximum(0.3 * padded_f0, 1.0))  # never as far as the next harmonic
     reach = np.minimum(reach, farthest)
     width = int(np.ceil(np.fmax.reduce(reach, axis=None, initial=2.0)))
     offsets = np.arange(-width, width + 1)
-    index = np.rint(centre)[..., None] + offsets
-    finite = np.isfinite(index)
-    usable = finite & (np.abs(index - centre[..., None]) <= reach[..., None])
-    usable &= (index >= 1) & (index <= bins - 2) & (centre[..., None] > 0)
-    index = np.clip(np.where(finite, index, 0.0), 1, bins - 2).astype(np.int64)
-    rows = np.arange(len(power))[:, None, None]
-    values = np.where(usable, power[rows, index], -1.0)
-    pick = np.argmax(values, axis=2)
-    rows2, columns = rows[..., 0], order[None, :] - 1
-    peak = index[rows2, columns, pick]
-    ll, lm, lr = np.moveaxis(spec.log_power[rows, peak[..., None] + _AROUND].astype(np.float64), 2, 0)
-    is_peak = spec.peaks[rows2, peak] & usable[rows2, columns, pick]
+    base = np.rint(centre)
+    index = base[..., None] + offsets
+    inside = np.fmax(np.fmin(index, bins - 2), 1)  # nan: 1
+    usable = (np.abs(index - centre[..., None]) <= reach[..., None]) & (inside == index)  # False where not finite
+    row_start = (bins * np.arange(count))[:, None]
+    flat = inside.astype(np.int64) + row_start[..., None]
+    values = np.where(usable, spec.power.take(flat), -1.0)
+    pick = values.argmax(axis=2)
+    chosen = values.max(axis=2) >= 0  # the peak is one of the bins searched
+    peak = np.fmax(np.fmin(base + offsets[pick], bins - 2), 1).astype(np.int64)
+    flat_peak = peak + row_start
+    around = spec.log_power.take(flat_peak[..., None] + _AROUND).astype(np.float64)
+    ll, lm, lr = around[..., 0], around[..., 1], around[..., 2]
+    is_peak = spec.peaks.take(flat_peak) & chosen
     curvature = ll - 2.0 * lm + lr
-    delta = np.where(curvature < 0, 0.5 * (ll - lr) / np.where(curvature < 0, curvature, -1.0), 0.0)
-    peak_snr = spec.snr(rows2, peak).astype(np.float64)
-    searched = np.sum(usable, axis=2)
-    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + np.log(_harmonic_number(searched)))
+    concave = curvature < 0
+    delta = np.where(concave, 0.5 * (ll - lr) / np.where(concave, curvature, -1.0), 0.0)
+    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + (row_start // bins) * spec.band_floor.shape[1])
+    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + plan["log_expected_max"][usable.sum(axis=2)])
     return Partials(
-        frequency=np.where(found, (peak + np.clip(delta, -0.5, 0.5)) / nfft, np.nan),
+        frequency=np.where(found, (peak + np.minimum(np.maximum(delta, -0.5), 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),
-        energy=np.where(found, 2.0 * n * np.exp(lm) / _plan(n)["gain"], 0.0),
+        energy=np.where(found, 2.0 * n * np.exp(lm) / plan["gain"], 0.0),
     )
