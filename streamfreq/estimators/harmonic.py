@@ -89,6 +89,8 @@ PERIOD_TIE = 0.05
 PERIOD_CUTOFF_HZ = 3000.0
 #: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
 MIN_OVERLAP = 0.5
+#: A found partial this far (log power) above its floor counts against reading its fundamental higher.
+CLEAR_LOG_SNR = math.log(30.0)
 
 
 class Spectrum(NamedTuple):

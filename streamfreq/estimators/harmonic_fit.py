@@ -1,0 +1,309 @@
+"""Joint harmonic NLS: the maximum-likelihood fundamental of harmonics ``1..L`` with DC, by Newton steps in O(N L).
+
+The likelihood of the harmonic model is evaluated exactly from the window's
+sums at ``l w0`` (:class:`~streamfreq.estimators.sums.WeightedDTFT`) and
+Gram matrices built from the Dirichlet kernel at multiples of ``w0``
+(:func:`harmonic_fit`). Score tests on the same fit say whether the pitch
+glides within the window (:func:`glide_rate`) and whether the partials are
+stretched like a stiff string's.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq.estimators.base import centred_unit_peak
+>>> from streamfreq.estimators.harmonic_fit import harmonic_fit
+>>> m = np.arange(2048) - 1023.5
+>>> y, _ = centred_unit_peak((np.cos(0.05 * m) + 0.5 * np.cos(0.1 * m + 1.0))[None, :])  # windows mean-free
+>>> fit = harmonic_fit(y, np.array([0.0501]), 2, 2)  # from 0.2% off, 2 harmonics, 2 Newton steps at most
+>>> bool(abs(fit.omega0[0] - 0.05) < 1e-9)
+True
+"""
+
+from __future__ import annotations
+
+import functools
+from typing import NamedTuple
+
+import numpy as np
+
+from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, Partials
+from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread
+
+#: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
+#: unmodelled); none for a lone partial, which is fitted as a pure tone.
+HARMONICS_BEYOND = 2
+
+
+#: A further Newton step is taken where the last one's own error could exceed this share of the standard deviation.
+NEWTON_TOLERANCE = 0.1
+
+
+#: A glide that spreads the top partial over more than this many bins within the window is dechirped.
+CHIRP_BINS = 1.0
+
+
+#: A larger relative pitch change within the window is no glide the warp can straighten (nor one a linearised
+#: score measures): the window is fitted as it is.
+GLIDE_MAX = 0.25
+
+
+#: A glide counts when its score test exceeds this many standard deviations.
+CHIRP_SIGNIFICANCE = 5.0
+
+
+def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Starting fundamental (rad/sample) and model order of the harmonic fit.
+
+    The fundamental is the weighted least-squares fit of ``l f0`` to the found
+    partials' peak frequencies (weights their energies; only the partials at least
+    :data:`CLEAR_LOG_SNR` above their floor where there are such, as noise peaks
+    found near high harmonics would weigh heavily); the order is the highest
+    found harmonic and :data:`HARMONICS_BEYOND` more, at most the last whole harmonic a bin below Nyquist.
+    """
+    frequency = partials.frequency
+    found = frequency > 0  # not nan
+    numbers = np.arange(1.0, found.shape[1] + 1)
+    clear = partials.log_snr > CLEAR_LOG_SNR  # -inf where not found
+    weight = partials.energy * np.where(clear.any(axis=1, keepdims=True), clear, found)  # energy 0 where not found
+    f0 = (weight * np.fmax(frequency, 0.0)) @ numbers / (weight @ numbers**2)
+    highest = (found * numbers).max(axis=1)
+    order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0))
+    return 2.0 * np.pi * f0, np.maximum(order, 1).astype(np.int64)
+
+
+class HarmonicFit(NamedTuple):
+    """What :func:`harmonic_fit` returns, one row per window, one column per harmonic (``present`` marks those
+    fitted)."""
+
+    omega0: np.ndarray
+    """Fundamental (rad/sample)."""
+    present: np.ndarray
+    """Harmonics in the model."""
+    omega: np.ndarray
+    """Their frequencies, ``l * omega0``."""
+    energy: np.ndarray
+    """Energy each explains (its share of ``b^T G^-1 b``)."""
+    misfit: np.ndarray
+    """``g_l**2 / (2 A_l**2 sum m**2)`` for the slope ``g_l`` of the likelihood in harmonic ``l``'s own frequency
+    (less the common part a change of ``w0`` explains): divided by the noise variance and summed, the score
+    (Lagrange-multiplier) statistic against the harmonic series."""
+    chirp: np.ndarray
+    """:func:`_harmonic_chirp` of each harmonic (2, batch, L)."""
+    stretch: np.ndarray
+    """The score of a stiff string's stretch (partial ``l`` moved by ``B l**3``), over its standard deviation times
+    the noise's: divided by the noise's standard deviation, a z-score (positive for a stretch upwards)."""
+
+    def set_rows(self, rows: np.ndarray, other: HarmonicFit) -> None:
+        """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
+        width = other.present.shape[1]
+        self.omega0[rows] = other.omega0
+        self.stretch[rows] = other.stretch
+        for mine, theirs in zip(self[1:5], other[1:5], strict=True):
+            mine[rows] = 0
+            mine[rows, :width] = theirs
+        self.chirp[:, rows] = 0.0
+        self.chirp[:, rows, :width] = other.chirp
+
+
+def harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> HarmonicFit:
+    """:func:`harmonic_fit` on the windows grouped by model order (each window's result its own alone)."""
+    groups = sorted(set(order.tolist()))
+    if len(groups) == 1:
+        return harmonic_fit(y, omega0, groups[0], steps)
+    width = groups[-1]
+    count = len(y)
+    out = HarmonicFit(
+        np.zeros(count),
+        np.zeros((count, width), dtype=bool),
+        *np.zeros((3, count, width)),
+        np.zeros((2, count, width)),
+        np.zeros(count),
+    )
+    for group in groups:
+        rows = np.flatnonzero(order == group)
+        out.set_rows(rows, harmonic_fit(y[rows], omega0[rows], group, steps))
+    return out
+
+
+def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> HarmonicFit:
+    """Newton steps (``steps`` at most) on the exact harmonic likelihood of harmonics ``1..order`` with DC, in
+    O(N order) per step; the tests after the fit read the point before the last step.
+
+    A step after the first is taken only where the one before could have left an error (about its square, in
+    bins of the top harmonic) above :data:`NEWTON_TOLERANCE` of the estimate's standard deviation: from the
+    interpolated peaks one step is mostly enough, from a noisy start not.
+
+    With centred time the cosine and sine columns are orthogonal, so the
+    likelihood is ``J(w0) = b_c^T G_c^-1 b_c + b_s^T G_s^-1 b_s``: ``b`` the
+    cosine and sine sums of the window at ``l w0`` (:class:`WeightedDTFT`)
+    and ``G`` their Gram matrices, every entry one of ``D(j w0)`` for
+    ``j = 0..2 order`` (``D`` the Dirichlet kernel; the cosine block less its
+    part along the constant). With ``a = G^-1 b`` and ``c = b' - G' a``:
+    ``J' = 2 b'^T a - a^T G' a`` and ``J'' = 2 b''^T a - a^T G'' a + 2 c^T G^-1 c``.
+    All harmonics leak into each other through ``G`` however close they are:
+    the joint fit is the maximum-likelihood fundamental of the harmonic model.
+    """
+    count, n = y.shape
+    plan = _harmonic_plan(order)
+    moments = WeightedDTFT(y).at(omega0[:, None] * plan.numbers)  # (3, batch, L)
+    gram, table = _harmonic_gram(omega0, plan, n)
+    # b, b', b'': (3, batch, 2, L), cosine then sine
+    b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
+    inverse = np.linalg.inv(gram[0])
+    a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
+    energy = (b[0] * a[..., 0]).sum(axis=1)  # each harmonic's
+    again = None
+    if steps:
+        along = gram[1:] @ a  # G' a, G'' a
+        c = b[1][..., None] - along[0]
+        slope, curvature = ((2.0 * b[1:, ..., None] - along) * a).reshape(2, count, -1).sum(axis=2)
+        curvature += 2.0 * (c * (inverse @ c)).reshape(count, -1).sum(axis=1)
+        limit = np.pi / (n * order)  # a step moves the top harmonic at most half a bin
+        # Newton's step, at most the limit (and that, uphill, where the likelihood is not concave)
+        step = slope / np.maximum(np.maximum(-curvature, np.abs(slope) / limit), 1e-300)
+        omega0 = omega0 + step
+        if steps > 1:  # another step where this one's own error, about its square, is not negligible
+            total = np.einsum("ij,ij->i", y, y)
+            explained = energy.sum(axis=1) + step * (slope + 0.5 * curvature * step)  # J after the step
+            noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / max(n - 2 * order - 2, 1)
+            bins = order * n / (2.0 * np.pi)  # rad/sample to bins of the top harmonic
+            deviation = bins * np.sqrt(2.0 * noise_var / np.maximum(-curvature, 1e-300))
+            again = (bins * step) ** 2 > NEWTON_TOLERANCE * deviation
+            if again.all():
+                return harmonic_fit(y, omega0, order, steps - 1)
+    a = a[..., 0]
+    amplitude2 = (a * a).sum(axis=1)
+    # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
+    slope = 2.0 * (a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0])).sum(axis=1)
+    information = (0.5 * square_spread(n)) * amplitude2  # times the noise variance
+    # a stretch l**3, less what a change of w0 (l) takes up
+    along = (information @ plan.numbers**4) / np.maximum(information @ plan.numbers**2, 1e-300)
+    pattern = plan.numbers**3 - along[:, None] * plan.numbers
+    stretch = (slope * pattern).sum(axis=1) / np.sqrt(np.maximum(4.0 * (information * pattern**2).sum(axis=1), 1e-300))
+    # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
+    along = (slope @ plan.numbers) / np.maximum(information @ plan.numbers**2, 1e-300)
+    slope -= information * plan.numbers * along[:, None]
+    misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
+    fit = HarmonicFit(
+        omega0,
+        np.ones((count, order), dtype=bool),
+        omega0[:, None] * plan.numbers,
+        energy,
+        misfit,
+        _harmonic_chirp(moments[2], a, amplitude2, table, n),
+        stretch,
+    )
+    if again is not None and again.any():
+        again = np.flatnonzero(again)
+        fit.set_rows(again, harmonic_fit(y[again], omega0[again], order, steps - 1))
+    return fit
+
+
+class _HarmonicPlan(NamedTuple):
+    """Index tables of :func:`harmonic_fit` for one model order L."""
+
+    numbers: np.ndarray
+    """Harmonic numbers 1..L."""
+    moment_scale: np.ndarray
+    """``1, i l, -l**2`` (3, 1, L): the moments at ``l w0`` to ``b, b', b''`` (real part cosine, imaginary sine)."""
+    multiples: np.ndarray
+    """``j = 0..2L``, the multiples of ``w0`` whose Dirichlet kernel the Gram matrices need."""
+    powers: np.ndarray
+    """``j**p`` (3, 2L+1): the ``w0``-derivatives of ``D(j w0)`` are ``j**p D^(p)(j w0)``."""
+    pairs: np.ndarray
+    """``|l - k|`` and ``l + k`` (2, L, L)."""
+    sign: np.ndarray
+    """``sign(l - k)`` (L, L): ``D'`` is odd."""
+
+
+#: The cosine Gram block adds, the sine block subtracts the kernel at ``l + k``.
+_BLOCK_SIGNS = np.array([1.0, -1.0])[:, None, None]
+
+
+@functools.lru_cache(maxsize=64)
+def _harmonic_plan(order: int) -> _HarmonicPlan:
+    """:class:`_HarmonicPlan` for ``order`` harmonics."""
+    numbers = np.arange(1, order + 1, dtype=np.float64)
+    multiples = np.arange(2 * order + 1, dtype=np.float64)
+    difference = numbers[:, None] - numbers[None, :]
+    return _HarmonicPlan(
+        numbers=numbers,
+        moment_scale=np.array([np.ones(order), 1j * numbers, -(numbers**2)])[:, None, :],
+        multiples=multiples,
+        powers=multiples ** np.arange(3)[:, None],
+        pairs=np.array([np.abs(difference), numbers[:, None] + numbers[None, :]]).astype(np.int64),
+        sign=np.sign(difference),
+    )
+
+
+class _Kernels(NamedTuple):
+    """The Dirichlet kernels of :func:`_harmonic_gram` that the tests after the fit read."""
+
+    raw: np.ndarray
+    """``D, D', D''`` at ``j w0`` (3, batch, 2L+1)."""
+    own_slope: np.ndarray
+    """Row ``l`` of ``dG/dw_l`` (the slope of the Gram matrices in harmonic ``l``'s own frequency) (batch, 2, L, L)."""
+
+
+def _harmonic_gram(omega0: np.ndarray, plan: _HarmonicPlan, n: int) -> tuple[np.ndarray, _Kernels]:
+    """Gram matrices of the harmonic model and their first two ``w0``-derivatives (3, batch, 2, L, L)."""
+    order = len(plan.numbers)
+    raw = dirichlet(omega0[:, None] * plan.multiples, n)
+    raw[:, :, 0] = at_zero(n)
+    table = raw * plan.powers[:, None, :]
+    pair = table[:, :, plan.pairs]  # (3, batch, 2, L, L): at |l - k| and at l + k
+    gram = 0.5 * (pair[:, :, :1] + _BLOCK_SIGNS * pair[:, :, 1:])
+    d = table[:, :, 1 : order + 1]  # D(l w0) and its derivatives: the cosines' sums, along the constant
+    outer = d[:, :, :, None] * d[0][:, None, :]
+    along = outer[1:] + outer[1:].swapaxes(-1, -2)
+    along[1] += 2.0 * d[1][:, :, None] * d[1][:, None, :]
+    gram[0, :, 0] -= outer[0] / n
+    gram[1:, :, 0] -= along / n
+    slope = raw[1][:, plan.pairs]  # (batch, 2, L, L)
+    own_slope = 0.5 * (plan.sign * slope[:, :1] + _BLOCK_SIGNS * slope[:, 1:])
+    own_slope[:, 0] -= raw[1][:, 1 : order + 1, None] * d[0][:, None, :] / n
+    return gram, _Kernels(raw, own_slope)
+
+
+def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, kernels: _Kernels, n: int) -> np.ndarray:
+    """Score and Fisher information (per unit noise variance) of a chirp ``c`` at ``c = 0`` for each harmonic
+    of the joint fit: (2, batch, L).
+
+    Harmonic ``l``, ``a cos(w m + c m**2 / 2) + b sin(w m + c m**2 / 2)`` (centred ``m``), has the score
+    ``sum m**2 / 2 (-a sin + b cos) r`` on the residual ``r``, that is ``(b C2 - a S2) / 2`` from the residual's
+    second moments ``C2 + i S2``; the information is ``(a**2 + b**2) / 8 (sum m**4 - (sum m**2)**2 / N)``.
+    ``second`` holds ``sum m**2 y e^{i l w0 m}`` (batch, L), ``a`` the fitted cosine and sine amplitudes
+    (batch, 2, L), ``amplitude2`` their squares summed. The fit's own second moments at ``l w0`` are
+    ``-(D''(|l-k| w0) + D''((l+k) w0)) / 2`` per unit cosine ``k``, ``i (D''((l+k) w0) - D''(|l-k| w0)) / 2``
+    per unit sine, and ``-D''(l w0)`` per unit constant.
+    """
+    order = a.shape[2]
+    pairs = kernels.raw[2][:, _harmonic_plan(order).pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
+    cosine, sine = a[:, 0], a[:, 1]
+    own = kernels.raw[:, :, 1 : order + 1]
+    constant = (cosine * own[0]).sum(axis=1) / n  # minus the fitted constant
+    residual = second + 0.5 * ((pairs[:, 0] + pairs[:, 1]) @ cosine[..., None])[..., 0] - constant[:, None] * own[2]
+    residual -= 0.5j * ((pairs[:, 1] - pairs[:, 0]) @ sine[..., None])[..., 0]
+    out = np.empty((2, *amplitude2.shape))
+    np.multiply(0.5, sine * residual.real - cosine * residual.imag, out=out[0])
+    np.multiply(quartic_spread(n) / 8, amplitude2, out=out[1])
+    return out
+
+
+def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
+    """Relative pitch change per sample of each window, 0 where the pitch does not move.
+
+    All partials glide at one relative rate (``c_l = rate w_l``): the score test
+    of that rate (:func:`_harmonic_chirp` of each harmonic, combined) and one
+    Gauss-Newton step from none, ``rate = sum score_l w_l / sum info_l w_l**2``.
+    A glide counts when it is :data:`CHIRP_SIGNIFICANCE` standard deviations clear
+    of none and moves the top harmonic over more than :data:`CHIRP_BINS` bins, but
+    less than :data:`GLIDE_MAX` (relative) within the window.
+    """
+    score = (fit.chirp[0] * fit.omega).sum(axis=1)
+    information = (fit.chirp[1] * fit.omega * fit.omega).sum(axis=1)
+    rate = score / np.maximum(information, 1e-300)
+    top = fit.omega.max(axis=1)
+    significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
+    moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
+    return np.where(moving, rate, 0.0)
