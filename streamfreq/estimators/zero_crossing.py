@@ -140,6 +140,10 @@ class ZeroCrossingEstimator:
         return estimates_from_arrays(hz, confidence, status)
 
 
+#: Crossings per pattern tried: 2, 4, ... :data:`MAX_PATTERN`.
+_PATTERN_LENGTHS = np.arange(2, MAX_PATTERN + 1, 2)
+
+
 def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Crossings per period of each window's repeating pattern, and whether a shorter pattern nearly repeats.
 
@@ -160,21 +164,23 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     than :data:`PATTERN_TRUSTED` of their length, so it says ``no_tone``
     rather than risk an octave error.
     """
-    ks = np.arange(2, MAX_PATTERN + 1, 2)
-    scatter = np.full((count, len(ks)), np.inf)
-    spans_mean = np.full((count, len(ks)), np.inf)
-    for column, k in enumerate(ks.tolist()):
-        if len(times) <= k:
-            break
+    ks = _PATTERN_LENGTHS
+    # every crossing i against crossing i + k of the same window, for each k: the cell (window, k) of each span
+    cell, span = [], []
+    for column, k in enumerate(ks[ks < len(times)].tolist()):
         same = window_index[k:] == window_index[:-k]
-        span = (times[k:] - times[:-k])[same]
-        rows = window_index[:-k][same]
-        spans = np.bincount(rows, minlength=count)
-        with np.errstate(divide="ignore", invalid="ignore"):
-            mean = np.bincount(rows, weights=span, minlength=count) / spans
-            variance = np.bincount(rows, weights=(span - mean[rows]) ** 2, minlength=count) / spans
-            scatter[:, column] = np.where((spans >= MIN_SPANS + k) & (mean > 0), np.sqrt(variance), np.inf)
-            spans_mean[:, column] = mean
+        cell.append(window_index[:-k][same] * len(ks) + column)
+        span.append((times[k:] - times[:-k])[same])
+    cell = np.concatenate(cell) if cell else np.zeros(0, dtype=np.int64)
+    span = np.concatenate(span) if span else np.zeros(0)
+    cells = count * len(ks)
+    spans = np.bincount(cell, minlength=cells).reshape(count, len(ks))
+    with np.errstate(divide="ignore", invalid="ignore"):
+        mean = np.bincount(cell, weights=span, minlength=cells).reshape(count, len(ks)) / spans
+        deviation = span - mean.ravel()[cell]
+        variance = np.bincount(cell, weights=deviation * deviation, minlength=cells).reshape(count, len(ks)) / spans
+        scatter = np.where((spans >= MIN_SPANS + ks) & (mean > 0), np.sqrt(variance), np.inf)
+    spans_mean = np.where(spans > 0, mean, np.inf)
     best = np.min(scatter, axis=1)
     chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
     divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
