@@ -15,8 +15,8 @@ material's rate) and, when installed (pip install "streamfreq[bench]"), librosa.
 decision: it is scored on voiced reference frames only, its voicing false alarm and overall accuracy are
 left out) and SwiftF0. Every tracker reports f0 or nothing; "nothing" is unvoiced. pyin and yin run at librosa's
 default 22.05 kHz (frame 2048, hop 256; resampling counted in their time) and are told the material's lowest
-f0 (SwiftF0 keeps its fixed 46.9..2093.75 Hz, streamfreq its default window). Where a material's lowest f0
-lies below what streamfreq's default window measures (the notes), each streamfreq estimator also runs a second
+f0 (SwiftF0 keeps its fixed 46.9..2093.75 Hz, streamfreq its default window). Where a material's reference
+goes below what streamfreq's default window measures (the notes), each streamfreq estimator also runs a second
 time told that f0 as pyin and yin are (``fmin``, which picks a longer window), in rows like ``fft (fmin 30)``.
 Each tracker is warmed up on the first second before it is timed.
 
@@ -322,7 +322,8 @@ def told_trackers(names: Sequence[str], material: Material) -> list[Tracker]:
     """streamfreq's estimators told the material's lowest f0, where the default window cannot reach it."""
     from streamfreq.defaults import WINDOW, lowest_f0
 
-    if material.fmin >= lowest_f0(WINDOW, material.samplerate):
+    voiced = material.f0[material.f0 > 0]  # nan compares False
+    if len(voiced) == 0 or voiced.min() >= lowest_f0(WINDOW, material.samplerate):
         return []
     return [streamfreq_tracker(name, material.fmin) for name in names]
 
