@@ -197,7 +197,7 @@ def test_batches_match_single_windows(estimator):
 
 
 def test_shipped_runtime_models_have_batch_1_and_64(estimator):
-    shapes = {b: tuple(i.get_input_details()[0]["shape"]) for b, i in estimator._interpreters.items()}
+    shapes = {b: tuple(i[0].get_input_details()[0]["shape"]) for b, i in estimator._interpreters.items()}
     assert shapes == {1: (1, *estimator.contract.input_shape), 64: (64, *estimator.contract.input_shape)}
 
 
