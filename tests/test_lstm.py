@@ -173,6 +173,24 @@ def test_no_tone_windows(estimator):
     assert all(math.isnan(e.hz) and e.confidence == 0.0 for e in est if not e.ok)
 
 
+def test_hiss_above_the_band_is_no_tone_but_a_tone_there_is_out_of_range(estimator):
+    # blue noise (power rising as f) and noise high-passed above the kept band (5.4 kHz at 2048 / 48 kHz):
+    # most of their energy lies above the band, but no DFT bin holds a peak there, so they are no tone
+    from streamfreq.models.data import _coloured_noise
+
+    rng = np.random.default_rng(21)
+    blue = _coloured_noise(rng, 20, N, np.full(20, -1.0))
+    spectrum = np.fft.rfft(rng.standard_normal((20, N)), axis=1)
+    spectrum[:, :300] = 0.0
+    hiss = np.fft.irfft(spectrum, N, axis=1)
+    _, status, _ = _run(estimator, np.concatenate([blue, hiss]).astype(np.float32))
+    assert np.all(status == NO_TONE), status
+    # a tone at 300..900 cycles per window (7..21 kHz) over faint white noise: out of range
+    high, _ = _tones(9, 20, 20.0, 300.0, 900.0)
+    _, status, _ = _run(estimator, high)
+    assert np.all(status == OUT_OF_RANGE), status
+
+
 def test_out_of_range_tones_get_no_number(estimator):
     low, low_cycles = _tones(4, 60, 20.0, 0.3, 1.9)
     high, high_cycles = _tones(5, 60, 20.0, 100.0, 1000.0)
