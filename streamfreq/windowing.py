@@ -155,10 +155,14 @@ def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
     if n_in % length or frames.size >= BAND_ROWS * n_in:
         return frames @ _resampling_matrix(n_in, length)
     taps, pad = _decimation_filter(n_in, length)  # the same product, reading only the taps that are not zero
-    padded = np.zeros(frames.shape[:-1] + (n_in + 2 * pad + taps.size,), dtype=np.float32)
-    padded[..., pad : pad + n_in] = frames
-    view = np.lib.stride_tricks.sliding_window_view(padded, taps.size, axis=-1)[..., :: n_in // length, :]
-    return view[..., :length, :] @ taps
+    rows = frames.reshape(-1, n_in)
+    padded = np.zeros((rows.shape[0], n_in + 2 * pad + taps.size), dtype=np.float32)
+    padded[:, pad : pad + n_in] = rows
+    step = padded.strides[1]
+    view = np.lib.stride_tricks.as_strided(
+        padded, (rows.shape[0], length, taps.size), (padded.strides[0], step * (n_in // length), step), writeable=False
+    )
+    return (view @ taps).reshape(frames.shape[:-1] + (length,))
 
 
 def preprocess(frames: np.ndarray, length: int) -> np.ndarray:

@@ -275,7 +275,8 @@ class LSTMEstimator:
         count, n = frames.shape
         if count == 0:
             return []
-        np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        if not np.isfinite(frames).all():
+            np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         cycles, cls, confidence = self.infer(frames)
         hz = cycles * (float(samplerate) / n)
 

@@ -110,7 +110,8 @@ def _lerp(values: np.ndarray, plan: tuple[np.ndarray, np.ndarray]) -> np.ndarray
 
 
 def _lag_plan(n: int, cycles: np.ndarray, upsample: int) -> tuple[np.ndarray, np.ndarray]:
-    return _lerp_plan(upsample * n / np.asarray(cycles, dtype=np.float64), n * upsample + 2)
+    lags = np.minimum(upsample * n / np.asarray(cycles, dtype=np.float64), n * upsample)  # at most the window
+    return _lerp_plan(lags, n * upsample + 2)
 
 
 def _normalised_autocorrelation(x: np.ndarray, upsample: int) -> np.ndarray:
@@ -398,23 +399,26 @@ class Contract:
         bins, cls = probs[:, :nb], probs[:, nb : nb + nc]
         centres = self._tables["centres"]
         top = np.argmax(bins, axis=1)
-
-        def around(half: int) -> tuple[np.ndarray, np.ndarray]:  # indices of the bins near the top, their mass
-            idx = top[:, None] + np.arange(-half, half + 1)[None, :]
-            inside = (idx >= 0) & (idx < nb)
-            idx = np.clip(idx, 0, nb - 1)
-            return idx, np.where(inside, np.take_along_axis(bins, idx, axis=1), 0.0)
-
+        rows = np.arange(top.size)
         method = decoder or self.decoder
         has_offsets = probs.shape[1] > nb + nc  # a first-format model has none
-        offset = centres[top] + self.bin_step * probs[np.arange(top.size), nb + nc + top] if has_offsets else 0.0
+        offset = centres[top] + self.bin_step * probs[rows, nb + nc + top] if has_offsets else 0.0
         if method == "offset":
             logc = offset
-        else:
-            idx, w = around(4)
+        else:  # the probability-weighted mean of the bins within 4 of the top
+            idx = top[:, None] + np.arange(-4, 5)[None, :]
+            inside = (idx >= 0) & (idx < nb)
+            idx = np.clip(idx, 0, nb - 1)
+            w = np.where(inside, np.take_along_axis(bins, idx, axis=1), 0.0)
             average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
             logc = average if method == "average" else 0.5 * (offset + average)
-        score = cls[:, 0] * around(SCORE_HALF_WIDTH)[1].sum(axis=1)
+        cumulative = np.zeros((top.size, nb + 1))
+        np.cumsum(bins, axis=1, out=cumulative[:, 1:])
+        near = (
+            cumulative[rows, np.minimum(top + SCORE_HALF_WIDTH + 1, nb)]
+            - cumulative[rows, np.maximum(top - SCORE_HALF_WIDTH, 0)]
+        )
+        score = cls[:, 0] * near
         return np.asarray(logc, dtype=np.float64), cls, score
 
     def decode(self, probs: np.ndarray, views: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
