@@ -191,9 +191,24 @@ def test_hiss_above_the_band_is_no_tone_but_a_tone_there_is_out_of_range(estimat
     assert np.all(status == OUT_OF_RANGE), status
 
 
+def test_a_number_an_octave_above_the_period_is_withheld(estimator, monkeypatch):
+    # a missing-fundamental tone (partials 2..8 of 10 cycles per window): were the network to answer 20
+    # (its lowest partial), the window's autocorrelation, higher at twice that period, withholds the number;
+    # the right answer (10) and a pure tone's own frequency keep theirs
+    x = harmonic_tone(N, FS, 10.0 * FS / N, np.r_[0.0, np.ones(7)], phases=np.zeros(8))
+    pure = tone(N, 20.0)
+    frames = np.stack([x, x, pure]).astype(np.float32)
+    answers = np.array([20.0, 10.0, 20.0])
+    sure = (answers, np.tile([1.0, 0.0, 0.0], (3, 1)), np.full(3, 0.99))
+    monkeypatch.setattr(estimator, "_infer_inputs", lambda x: sure)
+    _, status, _ = _run(estimator, frames)
+    assert status.tolist() == [NO_TONE, OK, OK]
+
+
 def test_out_of_range_tones_get_no_number(estimator):
-    low, low_cycles = _tones(4, 60, 20.0, 0.3, 1.9)
-    high, high_cycles = _tones(5, 60, 20.0, 100.0, 1000.0)
+    bottom, top = estimator.range_cycles
+    low, low_cycles = _tones(4, 60, 20.0, 0.3, 0.95 * bottom)
+    high, high_cycles = _tones(5, 60, 20.0, 1.05 * top, 1000.0)
     frames = np.concatenate([low, high])
     cycles = np.concatenate([low_cycles, high_cycles])
     hz, status, _ = _run(estimator, frames)

@@ -328,6 +328,34 @@ class Contract:
                 out[..., k] = _lerp(_scaled_log_power(wave, SPECTRUM_PAD, plans["taper"][0]), plans["lspec"])
         return out
 
+    def lag_autocorrelation_at(self, x: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+        """The ``"lacf"`` channel of network input ``x`` read at ``cycles`` per window, one value per row.
+
+        Linear between the grid's points along log frequency; nan where ``cycles`` lies off the
+        grid or the contract has no such channel.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from streamfreq.signals import tone
+        >>> c = Contract()
+        >>> x = c.inputs(tone(2048, np.array([10.0])))
+        >>> [round(float(c.lag_autocorrelation_at(x, np.array([f]))[0]), 2) for f in (10.0, 20.0)]  # f0, octave
+        [0.9, -0.95]
+        """
+        cycles = np.asarray(cycles, dtype=np.float64)
+        if self.along_time or "lacf" not in self.channels:
+            return np.full(cycles.shape, np.nan)
+        channel = x[..., self.channels.index("lacf")]
+        grid = np.log2(self.grid())
+        with np.errstate(invalid="ignore", divide="ignore"):
+            where = (np.log2(cycles) - grid[0]) / (grid[1] - grid[0])
+        inside = np.isfinite(where) & (where >= 0) & (where <= grid.size - 1)
+        i, frac = _lerp_plan(np.where(inside, where, 0.0), grid.size)
+        rows = np.arange(channel.shape[0])
+        values = channel[rows, i] * (1.0 - frac) + channel[rows, i + 1] * frac
+        return np.where(inside, values, np.nan)
+
     def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
         """``views`` frequency-preserving copies of input ``x``, stacked along the batch: ``(views * batch, ...)``.
 
