@@ -60,16 +60,17 @@ class TrainConfig:
     warmup: float = 0.03  #: share of the steps spent warming the learning rate up from a tenth
     length: int = 512  #: samples per window after resampling
     channels: tuple[str, ...] = ("lacf", "lspec")
-    range_cycles: tuple[float, float] = (2.1, 88.0)
+    range_cycles: tuple[float, float] = (1.85, 100.0)
     bins: tuple[float, float, int] = (1.0, 176.1683, 180)  #: first and last bin centre (cycles per window), count
     data: dict = field(default_factory=dict)  #: overrides of DataConfig fields
     label_sigma_bins: float = 1.0
     lstm_steps: int = 32  #: time input: the conv front end halves the input down to this many steps
     conv_filters: tuple[int, ...] = (32, 48, 64, 64, 64)  #: time input: filters of the stride-2 convs
     conv_kernels: tuple[int, ...] = (9, 5, 5, 5, 5)
-    bins_per_step: int = 4  #: frequency input: output bins per LSTM step
+    bins_per_step: int = 9  #: frequency input: output bins per LSTM step
     dilations: tuple[int, ...] = (3, 8, 24)  #: frequency input: dilated convs over the bins (24 bins an octave)
-    lstm_units: int = 64
+    freq_filters: tuple[int, ...] = (32, 48, 64)  #: frequency input: filters of the three front convs (the last: width)
+    lstm_units: int = 48
     norm_epsilon: float = 1e-2
     dense_units: int = 128
     pos_weight: float = 0.1
@@ -78,9 +79,9 @@ class TrainConfig:
     reuse: int = 2  #: epochs that train on the same generated windows before new ones are made (CPU time)
     views: int = 1  #: views per window the estimator averages by default (recorded in the contract)
     min_confidence: float = 0.5  #: recorded for the estimator: below this calibrated confidence, no number
-    init: str | None = None  #: start from this .keras model's weights (a fine-tuning stage)
+    init: str | None = None  #: start from this .keras model's weights (its layers of the same name and shape)
     calibrate: bool = True  #: fit the bias and reliability tables after training
-    calibration_count: int = 6000  #: windows the calibration is fitted on
+    calibration_count: int = 12000  #: windows the calibration is fitted on
     extra: dict = field(default_factory=dict)
 
     def contract(self) -> Contract:
@@ -161,16 +162,17 @@ def build_model(cfg: TrainConfig):
         cls = layers.Dense(len(CLASSES), activation="softmax", name="cls")(x)
         off = layers.Dense(nb, name="off")(x)  # offset of the f0 from each bin centre, in bins
     else:
-        x = layers.Conv1D(32, 7, padding="same", activation="relu", name="conv0")(inp)
-        x = layers.Conv1D(48, 5, strides=2, padding="same", activation="relu", name="conv1")(x)
-        x = layers.Conv1D(64, 5, strides=2, padding="same", activation="relu", name="conv2")(x)  # one step per bin
+        f0, f1, width = cfg.freq_filters
+        x = layers.Conv1D(f0, 7, padding="same", activation="relu", name="conv0")(inp)
+        x = layers.Conv1D(f1, 5, strides=2, padding="same", activation="relu", name="conv1")(x)
+        x = layers.Conv1D(width, 5, strides=2, padding="same", activation="relu", name="conv2")(x)  # one step per bin
         for d in cfg.dilations:
             x = layers.Add(name=f"res{d}")(
-                [x, layers.Conv1D(64, 3, dilation_rate=d, padding="same", activation="relu", name=f"dil{d}")(x)]
+                [x, layers.Conv1D(width, 3, dilation_rate=d, padding="same", activation="relu", name=f"dil{d}")(x)]
             )
         x = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm_bins")(x)  # keeps the residuals bounded
         steps = nb // cfg.bins_per_step
-        fine = layers.Reshape((steps, cfg.bins_per_step * 64), name="fine")(x)
+        fine = layers.Reshape((steps, cfg.bins_per_step * width), name="fine")(x)
         y = layers.Dense(cfg.lstm_units, activation="relu", name="squeeze")(fine)
         y = layers.LayerNormalization(epsilon=cfg.norm_epsilon, name="norm")(y)
         seq = layers.Bidirectional(layers.LSTM(cfg.lstm_units, unroll=True, return_sequences=True), name="lstm")(y)
@@ -190,6 +192,26 @@ def build_model(cfg: TrainConfig):
     pos = pos_layer(bins)
     pos_layer.set_weights([np.arange(nb, dtype=np.float32)[:, None]])
     return keras.Model(inp, {"bins": bins, "pos": pos, "off": off, "cls": cls}, name="streamfreq_lstm")
+
+
+def init_from(model, source) -> list[str]:
+    """Copy into ``model`` the weights of every layer of ``source`` with the same name and weight shapes.
+
+    The whole model when the two share the architecture (a fine-tuning stage); otherwise the parts they
+    share, e.g. the convolutional front end under a new LSTM. Returns the names of the layers copied.
+    """
+    theirs = {layer.name: layer for layer in source.layers}
+    copied = []
+    for layer in model.layers:
+        other = theirs.get(layer.name)
+        mine = layer.get_weights()
+        if other is None or not mine:
+            continue
+        weights = other.get_weights()
+        if [w.shape for w in weights] == [w.shape for w in mine]:
+            layer.set_weights(weights)
+            copied.append(layer.name)
+    return copied
 
 
 def _pos_loss(y_true, y_pred):
@@ -279,11 +301,14 @@ def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, cou
     """Fit the contract's bias and reliability tables on generated windows of a seed of their own.
 
     Bias: the median of ``log2(true / estimate)`` against the estimate, over each
-    view of in-range pitched windows at SNR >= 10 dB (generated material and
-    sines). Reliability: the rate of estimates within 50 cents against the raw
-    confidence score (isotonic), over every window the network calls a tone,
-    with the contract's default views; a window without an in-range f0 counts as
-    wrong. Never fitted on a benchmark's test material.
+    view of in-range pitched windows (generated material and sines at 20 dB).
+    Reliability: the rate of estimates within 50 cents against the raw
+    confidence score (isotonic), over every generated window the network calls a
+    tone, with the contract's default views; a window without an in-range f0
+    counts as wrong. The sines stay out of the reliability fit: they are easier
+    than the generated mix, and with them a confidence of 0.9 held only 95% of
+    the time on held-out generated windows (without them, 99%). Never fitted on a
+    benchmark's test material.
     """
     rng = np.random.default_rng(seed)
     dcfg = cfg.data_config()
@@ -296,10 +321,10 @@ def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, cou
     good = np.tile(in_range, 4) & (np.argmax(cls, axis=1) == 0)
     bias = fit_bias(logc[good], np.tile(np.log2(truth), 4)[good], contract.range_cycles)
     contract = contract.replace(bias=bias, reliability=((), ()))
-    est, cls, raw = contract.decode(predict(contract.views_of(x)), contract.views)
+    est, cls, raw = contract.decode(predict(contract.views_of(x[:count])), contract.views)
     called = np.argmax(cls, axis=1) == 0
     with np.errstate(invalid="ignore"):
-        correct = in_range & (np.abs(1200 * np.log2(est / truth)) < 50)
+        correct = in_range[:count] & (np.abs(1200 * np.log2(est / cycles)) < 50)
     return contract.replace(reliability=fit_reliability(raw[called], correct[called]))
 
 
@@ -406,7 +431,8 @@ def train(cfg: TrainConfig, out_dir: Path, log=print) -> dict:
     rng = np.random.default_rng(cfg.seed)
     model = build_model(cfg)
     if cfg.init:
-        model.set_weights(keras.models.load_model(cfg.init, compile=False).get_weights())
+        copied = init_from(model, keras.models.load_model(cfg.init, compile=False))
+        log(f"init: {len(copied)} layers from {cfg.init}: {' '.join(copied)}")
     total = cfg.epochs * cfg.steps_per_epoch
     warmup = int(cfg.warmup * total)
     schedule = keras.optimizers.schedules.CosineDecay(
