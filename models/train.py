@@ -297,7 +297,9 @@ def score(ev: dict) -> float:
 # ---------------------------------------------------------------- calibration
 
 
-def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 6000) -> Contract:
+def calibrate(
+    predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 6000, keep_bias: bool = False
+) -> Contract:
     """Fit the contract's bias and reliability tables on generated windows of a seed of their own.
 
     Bias: the median of ``log2(true / estimate)`` against the estimate, over each
@@ -308,7 +310,7 @@ def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, cou
     counts as wrong. The sines stay out of the reliability fit: they are easier
     than the generated mix, and with them a confidence of 0.9 held only 95% of
     the time on held-out generated windows (without them, 99%). Never fitted on a
-    benchmark's test material.
+    benchmark's test material. ``keep_bias`` keeps the contract's bias table and fits the reliability only.
     """
     rng = np.random.default_rng(seed)
     dcfg = cfg.data_config()
@@ -317,10 +319,12 @@ def calibrate(predict, contract: Contract, cfg: TrainConfig, seed: int = 99, cou
     x = contract.inputs(np.concatenate([frames, sines]))
     truth = np.concatenate([cycles, sine_cycles])
     in_range = np.concatenate([kind, np.zeros(sine_cycles.size, dtype=int)]) == 0
-    logc, cls, _ = contract.decode_raw(predict(contract.views_of(x, 4)))  # each of the four views counts once
-    good = np.tile(in_range, 4) & (np.argmax(cls, axis=1) == 0)
-    bias = fit_bias(logc[good], np.tile(np.log2(truth), 4)[good], contract.range_cycles)
-    contract = contract.replace(bias=bias, reliability=((), ()))
+    if not keep_bias:
+        logc, cls, _ = contract.decode_raw(predict(contract.views_of(x, 4)))  # each of the four views counts once
+        good = np.tile(in_range, 4) & (np.argmax(cls, axis=1) == 0)
+        bias = fit_bias(logc[good], np.tile(np.log2(truth), 4)[good], contract.range_cycles)
+        contract = contract.replace(bias=bias)
+    contract = contract.replace(reliability=((), ()))
     est, cls, raw = contract.decode(predict(contract.views_of(x[:count])), contract.views)
     called = np.argmax(cls, axis=1) == 0
     with np.errstate(invalid="ignore"):
@@ -390,21 +394,31 @@ def write_metadata(out_dir: Path, contract: Contract, cfg: TrainConfig, extra: d
     return meta
 
 
-def finish_model_dir(model_dir: Path, cfg: TrainConfig | None = None, log=print) -> dict:
-    """Export the LiteRT files of ``model_dir/lstm.keras`` and fit its calibration; rewrite ``lstm.json``."""
+def finish_model_dir(
+    model_dir: Path, cfg: TrainConfig | None = None, log=print, keep_bias: bool = False, overrides: dict | None = None
+) -> dict:
+    """Export the LiteRT files of ``model_dir/lstm.keras`` and fit its calibration; rewrite ``lstm.json``.
+
+    ``cfg`` defaults to the configuration recorded in ``lstm.json``, with ``overrides`` applied;
+    ``keep_bias`` keeps the recorded bias table and refits the reliability only.
+    """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
     import keras
 
     path = model_dir / "lstm.json"
     meta = json.loads(path.read_text()) if path.exists() else {}
     if cfg is None:
-        cfg = _config_from(meta.get("training", {}).get("config", {}))
+        cfg = _config_from({**meta.get("training", {}).get("config", {}), **(overrides or {})})
     model = keras.models.load_model(model_dir / "lstm.keras", compile=False)
     contract = cfg.contract()
+    if keep_bias:
+        contract = contract.replace(bias=Contract.from_metadata(meta).bias)
     tflite = export_litert(inference_model(model), model_dir, contract)
     start = time.monotonic()
     if cfg.calibrate:
-        contract = calibrate(lambda a: _predict(model, a), contract, cfg, count=cfg.calibration_count)
+        contract = calibrate(
+            lambda a: _predict(model, a), contract, cfg, count=cfg.calibration_count, keep_bias=keep_bias
+        )
     done = f"calibrated in {time.monotonic() - start:.0f} s" if cfg.calibrate else "not calibrated"
     log(f"exported {', '.join(tflite.values())}; {done}")
     return write_metadata(model_dir, contract, cfg, {"tflite": tflite})
@@ -504,7 +518,11 @@ def main(argv: list[str] | None = None) -> int:
         type=Path,
         default=None,
         metavar="DIR",
-        help="only export and calibrate the model in DIR (e.g. the best epoch of a run that was stopped)",
+        help="only export and calibrate the model in DIR (e.g. the best epoch of a run that was stopped); "
+        "--set overrides its recorded configuration",
+    )
+    parser.add_argument(
+        "--keep-bias", action="store_true", help="with --finish-only: keep the bias table, refit the reliability"
     )
     parser.add_argument(
         "--set",
@@ -514,15 +532,18 @@ def main(argv: list[str] | None = None) -> int:
         help="override a TrainConfig field, e.g. --set lstm_units=128",
     )
     args = parser.parse_args(argv)
-    if args.finish_only is not None:
-        finish_model_dir(args.finish_only, log=lambda m: print(m, flush=True))
-        return 0
-    cfg = TrainConfig(seed=args.seed, **(QUICK if args.quick else {}))
+    overrides = {}
     for item in args.set:
         key, _, value = item.partition("=")
         if key not in TrainConfig.__dataclass_fields__:
             parser.error(f"--set: unknown field {key!r}")
-        value = json.loads(value)
+        overrides[key] = json.loads(value)
+    if args.finish_only is not None:
+        log = lambda m: print(m, flush=True)  # noqa: E731
+        finish_model_dir(args.finish_only, log=log, keep_bias=args.keep_bias, overrides=overrides)
+        return 0
+    cfg = TrainConfig(seed=args.seed, **(QUICK if args.quick else {}))
+    for key, value in overrides.items():
         setattr(cfg, key, tuple(value) if isinstance(value, list) else value)
     if args.epochs is not None:
         cfg.epochs = args.epochs
