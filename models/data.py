@@ -44,7 +44,7 @@ class DataConfig:
     """The mix of generated windows (recorded in the model metadata through the training configuration)."""
 
     window: int = 2048  #: samples per generated window
-    range_cycles: tuple[float, float] = (1.85, 100.0)  #: the trained range of the fundamental, cycles per window
+    range_cycles: tuple[float, float] = (2.1, 88.0)  #: the trained range of the fundamental, cycles per window
     band_cycles: float = 240.0  #: partials above this many cycles per window are left out (the input cannot hold them)
     low_span: float = 0.5  #: lowest fundamental of out-of-range tones below the range, cycles per window
     high_span: float = 320.0  #: highest fundamental of out-of-range tones above the range

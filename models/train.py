@@ -60,17 +60,17 @@ class TrainConfig:
     warmup: float = 0.03  #: share of the steps spent warming the learning rate up from a tenth
     length: int = 512  #: samples per window after resampling
     channels: tuple[str, ...] = ("lacf", "lspec")
-    range_cycles: tuple[float, float] = (1.85, 100.0)
+    range_cycles: tuple[float, float] = (2.1, 88.0)
     bins: tuple[float, float, int] = (1.0, 176.1683, 180)  #: first and last bin centre (cycles per window), count
     data: dict = field(default_factory=dict)  #: overrides of DataConfig fields
     label_sigma_bins: float = 1.0
     lstm_steps: int = 32  #: time input: the conv front end halves the input down to this many steps
     conv_filters: tuple[int, ...] = (32, 48, 64, 64, 64)  #: time input: filters of the stride-2 convs
     conv_kernels: tuple[int, ...] = (9, 5, 5, 5, 5)
-    bins_per_step: int = 9  #: frequency input: output bins per LSTM step
+    bins_per_step: int = 4  #: frequency input: output bins per LSTM step
     dilations: tuple[int, ...] = (3, 8, 24)  #: frequency input: dilated convs over the bins (24 bins an octave)
     freq_filters: tuple[int, ...] = (32, 48, 64)  #: frequency input: filters of the three front convs (the last: width)
-    lstm_units: int = 48
+    lstm_units: int = 64
     norm_epsilon: float = 1e-2
     dense_units: int = 128
     pos_weight: float = 0.1
