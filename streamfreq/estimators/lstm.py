@@ -305,11 +305,9 @@ class LSTMEstimator:
         below_band = power[:, 1 : max(2, math.ceil(low))].sum(axis=1) > LOW_BAND_SHARE * total
 
         # an octave too high: the window correlates better at twice the period than at the estimate's own
+        halved, own = self.contract.lag_autocorrelation_at(x, cycles[:, None] * [0.5, 1.0]).T
         with np.errstate(invalid="ignore"):
-            octave_high = (cycles >= 2 * low) & (
-                self.contract.lag_autocorrelation_at(x, cycles / 2)
-                > self.contract.lag_autocorrelation_at(x, cycles) + OCTAVE_MARGIN
-            )
+            octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
 
         kind = np.argmax(cls, axis=1)
         status = np.full(count, OK, dtype=object)

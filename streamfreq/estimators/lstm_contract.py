@@ -329,10 +329,11 @@ class Contract:
         return out
 
     def lag_autocorrelation_at(self, x: np.ndarray, cycles: np.ndarray) -> np.ndarray:
-        """The ``"lacf"`` channel of network input ``x`` read at ``cycles`` per window, one value per row.
+        """The ``"lacf"`` channel of network input ``x`` (batch, ...) read at ``cycles`` per window.
 
-        Linear between the grid's points along log frequency; nan where ``cycles`` lies off the
-        grid or the contract has no such channel.
+        ``cycles`` holds one value per row, shape ``(batch,)``, or several, ``(batch, k)``; the result
+        has its shape. Linear between the grid's points along log frequency; nan where ``cycles``
+        lies off the grid or the contract has no such channel.
 
         Example
         -------
@@ -340,19 +341,21 @@ class Contract:
         >>> from streamfreq.signals import tone
         >>> c = Contract()
         >>> x = c.inputs(tone(2048, np.array([10.0])))
-        >>> [round(float(c.lag_autocorrelation_at(x, np.array([f]))[0]), 2) for f in (10.0, 20.0)]  # f0, octave
-        [0.9, -0.95]
+        >>> c.lag_autocorrelation_at(x, np.array([[10.0, 20.0]])).round(2).tolist()  # at f0, an octave above
+        [[0.9, -0.95]]
         """
         cycles = np.asarray(cycles, dtype=np.float64)
         if self.along_time or "lacf" not in self.channels:
             return np.full(cycles.shape, np.nan)
         channel = x[..., self.channels.index("lacf")]
-        grid = np.log2(self.grid())
+        grid = self._tables["log2_grid"]
         with np.errstate(invalid="ignore", divide="ignore"):
             where = (np.log2(cycles) - grid[0]) / (grid[1] - grid[0])
-        inside = np.isfinite(where) & (where >= 0) & (where <= grid.size - 1)
-        i, frac = _lerp_plan(np.where(inside, where, 0.0), grid.size)
-        rows = np.arange(channel.shape[0])
+        inside = (where >= 0) & (where <= grid.size - 1)  # False for nan
+        where = np.where(inside, where, 0.0)
+        i = np.minimum(where.astype(np.int64), grid.size - 2)
+        frac = where - i
+        rows = np.arange(channel.shape[0]).reshape((-1,) + (1,) * (cycles.ndim - 1))
         values = channel[rows, i] * (1.0 - frac) + channel[rows, i + 1] * frac
         return np.where(inside, values, np.nan)
 
@@ -414,6 +417,8 @@ class Contract:
         """The bin centres and the calibration tables as arrays, made once per contract."""
         return {
             "centres": self.centres(),
+            "bin_step": np.float64(self.bin_step),
+            "log2_grid": np.log2(self.grid()),
             "bias_grid": np.asarray(self.bias[0], dtype=np.float64),
             "bias": np.asarray(self.bias[1], dtype=np.float64),
             "score_grid": np.asarray(self.reliability[0], dtype=np.float64),
@@ -430,7 +435,7 @@ class Contract:
         rows = np.arange(top.size)
         method = decoder or self.decoder
         has_offsets = probs.shape[1] > nb + nc  # a first-format model has none
-        offset = centres[top] + self.bin_step * probs[rows, nb + nc + top] if has_offsets else 0.0
+        offset = centres[top] + self._tables["bin_step"] * probs[rows, nb + nc + top] if has_offsets else 0.0
         if method == "offset":
             logc = offset
         else:  # the probability-weighted mean of the bins within 4 of the top
