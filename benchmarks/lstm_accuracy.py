@@ -2,7 +2,7 @@
 
 Seeded tones in white noise at window 2048 and 48 kHz, frequencies log-uniform
 over the LSTM's trained range (read from the model's contract; 2.1..88 cycles
-per window, about 49 Hz..2.06 kHz, for the first f0 model). Prints, per SNR:
+per window, about 49 Hz..2.06 kHz, for the shipped model). Prints, per SNR:
 median |error| in cents, RMSE/CRLB and the share of tones found (status ok),
 for lstm and fft; the median by band; no-tone and out-of-range rates (pure and
 harmonic tones below the range, whose harmonics lie inside it); and the
