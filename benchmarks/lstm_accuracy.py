@@ -34,7 +34,12 @@ WINDOW = 2048
 SAMPLERATE = 48000.0
 SNRS = (-10, -5, 0, 5, 10, 20, 30, 40)
 RANGE = (2.1, 88.0)  #: cycles per window; replaced by the model's own range in main()
-BAND_EDGES = (2.1, 4.0, 8.0, 16.0, 32.0, 88.0)
+INNER_EDGES = (4.0, 8.0, 16.0, 32.0)  #: band edges inside the range (cycles per window)
+
+
+def band_edges() -> tuple[float, ...]:
+    """Edges of the bands the medians are read in: the range's ends and :data:`INNER_EDGES`."""
+    return (RANGE[0], *INNER_EDGES, RANGE[1])
 
 
 def crlb_hz(snr_db: float, n: int = WINDOW, samplerate: float = SAMPLERATE) -> float:
@@ -97,7 +102,7 @@ def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
     results: dict = {"snr": {}, "bands": {}, "no_tone": {}, "out_of_range": {}, "by_freq": {}, "reliability": {}}
     rng = np.random.default_rng(seed)
     sets = {snr: tones_in_noise(rng, per_snr, snr, *RANGE) for snr in SNRS}
-    edges = np.array(BAND_EDGES) * SAMPLERATE / WINDOW
+    edges = np.array(band_edges()) * SAMPLERATE / WINDOW
     for name, estimator in estimators.items():
         rows, bands = {}, {}
         for snr, (frames, truth) in sets.items():
@@ -215,7 +220,7 @@ def print_tables(results: dict, out=sys.stdout) -> None:
             row += f" {r['median_cents']:.2f} | {r['rmse_over_crlb']:.1f} | {100 * r['found']:.1f}% |"
         print(row, file=out)
     print("\nMedian |error| in cents by band (cycles per window)", file=out)
-    heads = [f"{a:g}-{b:g}" for a, b in zip(BAND_EDGES[:-1], BAND_EDGES[1:], strict=True)]
+    heads = [f"{a:g}-{b:g}" for a, b in zip(band_edges()[:-1], band_edges()[1:], strict=True)]
     print("| estimator | SNR dB | " + " | ".join(heads) + " |\n|---|---|" + "---|" * len(heads), file=out)
     for n in names:
         for snr in (0, 10, 20, 40):

@@ -48,10 +48,11 @@ class DataConfig:
     band_cycles: float = 240.0  #: partials above this many cycles per window are left out (the input cannot hold them)
     low_span: float = 0.5  #: lowest fundamental of out-of-range tones below the range, cycles per window
     high_span: float = 320.0  #: highest fundamental of out-of-range tones above the range
-    p_no_tone: float = 0.15
+    p_no_tone: float = 0.2
     p_out_of_range: float = 0.15
     p_voice: float = 0.2  #: share of pitched windows cut from a synthetic voice
     p_pure: float = 0.2  #: share of generated tones that are pure sines (mild harmonics sometimes)
+    p_missing: float = 0.4  #: share of harmonic tones (3 partials or more) with a weak or missing fundamental
     snr_db: tuple[float, float] = (-6.0, 45.0)
     max_harmonics: int = 30
 
@@ -85,7 +86,10 @@ def _reverberate(rng: np.random.Generator, x: np.ndarray, rt60_samples: float, w
 def _amplitudes(rng: np.random.Generator, count: int, c0: float, cfg: DataConfig) -> np.ndarray:
     """Random harmonic amplitudes: a random spectral slope and scatter, formant peaks, weak or missing partials."""
     h = np.arange(1, count + 1, dtype=np.float64)
-    amps = h ** -rng.uniform(0.0, 2.0) * np.exp(rng.normal(0.0, rng.uniform(0.1, 1.0), count))
+    if rng.uniform() < 0.3:  # uniform scatter, as flat as a bowed or reed spectrum can be
+        amps = h ** -rng.uniform(0.0, 1.5) * rng.uniform(0.1, 1.0, count)
+    else:
+        amps = h ** -rng.uniform(0.0, 2.0) * np.exp(rng.normal(0.0, rng.uniform(0.1, 1.0), count))
     if rng.uniform() < 0.4:  # formant-shaped: 1..3 resonances (cycles per window of a 2048 window at 48 kHz)
         shape = np.full(count, 0.05)
         for _ in range(rng.integers(1, 4)):
@@ -93,11 +97,11 @@ def _amplitudes(rng: np.random.Generator, count: int, c0: float, cfg: DataConfig
             shape += 1.0 / (1.0 + ((h * c0 - centre) / width) ** 2)
         amps *= shape
     u = rng.uniform()
-    if u < 0.2 and count > 1:  # weak or missing fundamental
-        amps[0] *= rng.uniform(0.0, 0.15)
-        if rng.uniform() < 0.3 and count > 2:
+    if u < cfg.p_missing and count > 2:  # weak or missing fundamental (3 partials or more: else it is another f0)
+        amps[0] *= 0.0 if rng.uniform() < 0.5 else rng.uniform(0.0, 0.15)
+        if rng.uniform() < 0.3 and count > 3:
             amps[1] *= rng.uniform(0.0, 0.5)
-    elif u < 0.3 and count > 2:  # odd partials only (closed pipe, clarinet-like)
+    elif u < cfg.p_missing + 0.1 and count > 2:  # odd partials only (closed pipe, clarinet-like)
         amps[1::2] *= rng.uniform(0.0, 0.1)
     return amps / max(float(np.max(amps)), 1e-12)
 

@@ -31,6 +31,10 @@ from streamfreq.errors import ParameterError, check_range
 
 MAX_WINDOW = 1 << 20
 PREPROCESS_VERSION = 1
+#: Rows from which :func:`resample_to_length` multiplies by the whole matrix (BLAS) rather than reading only
+#: its non-zero band: at 2048 -> 512 samples the band took 0.05 ms for one row and 1.09 ms for 32, the
+#: matrix 0.17 and 0.99 ms (one thread).
+BAND_ROWS = 32
 
 
 class Windower:
@@ -116,6 +120,21 @@ def _resampling_matrix(n_in: int, n_out: int, taps_per_side: int = 16) -> np.nda
     return matrix.T.astype(np.float32)  # (n_in, n_out): frames @ matrix
 
 
+@lru_cache(maxsize=16)
+def _decimation_filter(n_in: int, n_out: int) -> tuple[np.ndarray, int]:
+    """``(taps, pad)``: when ``n_in`` is a whole multiple of ``n_out``, every row of :func:`_resampling_matrix`
+    holds the same taps, shifted by the ratio; output j is ``taps @ padded[j * ratio : j * ratio + taps.size]``
+    of the input zero-padded by ``pad`` on both sides (taps beyond the edges are absent, as in the matrix).
+    """
+    ratio = n_in // n_out
+    column = _resampling_matrix(n_in, n_out)[:, n_out // 2]  # one output's taps over the whole input
+    nonzero = np.flatnonzero(column)
+    first, last = int(nonzero[0]), int(nonzero[-1])
+    start = (n_out // 2) * ratio  # where output n_out // 2 starts reading the unpadded input, less pad
+    pad = start - first
+    return np.ascontiguousarray(column[first : last + 1]), pad
+
+
 def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
     """Resample windows ``(..., N)`` to ``(..., length)`` over the same time span, anti-aliased.
 
@@ -130,9 +149,20 @@ def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
     (256,)
     """
     frames = np.asarray(frames, dtype=np.float32)
-    if frames.shape[-1] == length:
+    n_in, length = frames.shape[-1], int(length)
+    if n_in == length:
         return frames
-    return frames @ _resampling_matrix(frames.shape[-1], int(length))
+    if n_in % length or frames.size >= BAND_ROWS * n_in:
+        return frames @ _resampling_matrix(n_in, length)
+    taps, pad = _decimation_filter(n_in, length)  # the same product, reading only the taps that are not zero
+    rows = frames.reshape(-1, n_in)
+    padded = np.zeros((rows.shape[0], n_in + 2 * pad + taps.size), dtype=np.float32)
+    padded[:, pad : pad + n_in] = rows
+    step = padded.strides[1]
+    view = np.lib.stride_tricks.as_strided(
+        padded, (rows.shape[0], length, taps.size), (padded.strides[0], step * (n_in // length), step), writeable=False
+    )
+    return (view @ taps).reshape(frames.shape[:-1] + (length,))
 
 
 def preprocess(frames: np.ndarray, length: int) -> np.ndarray:

@@ -50,6 +50,22 @@ def test_labels_follow_the_range():
     assert below.sum() > 20  # out-of-range tones below the range are part of the mix
 
 
+def test_a_missing_fundamental_needs_three_partials():
+    # with one or two partials a missing fundamental would make a tone at another f0 than its label
+    for seed in range(30):
+        for count in (1, 2):
+            always = data._amplitudes(np.random.default_rng(seed), count, 10.0, data.DataConfig(p_missing=1.0))
+            never = data._amplitudes(np.random.default_rng(seed), count, 10.0, data.DataConfig(p_missing=0.0))
+            np.testing.assert_array_equal(always, never)
+    gone = 0
+    for seed in range(30):  # with three or more, the fundamental drops to 15% or less of what it was, or to 0
+        always = data._amplitudes(np.random.default_rng(seed), 8, 10.0, data.DataConfig(p_missing=1.0))
+        never = data._amplitudes(np.random.default_rng(seed), 8, 10.0, data.DataConfig(p_missing=0.0))
+        assert always[0] / always[2] <= 0.15 * never[0] / never[2] + 1e-12  # partial 3 is left alone in both
+        gone += always[0] == 0.0
+    assert 8 <= gone <= 22  # about half the time it is gone
+
+
 def test_pitched_window_has_its_label_as_fundamental():
     # a harmonic window from the generator: its autocorrelation peaks at the labelled period
     cfg = data.DataConfig(p_pure=0.0)

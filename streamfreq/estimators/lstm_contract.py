@@ -47,6 +47,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field, fields, replace
+from functools import cached_property
 
 import numpy as np
 
@@ -64,6 +65,10 @@ CHANNELS = TIME_CHANNELS + FREQ_CHANNELS
 GRID_PER_BIN = 4
 #: Floor of the log power spectrum channel, in decades below its peak.
 SPECTRUM_FLOOR = 6.0
+#: The autocorrelation channel reads lags from the autocorrelation interpolated this many times.
+LAG_UPSAMPLE = 4
+#: The spectrum channel reads the spectrum zero-padded this many times.
+SPECTRUM_PAD = 8
 #: Decoders of the bin outputs.
 DECODERS = ("offset", "average", "blend")
 #: Bins either side of the most likely one whose probability counts towards the confidence score.
@@ -92,7 +97,33 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
     return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
 
 
-def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = 4) -> np.ndarray:
+def _lerp_plan(where: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
+    """Indices and weights that read an array of ``size`` points at fractional positions ``where``, linearly."""
+    where = np.clip(np.asarray(where, dtype=np.float64), 0, size - 1)
+    i = np.minimum(np.floor(where).astype(np.int64), size - 2)
+    return i, where - i
+
+
+def _lerp(values: np.ndarray, plan: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    i, frac = plan
+    return values[..., i] * (1.0 - frac) + values[..., i + 1] * frac
+
+
+def _lag_plan(n: int, cycles: np.ndarray, upsample: int) -> tuple[np.ndarray, np.ndarray]:
+    lags = np.minimum(upsample * n / np.asarray(cycles, dtype=np.float64), n * upsample)  # at most the window
+    return _lerp_plan(lags, n * upsample + 2)
+
+
+def _normalised_autocorrelation(x: np.ndarray, upsample: int) -> np.ndarray:
+    """Autocorrelation of each row of ``x`` (batch, L) at lags 0..L+1 in steps of 1/``upsample``, lag 0 = 1."""
+    n = x.shape[-1]
+    spectrum = np.fft.rfft(x, 2 * n, axis=-1)
+    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n * upsample, axis=-1)[..., : n * upsample + 2]
+    zero = r[..., :1]
+    return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
+
+
+def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = LAG_UPSAMPLE) -> np.ndarray:
     """Normalised autocorrelation of each row of ``x`` (batch, L) at the periods of ``cycles`` per window.
 
     The value at index i is the autocorrelation at lag ``L / cycles[i]``: on a log-spaced grid a
@@ -109,19 +140,19 @@ def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = 4
     [0.88, -0.94, -0.02]
     """
     x = np.asarray(x, dtype=np.float64)
-    n = x.shape[-1]
-    spectrum = np.fft.rfft(x, 2 * n, axis=-1)
-    size = 2 * n * upsample
-    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, size, axis=-1)[..., : n * upsample + 2]
-    zero = r[..., :1]
-    r = np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
-    lags = np.clip(upsample * n / np.asarray(cycles, dtype=np.float64), 0, n * upsample)
-    i = np.floor(lags).astype(np.int64)
-    frac = lags - i
-    return r[..., i] * (1.0 - frac) + r[..., np.minimum(i + 1, r.shape[-1] - 1)] * frac
+    return _lerp(_normalised_autocorrelation(x, upsample), _lag_plan(x.shape[-1], cycles, upsample))
 
 
-def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = 8) -> np.ndarray:
+def _scaled_log_power(x: np.ndarray, pad: int, taper: np.ndarray) -> np.ndarray:
+    """Log power spectrum of each row of ``x`` times ``taper``, zero-padded ``pad`` times, scaled to 0..1."""
+    spectrum = np.fft.rfft(x * taper, pad * x.shape[-1], axis=-1)
+    power = spectrum.real**2 + spectrum.imag**2
+    peak = power.max(axis=-1, keepdims=True)
+    scaled = np.log10(np.maximum(power / np.where(peak > 0, peak, 1.0), 10.0**-SPECTRUM_FLOOR))
+    return np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0)
+
+
+def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = SPECTRUM_PAD) -> np.ndarray:
     """Log power spectrum of each Hann-windowed row of ``x`` at ``cycles`` per window, scaled to 0..1.
 
     1 is the row's spectral peak and 0 lies :data:`SPECTRUM_FLOOR` decades below it; the spectrum is
@@ -136,15 +167,8 @@ def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = 8) -> np.ndarray:
     """
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[-1]
-    spectrum = np.fft.rfft(x * np.hanning(n), pad * n, axis=-1)
-    power = spectrum.real**2 + spectrum.imag**2
-    peak = power.max(axis=-1, keepdims=True)
-    scaled = np.log10(np.maximum(power / np.where(peak > 0, peak, 1.0), 10.0**-SPECTRUM_FLOOR))
-    scaled = np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0)
-    where = np.clip(np.asarray(cycles) * pad, 0, power.shape[-1] - 1)
-    i = np.minimum(np.floor(where).astype(np.int64), power.shape[-1] - 2)
-    frac = where - i
-    return scaled[..., i] * (1.0 - frac) + scaled[..., i + 1] * frac
+    plan = _lerp_plan(np.asarray(cycles, dtype=np.float64) * pad, pad * n // 2 + 1)
+    return _lerp(_scaled_log_power(x, pad, np.hanning(n)), plan)
 
 
 def _table(pairs) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -273,20 +297,67 @@ class Contract:
         offsets = (np.arange(GRID_PER_BIN) - (GRID_PER_BIN - 1) / 2) / GRID_PER_BIN
         return 2.0 ** (self.centres()[:, None] + self.bin_step * offsets[None, :]).reshape(-1)
 
+    @cached_property
+    def _read_plans(self) -> dict[str, tuple[np.ndarray, ...]]:
+        """Where each log-frequency channel reads its values (indices and weights), and the spectrum's taper.
+
+        The same reads as :func:`log_lag_autocorrelation` and :func:`log_spectrum` at :meth:`grid`,
+        worked out once per contract instead of once per window.
+        """
+        grid = self.grid()
+        return {
+            "lacf": _lag_plan(self.length, grid, LAG_UPSAMPLE),
+            "lspec": _lerp_plan(grid * SPECTRUM_PAD, SPECTRUM_PAD * self.length // 2 + 1),
+            "taper": (np.hanning(self.length),),
+        }
+
     def inputs(self, frames: np.ndarray) -> np.ndarray:
         """Network input ``(batch, *input_shape)`` float32 for full-resolution windows ``(batch, N)``."""
         x = preprocess(frames, self.length)
-        wave = x[..., 0]
         if self.along_time:
+            wave = x[..., 0]
             parts = [wave] + ([autocorrelation(wave)] if "acf" in self.channels else [])
-        else:
-            grid = self.grid()
-            make = {
-                "lacf": lambda: log_lag_autocorrelation(wave, grid),
-                "lspec": lambda: log_spectrum(wave, grid),
-            }
-            parts = [make[name]() for name in self.channels]
-        return np.stack(parts, axis=-1).astype(np.float32)
+            return np.stack(parts, axis=-1).astype(np.float32)
+        wave = x[..., 0].astype(np.float64)
+        plans = self._read_plans
+        out = np.empty(x.shape[:1] + self.input_shape, dtype=np.float32)
+        for k, name in enumerate(self.channels):
+            if name == "lacf":
+                out[..., k] = _lerp(_normalised_autocorrelation(wave, LAG_UPSAMPLE), plans["lacf"])
+            else:
+                out[..., k] = _lerp(_scaled_log_power(wave, SPECTRUM_PAD, plans["taper"][0]), plans["lspec"])
+        return out
+
+    def lag_autocorrelation_at(self, x: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+        """The ``"lacf"`` channel of network input ``x`` (batch, ...) read at ``cycles`` per window.
+
+        ``cycles`` holds one value per row, shape ``(batch,)``, or several, ``(batch, k)``; the result
+        has its shape. Linear between the grid's points along log frequency; nan where ``cycles``
+        lies off the grid or the contract has no such channel.
+
+        Example
+        -------
+        >>> import numpy as np
+        >>> from streamfreq.signals import tone
+        >>> c = Contract()
+        >>> x = c.inputs(tone(2048, np.array([10.0])))
+        >>> c.lag_autocorrelation_at(x, np.array([[10.0, 20.0]])).round(2).tolist()  # at f0, an octave above
+        [[0.9, -0.95]]
+        """
+        cycles = np.asarray(cycles, dtype=np.float64)
+        if self.along_time or "lacf" not in self.channels:
+            return np.full(cycles.shape, np.nan)
+        channel = x[..., self.channels.index("lacf")]
+        grid = self._tables["log2_grid"]
+        with np.errstate(invalid="ignore", divide="ignore"):
+            where = (np.log2(cycles) - grid[0]) / (grid[1] - grid[0])
+        inside = (where >= 0) & (where <= grid.size - 1)  # False for nan
+        where = np.where(inside, where, 0.0)
+        i = np.minimum(where.astype(np.int64), grid.size - 2)
+        frac = where - i
+        rows = np.arange(channel.shape[0]).reshape((-1,) + (1,) * (cycles.ndim - 1))
+        values = channel[rows, i] * (1.0 - frac) + channel[rows, i + 1] * frac
+        return np.where(inside, values, np.nan)
 
     def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
         """``views`` frequency-preserving copies of input ``x``, stacked along the batch: ``(views * batch, ...)``.
@@ -296,7 +367,7 @@ class Contract:
         """
         count = self.views if views is None else int(views)
         if not self.along_time:  # the autocorrelation and the power spectrum do not change under any view
-            return np.ascontiguousarray(np.concatenate([x] * count), dtype=np.float32)
+            return np.ascontiguousarray(x if count == 1 else np.concatenate([x] * count), dtype=np.float32)
         wave, rest = x[..., :1], x[..., 1:]
         out = []
         for sign, reverse in ((1, False), (-1, True), (-1, False), (1, True))[:count]:
@@ -341,24 +412,46 @@ class Contract:
 
     # ------------------------------------------------------------ decoding
 
+    @cached_property
+    def _tables(self) -> dict[str, np.ndarray]:
+        """The bin centres and the calibration tables as arrays, made once per contract."""
+        return {
+            "centres": self.centres(),
+            "bin_step": np.float64(self.bin_step),
+            "log2_grid": np.log2(self.grid()),
+            "bias_grid": np.asarray(self.bias[0], dtype=np.float64),
+            "bias": np.asarray(self.bias[1], dtype=np.float64),
+            "score_grid": np.asarray(self.reliability[0], dtype=np.float64),
+            "p_within": np.asarray(self.reliability[1], dtype=np.float64),
+        }
+
     def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(log2 cycles before the bias correction, class probabilities, raw score)`` per output row."""
         probs = np.asarray(probs, dtype=np.float64)
-        nb = self.n_bins
-        bins, cls = probs[:, :nb], probs[:, nb : nb + len(CLASSES)]
-        centres = self.centres()
+        nb, nc = self.n_bins, len(CLASSES)
+        bins, cls = probs[:, :nb], probs[:, nb : nb + nc]
+        centres = self._tables["centres"]
         top = np.argmax(bins, axis=1)
-        rows = np.arange(len(top))
-        idx = top[:, None] + np.arange(-4, 5)[None, :]
-        valid = (idx >= 0) & (idx < nb)
-        idx = np.clip(idx, 0, nb - 1)
-        w = np.where(valid, np.take_along_axis(bins, idx, axis=1), 0.0)
-        average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
-        offset = centres[top] + self.bin_step * probs[rows, nb + len(CLASSES) + top] if probs.shape[1] > nb + 3 else 0
+        rows = np.arange(top.size)
         method = decoder or self.decoder
-        logc = {"average": average, "offset": offset, "blend": 0.5 * (offset + average)}[method]
-        near = np.abs(np.arange(nb)[None, :] - top[:, None]) <= SCORE_HALF_WIDTH
-        score = cls[:, 0] * np.sum(np.where(near, bins, 0.0), axis=1)
+        has_offsets = probs.shape[1] > nb + nc  # a first-format model has none
+        offset = centres[top] + self._tables["bin_step"] * probs[rows, nb + nc + top] if has_offsets else 0.0
+        if method == "offset":
+            logc = offset
+        else:  # the probability-weighted mean of the bins within 4 of the top
+            idx = top[:, None] + np.arange(-4, 5)[None, :]
+            inside = (idx >= 0) & (idx < nb)
+            idx = np.clip(idx, 0, nb - 1)
+            w = np.where(inside, np.take_along_axis(bins, idx, axis=1), 0.0)
+            average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
+            logc = average if method == "average" else 0.5 * (offset + average)
+        cumulative = np.zeros((top.size, nb + 1))
+        np.cumsum(bins, axis=1, out=cumulative[:, 1:])
+        near = (
+            cumulative[rows, np.minimum(top + SCORE_HALF_WIDTH + 1, nb)]
+            - cumulative[rows, np.maximum(top - SCORE_HALF_WIDTH, 0)]
+        )
+        score = cls[:, 0] * near
         return np.asarray(logc, dtype=np.float64), cls, score
 
     def decode(self, probs: np.ndarray, views: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -370,19 +463,22 @@ class Contract:
         through the reliability table (the raw score itself when the contract has none).
         """
         logc, cls, score = self.decode_raw(probs)
-        if self.bias[0]:
-            logc = logc + np.interp(logc, self.bias[0], self.bias[1])
-        count = logc.size // views
-        logc = logc.reshape(views, count).mean(axis=0)
-        cls = cls.reshape(views, count, len(CLASSES)).mean(axis=0)
-        score = score.reshape(views, count).mean(axis=0)
+        tables = self._tables
+        if tables["bias_grid"].size:
+            logc = logc + np.interp(logc, tables["bias_grid"], tables["bias"])
+        if views > 1:
+            count = logc.size // views
+            logc = logc.reshape(views, count).mean(axis=0)
+            cls = cls.reshape(views, count, len(CLASSES)).mean(axis=0)
+            score = score.reshape(views, count).mean(axis=0)
         return 2.0**logc, cls, self.confidence(score)
 
     def confidence(self, score: np.ndarray) -> np.ndarray:
         """Calibrated confidence for raw scores (the reliability table, interpolated; monotone)."""
-        if not self.reliability[0]:
+        tables = self._tables
+        if not tables["score_grid"].size:
             return np.clip(score, 0.0, 1.0)
-        return np.interp(score, self.reliability[0], self.reliability[1])
+        return np.interp(score, tables["score_grid"], tables["p_within"])
 
 
 def fit_bias(est_log2: np.ndarray, true_log2: np.ndarray, span: tuple[float, float], points: int = 200) -> tuple:
