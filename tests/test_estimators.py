@@ -118,3 +118,21 @@ def test_zero_crossings_reject_noise_and_silence():
 def test_zero_crossings_say_out_of_range_above_a_quarter_of_the_rate():
     estimate = ZeroCrossingEstimator().estimate_many(tone(N, 700.0)[None].astype(np.float32), FS)[0]
     assert estimate.status == OUT_OF_RANGE and np.isnan(estimate.hz)
+
+
+def test_a_windows_estimate_does_not_depend_on_its_batch():
+    """Every estimator gives each window of a gliding, vibrato voice the same estimate, to the last bit,
+    alone and in a batch of any size (live sessions estimate one window at a time, file analysis many)."""
+    from streamfreq.estimators import available_estimators, build_estimators
+    from streamfreq.signals import voice
+    from streamfreq.windowing import Windower
+
+    samples = voice(1.5, FS, seed=7).samples.astype(np.float32)
+    _, frames = Windower(N, N // 4).push(samples)
+    for estimator in build_estimators(available_estimators()):
+        together = estimator.estimate_many(frames, FS)
+        halves = estimator.estimate_many(frames[::2], FS) + estimator.estimate_many(frames[1::2], FS)
+        alone = [estimator.estimate_many(frame[None], FS)[0] for frame in frames]
+        reordered = [None] * len(frames)
+        reordered[::2], reordered[1::2] = halves[: len(frames[::2])], halves[len(frames[::2]) :]
+        assert repr(together) == repr(alone) == repr(reordered), estimator.name

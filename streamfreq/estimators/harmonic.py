@@ -407,7 +407,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     """
     first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
     weight = np.exp(first.log_snr)  # 0 where not found
-    total = weight @ np.arange(1.0, LOCATING_HARMONICS + 1)
+    total = (weight * np.arange(1.0, LOCATING_HARMONICS + 1)).sum(axis=1)  # a row sum: the same in any batch
     located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(total > 0, total, 1.0)
     partials = _search(coarse.spectrum, np.where(total > 0, located, f0), harmonics, n, PARTIAL_REACH)
     lone = np.isnan(partials.frequency).all(axis=1)

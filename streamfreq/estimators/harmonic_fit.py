@@ -26,12 +26,14 @@ from typing import NamedTuple
 
 import numpy as np
 
-from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, Partials
+from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, PARTIAL_HARMONICS, Partials
 from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread
 
 #: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
 #: unmodelled); none for a lone partial, which is fitted as a pure tone.
 HARMONICS_BEYOND = 2
+#: Columns of a batch's fit: the most harmonics a window's model can have (the highest searched and the beyond).
+FIT_WIDTH = PARTIAL_HARMONICS + HARMONICS_BEYOND
 
 
 #: A further Newton step is taken where the last one's own error could exceed this share of the standard deviation.
@@ -65,7 +67,8 @@ def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.arange(1.0, found.shape[1] + 1)
     clear = partials.log_snr > CLEAR_LOG_SNR  # -inf where not found
     weight = partials.energy * np.where(clear.any(axis=1, keepdims=True), clear, found)  # energy 0 where not found
-    f0 = (weight * np.fmax(frequency, 0.0)) @ numbers / (weight @ numbers**2)
+    # row sums, not matrix-vector products: BLAS would round a window differently in different batches
+    f0 = (weight * np.fmax(frequency, 0.0) * numbers).sum(axis=1) / (weight * numbers**2).sum(axis=1)
     highest = (found * numbers).max(axis=1)
     order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0))
     return 2.0 * np.pi * f0, np.maximum(order, 1).astype(np.int64)
@@ -106,12 +109,12 @@ class HarmonicFit(NamedTuple):
 
 
 def harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> HarmonicFit:
-    """:func:`harmonic_fit` on the windows grouped by model order (each window's result its own alone)."""
-    groups = sorted(set(order.tolist()))
-    if len(groups) == 1:
-        return harmonic_fit(y, omega0, groups[0], steps)
-    width = groups[-1]
-    count = len(y)
+    """:func:`harmonic_fit` on the windows grouped by model order (each window's result its own alone).
+
+    The columns are padded to :data:`FIT_WIDTH` harmonics whatever orders the batch holds: sums along a row
+    then round the same way in any batch.
+    """
+    count, width = len(y), max(FIT_WIDTH, int(order.max(initial=1)))
     out = HarmonicFit(
         np.zeros(count),
         np.zeros((count, width), dtype=bool),
@@ -119,7 +122,7 @@ def harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, 
         np.zeros((2, count, width)),
         np.zeros(count),
     )
-    for group in groups:
+    for group in sorted(set(order.tolist())):
         rows = np.flatnonzero(order == group)
         out.set_rows(rows, harmonic_fit(y[rows], omega0[rows], group, steps))
     return out
@@ -174,14 +177,15 @@ def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> H
     a = a[..., 0]
     amplitude2 = (a * a).sum(axis=1)
     # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
-    slope = 2.0 * (a * (b[1] / plan.numbers - (table.own_slope @ a[..., None])[..., 0])).sum(axis=1)
+    slope = 2.0 * (a * (b[1] / plan.numbers - _times(table.own_slope, a))).sum(axis=1)
     information = (0.5 * square_spread(n)) * amplitude2  # times the noise variance
     # a stretch l**3, less what a change of w0 (l) takes up
-    along = (information @ plan.numbers**4) / np.maximum(information @ plan.numbers**2, 1e-300)
+    spread = np.maximum((information * plan.numbers**2).sum(axis=1), 1e-300)  # row sums: the same in any batch
+    along = (information * plan.numbers**4).sum(axis=1) / spread
     pattern = plan.numbers**3 - along[:, None] * plan.numbers
     stretch = (slope * pattern).sum(axis=1) / np.sqrt(np.maximum(4.0 * (information * pattern**2).sum(axis=1), 1e-300))
     # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
-    along = (slope @ plan.numbers) / np.maximum(information @ plan.numbers**2, 1e-300)
+    along = (slope * plan.numbers).sum(axis=1) / spread
     slope -= information * plan.numbers * along[:, None]
     misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
     fit = HarmonicFit(
@@ -282,8 +286,8 @@ def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, k
     cosine, sine = a[:, 0], a[:, 1]
     own = kernels.raw[:, :, 1 : order + 1]
     constant = (cosine * own[0]).sum(axis=1) / n  # minus the fitted constant
-    residual = second + 0.5 * ((pairs[:, 0] + pairs[:, 1]) @ cosine[..., None])[..., 0] - constant[:, None] * own[2]
-    residual -= 0.5j * ((pairs[:, 1] - pairs[:, 0]) @ sine[..., None])[..., 0]
+    residual = second + 0.5 * _times(pairs[:, 0] + pairs[:, 1], cosine) - constant[:, None] * own[2]
+    residual -= 0.5j * _times(pairs[:, 1] - pairs[:, 0], sine)
     out = np.empty((2, *amplitude2.shape))
     np.multiply(0.5, sine * residual.real - cosine * residual.imag, out=out[0])
     np.multiply(quartic_spread(n) / 8, amplitude2, out=out[1])
@@ -307,3 +311,9 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
     significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
     moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
     return np.where(moving, rate, 0.0)
+
+
+def _times(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
+    """Each matrix (..., L, L) times its vector (..., L), as row sums: a window's result the same in any batch
+    (a matrix product of strided operands takes paths whose rounding depends on the batch)."""
+    return (matrices * vectors[..., None, :]).sum(axis=-1)

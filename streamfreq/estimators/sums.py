@@ -55,9 +55,13 @@ def warp(y: np.ndarray, rate: np.ndarray) -> np.ndarray:
     """
     count, n = y.shape
     # t = log(1 + x) / rate with x = rate tau, to x**4: tau - rate tau**2 / 2 + rate**2 tau**3 / 3 - rate**3 tau**4 / 4
-    # (|x| stays below ~0.1 for glides up to several octaves per second), as one product with tau's powers
-    coefficients = np.stack((np.ones(count), -rate / 2.0, rate * rate / 3.0, -(rate**3) / 4.0), axis=1)
-    t = coefficients @ _warp_powers(n)
+    # (|x| stays below ~0.1 for glides up to several octaves per second), from cached powers of tau; elementwise,
+    # not as a matrix product, whose rounding would depend on the batch
+    powers = _warp_powers(n)
+    t = np.multiply.outer(-rate / 2.0, powers[1])
+    t += np.multiply.outer(rate * rate / 3.0, powers[2])
+    t -= np.multiply.outer(rate**3 / 4.0, powers[3])
+    t += powers[0]
     inside = (t >= 0) & (t <= n - 1)
     k = np.floor(t)
     np.clip(k, 0, n - 2, out=k)
