@@ -148,8 +148,8 @@ def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
     n_in, length = frames.shape[-1], int(length)
     if n_in == length:
         return frames
-    if n_in % length:
-        return frames @ _resampling_matrix(n_in, length)
+    if n_in % length:  # one row at a time (a stacked product): one product for the batch would round by batch
+        return (frames[..., None, :] @ _resampling_matrix(n_in, length))[..., 0, :]
     # the same product, reading only the taps that are not zero: at 2048 -> 512 samples 0.05 ms for one window
     # against 0.17 ms (one thread); row by row, so a window's result never depends on the batch it came in
     taps, pad = _decimation_filter(n_in, length)

@@ -78,3 +78,13 @@ def test_preprocess_normalises_and_keeps_silence_silent():
     assert np.sqrt(np.mean(x[0] ** 2)) == pytest.approx(1.0, rel=1e-4)
     assert abs(float(x[0].mean())) < 1e-5
     assert not np.any(x[1])
+
+
+def test_resampling_a_window_does_not_depend_on_its_batch():
+    """Whole-multiple and other length ratios: each window resamples the same alone as in a batch, to the bit."""
+    rng = np.random.default_rng(5)
+    for n_in, length in ((2048, 512), (1500, 512)):
+        frames = rng.standard_normal((37, n_in)).astype(np.float32)
+        together = resample_to_length(frames, length)
+        alone = np.array([resample_to_length(frame[None], length)[0] for frame in frames])
+        assert np.array_equal(together, alone), (n_in, length)
