@@ -4,8 +4,8 @@ Files (package data, found by an installed wheel without environment variables):
 
 * ``lstm.json``: metadata (trained input length, range in cycles per window,
   preprocessing version, output layout, training-set description, measured metrics);
-* ``lstm_b1.tflite`` / ``lstm_b64.tflite``: the LiteRT models at a fixed batch
-  of 1 (live use) and 64 (file analysis);
+* ``lstm_b1.tflite``: the LiteRT model at a fixed batch of 1 (every window, live
+  or in file analysis, goes through it on its own);
 * ``lstm.keras``: the Keras model they were exported from (the source of truth);
 * ``README.md``: the model card; ``accuracy.png``: its plot.
 

@@ -165,7 +165,8 @@ def test_quick_training_produces_a_loadable_model(tmp_path):
     )
     assert (tmp_path / "lstm.keras").is_file()
     est = LSTMEstimator(tmp_path)
-    assert sorted(est._interpreters) == [1, 64]  # the batch-64 export really has batch 64
+    assert tuple(est._interpreter.get_input_details()[0]["shape"]) == (1, *est.contract.input_shape)
+    assert "UNIDIRECTIONAL_SEQUENCE_LSTM" in {op["op_name"] for op in est._interpreter._get_ops_details()}
     assert len(est.contract.bias[0]) > 0 and len(est.contract.reliability[0]) > 0
     frames = tone(2048, np.array([5.0, 20.0, 80.0]), 0.0, 0.5).astype(np.float32)
     out = est.estimate_many(frames, 48000.0)

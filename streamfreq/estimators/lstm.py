@@ -71,9 +71,6 @@ OCTAVE_MARGIN = 0.05
 LOW_BAND_SHARE = 0.25
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
-#: Rows below which a remainder runs through the batch-1 interpreter row by row rather than a zero-padded
-#: batch of 64: measured 0.91 ms per batch-1 call against 27.5 ms per batch-64 call (LiteRT, one thread).
-SINGLE_BELOW = 30
 
 
 def lstm_available() -> bool:
@@ -166,14 +163,10 @@ class LSTMEstimator:
         self.views = int(contract.views if views is None else views)
         if self.views not in (1, 2, 4):
             raise ParameterError(f"views must be 1, 2 or 4 (got {self.views!r})")
-        files = {int(b): meta_path.parent / name for b, name in meta["tflite"].items()}
-        if given.suffix == ".tflite":  # an explicit .tflite file: use it alone
-            files = {b: p for b, p in files.items() if p.resolve() == given.resolve()} or {0: given}
-        self._interpreters: dict[int, tuple[object, int, int]] = {}  # batch -> interpreter, input, output index
-        for _, path in sorted(files.items()):
-            interp = self._load(Interpreter, path, num_threads)
-            (inp,), (out,) = interp.get_input_details(), interp.get_output_details()
-            self._interpreters[int(inp["shape"][0])] = (interp, int(inp["index"]), int(out["index"]))
+        path = given if given.suffix == ".tflite" else meta_path.parent / meta["tflite"]["1"]
+        self._interpreter = interp = self._load(Interpreter, path, num_threads)
+        (inp,), (out,) = interp.get_input_details(), interp.get_output_details()
+        self._input, self._output = int(inp["index"]), int(out["index"])
         self._lock = threading.Lock()
 
     # ------------------------------------------------------------ loading
@@ -186,8 +179,8 @@ class LSTMEstimator:
             meta = json.loads(path.read_text())
             Contract.from_metadata(meta)
             version = int(meta["contract"]["preprocess_version"] if "contract" in meta else meta["preprocess_version"])
-            if not dict(meta["tflite"]):
-                raise ValueError("no LiteRT files named")
+            if "1" not in dict(meta["tflite"]):
+                raise ValueError("no batch-1 LiteRT file named")
         except (ValueError, KeyError, TypeError, AttributeError, UnicodeDecodeError) as error:
             raise ModelError(f"LSTM model metadata {path} is corrupt ({error!s}); {_FIX}") from None
         if version != PREPROCESS_VERSION:
@@ -207,13 +200,11 @@ class LSTMEstimator:
             (inp,), (out,) = interp.get_input_details(), interp.get_output_details()
         except (ValueError, RuntimeError) as error:
             raise ModelError(f"LSTM model file {path} is corrupt or not a LiteRT model ({error!s}); {_FIX}") from None
-        batch = int(inp["shape"][0])
         shape = self.contract.input_shape
-        if tuple(inp["shape"][1:]) != shape or tuple(out["shape"]) != (batch, self.n_outputs):
+        if tuple(inp["shape"]) != (1, *shape) or tuple(out["shape"]) != (1, self.n_outputs):
             raise ModelError(
                 f"LSTM model file {path} has input {tuple(inp['shape'])} and output {tuple(out['shape'])}, "
-                f"but its metadata says input (batch, {shape[0]}, {shape[1]}) and output "
-                f"(batch, {self.n_outputs}); {_FIX}"
+                f"but its metadata says input (1, {shape[0]}, {shape[1]}) and output (1, {self.n_outputs}); {_FIX}"
             )
         return interp
 
@@ -226,33 +217,20 @@ class LSTMEstimator:
         (tone in range, no tone, out of range) and each bin's predicted offset
         in bins (the contract's layout).
 
-        Batches go through the largest fixed-batch interpreter; a remainder of
-        fewer than :data:`SINGLE_BELOW` rows goes through the batch-1
-        interpreter row by row (cheaper than a zero-padded batch), a larger one
-        through the padded batch.
+        Rows go through the batch-1 model one by one, so a window's outputs
+        never depend on its batch. Its LSTMs are LiteRT's fused sequence-LSTM
+        ops, which keep their state in variable tensors across calls: every
+        call starts from zeroed state.
         """
         x = np.ascontiguousarray(x, dtype=np.float32)
-        count = x.shape[0]
-        out = np.empty((count, self.n_outputs), dtype=np.float32)
-        sizes = sorted(self._interpreters)
+        out = np.empty((x.shape[0], self.n_outputs), dtype=np.float32)
+        interp = self._interpreter
         with self._lock:
-            start = 0
-            while start < count:
-                left = count - start
-                fitting = [b for b in sizes if b <= left]
-                batch = fitting[-1] if fitting and (fitting[-1] > 1 or len(sizes) == 1) else sizes[-1]
-                if batch > left and 1 in self._interpreters and left < SINGLE_BELOW:
-                    batch = 1
-                interp, inp, outp = self._interpreters[batch]
-                chunk = x[start : start + batch]
-                if chunk.shape[0] < batch:
-                    chunk = np.concatenate([chunk, np.zeros((batch - chunk.shape[0],) + x.shape[1:], np.float32)])
-                interp.set_tensor(inp, chunk)
+            for row in range(x.shape[0]):
+                interp.reset_all_variables()
+                interp.set_tensor(self._input, x[row : row + 1])
                 interp.invoke()
-                result = interp.get_tensor(outp)
-                take = min(batch, left)
-                out[start : start + take] = result[:take]
-                start += take
+                out[row] = interp.get_tensor(self._output)[0]
         return out
 
     def infer(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
