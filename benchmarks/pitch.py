@@ -6,6 +6,9 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      with a missing fundamental), SNR -5..40 dB (harmonic power over white-noise power);
   s. pure sines, same f0 and SNR (sanity: the single-tone CRLB);
   b. a synthetic voice (streamfreq.signals.voice): vibrato, jitter, shimmer, glides, gaps with breath noise;
+  r. another draw of that voice in a reverberant room (the training generator's room response, RT60 0.5 s,
+     half of its energy in the tail), scored against the dry voice: a tracker that reads a note's reverberant
+     tail in the gap after it gets voicing false alarms there, as on an annotated recording of a singer;
   c. General-MIDI notes rendered by fluidsynth (streamfreq.material), each held 1 s and scored from 0.25 s
      after its note-on to its note-off (the sustained part);
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR.
@@ -30,7 +33,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,s,b,c,d] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,s,b,r,c,d] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ]
 """
 
@@ -42,7 +45,7 @@ import sys
 import time
 import warnings
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 import numpy as np
 
@@ -244,6 +247,16 @@ def voice_material(duration: float, seed: int, samplerate: float = 48000.0) -> M
     title = f"b. synthetic voice ({duration:g} s, f0 90..700 Hz, vibrato, jitter, glides, gaps with breath, 48 kHz)"
     segment = np.zeros(len(f0), np.int32)
     return Material("b", title, signal.samples.astype(np.float32), samplerate, f0, segment, fmin=80.0)
+
+
+def room_voice_material(duration: float, seed: int, rt60: float = 0.5, wet: float = 0.5) -> Material:
+    """:func:`voice_material` through a room-like impulse response (``streamfreq.models.data.reverberate``)."""
+    from streamfreq.models.data import reverberate
+
+    dry = voice_material(duration, seed)
+    samples = reverberate(np.random.default_rng(seed), dry.samples.astype(np.float64), rt60 * dry.samplerate, wet)
+    title = f"r. synthetic voice in a room ({duration:g} s, RT60 {rt60:g} s, tail {wet:.0%} of the energy, 48 kHz)"
+    return replace(dry, key="r", title=title, samples=samples.astype(np.float32))
 
 
 def notes_material(per_instrument: int, every: int = 1) -> Material:
@@ -511,7 +524,7 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "s", "b", "c", "d")
+MATERIALS = ("a", "s", "b", "r", "c", "d")
 
 
 def build_material(key: str, quick: bool, seed: int) -> Material:
@@ -521,6 +534,8 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
         return tones_material(20 if quick else 100, seed + 1, harmonic=False)
     if key == "b":
         return voice_material(8.0 if quick else 40.0, seed + 2)
+    if key == "r":
+        return room_voice_material(8.0 if quick else 40.0, seed + 4)
     if key == "c":
         return notes_material(2, every=4) if quick else notes_material(8)
     if key == "d":
@@ -533,7 +548,7 @@ def main(argv: Sequence[str] | None = None) -> None:
 
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--quick", action="store_true", help="small material for a smoke run")
-    parser.add_argument("--material", default="a,s,b,c,d", help="comma-separated: a, s, b, c, d")
+    parser.add_argument("--material", default=",".join(MATERIALS), help="comma-separated: " + ", ".join(MATERIALS))
     parser.add_argument("--estimators", default=",".join(available_estimators()), help="streamfreq estimators")
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin, yin and SwiftF0")
     parser.add_argument("--seed", type=int, default=0)

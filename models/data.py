@@ -72,8 +72,20 @@ def _coloured_noise(rng: np.random.Generator, count: int, n: int, alpha: np.ndar
     return out / np.maximum(np.sqrt(np.mean(out**2, axis=1, keepdims=True)), 1e-12)
 
 
-def _reverberate(rng: np.random.Generator, x: np.ndarray, rt60_samples: float, wet: float) -> np.ndarray:
-    """``x`` through a room-like impulse response: exponentially decaying noise (causal, by FFT)."""
+def reverberate(rng: np.random.Generator, x: np.ndarray, rt60_samples: float, wet: float) -> np.ndarray:
+    """``x`` through a room-like impulse response: exponentially decaying noise (causal, by FFT).
+
+    ``rt60_samples`` is the time the response takes to fall by 60 dB; ``wet`` is the share of the
+    response's energy in the decaying tail (``1 - wet`` is the direct sound's amplitude).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> click = np.zeros(1000); click[0] = 1.0
+    >>> room = reverberate(np.random.default_rng(0), click, 480.0, 0.5)
+    >>> round(float(room[0]), 1), bool(np.all(room[480:] == 0.0))
+    (0.5, True)
+    """
     n = x.size
     length = min(n, int(rt60_samples))
     ir = rng.standard_normal(length) * np.exp(-6.9 * np.arange(length) / max(rt60_samples, 1.0))
@@ -178,7 +190,7 @@ def pitched_window(rng: np.random.Generator, c0: float, cfg: DataConfig) -> np.n
     )
     x *= _envelope(rng, n)
     if rng.uniform() < 0.15:
-        x = _reverberate(rng, x, _log_uniform(rng, 0.05, 1.0) * SAMPLERATE, rng.uniform(0.1, 0.7))
+        x = reverberate(rng, x, _log_uniform(rng, 0.05, 1.0) * SAMPLERATE, rng.uniform(0.1, 0.7))
     return x
 
 
@@ -241,7 +253,7 @@ def negative_window(rng: np.random.Generator, n: int) -> np.ndarray:
     if what == 5:  # DC, with or without noise
         return rng.uniform(-1, 1) + level * rng.standard_normal(n) * (rng.uniform() < 0.5)
     noise = level * rng.standard_normal(n) * np.exp(-np.arange(n) / (n * rng.uniform(0.05, 1.0)))
-    return _reverberate(rng, noise, _log_uniform(rng, 0.05, 1.0) * SAMPLERATE, rng.uniform(0.3, 1.0))
+    return reverberate(rng, noise, _log_uniform(rng, 0.05, 1.0) * SAMPLERATE, rng.uniform(0.3, 1.0))
 
 
 def make_windows(rng: np.random.Generator, batch: int, cfg: DataConfig) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
