@@ -150,8 +150,10 @@ def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
         return frames
     if n_in % length:  # one row at a time (a stacked product): one product for the batch would round by batch
         return (frames[..., None, :] @ _resampling_matrix(n_in, length))[..., 0, :]
-    # the same product, reading only the taps that are not zero: at 2048 -> 512 samples 0.05 ms for one window
-    # against 0.17 ms (one thread); row by row, so a window's result never depends on the batch it came in
+    # the same product, reading only the taps that are not zero, summed by einsum over a strided view (matmul
+    # would copy the overlapping view first): at 2048 -> 512 samples 0.018 ms for one window against 0.048 ms
+    # by matmul and 0.17 ms by the whole matrix; each output is its own sum, so a window's result never depends
+    # on the batch it came in
     taps, pad = _decimation_filter(n_in, length)
     rows = frames.reshape(-1, n_in)
     padded = np.zeros((rows.shape[0], n_in + 2 * pad + taps.size), dtype=np.float32)
@@ -160,7 +162,7 @@ def resample_to_length(frames: np.ndarray, length: int) -> np.ndarray:
     view = np.lib.stride_tricks.as_strided(
         padded, (rows.shape[0], length, taps.size), (padded.strides[0], step * (n_in // length), step), writeable=False
     )
-    return (view @ taps).reshape(frames.shape[:-1] + (length,))
+    return np.einsum("ijk,k->ij", view, taps).reshape(frames.shape[:-1] + (length,))
 
 
 def preprocess(frames: np.ndarray, length: int) -> np.ndarray:
