@@ -67,9 +67,11 @@ def test_fft_reaches_the_harmonic_crlb_at_high_snr_down_to_50_hz(snr_db):
 
 
 @pytest.mark.parametrize("reverse", [False, True])
-def test_fft_reads_a_note_where_it_sounds_at_the_window_centre(reverse):
+@pytest.mark.parametrize("name", ["fft", "lstm"])
+def test_a_note_is_read_where_it_sounds_at_the_window_centre(name, reverse):
     """A note starting (or, reversed, stopping) with a 10 ms ramp: read when it has begun at the window's centre
     (onset 6% of the window before it), no_tone when it begins 6% after (the centre holds only faint noise)."""
+    (estimator,) = build_estimators([name])
     rng = np.random.default_rng(17)
     ramp = np.arange(N) / (0.01 * FS)
     for onset, expected in ((0.44, OK), (0.56, "no_tone")):
@@ -80,7 +82,7 @@ def test_fft_reads_a_note_where_it_sounds_at_the_window_centre(reverse):
             note = harmonic_tone(N, FS, f, [1.0, 0.6, 0.4, 0.3], seed=i) * envelope
             frames.append((note[::-1] if reverse else note) + rng.normal(0.0, 1e-3, N))
             f0.append(f)
-        hz, status = readings(FFTEstimator(), np.array(frames, dtype=np.float32))
+        hz, status = readings(estimator, np.array(frames, dtype=np.float32))
         assert status == [expected] * len(frames)
         if expected == OK:
             assert np.all(np.abs(cents(hz, f0)) < 50)

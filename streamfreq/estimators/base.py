@@ -108,6 +108,30 @@ def centred_unit_peak(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return y, peak
 
 
+#: A window whose middle eighth has less than this share (-25 dB) of the power of its loudest quarter starts or
+#: stops sounding before its centre: no_tone (its centre is silent, or holds only breath or reverberation).
+CENTRE_LEVEL = 10 ** (-25 / 10)
+
+
+def sounding_at_centre(y: np.ndarray) -> np.ndarray:
+    """Windows ``y`` (batch, N) whose middle eighth is at most :data:`CENTRE_LEVEL` below their loudest quarter.
+
+    Every estimator reports the f0 at the window's centre. A note that starts or stops within a window
+    leaves one side of it quiet; its centre sounds only if the note has begun and not ended there.
+
+    Example
+    -------
+    >>> onset = np.r_[np.zeros(1200), np.ones(848)] * np.cos(np.arange(2048))
+    >>> sounding_at_centre(np.stack([onset, onset[::-1], np.cos(np.arange(2048))])).tolist()
+    [False, False, True]
+    """
+    count, n = y.shape
+    quarter, eighth = n // 4, n // 16
+    loudest = np.einsum("ijk,ijk->ij", *(y[:, : 4 * quarter].reshape(count, 4, quarter),) * 2).max(axis=1) / quarter
+    middle = y[:, n // 2 - eighth : n // 2 + eighth]
+    return np.einsum("ij,ij->i", middle, middle) >= CENTRE_LEVEL * (2 * eighth) * loudest
+
+
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []

@@ -44,7 +44,15 @@ import numpy as np
 
 from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
+from streamfreq.estimators.base import (
+    NO_TONE,
+    OK,
+    OUT_OF_RANGE,
+    Estimate,
+    centred_unit_peak,
+    estimates_from_arrays,
+    sounding_at_centre,
+)
 from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
@@ -70,11 +78,6 @@ SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
 #: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
 #: breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
 DETECT_LOG_SNR = math.log(20.0)
-
-
-#: A window whose middle eighth has less than this share (-25 dB) of the power of its loudest quarter starts or
-#: stops sounding before its centre: no_tone (its centre is silent, or holds only breath or reverberation).
-CENTRE_LEVEL = 10 ** (-25 / 10)
 
 
 #: Partials off the harmonic series are refined one by one (for a stiff string's fit) only where the score of a
@@ -146,7 +149,7 @@ class FFTEstimator:
         count, n = y.shape
         f0_hz, confidence = np.full(count, np.nan), np.zeros(count)
         status = np.full(count, NO_TONE, dtype=object)
-        rows, y = _narrow(np.arange(count), y, _sounding_at_centre(y) & (peak > 0))
+        rows, y = _narrow(np.arange(count), y, sounding_at_centre(y) & (peak > 0))
         if len(rows):
             coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
             clear = coarse.clearest > DETECT_LOG_SNR  # some peak clear of its local floor
@@ -218,19 +221,6 @@ class FFTEstimator:
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
-
-
-def _sounding_at_centre(y: np.ndarray) -> np.ndarray:
-    """Windows ``y`` (batch, N) whose middle eighth is at most :data:`CENTRE_LEVEL` below their loudest quarter.
-
-    A note that starts or stops within a window leaves one side of it quiet; its
-    centre, where the pitch is read, sounds only if the note has begun and not ended there.
-    """
-    count, n = y.shape
-    quarter, eighth = n // 4, n // 16
-    loudest = np.einsum("ijk,ijk->ij", *(y[:, : 4 * quarter].reshape(count, 4, quarter),) * 2).max(axis=1) / quarter
-    middle = y[:, n // 2 - eighth : n // 2 + eighth]
-    return np.einsum("ij,ij->i", middle, middle) >= CENTRE_LEVEL * (2 * eighth) * loudest
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -21,7 +21,10 @@ sees no tone but a quarter or more of the window's energy lies below the
 trained range (a fundamental too slow for it). Energy above the kept band
 counts only when it has a spectral peak (a tone), so hiss stays ``no_tone``.
 A number whose window correlates clearly better at twice its period (an
-octave too high: a missing fundamental) is withheld (``no_tone``).
+octave too high: a missing fundamental) is withheld (``no_tone``), as is any
+number for a window whose centre is silent (a note that starts or stops
+within the window before its centre: the f0 is the centre's, as for every
+estimator).
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
@@ -50,7 +53,7 @@ from pathlib import Path
 import numpy as np
 
 from streamfreq.errors import ModelError, ParameterError, missing_extra
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays, sounding_at_centre
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.windowing import PREPROCESS_VERSION
 
@@ -294,6 +297,7 @@ class LSTMEstimator:
         status[kind == 1] = NO_TONE
         status[above_band & (total > 0)] = OUT_OF_RANGE
         status[(status == NO_TONE) & below_band] = OUT_OF_RANGE
+        status[~sounding_at_centre(frames)] = NO_TONE  # the f0 is the centre's: a silent centre has none
         status[~(total > 0)] = NO_TONE
         return estimates_from_arrays(hz, confidence, status)
 
