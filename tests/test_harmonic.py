@@ -88,6 +88,23 @@ def test_a_note_is_read_where_it_sounds_at_the_window_centre(name, reverse):
             assert np.all(np.abs(cents(hz, f0)) < 50)
 
 
+@pytest.mark.parametrize(("trace_db", "octave"), [(-30.0, 0.0), (-15.0, -1.0)])
+def test_fft_reads_a_faint_trace_between_partials_as_no_lower_fundamental(trace_db, octave):
+    """Six partials of f0 with partials at the odd multiples of f0/2 between them: 30 dB down (each 0.06% of the
+    energy, as jitter or breath leave between a voice's partials) they do not make f0/2 the fundamental; 15 dB
+    down (2% each) they are the sound's own partials and f0/2 is."""
+    rng = np.random.default_rng(23)
+    trace = 10.0 ** (trace_db / 20.0)
+    f0 = np.exp(rng.uniform(np.log(150.0), np.log(700.0), 40))
+    amplitudes = [a for even in (1.0, 0.6, 0.4, 0.3, 0.2, 0.1) for a in (trace, even)]
+    frames = np.array(
+        [harmonic_tone(N, FS, f / 2, amplitudes, seed=i) + rng.normal(0.0, 1e-4, N) for i, f in enumerate(f0)]
+    )
+    hz, status = readings(FFTEstimator(), frames.astype(np.float32))
+    assert status == [OK] * len(f0)
+    assert np.all(np.abs(cents(hz, f0 * 2.0**octave)) < 50)
+
+
 @pytest.mark.parametrize("snr_db", [10, 20, 40])
 def test_fft_makes_no_octave_errors_on_harmonic_tones(snr_db):
     frames, f0, _ = harmonic_windows(200, snr_db, seed=100 + snr_db)

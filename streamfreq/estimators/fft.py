@@ -187,7 +187,9 @@ class FFTEstimator:
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         valid = significant(fit.energy, fit.present, noise_var)
-        divisor = common_divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
+        divisor = common_divisor(
+            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
+        )
         if (divisor > 1).any():  # only every d-th harmonic is there: the fundamental d times higher, fitted alone
             rows = np.flatnonzero(divisor > 1)
             order[rows] //= divisor[rows]

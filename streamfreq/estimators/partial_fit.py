@@ -12,7 +12,7 @@ Example
 >>> from streamfreq.estimators.harmonic import Partials
 >>> from streamfreq.estimators.partial_fit import common_divisor
 >>> none_found = Partials(np.full((1, 8), np.nan), np.full((1, 8), -np.inf), np.zeros((1, 8)))
->>> int(common_divisor(np.array([[2, 4, 6]]), np.ones((1, 3), dtype=bool), none_found)[0])
+>>> int(common_divisor(np.array([[2, 4, 6]]), np.ones((1, 3), dtype=bool), none_found, np.ones((1, 3)))[0])
 2
 """
 
@@ -38,6 +38,12 @@ JACOBI_PASSES = 2
 PARTIAL_GLRT = 40.0
 
 
+#: A partial with less than this share (-25 dB) of the harmonic energy does not count when the fundamental is
+#: read in lowest terms: a trace between the partials of a voice (jitter, vibrato smear, breath) cannot make it
+#: an octave lower.
+MINOR_SHARE = 10 ** (-25 / 10)
+
+
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
 STIFF_SIGNIFICANCE = 5.0
 
@@ -60,7 +66,9 @@ def partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndarr
     explained = np.sum(np.where(valid, energy, 0.0), axis=1)
     noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
     valid = significant(energy, valid, noise_var)
-    harmonic = harmonic / common_divisor(np.where(valid, harmonic, 0), valid, partials)[:, None]
+    harmonic = (
+        harmonic / common_divisor(np.where(valid, harmonic, 0), valid, partials, np.where(valid, energy, 0.0))[:, None]
+    )
     energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
     others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
     unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
@@ -96,16 +104,19 @@ def significant(energy: np.ndarray, valid: np.ndarray, noise_var: np.ndarray) ->
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 
-def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials) -> np.ndarray:
+def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, energy: np.ndarray) -> np.ndarray:
     """Greatest common divisor of the harmonic numbers of the partials that are really there (1 if none).
 
     When only every ``d``-th harmonic of the chosen fundamental is there, the
     data support the fundamental ``d`` times higher: the simpler model (the
     prior against sub-octaves, applied to the partials that survived). The
-    partials that count are ``numbers`` (0 for none), those refined that passed :func:`significant`,
-    and any other found at least :data:`CLEAR_LOG_SNR` above its floor.
+    partials that count are ``numbers`` (0 for none), those refined that passed :func:`significant`
+    with their explained ``energy`` (0 for none), and any other found at least :data:`CLEAR_LOG_SNR` above its
+    floor; of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy.
     """
-    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR)
+    numbers = np.where(energy >= MINOR_SHARE * energy.sum(axis=1, keepdims=True), numbers, 0)
+    loud = partials.energy >= MINOR_SHARE * partials.energy.sum(axis=1, keepdims=True)
+    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR) & loud
     numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
     return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
