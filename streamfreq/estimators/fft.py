@@ -60,7 +60,13 @@ from streamfreq.estimators.harmonic_fit import (
     harmonic_fit_by_order,
     harmonic_start,
 )
-from streamfreq.estimators.partial_fit import common_divisor, inharmonic, partial_fit, significant
+from streamfreq.estimators.partial_fit import (
+    INHARMONIC_PARTIALS,
+    common_divisor,
+    inharmonic,
+    partial_fit,
+    significant,
+)
 from streamfreq.estimators.sums import warp
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
@@ -170,7 +176,7 @@ class FFTEstimator:
         """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
         count, n = y.shape
         start, order = harmonic_start(partials, n)
-        fit = harmonic_fit_by_order(y, start, order, self.newton_steps)
+        fit = harmonic_fit_by_order(y, start, order, self.newton_steps, chirp=True)
         total = np.einsum("ij,ij->i", y, y)
         dof = np.maximum(n - 2 * order - 2, 1)
         noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
@@ -184,8 +190,10 @@ class FFTEstimator:
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         valid = significant(fit.energy, fit.present, noise_var)
-        divisor = common_divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
-        if (divisor > 1).any():  # only every d-th harmonic is there: the fundamental d times higher, fitted alone
+        # only every d-th harmonic is there: the fundamental d times higher, fitted alone (never d > 1 where the
+        # fundamental itself is there)
+        divisor = 1 if valid[:, 0].all() else common_divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
+        if np.any(divisor > 1):
             rows = np.flatnonzero(divisor > 1)
             order[rows] //= divisor[rows]
             start = fit.omega0[rows] * divisor[rows]
@@ -197,8 +205,9 @@ class FFTEstimator:
         energy_sum = (fit.energy * valid).sum(axis=1)
         omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
-        stiff = _stiff_candidates(fit, valid, noise_var, partial_count)
-        rows = np.flatnonzero(stiff) if stiff.any() else ()
+        rows = ()
+        if partial_count.max() >= INHARMONIC_PARTIALS:  # fewer partials are never off the series
+            rows = np.flatnonzero(_stiff_candidates(fit, valid, noise_var, partial_count))
         if len(rows):  # judged again at the fundamental found (the tests read the point before the last step)
             refit = harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0)
             refit.omega0[:] = fit.omega0[rows]

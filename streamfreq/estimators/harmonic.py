@@ -366,7 +366,7 @@ def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: floa
     own = _read(nacf, rows, 1.0 / (f0[:, None] * lag_step))[:, 0]
     top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
     start = max(int(np.ceil(shortest / lag_step)), 1)
-    if top <= start + 1:
+    if top <= start + 1 or np.all((own >= PERIOD_RATIO) | (f0 * shortest >= 1.0)):  # no peak is above 1
         return f0
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
