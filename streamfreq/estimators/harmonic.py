@@ -198,7 +198,7 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         ],
         "quantile_bins": band_edges[:-1] + (FLOOR_QUANTILE * (np.diff(band_edges) - 1)).astype(np.int64),
         "bin_band": bin_band,
-        "band_octaves": octaves.astype(np.float32),
+        "floor_rise": np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0) * octaves.astype(np.float32),
     }
 
 
@@ -220,8 +220,7 @@ def spectrum(y: np.ndarray) -> Spectrum:
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
     log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
-    slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
-    log_levels = (log_levels[:, None, :] + slope * plan["band_octaves"]).min(axis=2)
+    log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     log_power = np.log(power + np.float32(1e-30))
     dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
     return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
@@ -301,17 +300,18 @@ def _peaks(power: np.ndarray) -> np.ndarray:
     """
     count, bins = power.shape
     peak = np.zeros(power.shape, dtype=bool)
-    middle = power[:, 2:-2]
-    peak[:, 2:-2] = (
-        (middle >= power[:, 1:-3]) & (middle >= power[:, 3:-1]) & (middle >= power[:, :-4]) & (middle >= power[:, 4:])
-    )
-    blocks = -(-bins // SIDELOBE_REACH)
-    padded = np.zeros((count, (blocks + 2) * SIDELOBE_REACH), dtype=power.dtype)
-    padded[:, SIDELOBE_REACH : SIDELOBE_REACH + bins] = power
-    grouped = padded.reshape(count, blocks + 2, SIDELOBE_REACH)
-    block_max = grouped[:, :, 0].copy()
-    for offset in range(1, SIDELOBE_REACH):  # a running maximum over the short axis is slow in one reduce
-        np.maximum(block_max, grouped[:, :, offset], out=block_max)
+    # a local maximum over +-2 bins is the maximum of the five
+    pairs = np.maximum(power[:, :-1], power[:, 1:])
+    fours = np.maximum(pairs[:, :-2], pairs[:, 2:])
+    np.equal(power[:, 2:-2], np.maximum(fours[:, :-1], power[:, 4:]), out=peak[:, 2:-2])
+    # the maximum of each block of SIDELOBE_REACH bins (and an empty block either side), reduced over the
+    # blocks' bins laid out as rows: a reduction over a short last axis is slow
+    blocks, last = divmod(bins, SIDELOBE_REACH)
+    padded = np.zeros((count, SIDELOBE_REACH, blocks + 3), dtype=power.dtype)
+    whole = power[:, : blocks * SIDELOBE_REACH].reshape(count, blocks, SIDELOBE_REACH)
+    padded[:, :, 1 : blocks + 1] = whole.transpose(0, 2, 1)
+    padded[:, :last, blocks + 1] = power[:, blocks * SIDELOBE_REACH :]
+    block_max = padded.max(axis=1)
     around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
     return peak & (
         power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]

@@ -273,8 +273,10 @@ def _harmonic_gram(omega0: np.ndarray, plan: _HarmonicPlan, n: int) -> tuple[np.
     raw = dirichlet(omega0[:, None] * plan.multiples, n)
     raw[:, :, 0] = at_zero(n)
     table = raw * plan.powers[:, None, :]
-    pair = table[:, :, plan.pairs]  # (3, batch, 2, L, L): at |l - k| and at l + k
-    gram = 0.5 * (pair[:, :, :1] + _BLOCK_SIGNS * pair[:, :, 1:])
+    pair = (0.5 * table)[:, :, plan.pairs]  # (3, batch, 2, L, L): halves at |l - k| and at l + k
+    gram = np.empty(pair.shape)
+    np.add(pair[:, :, 0], pair[:, :, 1], out=gram[:, :, 0])  # cosines
+    np.subtract(pair[:, :, 0], pair[:, :, 1], out=gram[:, :, 1])  # sines
     d = table[:, :, 1 : order + 1]  # D(l w0) and its derivatives: the cosines' sums, along the constant
     outer = d[:, :, :, None] * d[0][:, None, :]
     along = outer[1:] + outer[1:].swapaxes(-1, -2)
