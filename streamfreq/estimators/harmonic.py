@@ -189,7 +189,7 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         "centre_band": bin_band[np.clip(np.rint(centres * nfft).astype(np.int64), 0, bins - 1)],
         "expected_noise": np.log(_harmonic_number(pooled)).astype(np.float32),
         "expected_noise_wide": np.log(_harmonic_number(wide)).astype(np.float32),
-        "log_expected_max": np.log(_harmonic_number(np.arange(2 * bins + 2))),
+        "partial_floor": PARTIAL_LOG_SNR + np.log(_harmonic_number(np.arange(2 * bins + 2))),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
         "band_quantiles": [
@@ -407,9 +407,10 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     """
     first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
     weight = np.exp(first.log_snr)  # 0 where not found
-    total = (weight * np.arange(1.0, LOCATING_HARMONICS + 1)).sum(axis=1)  # a row sum: the same in any batch
-    located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(total > 0, total, 1.0)
-    partials = _search(coarse.spectrum, np.where(total > 0, located, f0), harmonics, n, PARTIAL_REACH)
+    total = (weight * _NUMBERS[:LOCATING_HARMONICS]).sum(axis=1)  # a row sum: the same in any batch
+    some = total > 0
+    located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(some, total, 1.0)
+    partials = _search(coarse.spectrum, np.where(some, located, f0), harmonics, n, PARTIAL_REACH)
     lone = np.isnan(partials.frequency).all(axis=1)
     if lone.any():
         alone = _search(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
@@ -420,6 +421,16 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
 
 _AROUND = np.array([-1, 0, 1])
 _NEXT = np.array([0, 1])
+#: Harmonic numbers 1, 2, ...
+_NUMBERS = np.arange(1.0, max(PARTIAL_HARMONICS, LOCATING_HARMONICS) + 1)
+#: How far from ``l f0`` a partial is looked for, relative to it: 1.5 steps of the log grid.
+_GRID_REACH = 2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0
+
+
+@functools.lru_cache(maxsize=64)
+def _offsets(width: int) -> np.ndarray:
+    """``-width..width``: the bins searched either side of a harmonic."""
+    return np.arange(-width, width + 1)
 
 
 def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
@@ -427,33 +438,34 @@ def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: fl
     plan = _plan(n)
     nfft = plan["nfft"]
     count, bins = spec.power.shape
-    order = np.arange(1, harmonics + 1)
     padded_f0 = f0[:, None] * nfft
-    centre = padded_f0 * order  # padded bins
-    reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    centre = padded_f0 * _NUMBERS[:harmonics]  # padded bins
+    reach = np.maximum(centre * _GRID_REACH, 2.0)
     reach = np.minimum(reach, np.maximum(0.3 * padded_f0, 1.0))  # never as far as the next harmonic
-    reach = np.minimum(reach, farthest)
-    width = int(np.ceil(np.fmax.reduce(reach, axis=None, initial=2.0)))
-    offsets = np.arange(-width, width + 1)
+    if farthest < np.inf:
+        reach = np.minimum(reach, farthest)
+    width = math.ceil(np.fmax.reduce(reach, axis=None, initial=2.0))
+    offsets = _offsets(width)
     base = np.rint(centre)
     index = base[..., None] + offsets
     inside = np.fmax(np.fmin(index, bins - 2), 1)  # nan: 1
     usable = (np.abs(index - centre[..., None]) <= reach[..., None]) & (inside == index)  # False where not finite
-    row_start = (bins * np.arange(count))[:, None]
-    flat = inside.astype(np.int64) + row_start[..., None]
-    values = np.where(usable, spec.power.take(flat), -1.0)
-    pick = values.argmax(axis=2)
-    chosen = values.max(axis=2) >= 0  # the peak is one of the bins searched
+    searched = usable.sum(axis=2)
+    rows = np.arange(count)[:, None]
+    row_start = rows * bins
+    flat = inside.astype(np.int64)
+    flat += row_start[..., None]
+    pick = np.where(usable, spec.power.take(flat), -1.0).argmax(axis=2)
     peak = np.fmax(np.fmin(base + offsets[pick], bins - 2), 1).astype(np.int64)
     flat_peak = peak + row_start
     around = spec.log_power.take(flat_peak[..., None] + _AROUND).astype(np.float64)
     ll, lm, lr = around[..., 0], around[..., 1], around[..., 2]
-    is_peak = spec.peaks.take(flat_peak) & chosen
     curvature = ll - 2.0 * lm + lr
-    concave = curvature < 0
-    delta = np.where(concave, 0.5 * (ll - lr) / np.where(concave, curvature, -1.0), 0.0)
-    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + (row_start // bins) * spec.band_floor.shape[1])
-    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + plan["log_expected_max"][usable.sum(axis=2)])
+    delta = np.zeros(curvature.shape)
+    np.divide(0.5 * (ll - lr), curvature, out=delta, where=curvature < 0)
+    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + rows * spec.band_floor.shape[1])
+    # a peak of the spectrum, one of the bins searched, clear of the noise's expected maximum over them
+    found = spec.peaks.take(flat_peak) & (searched > 0) & (peak_snr > plan["partial_floor"][searched])
     return Partials(
         frequency=np.where(found, (peak + np.minimum(np.maximum(delta, -0.5), 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),
