@@ -165,7 +165,7 @@ def harmonic_fit(
     gram, raw = _harmonic_gram(omega0, plan, n)
     # b, b', b'': (3, batch, 2, L), cosine then sine
     b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
-    inverse = np.linalg.inv(gram[0])
+    inverse = np.linalg.inv(gram[0]) if order > 1 else 1.0 / gram[0]  # (LAPACK's 1x1 inverse is the reciprocal)
     a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
     energy = (b[0] * a[..., 0]).sum(axis=1)  # each harmonic's
     again = None
