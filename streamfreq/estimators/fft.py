@@ -50,7 +50,6 @@ from streamfreq.estimators.harmonic import (
     PERIOD_CUTOFF_HZ,
     Partials,
     find_partials,
-    periodicity,
     prefer_period,
     salience,
 )
@@ -160,7 +159,7 @@ class FFTEstimator:
                 rows, y, coarse = *_narrow(rows, y, clear), coarse.rows(clear)
         if len(rows):
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-            f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+            f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
             standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
             score = coarse.score

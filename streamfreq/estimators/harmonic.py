@@ -346,51 +346,76 @@ def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
     return top, step
 
 
-def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
+def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low: float) -> np.ndarray:
     """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
 
-    ``correlation`` is what :func:`periodicity` returns.
+    ``power`` holds the padded power spectra of windows of ``n``; the autocorrelation is
+    :func:`periodicity`'s below ``cutoff`` (cycles/sample).
     The spectral salience can take a strong upper partial of a low note for
     its fundamental, or land between the crowded partials of a low note. The
     waveform tells: it repeats at the true period. When the normalised
     autocorrelation at ``1 / f0`` is below :data:`PERIOD_RATIO` of its
-    highest peak (lags ``shortest`` to half the window, fundamentals down to
+    highest peak (lags ``1 / cutoff`` to half the window, fundamentals down to
     ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
-    that highest is the period (only for candidates below ``1 / shortest``,
+    that highest is the period (only for candidates below ``cutoff``,
     which the autocorrelation sees). A multiple of the period repeats no better
     than the period itself, so a sub-octave is never preferred.
+
+    The autocorrelation at ``1 / f0`` is summed directly from the spectrum; the whole autocorrelation is
+    computed only for the windows where that leaves the period in doubt (below :data:`PERIOD_RATIO`: no peak
+    is above 1).
     """
-    nacf, lag_step = correlation
-    count, lags = nacf.shape
-    rows = np.arange(count)[:, None]
-    own = _read(nacf, rows, 1.0 / (f0[:, None] * lag_step))[:, 0]
+    lag_step = _lag_plan(n, cutoff)[1]
+    lags, shortest = n // lag_step, 1.0 / cutoff
+    own = _correlation_at(power, n, cutoff, 1.0 / (f0 * lag_step))
     top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
     start = max(int(np.ceil(shortest / lag_step)), 1)
-    if top <= start + 1 or np.all((own >= PERIOD_RATIO) | (f0 * shortest >= 1.0)):  # no peak is above 1
+    doubt = (own < PERIOD_RATIO) & (f0 * shortest < 1.0)  # no peak is above 1: only these can switch
+    if top <= start + 1 or not doubt.any():
         return f0
+    rows = np.flatnonzero(doubt)
+    nacf = periodicity(power[rows], n, cutoff)[0]
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
     value = np.where(peaks, middle, -np.inf)
     best = value.max(axis=1)
     first = (value >= (best - PERIOD_TIE)[:, None]).argmax(axis=1) + start
-    around = nacf.take(first[:, None] + _AROUND + rows * lags)
+    around = nacf.take(first[:, None] + _AROUND + np.arange(len(rows))[:, None] * lags)
     left, mid, right = around[:, 0], around[:, 1], around[:, 2]
     curvature = left - 2.0 * mid + right
     concave = curvature < 0
     shift = np.where(concave, 0.5 * (left - right) / np.where(concave, curvature, -1.0), 0.0)
-    switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
-    return np.where(switch, 1.0 / ((first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step), f0)
+    switch = (own[rows] < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best)
+    period = (first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step
+    f0 = f0.copy()
+    f0[rows] = np.where(switch, 1.0 / period, f0[rows])
+    return f0
 
 
-def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
-    """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
-    n = nacf.shape[1]
-    inside = (lag >= 0) & (lag <= n - 2)  # False where not finite
+def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -> np.ndarray:
+    """:func:`periodicity` at one fractional lag (in lag steps) per window, linearly interpolated between whole
+    lags, -inf beyond them: the two whole lags summed directly from the spectrum (row sums, no inverse FFT)."""
+    plan = _plan(n)
+    top, step = _lag_plan(n, cutoff)
+    angles, weights = _lag_terms(n, cutoff)
+    inside = (lag >= 0) & (lag <= n // step - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
-    base = np.floor(lag).astype(np.int64)
-    frac = lag - base
-    pair = nacf.take((base + rows * n)[..., None] + _NEXT)
-    return np.where(inside, pair[..., 0] * (1.0 - frac) + pair[..., 1] * frac, -np.inf)
+    whole = np.floor(lag)[:, None] + _NEXT  # (batch, 2)
+    spectrum = power[:, :top] * weights  # each bin's share of the (real) inverse transform
+    lagged = (spectrum[:, None, :] * np.cos(whole[..., None] * angles)).sum(axis=2)
+    scale = plan["window_correlation"][whole.astype(np.int64) * step] * np.maximum(spectrum.sum(axis=1), 1e-37)[:, None]
+    pair = np.minimum(lagged / scale, 1.0)
+    frac = lag - whole[:, 0]
+    return np.where(inside, pair[:, 0] * (1.0 - frac) + pair[:, 1] * frac, -np.inf)
+
+
+@functools.lru_cache(maxsize=16)
+def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
+    :func:`_correlation_at`."""
+    top, step = _lag_plan(n, cutoff)
+    bins = np.arange(top)
+    return 2.0 * np.pi * bins / (_plan(n)["nfft"] // step), np.where(bins > 0, 2.0, 1.0)
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
