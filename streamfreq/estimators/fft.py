@@ -49,9 +49,11 @@ from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Partials,
+    clearest,
     find_partials,
     prefer_period,
     salience,
+    spectrum,
 )
 from streamfreq.estimators.harmonic_fit import (
     HarmonicFit,
@@ -153,11 +155,12 @@ class FFTEstimator:
         status = np.full(count, NO_TONE, dtype=object)
         rows, y = _narrow(np.arange(count), y, _sounding_at_centre(y) & (peak > 0))
         if len(rows):
-            coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-            clear = coarse.clearest > DETECT_LOG_SNR  # some peak clear of its local floor
+            spec = spectrum(y)
+            clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
             if not clear.all():
-                rows, y, coarse = *_narrow(rows, y, clear), coarse.rows(clear)
+                rows, y, spec = *_narrow(rows, y, clear), spec.rows(clear)
         if len(rows):
+            coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
             f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)

@@ -30,11 +30,11 @@ the Hann-windowed window (frequencies here are in cycles per sample):
 Example
 -------
 >>> import numpy as np
->>> from streamfreq.estimators.harmonic import salience
+>>> from streamfreq.estimators.harmonic import salience, spectrum
 >>> n = 2048
 >>> m = np.arange(n)
 >>> y = sum(np.cos(2 * np.pi * l * 0.01 * m + l) / l for l in (2, 3, 4, 5))  # no fundamental
->>> coarse = salience(y[None], 0.5 / n, 0.5)
+>>> coarse = salience(spectrum(y[None]), n, 0.5 / n, 0.5)
 >>> round(float(coarse.f0[0]), 3), bool(coarse.score[0] > 10)
 (0.01, True)
 """
@@ -102,20 +102,16 @@ class Spectrum(NamedTuple):
     """Its natural log."""
     peaks: np.ndarray
     """Bins that are peaks and not a stronger peak's sidelobe (:func:`_peaks`)."""
+    peak_log: np.ndarray
+    """The log power at those peaks, -inf elsewhere."""
     band_floor: np.ndarray
     """Log noise floor of each band (batch, bands), at least the dynamic-range floor."""
     bin_band: np.ndarray
     """The band of each bin (bins,)."""
 
-    def snr(self, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
-        return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
-
     def rows(self, index: np.ndarray) -> Spectrum:
         """The spectra of windows ``index`` only."""
-        return Spectrum(
-            self.power[index], self.log_power[index], self.peaks[index], self.band_floor[index], self.bin_band
-        )
+        return Spectrum(*(part[index] for part in self[:5]), self.bin_band)
 
 
 class Coarse(NamedTuple):
@@ -127,14 +123,12 @@ class Coarse(NamedTuple):
     """Its salience (sum of per-harmonic credits, see the module docstring)."""
     lone: np.ndarray
     """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
-    clearest: np.ndarray
-    """The largest log power over its band's floor of any peak: no partial found stands higher."""
     spectrum: Spectrum
     """The spectra it was read from."""
 
     def rows(self, index: np.ndarray) -> Coarse:
         """The results of windows ``index`` only."""
-        return Coarse(*(part[index] for part in self[:4]), self.spectrum.rows(index))
+        return Coarse(*(part[index] for part in self[:3]), self.spectrum.rows(index))
 
 
 class Partials(NamedTuple):
@@ -223,24 +217,31 @@ def spectrum(y: np.ndarray) -> Spectrum:
     log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     log_power = np.log(power + np.float32(1e-30))
     dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
-    return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
+    peaks = _peaks(power)
+    return Spectrum(
+        power, log_power, peaks, np.where(peaks, log_power, -np.inf), np.maximum(log_levels, dynamic), plan["bin_band"]
+    )
 
 
-def salience(y: np.ndarray, low: float, high: float) -> Coarse:
-    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
-    n = y.shape[1]
+def clearest(spec: Spectrum, n: int) -> np.ndarray:
+    """The largest log power over its band's floor of any peak in each of the spectra ``spec`` of windows of ``n``:
+    no partial found stands higher."""
+    bands = np.maximum.reduceat(spec.peak_log, _plan(n)["band_edges"][:-1], axis=1)
+    return (bands - spec.band_floor).max(axis=1)
+
+
+def salience(spec: Spectrum, n: int, low: float, high: float) -> Coarse:
+    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each of the spectra ``spec`` of windows of
+    ``n`` (:func:`spectrum`)."""
     plan = _plan(n)
     search = _candidates(n, low, high)
-    spec = spectrum(y)
-    peaks = np.where(spec.peaks, spec.log_power, -np.inf)
-    pooled = np.maximum.reduceat(peaks, plan["starts"], axis=1) - spec.band_floor[:, plan["centre_band"]]
-    clearest = (np.maximum.reduceat(peaks, plan["band_edges"][:-1], axis=1) - spec.band_floor).max(axis=1)
+    pooled = np.maximum.reduceat(spec.peak_log, plan["starts"], axis=1) - spec.band_floor[:, plan["centre_band"]]
     wide = pooled.copy()
     np.maximum(wide[:, 1:], pooled[:, :-1], out=wide[:, 1:])
     np.maximum(wide[:, :-1], pooled[:, 1:], out=wide[:, :-1])
     over = pooled - plan["expected_noise"]
     first = np.minimum(np.maximum(over[:, search.columns] - PRESENT, -HOLE), CAP)
-    later = np.zeros((len(y), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
+    later = np.zeros((len(wide), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
     np.minimum(np.maximum(wide - plan["expected_noise_wide"] - PRESENT, -HOLE), CAP, out=later[:, : wide.shape[1]])
     total, best_total = first, first.copy()  # (first is not read again: summed in place)
     for offset in search.harmonics:  # harmonic by harmonic: the best prefix (model order)
@@ -249,9 +250,8 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     best = (best_total + search.prior).argmax(axis=1)
     return Coarse(
         f0=search.centres[best],
-        score=best_total[np.arange(len(y)), best].astype(np.float64),
+        score=best_total[np.arange(len(wide)), best].astype(np.float64),
         lone=plan["centres"][over.argmax(axis=1)],
-        clearest=clearest,
         spectrum=spec,
     )
 
