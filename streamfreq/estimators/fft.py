@@ -194,9 +194,11 @@ class FFTEstimator:
         valid = significant(fit.energy, fit.present, noise_var)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone (never d > 1 where the
         # fundamental itself is there)
-        divisor = 1 if valid[:, 0].all() else common_divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
-        if np.any(divisor > 1):
+        rows = divisor = ()
+        if not valid[:, 0].all():
+            divisor = common_divisor(np.arange(1, valid.shape[1] + 1) * valid, valid, partials)
             rows = np.flatnonzero(divisor > 1)
+        if len(rows):
             order[rows] //= divisor[rows]
             start = fit.omega0[rows] * divisor[rows]
             fit.set_rows(rows, harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))

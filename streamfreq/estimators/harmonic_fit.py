@@ -326,7 +326,8 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
     rate = score / np.maximum(information, 1e-300)
     top = fit.omega.max(axis=1)
     significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
-    moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
+    size = np.abs(rate)
+    moving = significant & (size * n * n * top / (2 * np.pi) > CHIRP_BINS) & (size * n < GLIDE_MAX)
     return np.where(moving, rate, 0.0)
 
 
