@@ -187,20 +187,23 @@ def harmonic_fit(
             again = (bins * step) ** 2 > NEWTON_TOLERANCE * deviation
             if again.all():
                 return harmonic_fit(y, omega0, order, steps - 1, chirp=chirp, width=width)
-    a = a[..., 0]
     fit = HarmonicFit.zeros(count, max(width, order))
     fit.omega0[:] = omega0
     fit.present[:, :order] = True
     np.multiply(omega0[:, None], plan.numbers, out=fit.omega[:, :order])
     fit.energy[:, :order] = energy
-    amplitude2 = (a * a).sum(axis=1)
-    if order >= INHARMONIC_PARTIALS:
-        fit.misfit[:, :order], fit.stretch[:] = _stiff_scores(a, amplitude2, b[1], raw, plan, n)
-    if chirp:
-        fit.chirp[:, :, :order] = _harmonic_chirp(moments[2], a, amplitude2, raw, n)
-    if again is not None and again.any():
-        again = np.flatnonzero(again)
+    done = slice(None)
+    if again is not None and again.any():  # the next step's fit replaces these windows: no tests here
+        done, again = np.flatnonzero(~again), np.flatnonzero(again)
         fit.set_rows(again, harmonic_fit(y[again], omega0[again], order, steps - 1, chirp=chirp, width=width))
+    stiff = order >= INHARMONIC_PARTIALS
+    if stiff or chirp:
+        a, raw = a[done, ..., 0], raw[:, done]
+        amplitude2 = (a * a).sum(axis=1)
+        if stiff:
+            fit.misfit[done, :order], fit.stretch[done] = _stiff_scores(a, amplitude2, b[1][done], raw, plan, n)
+        if chirp:
+            fit.chirp[:, done, :order] = _harmonic_chirp(moments[2][done], a, amplitude2, raw, n)
     return fit
 
 
