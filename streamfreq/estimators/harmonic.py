@@ -205,7 +205,7 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
 def spectrum(y: np.ndarray) -> Spectrum:
     """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
     plan = _plan(y.shape[1])
-    power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
+    power = scipy.fft.rfft(np.multiply(y, plan["window"], dtype=np.float32), plan["nfft"], axis=1)
     power = power.real**2 + power.imag**2
     work = power.copy()  # each band partitioned in place around its quantile
     for start, stop, kth in plan["band_quantiles"]:
