@@ -90,8 +90,9 @@ class HarmonicFit(NamedTuple):
     misfit: np.ndarray
     """``g_l**2 / (2 A_l**2 sum m**2)`` for the slope ``g_l`` of the likelihood in harmonic ``l``'s own frequency
     (less the common part a change of ``w0`` explains): divided by the noise variance and summed, the score
-    (Lagrange-multiplier) statistic against the harmonic series. 0 in a model of fewer than
-    :data:`~streamfreq.estimators.partial_fit.INHARMONIC_PARTIALS` harmonics, which no test could find off it."""
+    (Lagrange-multiplier) statistic against the harmonic series. Left 0 in a model of fewer than
+    :data:`~streamfreq.estimators.partial_fit.INHARMONIC_PARTIALS` harmonics: no fewer partials are judged off
+    the series."""
     chirp: np.ndarray
     """:func:`_harmonic_chirp` of each harmonic (2, batch, L), where asked for (else 0)."""
     stretch: np.ndarray
