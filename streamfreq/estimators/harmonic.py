@@ -414,8 +414,9 @@ def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
     :func:`_correlation_at`."""
     top, step = _lag_plan(n, cutoff)
+    size = _plan(n)["nfft"] // step
     bins = np.arange(top)
-    return 2.0 * np.pi * bins / (_plan(n)["nfft"] // step), np.where(bins > 0, 2.0, 1.0)
+    return 2.0 * np.pi * bins / size, np.where((bins > 0) & (2 * bins < size), 2.0, 1.0)  # Nyquist's once
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
