@@ -401,9 +401,9 @@ def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -
     inside = (lag >= 0) & (lag <= n // step - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
     whole = np.floor(lag)[:, None] + _NEXT  # (batch, 2)
-    spectrum = power[:, :top] * weights  # each bin's share of the (real) inverse transform
-    lagged = (spectrum[:, None, :] * np.cos(whole[..., None] * angles)).sum(axis=2)
-    scale = plan["window_correlation"][whole.astype(np.int64) * step] * np.maximum(spectrum.sum(axis=1), 1e-37)[:, None]
+    shares = power[:, :top] * weights  # each bin's share of the (real) inverse transform
+    lagged = (shares[:, None, :] * np.cos(whole[..., None] * angles)).sum(axis=2)
+    scale = plan["window_correlation"][whole.astype(np.int64) * step] * np.maximum(shares.sum(axis=1), 1e-37)[:, None]
     pair = np.minimum(lagged / scale, 1.0)
     frac = lag - whole[:, 0]
     return np.where(inside, pair[:, 0] * (1.0 - frac) + pair[:, 1] * frac, -np.inf)
