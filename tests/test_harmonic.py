@@ -13,6 +13,7 @@ from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import OK, OUT_OF_RANGE
 from streamfreq.estimators.fft import FFTEstimator
+from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, _correlation_at, periodicity, spectrum
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone
 from tests.conftest import require_tool
@@ -208,6 +209,25 @@ def test_fft_reads_each_window_the_same_alone_and_in_any_batch():
     assert sum(e.status == OK for e in together) >= 7  # the tones and the glide
     np.testing.assert_allclose([e.hz for e in together], [e.hz for e in alone], rtol=1e-12)
     np.testing.assert_allclose([e.confidence for e in together], [e.confidence for e in alone], rtol=1e-12)
+
+
+def test_the_period_check_reads_the_autocorrelation_it_would_compute():
+    """The normalised autocorrelation at one lag per window, summed directly from the spectrum, is the whole
+    autocorrelation's (an inverse FFT in float32) read there: to 1e-6 up to half the window, where the window's own
+    autocorrelation that divides it stays above 0.16 (float32 rounding, ~1e-7 of lag 0, over that), and -inf
+    beyond the last whole lag."""
+    rng = np.random.default_rng(13)
+    f0 = np.exp(rng.uniform(np.log(50.0), np.log(3000.0), 100))
+    y = np.array([harmonic_tone(N, FS, f, [1.0, 0.5, 0.3], seed=i) + rng.normal(0.0, 0.3, N) for i, f in enumerate(f0)])
+    power = spectrum(y).power
+    cutoff = PERIOD_CUTOFF_HZ / FS
+    nacf, step = periodicity(power, N, cutoff)
+    lag = rng.uniform(0.0, N // (2 * step), len(y))
+    whole, frac, rows = np.floor(lag).astype(np.int64), lag % 1.0, np.arange(len(y))
+    read = nacf[rows, whole] * (1.0 - frac) + nacf[rows, whole + 1] * frac
+    np.testing.assert_allclose(_correlation_at(power, N, cutoff, lag), read, rtol=0, atol=1e-6)
+    beyond = np.array([-0.5, N // step - 1.5, np.nan])
+    assert np.all(_correlation_at(power[:3], N, cutoff, beyond) == -np.inf)
 
 
 def test_fft_flags_a_fundamental_below_fmin():

@@ -57,10 +57,11 @@ from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Partials,
+    clearest,
     find_partials,
-    periodicity,
     prefer_period,
     salience,
+    spectrum,
 )
 from streamfreq.estimators.harmonic_fit import (
     HarmonicFit,
@@ -68,7 +69,13 @@ from streamfreq.estimators.harmonic_fit import (
     harmonic_fit_by_order,
     harmonic_start,
 )
-from streamfreq.estimators.partial_fit import common_divisor, inharmonic, partial_fit, significant
+from streamfreq.estimators.partial_fit import (
+    INHARMONIC_PARTIALS,
+    common_divisor,
+    inharmonic,
+    partial_fit,
+    significant,
+)
 from streamfreq.estimators.sums import warp
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
@@ -151,13 +158,14 @@ class FFTEstimator:
         status = np.full(count, NO_TONE, dtype=object)
         rows, y = _narrow(np.arange(count), y, sounding_at_centre(y) & (peak > 0))
         if len(rows):
-            coarse = salience(y, 0.5 / n, 0.5 - self.min_cycles / n)
-            clear = coarse.clearest > DETECT_LOG_SNR  # some peak clear of its local floor
+            spec = spectrum(y)
+            clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
             if not clear.all():
-                rows, y, coarse = *_narrow(rows, y, clear), coarse.rows(clear)
+                rows, y, spec = *_narrow(rows, y, clear), spec.rows(clear)
         if len(rows):
+            coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-            f0 = prefer_period(periodicity(coarse.spectrum.power, n, cutoff), coarse.f0, 1.0 / n, 1.0 / cutoff)
+            f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
             standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
             score = coarse.score
@@ -173,7 +181,7 @@ class FFTEstimator:
         """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
         count, n = y.shape
         start, order = harmonic_start(partials, n)
-        fit = harmonic_fit_by_order(y, start, order, self.newton_steps)
+        fit = harmonic_fit_by_order(y, start, order, self.newton_steps, chirp=True)
         total = np.einsum("ij,ij->i", y, y)
         dof = np.maximum(n - 2 * order - 2, 1)
         noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
@@ -187,11 +195,12 @@ class FFTEstimator:
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         valid = significant(fit.energy, fit.present, noise_var)
+        # only every d-th harmonic is there: the fundamental d times higher, fitted alone
         divisor = common_divisor(
             np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
         )
-        if (divisor > 1).any():  # only every d-th harmonic is there: the fundamental d times higher, fitted alone
-            rows = np.flatnonzero(divisor > 1)
+        rows = np.flatnonzero(divisor > 1)
+        if len(rows):
             order[rows] //= divisor[rows]
             start = fit.omega0[rows] * divisor[rows]
             fit.set_rows(rows, harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))
@@ -202,8 +211,9 @@ class FFTEstimator:
         energy_sum = (fit.energy * valid).sum(axis=1)
         omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
-        stiff = _stiff_candidates(fit, valid, noise_var, partial_count)
-        rows = np.flatnonzero(stiff) if stiff.any() else ()
+        rows = ()
+        if partial_count.max() >= INHARMONIC_PARTIALS:  # fewer partials are never off the series
+            rows = np.flatnonzero(_stiff_candidates(fit, valid, noise_var, partial_count))
         if len(rows):  # judged again at the fundamental found (the tests read the point before the last step)
             refit = harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0)
             refit.omega0[:] = fit.omega0[rows]

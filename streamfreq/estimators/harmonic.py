@@ -30,11 +30,11 @@ the Hann-windowed window (frequencies here are in cycles per sample):
 Example
 -------
 >>> import numpy as np
->>> from streamfreq.estimators.harmonic import salience
+>>> from streamfreq.estimators.harmonic import salience, spectrum
 >>> n = 2048
 >>> m = np.arange(n)
 >>> y = sum(np.cos(2 * np.pi * l * 0.01 * m + l) / l for l in (2, 3, 4, 5))  # no fundamental
->>> coarse = salience(y[None], 0.5 / n, 0.5)
+>>> coarse = salience(spectrum(y[None]), n, 0.5 / n, 0.5)
 >>> round(float(coarse.f0[0]), 3), bool(coarse.score[0] > 10)
 (0.01, True)
 """
@@ -102,20 +102,16 @@ class Spectrum(NamedTuple):
     """Its natural log."""
     peaks: np.ndarray
     """Bins that are peaks and not a stronger peak's sidelobe (:func:`_peaks`)."""
+    peak_log: np.ndarray
+    """The log power at those peaks, -inf elsewhere."""
     band_floor: np.ndarray
     """Log noise floor of each band (batch, bands), at least the dynamic-range floor."""
     bin_band: np.ndarray
     """The band of each bin (bins,)."""
 
-    def snr(self, rows: np.ndarray, index: np.ndarray) -> np.ndarray:
-        """Log power over the floor at bins ``index`` of windows ``rows`` (broadcast together)."""
-        return self.log_power[rows, index] - self.band_floor[rows, self.bin_band[index]]
-
     def rows(self, index: np.ndarray) -> Spectrum:
         """The spectra of windows ``index`` only."""
-        return Spectrum(
-            self.power[index], self.log_power[index], self.peaks[index], self.band_floor[index], self.bin_band
-        )
+        return Spectrum(*(part[index] for part in self[:5]), self.bin_band)
 
 
 class Coarse(NamedTuple):
@@ -127,14 +123,12 @@ class Coarse(NamedTuple):
     """Its salience (sum of per-harmonic credits, see the module docstring)."""
     lone: np.ndarray
     """The log-grid frequency of the single most prominent peak (the fallback for a lone tone)."""
-    clearest: np.ndarray
-    """The largest log power over its band's floor of any peak: no partial found stands higher."""
     spectrum: Spectrum
     """The spectra it was read from."""
 
     def rows(self, index: np.ndarray) -> Coarse:
         """The results of windows ``index`` only."""
-        return Coarse(*(part[index] for part in self[:4]), self.spectrum.rows(index))
+        return Coarse(*(part[index] for part in self[:3]), self.spectrum.rows(index))
 
 
 class Partials(NamedTuple):
@@ -189,7 +183,7 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         "centre_band": bin_band[np.clip(np.rint(centres * nfft).astype(np.int64), 0, bins - 1)],
         "expected_noise": np.log(_harmonic_number(pooled)).astype(np.float32),
         "expected_noise_wide": np.log(_harmonic_number(wide)).astype(np.float32),
-        "log_expected_max": np.log(_harmonic_number(np.arange(2 * bins + 2))),
+        "partial_floor": PARTIAL_LOG_SNR + np.log(_harmonic_number(np.arange(2 * bins + 2))),
         "offsets": np.rint(BINS_PER_OCTAVE * np.log2(np.arange(1, MAX_HARMONICS + 1))).astype(np.int64),
         "band_edges": band_edges,
         "band_quantiles": [
@@ -198,7 +192,7 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         ],
         "quantile_bins": band_edges[:-1] + (FLOOR_QUANTILE * (np.diff(band_edges) - 1)).astype(np.int64),
         "bin_band": bin_band,
-        "band_octaves": octaves.astype(np.float32),
+        "floor_rise": np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0) * octaves.astype(np.float32),
     }
 
 
@@ -211,7 +205,7 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
 def spectrum(y: np.ndarray) -> Spectrum:
     """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
     plan = _plan(y.shape[1])
-    power = scipy.fft.rfft(y.astype(np.float32) * plan["window"], plan["nfft"], axis=1)
+    power = scipy.fft.rfft(np.multiply(y, plan["window"], dtype=np.float32), plan["nfft"], axis=1)
     power = power.real**2 + power.imag**2
     work = power.copy()  # each band partitioned in place around its quantile
     for start, stop, kth in plan["band_quantiles"]:
@@ -220,28 +214,34 @@ def spectrum(y: np.ndarray) -> Spectrum:
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
     log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
-    slope = np.float32(FLOOR_SLOPE_DB * math.log(10.0) / 10.0)
-    log_levels = (log_levels[:, None, :] + slope * plan["band_octaves"]).min(axis=2)
+    log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     log_power = np.log(power + np.float32(1e-30))
     dynamic = log_power.max(axis=1, keepdims=True) - np.float32(DYNAMIC_RANGE_DB * math.log(10.0) / 10.0)
-    return Spectrum(power, log_power, _peaks(power), np.maximum(log_levels, dynamic), plan["bin_band"])
+    peaks = _peaks(power)
+    return Spectrum(
+        power, log_power, peaks, np.where(peaks, log_power, -np.inf), np.maximum(log_levels, dynamic), plan["bin_band"]
+    )
 
 
-def salience(y: np.ndarray, low: float, high: float) -> Coarse:
-    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each row of ``y`` (batch, N)."""
-    n = y.shape[1]
+def clearest(spec: Spectrum, n: int) -> np.ndarray:
+    """The largest log power over its band's floor of any peak in each of the spectra ``spec`` of windows of ``n``:
+    no partial found stands higher."""
+    bands = np.maximum.reduceat(spec.peak_log, _plan(n)["band_edges"][:-1], axis=1)
+    return (bands - spec.band_floor).max(axis=1)
+
+
+def salience(spec: Spectrum, n: int, low: float, high: float) -> Coarse:
+    """Best fundamental between ``low`` and ``high`` (cycles/sample) in each of the spectra ``spec`` of windows of
+    ``n`` (:func:`spectrum`)."""
     plan = _plan(n)
     search = _candidates(n, low, high)
-    spec = spectrum(y)
-    peaks = np.where(spec.peaks, spec.log_power, -np.inf)
-    pooled = np.maximum.reduceat(peaks, plan["starts"], axis=1) - spec.band_floor[:, plan["centre_band"]]
-    clearest = (np.maximum.reduceat(peaks, plan["band_edges"][:-1], axis=1) - spec.band_floor).max(axis=1)
+    pooled = np.maximum.reduceat(spec.peak_log, plan["starts"], axis=1) - spec.band_floor[:, plan["centre_band"]]
     wide = pooled.copy()
     np.maximum(wide[:, 1:], pooled[:, :-1], out=wide[:, 1:])
     np.maximum(wide[:, :-1], pooled[:, 1:], out=wide[:, :-1])
     over = pooled - plan["expected_noise"]
     first = np.minimum(np.maximum(over[:, search.columns] - PRESENT, -HOLE), CAP)
-    later = np.zeros((len(y), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
+    later = np.zeros((len(wide), search.width), dtype=wide.dtype)  # harmonics beyond Nyquist: neutral
     np.minimum(np.maximum(wide - plan["expected_noise_wide"] - PRESENT, -HOLE), CAP, out=later[:, : wide.shape[1]])
     total, best_total = first, first.copy()  # (first is not read again: summed in place)
     for offset in search.harmonics:  # harmonic by harmonic: the best prefix (model order)
@@ -250,9 +250,8 @@ def salience(y: np.ndarray, low: float, high: float) -> Coarse:
     best = (best_total + search.prior).argmax(axis=1)
     return Coarse(
         f0=search.centres[best],
-        score=best_total[np.arange(len(y)), best].astype(np.float64),
+        score=best_total[np.arange(len(wide)), best].astype(np.float64),
         lone=plan["centres"][over.argmax(axis=1)],
-        clearest=clearest,
         spectrum=spec,
     )
 
@@ -301,17 +300,18 @@ def _peaks(power: np.ndarray) -> np.ndarray:
     """
     count, bins = power.shape
     peak = np.zeros(power.shape, dtype=bool)
-    middle = power[:, 2:-2]
-    peak[:, 2:-2] = (
-        (middle >= power[:, 1:-3]) & (middle >= power[:, 3:-1]) & (middle >= power[:, :-4]) & (middle >= power[:, 4:])
-    )
-    blocks = -(-bins // SIDELOBE_REACH)
-    padded = np.zeros((count, (blocks + 2) * SIDELOBE_REACH), dtype=power.dtype)
-    padded[:, SIDELOBE_REACH : SIDELOBE_REACH + bins] = power
-    grouped = padded.reshape(count, blocks + 2, SIDELOBE_REACH)
-    block_max = grouped[:, :, 0].copy()
-    for offset in range(1, SIDELOBE_REACH):  # a running maximum over the short axis is slow in one reduce
-        np.maximum(block_max, grouped[:, :, offset], out=block_max)
+    # a local maximum over +-2 bins is the maximum of the five
+    pairs = np.maximum(power[:, :-1], power[:, 1:])
+    fours = np.maximum(pairs[:, :-2], pairs[:, 2:])
+    np.equal(power[:, 2:-2], np.maximum(fours[:, :-1], power[:, 4:]), out=peak[:, 2:-2])
+    # the maximum of each block of SIDELOBE_REACH bins (and an empty block either side), reduced over the
+    # blocks' bins laid out as rows: a reduction over a short last axis is slow
+    blocks, last = divmod(bins, SIDELOBE_REACH)
+    padded = np.zeros((count, SIDELOBE_REACH, blocks + 3), dtype=power.dtype)
+    whole = power[:, : blocks * SIDELOBE_REACH].reshape(count, blocks, SIDELOBE_REACH)
+    padded[:, :, 1 : blocks + 1] = whole.transpose(0, 2, 1)
+    padded[:, :last, blocks + 1] = power[:, blocks * SIDELOBE_REACH :]
+    block_max = padded.max(axis=1)
     around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
     return peak & (
         power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]
@@ -346,51 +346,77 @@ def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
     return top, step
 
 
-def prefer_period(correlation: tuple[np.ndarray, int], f0: np.ndarray, low: float, shortest: float) -> np.ndarray:
+def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low: float) -> np.ndarray:
     """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
 
-    ``correlation`` is what :func:`periodicity` returns.
+    ``power`` holds the padded power spectra of windows of ``n``; the autocorrelation is
+    :func:`periodicity`'s below ``cutoff`` (cycles/sample).
     The spectral salience can take a strong upper partial of a low note for
     its fundamental, or land between the crowded partials of a low note. The
     waveform tells: it repeats at the true period. When the normalised
     autocorrelation at ``1 / f0`` is below :data:`PERIOD_RATIO` of its
-    highest peak (lags ``shortest`` to half the window, fundamentals down to
+    highest peak (lags ``1 / cutoff`` to half the window, fundamentals down to
     ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
-    that highest is the period (only for candidates below ``1 / shortest``,
+    that highest is the period (only for candidates below ``cutoff``,
     which the autocorrelation sees). A multiple of the period repeats no better
     than the period itself, so a sub-octave is never preferred.
+
+    The autocorrelation at ``1 / f0`` is summed directly from the spectrum; the whole autocorrelation is
+    computed only for the windows where that leaves the period in doubt (below :data:`PERIOD_RATIO`: no peak
+    is above 1).
     """
-    nacf, lag_step = correlation
-    count, lags = nacf.shape
-    rows = np.arange(count)[:, None]
-    own = _read(nacf, rows, 1.0 / (f0[:, None] * lag_step))[:, 0]
+    lag_step = _lag_plan(n, cutoff)[1]
+    lags, shortest = n // lag_step, 1.0 / cutoff
+    own = _correlation_at(power, n, cutoff, 1.0 / (f0 * lag_step))
     top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
     start = max(int(np.ceil(shortest / lag_step)), 1)
-    if top <= start + 1:
+    doubt = (own < PERIOD_RATIO) & (f0 * shortest < 1.0)  # no peak is above 1: only these can switch
+    if top <= start + 1 or not doubt.any():
         return f0
+    rows = np.flatnonzero(doubt)
+    nacf = periodicity(power[rows], n, cutoff)[0]
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
     value = np.where(peaks, middle, -np.inf)
     best = value.max(axis=1)
     first = (value >= (best - PERIOD_TIE)[:, None]).argmax(axis=1) + start
-    around = nacf.take(first[:, None] + _AROUND + rows * lags)
+    around = nacf.take(first[:, None] + _AROUND + np.arange(len(rows))[:, None] * lags)
     left, mid, right = around[:, 0], around[:, 1], around[:, 2]
     curvature = left - 2.0 * mid + right
     concave = curvature < 0
     shift = np.where(concave, 0.5 * (left - right) / np.where(concave, curvature, -1.0), 0.0)
-    switch = (own < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best) & (f0 * shortest < 1.0)
-    return np.where(switch, 1.0 / ((first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step), f0)
+    switch = (own[rows] < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best)
+    period = (first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step
+    f0 = f0.copy()
+    f0[rows] = np.where(switch, 1.0 / period, f0[rows])
+    return f0
 
 
-def _read(nacf: np.ndarray, rows: np.ndarray, lag: np.ndarray) -> np.ndarray:
-    """``nacf`` at fractional lags (linear interpolation), -inf beyond the window."""
-    n = nacf.shape[1]
-    inside = (lag >= 0) & (lag <= n - 2)  # False where not finite
+def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -> np.ndarray:
+    """:func:`periodicity` at one fractional lag (in lag steps) per window, linearly interpolated between whole
+    lags, -inf beyond them: the two whole lags summed directly from the spectrum (row sums, no inverse FFT)."""
+    plan = _plan(n)
+    top, step = _lag_plan(n, cutoff)
+    angles, weights = _lag_terms(n, cutoff)
+    inside = (lag >= 0) & (lag <= n // step - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
-    base = np.floor(lag).astype(np.int64)
-    frac = lag - base
-    pair = nacf.take((base + rows * n)[..., None] + _NEXT)
-    return np.where(inside, pair[..., 0] * (1.0 - frac) + pair[..., 1] * frac, -np.inf)
+    whole = np.floor(lag)[:, None] + _NEXT  # (batch, 2)
+    shares = power[:, :top] * weights  # each bin's share of the (real) inverse transform
+    lagged = (shares[:, None, :] * np.cos(whole[..., None] * angles)).sum(axis=2)
+    scale = plan["window_correlation"][whole.astype(np.int64) * step] * np.maximum(shares.sum(axis=1), 1e-37)[:, None]
+    pair = np.minimum(lagged / scale, 1.0)
+    frac = lag - whole[:, 0]
+    return np.where(inside, pair[:, 0] * (1.0 - frac) + pair[:, 1] * frac, -np.inf)
+
+
+@functools.lru_cache(maxsize=16)
+def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
+    """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
+    :func:`_correlation_at`."""
+    top, step = _lag_plan(n, cutoff)
+    size = _plan(n)["nfft"] // step
+    bins = np.arange(top)
+    return 2.0 * np.pi * bins / size, np.where((bins > 0) & (2 * bins < size), 2.0, 1.0)  # Nyquist's once
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
@@ -407,9 +433,10 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     """
     first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
     weight = np.exp(first.log_snr)  # 0 where not found
-    total = (weight * np.arange(1.0, LOCATING_HARMONICS + 1)).sum(axis=1)  # a row sum: the same in any batch
-    located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(total > 0, total, 1.0)
-    partials = _search(coarse.spectrum, np.where(total > 0, located, f0), harmonics, n, PARTIAL_REACH)
+    total = (weight * _NUMBERS[:LOCATING_HARMONICS]).sum(axis=1)  # a row sum: the same in any batch
+    some = total > 0
+    located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(some, total, 1.0)
+    partials = _search(coarse.spectrum, np.where(some, located, f0), harmonics, n, PARTIAL_REACH)
     lone = np.isnan(partials.frequency).all(axis=1)
     if lone.any():
         alone = _search(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
@@ -420,6 +447,16 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
 
 _AROUND = np.array([-1, 0, 1])
 _NEXT = np.array([0, 1])
+#: Harmonic numbers 1, 2, ...
+_NUMBERS = np.arange(1.0, max(PARTIAL_HARMONICS, LOCATING_HARMONICS) + 1)
+#: How far from ``l f0`` a partial is looked for, relative to it: 1.5 steps of the log grid.
+_GRID_REACH = 2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0
+
+
+@functools.lru_cache(maxsize=64)
+def _offsets(width: int) -> np.ndarray:
+    """``-width..width``: the bins searched either side of a harmonic."""
+    return np.arange(-width, width + 1)
 
 
 def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
@@ -427,33 +464,34 @@ def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: fl
     plan = _plan(n)
     nfft = plan["nfft"]
     count, bins = spec.power.shape
-    order = np.arange(1, harmonics + 1)
     padded_f0 = f0[:, None] * nfft
-    centre = padded_f0 * order  # padded bins
-    reach = np.maximum(centre * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0)
+    centre = padded_f0 * _NUMBERS[:harmonics]  # padded bins
+    reach = np.maximum(centre * _GRID_REACH, 2.0)
     reach = np.minimum(reach, np.maximum(0.3 * padded_f0, 1.0))  # never as far as the next harmonic
-    reach = np.minimum(reach, farthest)
-    width = int(np.ceil(np.fmax.reduce(reach, axis=None, initial=2.0)))
-    offsets = np.arange(-width, width + 1)
+    if farthest < np.inf:
+        reach = np.minimum(reach, farthest)
+    width = math.ceil(np.fmax.reduce(reach, axis=None, initial=2.0))
+    offsets = _offsets(width)
     base = np.rint(centre)
     index = base[..., None] + offsets
     inside = np.fmax(np.fmin(index, bins - 2), 1)  # nan: 1
     usable = (np.abs(index - centre[..., None]) <= reach[..., None]) & (inside == index)  # False where not finite
-    row_start = (bins * np.arange(count))[:, None]
-    flat = inside.astype(np.int64) + row_start[..., None]
-    values = np.where(usable, spec.power.take(flat), -1.0)
-    pick = values.argmax(axis=2)
-    chosen = values.max(axis=2) >= 0  # the peak is one of the bins searched
+    searched = usable.sum(axis=2)
+    rows = np.arange(count)[:, None]
+    row_start = rows * bins
+    flat = inside.astype(np.int64)
+    flat += row_start[..., None]
+    pick = np.where(usable, spec.power.take(flat), -1.0).argmax(axis=2)
     peak = np.fmax(np.fmin(base + offsets[pick], bins - 2), 1).astype(np.int64)
     flat_peak = peak + row_start
     around = spec.log_power.take(flat_peak[..., None] + _AROUND).astype(np.float64)
     ll, lm, lr = around[..., 0], around[..., 1], around[..., 2]
-    is_peak = spec.peaks.take(flat_peak) & chosen
     curvature = ll - 2.0 * lm + lr
-    concave = curvature < 0
-    delta = np.where(concave, 0.5 * (ll - lr) / np.where(concave, curvature, -1.0), 0.0)
-    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + (row_start // bins) * spec.band_floor.shape[1])
-    found = is_peak & (peak_snr > PARTIAL_LOG_SNR + plan["log_expected_max"][usable.sum(axis=2)])
+    delta = np.zeros(curvature.shape)
+    np.divide(0.5 * (ll - lr), curvature, out=delta, where=curvature < 0)
+    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + rows * spec.band_floor.shape[1])
+    # a peak of the spectrum, one of the bins searched, clear of the noise's expected maximum over them
+    found = spec.peaks.take(flat_peak) & (searched > 0) & (peak_snr > plan["partial_floor"][searched])
     return Partials(
         frequency=np.where(found, (peak + np.minimum(np.maximum(delta, -0.5), 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),

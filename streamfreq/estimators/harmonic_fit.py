@@ -27,6 +27,7 @@ from typing import NamedTuple
 import numpy as np
 
 from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, PARTIAL_HARMONICS, Partials
+from streamfreq.estimators.partial_fit import INHARMONIC_PARTIALS
 from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread
 
 #: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
@@ -89,12 +90,21 @@ class HarmonicFit(NamedTuple):
     misfit: np.ndarray
     """``g_l**2 / (2 A_l**2 sum m**2)`` for the slope ``g_l`` of the likelihood in harmonic ``l``'s own frequency
     (less the common part a change of ``w0`` explains): divided by the noise variance and summed, the score
-    (Lagrange-multiplier) statistic against the harmonic series."""
+    (Lagrange-multiplier) statistic against the harmonic series. Left 0 in a model of fewer than
+    :data:`~streamfreq.estimators.partial_fit.INHARMONIC_PARTIALS` harmonics: no fewer partials are judged off
+    the series."""
     chirp: np.ndarray
-    """:func:`_harmonic_chirp` of each harmonic (2, batch, L)."""
+    """:func:`_harmonic_chirp` of each harmonic (2, batch, L), where asked for (else 0)."""
     stretch: np.ndarray
     """The score of a stiff string's stretch (partial ``l`` moved by ``B l**3``), over its standard deviation times
-    the noise's: divided by the noise's standard deviation, a z-score (positive for a stretch upwards)."""
+    the noise's: divided by the noise's standard deviation, a z-score (positive for a stretch upwards); 0 where
+    :attr:`misfit` is."""
+
+    @classmethod
+    def zeros(cls, count: int, width: int) -> HarmonicFit:
+        """``count`` windows of ``width`` harmonics, all zero (none present)."""
+        columns = np.zeros((5, count, width))
+        return cls(np.zeros(count), np.zeros((count, width), dtype=bool), *columns[:3], columns[3:], np.zeros(count))
 
     def set_rows(self, rows: np.ndarray, other: HarmonicFit) -> None:
         """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
@@ -102,35 +112,39 @@ class HarmonicFit(NamedTuple):
         self.omega0[rows] = other.omega0
         self.stretch[rows] = other.stretch
         for mine, theirs in zip(self[1:5], other[1:5], strict=True):
-            mine[rows] = 0
+            if width < mine.shape[1]:
+                mine[rows] = 0
             mine[rows, :width] = theirs
-        self.chirp[:, rows] = 0.0
+        if width < self.chirp.shape[2]:
+            self.chirp[:, rows] = 0.0
         self.chirp[:, rows, :width] = other.chirp
 
 
-def harmonic_fit_by_order(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> HarmonicFit:
+def harmonic_fit_by_order(
+    y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int, *, chirp: bool = False
+) -> HarmonicFit:
     """:func:`harmonic_fit` on the windows grouped by model order (each window's result its own alone).
 
     The columns are padded to :data:`FIT_WIDTH` harmonics whatever orders the batch holds: sums along a row
     then round the same way in any batch.
     """
-    count, width = len(y), max(FIT_WIDTH, int(order.max(initial=1)))
-    out = HarmonicFit(
-        np.zeros(count),
-        np.zeros((count, width), dtype=bool),
-        *np.zeros((3, count, width)),
-        np.zeros((2, count, width)),
-        np.zeros(count),
-    )
-    for group in sorted(set(order.tolist())):
+    width = max(FIT_WIDTH, int(order.max(initial=1)))
+    groups = sorted(set(order.tolist()))
+    if len(groups) == 1:
+        return harmonic_fit(y, omega0, groups[0], steps, chirp=chirp, width=width)
+    out = HarmonicFit.zeros(len(y), width)
+    for group in groups:
         rows = np.flatnonzero(order == group)
-        out.set_rows(rows, harmonic_fit(y[rows], omega0[rows], group, steps))
+        out.set_rows(rows, harmonic_fit(y[rows], omega0[rows], group, steps, chirp=chirp, width=width))
     return out
 
 
-def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> HarmonicFit:
+def harmonic_fit(
+    y: np.ndarray, omega0: np.ndarray, order: int, steps: int, *, chirp: bool = False, width: int = FIT_WIDTH
+) -> HarmonicFit:
     """Newton steps (``steps`` at most) on the exact harmonic likelihood of harmonics ``1..order`` with DC, in
-    O(N order) per step; the tests after the fit read the point before the last step.
+    O(N order) per step; the tests after the fit read the point before the last step (the chirp's only where
+    ``chirp``). The result has ``max(width, order)`` columns.
 
     A step after the first is taken only where the one before could have left an error (about its square, in
     bins of the top harmonic) above :data:`NEWTON_TOLERANCE` of the estimate's standard deviation: from the
@@ -149,10 +163,10 @@ def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> H
     count, n = y.shape
     plan = _harmonic_plan(order)
     moments = WeightedDTFT(y).at(omega0[:, None] * plan.numbers)  # (3, batch, L)
-    gram, table = _harmonic_gram(omega0, plan, n)
+    gram, raw = _harmonic_gram(omega0, plan, n)
     # b, b', b'': (3, batch, 2, L), cosine then sine
     b = (moments * plan.moment_scale).view(np.float64).reshape(3, count, order, 2).swapaxes(2, 3)
-    inverse = np.linalg.inv(gram[0])
+    inverse = np.linalg.inv(gram[0]) if order > 1 else 1.0 / gram[0]  # (LAPACK's 1x1 inverse is the reciprocal)
     a = inverse @ b[0][..., None]  # (batch, 2, L, 1)
     energy = (b[0] * a[..., 0]).sum(axis=1)  # each harmonic's
     again = None
@@ -173,11 +187,40 @@ def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> H
             deviation = bins * np.sqrt(2.0 * noise_var / np.maximum(-curvature, 1e-300))
             again = (bins * step) ** 2 > NEWTON_TOLERANCE * deviation
             if again.all():
-                return harmonic_fit(y, omega0, order, steps - 1)
-    a = a[..., 0]
-    amplitude2 = (a * a).sum(axis=1)
+                return harmonic_fit(y, omega0, order, steps - 1, chirp=chirp, width=width)
+    fit = HarmonicFit.zeros(count, max(width, order))
+    fit.omega0[:] = omega0
+    fit.present[:, :order] = True
+    np.multiply(omega0[:, None], plan.numbers, out=fit.omega[:, :order])
+    fit.energy[:, :order] = energy
+    done = slice(None)
+    if again is not None and again.any():  # the next step's fit replaces these windows: no tests here
+        done, again = np.flatnonzero(~again), np.flatnonzero(again)
+        fit.set_rows(again, harmonic_fit(y[again], omega0[again], order, steps - 1, chirp=chirp, width=width))
+    stiff = order >= INHARMONIC_PARTIALS
+    if stiff or chirp:
+        a, raw = a[done, ..., 0], raw[:, done]
+        amplitude2 = (a * a).sum(axis=1)
+        if stiff:
+            fit.misfit[done, :order], fit.stretch[done] = _stiff_scores(a, amplitude2, b[1][done], raw, plan, n)
+        if chirp:
+            fit.chirp[:, done, :order] = _harmonic_chirp(moments[2][done], a, amplitude2, raw, n)
+    return fit
+
+
+def _stiff_scores(
+    a: np.ndarray, amplitude2: np.ndarray, slope_moments: np.ndarray, raw: np.ndarray, plan: _HarmonicPlan, n: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """:attr:`HarmonicFit.misfit` and :attr:`HarmonicFit.stretch` of the fitted amplitudes ``a`` (batch, 2, L)
+    (``amplitude2`` their squares summed), from ``b'`` (``slope_moments``) and the kernels ``raw`` of
+    :func:`_harmonic_gram`."""
+    order = len(plan.numbers)
+    # row l of dG/dw_l (the slope of the Gram matrices in harmonic l's own frequency) (batch, 2, L, L)
+    kernel_slope = raw[1][:, plan.pairs]
+    own_slope = 0.5 * (plan.sign * kernel_slope[:, :1] + _BLOCK_SIGNS * kernel_slope[:, 1:])
+    own_slope[:, 0] -= raw[1][:, 1 : order + 1, None] * raw[0][:, None, 1 : order + 1] / n
     # slope in each harmonic's own frequency: 2 a_l (b'_l / l - (H a)_l), H = dG/dw_l (row l)
-    slope = 2.0 * (a * (b[1] / plan.numbers - _times(table.own_slope, a))).sum(axis=1)
+    slope = 2.0 * (a * (slope_moments / plan.numbers - _times(own_slope, a))).sum(axis=1)
     information = (0.5 * square_spread(n)) * amplitude2  # times the noise variance
     # a stretch l**3, less what a change of w0 (l) takes up
     spread = np.maximum((information * plan.numbers**2).sum(axis=1), 1e-300)  # row sums: the same in any batch
@@ -187,20 +230,7 @@ def harmonic_fit(y: np.ndarray, omega0: np.ndarray, order: int, steps: int) -> H
     # less the part a step of w0 itself would take up (the fundamental is fitted, only the rest is misfit)
     along = (slope * plan.numbers).sum(axis=1) / spread
     slope -= information * plan.numbers * along[:, None]
-    misfit = slope * slope / np.maximum(4.0 * information, 1e-300)
-    fit = HarmonicFit(
-        omega0,
-        np.ones((count, order), dtype=bool),
-        omega0[:, None] * plan.numbers,
-        energy,
-        misfit,
-        _harmonic_chirp(moments[2], a, amplitude2, table, n),
-        stretch,
-    )
-    if again is not None and again.any():
-        again = np.flatnonzero(again)
-        fit.set_rows(again, harmonic_fit(y[again], omega0[again], order, steps - 1))
-    return fit
+    return slope * slope / np.maximum(4.0 * information, 1e-300), stretch
 
 
 class _HarmonicPlan(NamedTuple):
@@ -240,36 +270,27 @@ def _harmonic_plan(order: int) -> _HarmonicPlan:
     )
 
 
-class _Kernels(NamedTuple):
-    """The Dirichlet kernels of :func:`_harmonic_gram` that the tests after the fit read."""
-
-    raw: np.ndarray
-    """``D, D', D''`` at ``j w0`` (3, batch, 2L+1)."""
-    own_slope: np.ndarray
-    """Row ``l`` of ``dG/dw_l`` (the slope of the Gram matrices in harmonic ``l``'s own frequency) (batch, 2, L, L)."""
-
-
-def _harmonic_gram(omega0: np.ndarray, plan: _HarmonicPlan, n: int) -> tuple[np.ndarray, _Kernels]:
-    """Gram matrices of the harmonic model and their first two ``w0``-derivatives (3, batch, 2, L, L)."""
+def _harmonic_gram(omega0: np.ndarray, plan: _HarmonicPlan, n: int) -> tuple[np.ndarray, np.ndarray]:
+    """Gram matrices of the harmonic model and their first two ``w0``-derivatives (3, batch, 2, L, L), and the
+    Dirichlet kernels ``D, D', D''`` at ``j w0`` (3, batch, 2L+1) that the tests after the fit read."""
     order = len(plan.numbers)
     raw = dirichlet(omega0[:, None] * plan.multiples, n)
     raw[:, :, 0] = at_zero(n)
     table = raw * plan.powers[:, None, :]
-    pair = table[:, :, plan.pairs]  # (3, batch, 2, L, L): at |l - k| and at l + k
-    gram = 0.5 * (pair[:, :, :1] + _BLOCK_SIGNS * pair[:, :, 1:])
+    pair = (0.5 * table)[:, :, plan.pairs]  # (3, batch, 2, L, L): halves at |l - k| and at l + k
+    gram = np.empty(pair.shape)
+    np.add(pair[:, :, 0], pair[:, :, 1], out=gram[:, :, 0])  # cosines
+    np.subtract(pair[:, :, 0], pair[:, :, 1], out=gram[:, :, 1])  # sines
     d = table[:, :, 1 : order + 1]  # D(l w0) and its derivatives: the cosines' sums, along the constant
     outer = d[:, :, :, None] * d[0][:, None, :]
     along = outer[1:] + outer[1:].swapaxes(-1, -2)
     along[1] += 2.0 * d[1][:, :, None] * d[1][:, None, :]
     gram[0, :, 0] -= outer[0] / n
     gram[1:, :, 0] -= along / n
-    slope = raw[1][:, plan.pairs]  # (batch, 2, L, L)
-    own_slope = 0.5 * (plan.sign * slope[:, :1] + _BLOCK_SIGNS * slope[:, 1:])
-    own_slope[:, 0] -= raw[1][:, 1 : order + 1, None] * d[0][:, None, :] / n
-    return gram, _Kernels(raw, own_slope)
+    return gram, raw
 
 
-def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, kernels: _Kernels, n: int) -> np.ndarray:
+def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, raw: np.ndarray, n: int) -> np.ndarray:
     """Score and Fisher information (per unit noise variance) of a chirp ``c`` at ``c = 0`` for each harmonic
     of the joint fit: (2, batch, L).
 
@@ -282,9 +303,9 @@ def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, k
     per unit sine, and ``-D''(l w0)`` per unit constant.
     """
     order = a.shape[2]
-    pairs = kernels.raw[2][:, _harmonic_plan(order).pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
+    pairs = raw[2][:, _harmonic_plan(order).pairs]  # (batch, 2, L, L): D'' at |l - k| and at l + k
     cosine, sine = a[:, 0], a[:, 1]
-    own = kernels.raw[:, :, 1 : order + 1]
+    own = raw[:, :, 1 : order + 1]
     constant = (cosine * own[0]).sum(axis=1) / n  # minus the fitted constant
     residual = second + 0.5 * _times(pairs[:, 0] + pairs[:, 1], cosine) - constant[:, None] * own[2]
     residual -= 0.5j * _times(pairs[:, 1] - pairs[:, 0], sine)
@@ -309,7 +330,8 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
     rate = score / np.maximum(information, 1e-300)
     top = fit.omega.max(axis=1)
     significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
-    moving = significant & (np.abs(rate) * n * n * top / (2 * np.pi) > CHIRP_BINS) & (np.abs(rate) * n < GLIDE_MAX)
+    size = np.abs(rate)
+    moving = significant & (size * n * n * top / (2 * np.pi) > CHIRP_BINS) & (size * n < GLIDE_MAX)
     return np.where(moving, rate, 0.0)
 
 

@@ -44,6 +44,11 @@ PARTIAL_GLRT = 40.0
 MINOR_SHARE = 10 ** (-25 / 10)
 
 
+#: The fewest significant partials a window needs before its misfit can show them off the harmonic series
+#: (:func:`inharmonic`).
+INHARMONIC_PARTIALS = 3
+
+
 #: A stiff-string stretch is fitted when this many standard deviations from zero...
 STIFF_SIGNIFICANCE = 5.0
 
@@ -125,7 +130,7 @@ def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, e
 def inharmonic(misfit: np.ndarray, partials: np.ndarray) -> np.ndarray:
     """Windows whose ``partials`` significant partials are off the harmonic series: a chi-square ``misfit``
     (``partials - 1`` degrees of freedom when they are on it) beyond its mean plus 4 standard deviations and 4."""
-    return (partials >= 3) & (misfit > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
+    return (partials >= INHARMONIC_PARTIALS) & (misfit > partials + 4.0 * np.sqrt(2.0 * partials) + 4.0)
 
 
 def _newton_by_count(y: np.ndarray, omega: np.ndarray, valid: np.ndarray, steps: int) -> tuple[np.ndarray, np.ndarray]:
