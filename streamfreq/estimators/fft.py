@@ -97,8 +97,8 @@ STRETCH_SCORE = 3.0
 ROUNDING = 1e-10
 
 
-#: Windows whose quarters differ in energy more than this hold a change of sound (:meth:`_across_change`).
-CHANGE_RATIO = 4.0
+#: Windows whose quarters differ in energy more than this (3 dB) may hold a change of sound (:meth:`_across_change`).
+CHANGE_RATIO = 2.0
 
 
 #: Halves of a window agree on a fundamental when their own are within this (octaves, a whole tone) of it: their
