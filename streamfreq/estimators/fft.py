@@ -3,7 +3,8 @@
 The fundamental is chosen from one zero-padded FFT by a harmonic salience
 with a per-window model order and a prior against octave and sub-octave
 errors (:mod:`streamfreq.estimators.harmonic`), checked against the
-waveform's autocorrelation, and its partials located. It is then refined
+waveform's autocorrelation (and, where the sound changes within the window,
+against its two halves read alone), and its partials located. It is then refined
 by Newton steps on the exact likelihood of the harmonic model (harmonics
 ``1..L`` of one fundamental, amplitudes and DC fitted jointly, time centred
 in the window; :func:`harmonic_fit`): every harmonic's leakage into the
