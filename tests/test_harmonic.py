@@ -13,7 +13,7 @@ from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import OK, OUT_OF_RANGE
 from streamfreq.estimators.fft import FFTEstimator
-from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, _correlation_at, periodicity, spectrum
+from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, _correlation_at, periodicity, salience, spectrum
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone
 from tests.conftest import require_tool
@@ -177,6 +177,37 @@ def test_fft_reads_a_gliding_pitch_at_the_window_centre(rate):
     assert np.max(np.abs(cents(hz, truth))) < 10.0
 
 
+def vowel_change_windows(f0, phases, reverse, seed):
+    """Windows of a note whose vowel changes at the centre: partials 1..3 at ``loud`` before it and ``quiet``
+    after (or the reverse), the fundamental's phase flipped, in seeded white noise 40 dB below the second
+    harmonic; the partials' phases ``number * phase``."""
+    rng = np.random.default_rng(seed)
+    m = np.arange(N) - (N - 1) / 2.0
+    first = (m < 0) != reverse
+    frames = []
+    for phase in phases:
+        y = rng.normal(0.0, 0.01, N)
+        for number, loud, quiet, flip in ((1, 0.3, 0.1, np.pi), (2, 1.0, 0.4, 0.0), (3, 0.2, 0.0, 0.0)):
+            angle = 2 * np.pi * number * f0 * m / FS + number * phase
+            y += np.where(first, loud * np.cos(angle), quiet * np.cos(angle + flip))
+        frames.append(y)
+    return np.array(frames, dtype=np.float32)
+
+
+@pytest.mark.parametrize("reverse", [False, True])
+def test_fft_reads_a_vowel_change_at_its_fundamental_not_its_octave(reverse):
+    """A sung note whose vowel changes at the window centre: the partials' amplitudes jump and the fundamental's
+    phase flips, so in the whole window it cancels itself and, for many phases of the partials, the octave
+    explains the spectrum best; each half holds one steady sound at the fundamental. 16 phases; correct within
+    the 50-cent rule (the flipped fundamental is no steady partial, so no bound applies)."""
+    f0 = 390.0
+    frames = vowel_change_windows(f0, np.linspace(0.0, 2 * np.pi, 16, endpoint=False), reverse, seed=11)
+    coarse = salience(spectrum(frames / np.abs(frames).max(axis=1, keepdims=True)), N, 0.5 / N, 0.5 - 2.0 / N)
+    assert np.any(np.abs(cents(coarse.f0 * FS, 2 * f0)) < 50.0)  # the whole window alone can read the octave
+    hz, status = readings(FFTEstimator(), frames)
+    assert status == [OK] * len(frames) and np.all(np.abs(cents(hz, f0)) < 50.0)
+
+
 def test_fft_says_no_tone_for_silence_and_noise():
     rng = np.random.default_rng(9)
     white = rng.normal(size=(300, 2 * N))
@@ -192,21 +223,22 @@ def test_fft_says_no_tone_for_silence_and_noise():
 def test_fft_reads_each_window_the_same_alone_and_in_any_batch():
     """The stages drop windows that cannot hold a tone and refine the rest by partial count; no window's reading
     may depend on its company. Mixed batch: silence, noise, a note starting after the centre, pure and rich
-    tones, a glide; each reading equals the window's own to rounding (1e-12 relative)."""
+    tones, a glide, vowel changes; each reading equals the window's own to rounding (1e-12 relative)."""
     rng = np.random.default_rng(11)
     onset = np.zeros(N)
     onset[3 * N // 4 :] = np.sin(0.1 * np.arange(N // 4))
     glide = harmonic_tone(N, FS, LogSweep(300.0, 1200.0, N / FS), [1.0, 0.5, 0.3], seed=2)
     tones, _, _ = harmonic_windows(6, 20.0, seed=12)
+    vowels = vowel_change_windows(390.0, [0.4, 2.0], False, seed=13)  # read in halves
     frames = np.concatenate(
-        [np.zeros((1, N)), rng.normal(size=(2, N)), onset[None], glide[None], tones.astype(np.float64)]
+        [np.zeros((1, N)), rng.normal(size=(2, N)), onset[None], glide[None], tones.astype(np.float64), vowels]
     ).astype(np.float32)
     frames = frames[rng.permutation(len(frames))]
     estimator = FFTEstimator()
     together = estimator.estimate_many(frames, FS)
     alone = [estimator.estimate_many(frame[None], FS)[0] for frame in frames]
     assert [e.status for e in together] == [e.status for e in alone]
-    assert sum(e.status == OK for e in together) >= 7  # the tones and the glide
+    assert sum(e.status == OK for e in together) >= 9  # the tones, the glide and the vowel changes
     np.testing.assert_allclose([e.hz for e in together], [e.hz for e in alone], rtol=1e-12)
     np.testing.assert_allclose([e.confidence for e in together], [e.confidence for e in alone], rtol=1e-12)
 

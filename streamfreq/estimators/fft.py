@@ -3,7 +3,8 @@
 The fundamental is chosen from one zero-padded FFT by a harmonic salience
 with a per-window model order and a prior against octave and sub-octave
 errors (:mod:`streamfreq.estimators.harmonic`), checked against the
-waveform's autocorrelation, and its partials located. It is then refined
+waveform's autocorrelation (and, where the sound changes within the window,
+against its two halves read alone), and its partials located. It is then refined
 by Newton steps on the exact likelihood of the harmonic model (harmonics
 ``1..L`` of one fundamental, amplitudes and DC fitted jointly, time centred
 in the window; :func:`harmonic_fit`): every harmonic's leakage into the
@@ -97,6 +98,15 @@ STRETCH_SCORE = 3.0
 ROUNDING = 1e-10
 
 
+#: Windows whose quarters differ in energy more than this (3 dB) may hold a change of sound (:meth:`_across_change`).
+CHANGE_RATIO = 2.0
+
+
+#: Halves of a window agree on a fundamental when their own are within this (octaves, a whole tone) of it: their
+#: centres lie a quarter window from the window's, where a vibrato moves the pitch up to ~100 cents.
+HALVES_AGREE = 1.0 / 6.0
+
+
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 
@@ -166,6 +176,7 @@ class FFTEstimator:
             coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
             f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
+            f0 = self._across_change(y, f0, samplerate)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
             standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
             score = coarse.score
@@ -174,6 +185,37 @@ class FFTEstimator:
         if len(rows):
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, score, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
+
+    def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:
+        """The fundamental of windows ``y`` whose sound changes within them: a whole fraction of the coarse ``f0``
+        where both halves, read on their own, agree on it.
+
+        Where a sung note's vowel changes, each partial's amplitude and phase jump: a partial whose phase
+        flips cancels itself in the whole window's spectrum, and a fundamental cancelled so reads as its
+        octave. Each half holds one sound. Only windows whose quarters differ in energy more than
+        :data:`CHANGE_RATIO` are read in halves.
+        """
+        count, n = y.shape
+        quarters = y[:, : n - n % 4].reshape(count, 4, -1)
+        energy = np.einsum("ijk,ijk->ij", quarters, quarters)
+        rows = np.flatnonzero(energy.max(axis=1) > CHANGE_RATIO * energy.min(axis=1))
+        if not len(rows):
+            return f0
+        half = n // 2
+        cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+        ratios = []
+        for part in (y[rows, :half], y[rows, half:]):
+            spec = spectrum(part)
+            coarse = salience(spec, half, 0.5 / half, 0.5 - self.min_cycles / half)
+            own = prefer_period(spec.power, half, cutoff, coarse.f0, 1.0 / half)
+            with np.errstate(divide="ignore", invalid="ignore"):  # nan, or a whole 0: not near
+                ratio = f0[rows] / own
+                whole = np.rint(ratio)
+                ratios.append(np.where(np.abs(np.log2(ratio / whole)) < HALVES_AGREE, whole, np.nan))
+        agree = (ratios[0] == ratios[1]) & (ratios[0] >= 2)  # False where nan
+        f0 = f0.copy()
+        f0[rows[agree]] /= ratios[0][agree]
+        return f0
 
     def _fit(
         self, y: np.ndarray, partials: Partials, score: np.ndarray, samplerate: float
