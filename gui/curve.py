@@ -1,0 +1,93 @@
+"""A lean curve item for the live plots: arrays in, one path or set of segments painted, no per-frame bounds work.
+
+pyqtgraph's ``PlotDataItem`` re-derives bounds, log mapping, downsampling
+and clipping in Python on every ``setData`` and every ``boundingRect`` query
+Qt makes while painting; at 50 redraws a second over six curves that was a
+large share of the GUI thread. A :class:`Curve` takes coordinates already in
+view units (log10 Hz where the axis is logarithmic), and its bounding
+rectangle is the visible range of the view it is drawn in (the view clips
+its items to that range anyway), updated only when the range changes.
+
+Example
+-------
+>>> import os; os.environ.setdefault("QT_QPA_PLATFORM", "offscreen")  # doctest: +ELLIPSIS
+'...'
+>>> import numpy as np
+>>> import pyqtgraph as pg
+>>> from PyQt6.QtWidgets import QApplication
+>>> app = QApplication.instance() or QApplication([])
+>>> plot = pg.PlotWidget()
+>>> plot.setRange(xRange=(0, 10), yRange=(-1, 1), padding=0)
+>>> curve = Curve(pg.mkPen("w", width=3)).attach(plot.getViewBox())
+>>> curve.setData(np.arange(5.0), np.zeros(5))
+>>> [len(a) for a in curve.getData()], curve.boundingRect().width() == plot.getViewBox().viewRect().width()
+([5, 5], True)
+"""
+
+from __future__ import annotations
+
+import numpy as np
+import pyqtgraph as pg
+from PyQt6.QtCore import QRectF, Qt
+from PyQt6.QtGui import QPainter, QPainterPath, QPen
+from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
+
+
+class Curve(pg.GraphicsObject):
+    """A polyline in a pyqtgraph view, broken where ``connect`` says.
+
+    A solid pen wider than 1 px is drawn segment by segment (Qt strokes a
+    long wide polyline ten times slower, joining every corner); thinner or
+    dashed pens draw one path.
+
+    Parameters
+    ----------
+    pen
+        The pen (cosmetic: its width is in pixels). ``opts["pen"]`` is what
+        pyqtgraph's legend sample draws.
+    """
+
+    def __init__(self, pen: QPen) -> None:
+        super().__init__()
+        self.opts = {"pen": pen}
+        self._wide = pen.widthF() > 1.0 and pen.style() == Qt.PenStyle.SolidLine
+        self._x = self._y = np.empty(0)
+        self._path = QPainterPath()
+        self._segments = None
+        self._bounds = QRectF()
+
+    def attach(self, view: pg.ViewBox) -> Curve:
+        """Add the curve to ``view`` (ignored when it ranges itself) and cover its visible range; returns self."""
+        view.addItem(self, ignoreBounds=True)
+        view.sigRangeChanged.connect(self._cover)
+        self._cover(view)
+        return self
+
+    def _cover(self, view: pg.ViewBox, *_: object) -> None:
+        self.prepareGeometryChange()
+        self._bounds = view.viewRect()
+
+    def setData(self, x: np.ndarray, y: np.ndarray, connect: str | np.ndarray = "all") -> None:  # noqa: N802 (Qt's style)
+        """Show the points ``(x, y)`` in view coordinates; ``connect``: ``"all"``, ``"finite"`` or a bool per point."""
+        self._x, self._y = x, y
+        if self._wide:
+            self._segments = arrayToLineSegments(x, y, connect, False, self._segments)
+        else:
+            self._path = pg.arrayToQPath(x, y, connect=connect, finiteCheck=False)
+        self.update()
+
+    def getData(self) -> tuple[np.ndarray, np.ndarray]:  # noqa: N802 (pyqtgraph's name)
+        """The points last given to :meth:`setData`."""
+        return self._x, self._y
+
+    def boundingRect(self) -> QRectF:  # noqa: N802 (Qt's name)
+        return self._bounds
+
+    def paint(self, painter: QPainter, *args: object) -> None:
+        if len(self._x) < 2:
+            return
+        painter.setPen(self.opts["pen"])
+        if self._wide:
+            painter.drawLines(*self._segments.drawargs())
+        else:
+            painter.drawPath(self._path)
