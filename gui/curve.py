@@ -33,6 +33,29 @@ from PyQt6.QtGui import QPainter, QPainterPath, QPen
 from pyqtgraph.graphicsItems.PlotCurveItem import arrayToLineSegments
 
 
+def thin(y: np.ndarray, connect: np.ndarray, step: float) -> np.ndarray:
+    """Which points of a polyline to draw: the inner points of each run that stays within one ``step`` band go.
+
+    A run is a stretch of connected points whose ``y`` fall in the same band
+    ``[k * step, (k + 1) * step)``; the straight line between its ends passes
+    within ``step`` of every point left out, so with ``step`` a fraction of a
+    pixel the drawing does not change, but a steady note costs a few segments
+    instead of one per readout. ``connect[i]``: the segment from point i to
+    i + 1 is drawn; the drawn points' own ``connect`` is ``connect[keep]``.
+
+    Example
+    -------
+    >>> y = np.array([1.0, 1.01, 1.02, 1.03, 2.0, 2.0, np.nan, 2.0])
+    >>> thin(y, np.array([True] * 5 + [False, False, False]), 0.1).nonzero()[0].tolist()
+    [0, 3, 4, 5, 6, 7]
+    """
+    band = np.floor(y / step)
+    same = (band[1:] == band[:-1]) & connect[:-1]  # segment i -> i + 1 is drawn and stays in its band
+    keep = np.ones(len(y), bool)
+    keep[1:-1] = ~(same[:-1] & same[1:])
+    return keep
+
+
 class Curve(pg.GraphicsObject):
     """A polyline in a pyqtgraph view, broken where ``connect`` says.
 

@@ -27,7 +27,7 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGraphicsItem
 
-from streamfreq.gui.curve import Curve
+from streamfreq.gui.curve import Curve, thin
 from streamfreq.notes import note_name
 
 #: One colour per trace, readable on the dark plot background.
@@ -208,11 +208,11 @@ TRACE_PENS = {
 }
 TRACE_Z = {"fft": 1, "lstm": 2, "zc": 3, "truth": 4}
 #: Least half-height of the history view in semitones (±1 and room for the neighbouring labels),
-#: how fast the view follows (share of the way per frame), and every how many frames its goal is recomputed
-#: (the percentiles of every trace; 10 times a second at 50 fps is as fast as notes are read).
+#: and how fast the view follows (share of the way per frame).
 MIN_HALF_SPAN = 1.5
 FOLLOW = 0.3
-FOLLOW_EVERY = 5
+#: Points of a history trace that stay within this many pixels of height are drawn as one segment.
+THIN_PIXELS = 0.25
 
 
 class HistoryPlot(pg.PlotWidget):
@@ -245,7 +245,6 @@ class HistoryPlot(pg.PlotWidget):
         self.in_legend: list[str] = []
         self.view = (math.nan, math.nan)  # shown range, log10(Hz)
         self.goal = (math.nan, math.nan)  # where the view is gliding to
-        self._updates = 0
 
     def update_traces(self, times: np.ndarray, traces: dict[str, np.ndarray], hop_seconds: float) -> None:
         """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared.
@@ -255,6 +254,7 @@ class HistoryPlot(pg.PlotWidget):
         """
         shown = []
         adjacent = np.append(np.diff(times) <= 1.5 * hop_seconds, False)
+        step = THIN_PIXELS * self.getViewBox().viewPixelSize()[1]
         logs = []
         for name, curve in self.curves.items():
             values = traces.get(name)
@@ -265,13 +265,13 @@ class HistoryPlot(pg.PlotWidget):
                 continue
             log = np.log10(np.where(finite, values, 1.0))  # the axis is logarithmic
             log[~finite] = math.nan
-            curve.setData(times, log, connect=adjacent & finite & np.append(finite[1:], False))
+            connect = adjacent & finite & np.append(finite[1:], False)
+            keep = thin(log, connect, step) if 0 < step < math.inf else slice(None)
+            curve.setData(times[keep], log[keep], connect=connect[keep])
             shown.append(name)
             logs.append(log[finite])
         self._legend(shown)
-        self._updates += 1
-        if self._updates % FOLLOW_EVERY == 1 or not math.isfinite(self.goal[0]):
-            self._aim(np.concatenate(logs) if logs else np.empty(0))
+        self._aim(np.concatenate(logs) if logs else np.empty(0))
         self._glide()
 
     def _legend(self, shown: list[str]) -> None:
