@@ -28,6 +28,7 @@ from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGraphicsItem
 
 from streamfreq.gui.curve import Curve, thin
+from streamfreq.gui.grid import Grid
 from streamfreq.notes import note_name
 
 #: One colour per trace, readable on the dark plot background.
@@ -53,7 +54,6 @@ def _style(plot: pg.PlotWidget, title: str, x_label: str, y_label: str) -> None:
     item.setTitle(title, color="#cfd8dc", size="10pt")
     item.setLabel("bottom", x_label, color="#b0bec5")
     item.setLabel("left", y_label, color="#b0bec5")
-    item.showGrid(x=True, y=True, alpha=0.15)
     item.setMenuEnabled(False)
     item.hideButtons()
     for name in ("left", "bottom"):
@@ -61,9 +61,10 @@ def _style(plot: pg.PlotWidget, title: str, x_label: str, y_label: str) -> None:
         axis.setTextPen("#b0bec5")
         axis.setPen("#546e7a")
         axis.enableAutoSIPrefix(False)
-        # The axes (and their grid lines) change rarely but overlap every curve: cache them as pixmaps
-        # so a new curve costs a blit instead of redrawing every tick label each frame.
+        axis.setStyle(tickLength=0)  # the grid marks the ticks
+        # The axes change rarely: cache them as pixmaps, so a resize or a range change redraws the tick labels once.
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    Grid(item, alpha=0.15)  # not the axes' own grid: that is a view-sized pixmap blended again every frame
 
 
 class WaveformPlot(pg.PlotWidget):
