@@ -141,13 +141,13 @@ class SpectrumPlot(pg.PlotWidget):
         ``label`` also rewrites the FFT figure in the corner (the window does it at the readout cards' pace).
         A marker that would move by less than a quarter pixel stays put (no repaint for nothing).
         """
-        pixel = self.getViewBox().viewPixelSize()[0]
+        still = 0.25 * self.getViewBox().viewPixelSize()[0]
         for name, line in self.markers.items():
             hz = estimates.get(name)
             if hz is not None and hz > 0 and math.isfinite(hz):
                 x, _ = line.getData()
                 at = math.log10(hz)  # the axis is logarithmic
-                if not len(x) or abs(x[0] - at) >= 0.25 * pixel:
+                if not len(x) or not abs(x[0] - at) < still:  # (moves when the view has no size yet)
                     line.setData(np.array([at, at]), np.array([DB_FLOOR, 0.0]))
                 line.setVisible(True)
             else:
