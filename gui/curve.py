@@ -80,7 +80,7 @@ class Curve(pg.GraphicsObject):
         self._bounds = QRectF()
 
     def attach(self, view: pg.ViewBox) -> Curve:
-        """Add the curve to ``view`` (ignored when it ranges itself) and cover its visible range; returns self."""
+        """Add the curve to ``view`` (left out of its auto-range) and cover the visible range; returns self."""
         view.addItem(self, ignoreBounds=True)
         view.sigRangeChanged.connect(self._cover)
         self._cover(view)
