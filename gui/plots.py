@@ -1,7 +1,8 @@
 """The three plots: waveform of the current window, its spectrum, and the frequency history.
 
-Each plot creates its items once and only calls ``setData``/``setValue`` when
-updated, so a redraw costs little more than the painting itself.
+Each plot creates its items once (lean :class:`~streamfreq.gui.curve.Curve` items
+fed with view coordinates) and only updates what changed, so a redraw costs
+little more than the painting itself.
 
 Example
 -------
@@ -13,7 +14,7 @@ Example
 >>> plot = SpectrumPlot()
 >>> plot.update_window(np.cos(2 * np.pi * 440 * np.arange(2048) / 48000).astype(np.float32), 48000.0)
 >>> plot.mark({"fft": 440.0})
->>> round(10 ** plot.markers["fft"].value())
+>>> round(10 ** plot.markers["fft"].getData()[0][0])
 440
 """
 
@@ -26,6 +27,8 @@ import pyqtgraph as pg
 from PyQt6.QtCore import Qt
 from PyQt6.QtWidgets import QGraphicsItem
 
+from streamfreq.gui.curve import Curve, thin
+from streamfreq.gui.grid import Grid
 from streamfreq.notes import note_name
 
 #: One colour per trace, readable on the dark plot background.
@@ -51,7 +54,6 @@ def _style(plot: pg.PlotWidget, title: str, x_label: str, y_label: str) -> None:
     item.setTitle(title, color="#cfd8dc", size="10pt")
     item.setLabel("bottom", x_label, color="#b0bec5")
     item.setLabel("left", y_label, color="#b0bec5")
-    item.showGrid(x=True, y=True, alpha=0.15)
     item.setMenuEnabled(False)
     item.hideButtons()
     for name in ("left", "bottom"):
@@ -59,9 +61,10 @@ def _style(plot: pg.PlotWidget, title: str, x_label: str, y_label: str) -> None:
         axis.setTextPen("#b0bec5")
         axis.setPen("#546e7a")
         axis.enableAutoSIPrefix(False)
-        # The axes (and their grid lines) change rarely but overlap every curve: cache them as pixmaps
-        # so a new curve costs a blit instead of redrawing every tick label each frame.
+        axis.setStyle(tickLength=0)  # the grid marks the ticks
+        # The axes change rarely: cache them as pixmaps, so a resize or a range change redraws the tick labels once.
         axis.setCacheMode(QGraphicsItem.CacheMode.DeviceCoordinateCache)
+    Grid(item, alpha=0.15)  # not the axes' own grid: that is a view-sized pixmap blended again every frame
 
 
 class WaveformPlot(pg.PlotWidget):
@@ -71,8 +74,7 @@ class WaveformPlot(pg.PlotWidget):
         super().__init__()
         _style(self, "Waveform (current window)", "time", "amplitude")
         self.getPlotItem().getAxis("bottom").setLabel("time (ms)")
-        self.curve = self.plot(pen=pg.mkPen("#80cbc4", width=PEN), skipFiniteCheck=True)
-        self.curve.setDownsampling(auto=True, method="peak")
+        self.curve = Curve(pg.mkPen("#80cbc4", width=PEN)).attach(self.getViewBox())
         self.setMouseEnabled(x=False, y=False)
         self._span = 0
         self._peak = 1.0
@@ -105,15 +107,13 @@ class SpectrumPlot(pg.PlotWidget):
         ticks = [(math.log10(f), label) for f, label in SPECTRUM_TICKS]
         self.getPlotItem().getAxis("bottom").setTicks([ticks, []])
         self.setMouseEnabled(x=False, y=False)
-        self.curve = self.plot(pen=pg.mkPen("#90a4ae", width=1.0), skipFiniteCheck=True)
-        self.curve.setDownsampling(auto=True, method="peak")
-        self.markers: dict[str, pg.InfiniteLine] = {}
+        self.curve = Curve(pg.mkPen("#90a4ae", width=1.0)).attach(self.getViewBox())
+        self.markers: dict[str, Curve] = {}  # vertical lines at log10(Hz), from the floor to 0 dB
         for name in ("fft", "zc", "lstm"):
             style = Qt.PenStyle.SolidLine if name == "fft" else Qt.PenStyle.DashLine
-            line = pg.InfiniteLine(angle=90, movable=False, pen=pg.mkPen(colour(name), width=1.6, style=style))
+            line = Curve(pg.mkPen(colour(name), width=1.6, style=style)).attach(self.getViewBox())
             line.setVisible(False)
             line.setZValue(10 + (name == "fft"))  # the FFT's marker on top
-            self.addItem(line)
             self.markers[name] = line
         self.label = pg.TextItem(color=colour("fft"), anchor=(0, 0), fill=pg.mkBrush(21, 24, 29, 210))
         self.label.setParentItem(self.getPlotItem().getViewBox())
@@ -129,21 +129,26 @@ class SpectrumPlot(pg.PlotWidget):
             self._key = (n, samplerate)
             self._taper = np.hanning(n).astype(np.float32)
             self._scale = 2.0 / float(self._taper.sum())
-            self._freqs = np.fft.rfftfreq(n, 1.0 / samplerate)[1:]
-            self.setXRange(math.log10(max(20.0, self._freqs[0])), math.log10(samplerate / 2), padding=0)
+            self._log_freqs = np.log10(np.fft.rfftfreq(n, 1.0 / samplerate)[1:])  # the axis is logarithmic
+            self.setXRange(max(math.log10(20.0), self._log_freqs[0]), math.log10(samplerate / 2), padding=0)
         magnitude = np.abs(np.fft.rfft(samples * self._taper))[1:] * self._scale
         db = 20.0 * np.log10(np.maximum(magnitude, 10 ** (DB_FLOOR / 20)))
-        self.curve.setData(self._freqs, db)
+        self.curve.setData(self._log_freqs, db)
 
     def mark(self, estimates: dict[str, float | None], label: bool = True) -> None:
         """Move the marker of each estimator to its frequency (hidden when None or not given).
 
         ``label`` also rewrites the FFT figure in the corner (the window does it at the readout cards' pace).
+        A marker that would move by less than a quarter pixel stays put (no repaint for nothing).
         """
+        still = 0.25 * self.getViewBox().viewPixelSize()[0]
         for name, line in self.markers.items():
             hz = estimates.get(name)
             if hz is not None and hz > 0 and math.isfinite(hz):
-                line.setValue(math.log10(hz))  # the axis is logarithmic
+                x, _ = line.getData()
+                at = math.log10(hz)  # the axis is logarithmic
+                if not len(x) or not abs(x[0] - at) < still:  # (moves when the view has no size yet)
+                    line.setData(np.array([at, at]), np.array([DB_FLOOR, 0.0]))
                 line.setVisible(True)
             else:
                 line.setVisible(False)
@@ -207,6 +212,8 @@ TRACE_Z = {"fft": 1, "lstm": 2, "zc": 3, "truth": 4}
 #: and how fast the view follows (share of the way per frame).
 MIN_HALF_SPAN = 1.5
 FOLLOW = 0.3
+#: Points of a history trace that stay within this many pixels of height are drawn as one segment.
+THIN_PIXELS = 0.25
 
 
 class HistoryPlot(pg.PlotWidget):
@@ -224,19 +231,17 @@ class HistoryPlot(pg.PlotWidget):
         item = self.getPlotItem()
         item.getAxis("bottom").setLabel("time relative to now (s)")
         item.getAxis("left").setLabel("note (Hz)")
-        self.setLogMode(x=False, y=True)
-        item.setClipToView(True)
-        item.setDownsampling(auto=True, mode="peak")
+        self.setLogMode(x=False, y=True)  # for the axis: the curves are given log10(Hz)
         self.legend = item.addLegend(colCount=4, labelTextColor="#cfd8dc")
         self.legend.setParentItem(item)  # in the title row, right-aligned: it never hides a trace
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-8, -4))
         self.seconds = seconds
         self.setXRange(-seconds, 0.0, padding=0.01)
         self.setMouseEnabled(x=False, y=False)
-        self.curves: dict[str, pg.PlotDataItem] = {}
+        self.curves: dict[str, Curve] = {}
         for name in [*names, "truth"]:
             pen = pg.mkPen(colour(name), **TRACE_PENS.get(name, {"width": 1.0}))
-            self.curves[name] = self.plot(pen=pen, connect="finite", skipFiniteCheck=True)
+            self.curves[name] = Curve(pen).attach(self.getViewBox())
             self.curves[name].setZValue(TRACE_Z.get(name, 0))
         self.in_legend: list[str] = []
         self.view = (math.nan, math.nan)  # shown range, log10(Hz)
@@ -250,18 +255,25 @@ class HistoryPlot(pg.PlotWidget):
         """
         shown = []
         adjacent = np.append(np.diff(times) <= 1.5 * hop_seconds, False)
+        step = THIN_PIXELS * self.getViewBox().viewPixelSize()[1]
+        logs = []
         for name, curve in self.curves.items():
             values = traces.get(name)
-            if values is None or not np.isfinite(values).any():
-                if curve.yData is not None and len(curve.yData):
-                    curve.setData([], [])
+            finite = np.empty(0, bool) if values is None else np.isfinite(values) & (values > 0)
+            if not finite.any():
+                if len(curve.getData()[0]):
+                    curve.setData(np.empty(0), np.empty(0))
                 continue
-            finite = np.isfinite(values)
-            curve.setData(times, values, connect=adjacent & finite & np.append(finite[1:], False))
+            log = np.log10(np.where(finite, values, 1.0))  # the axis is logarithmic
+            log[~finite] = math.nan
+            connect = adjacent & finite & np.append(finite[1:], False)
+            keep = thin(log, connect, step) if 0 < step < math.inf else slice(None)
+            curve.setData(times[keep], log[keep], connect=connect[keep])
             shown.append(name)
+            logs.append(log[finite])
         self._legend(shown)
-        present = [v for v in traces.values() if v is not None and len(v)]
-        self._follow(np.concatenate(present) if present else np.empty(0))
+        self._aim(np.concatenate(logs) if logs else np.empty(0))
+        self._glide()
 
     def _legend(self, shown: list[str]) -> None:
         """One legend entry per trace with data (so no entry stands for an empty trace)."""
@@ -272,19 +284,18 @@ class HistoryPlot(pg.PlotWidget):
             self.legend.addItem(self.curves[name], LABELS.get(name, name))
         self.in_legend = shown
 
-    def _follow(self, values: np.ndarray) -> None:
-        """Glide the view towards the notes in the traces (2nd..98th percentile, ±MIN_HALF_SPAN semitones at least).
+    def _aim(self, logs: np.ndarray) -> None:
+        """Set the goal of the view from the notes in the traces (``logs``: log10 Hz).
 
-        A range change re-renders the axis and grid, so the goal only moves
-        when the notes leave it or take up less than a third of it, and then with
-        half their span as headroom either side (a sweep moves it now
-        and then, not every frame); the view glides there and stops when it is
-        within a tenth of a semitone.
+        The notes' 2nd..98th percentile, at least ±MIN_HALF_SPAN semitones. A
+        range change re-renders the axis and grid, so the goal only moves when
+        the notes leave it or take up less than a third of it, and then with
+        half their span as headroom either side (a sweep moves it now and then,
+        not every frame).
         """
-        values = values[np.isfinite(values) & (values > 0)]
-        if len(values) == 0:
+        if len(logs) == 0:
             return
-        low, high = np.log10(np.percentile(values, [2.0, 98.0]))
+        low, high = np.percentile(logs, [2.0, 98.0])
         semitone = math.log10(2.0) / 12.0
         centre, half = (low + high) / 2, max((high - low) / 2 + 0.5 * semitone, MIN_HALF_SPAN * semitone)
         need = (centre - half, centre + half)
@@ -292,6 +303,12 @@ class HistoryPlot(pg.PlotWidget):
         if not (goal_low <= need[0] and need[1] <= goal_high and goal_high - goal_low <= 3 * (need[1] - need[0])):
             headroom = 0.5 * (need[1] - need[0])
             self.goal = (need[0] - headroom, need[1] + headroom)
+
+    def _glide(self) -> None:
+        """Move the view a FOLLOW share of the way to the goal; stop within a tenth of a semitone of it."""
+        if not math.isfinite(self.goal[0]):
+            return
+        semitone = math.log10(2.0) / 12.0
         have_low, have_high = self.view
         if not math.isfinite(have_low):
             new = self.goal

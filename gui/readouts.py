@@ -19,6 +19,7 @@ Example
 from __future__ import annotations
 
 import math
+import statistics
 from collections.abc import Sequence
 
 import numpy as np
@@ -38,6 +39,7 @@ STEADY_SECONDS = 0.3
 IN_TUNE_CENTS = 5.0
 
 STATUS_WORDS = {"ok": "ok", "no_tone": "no tone", "out_of_range": "out of range", "error": "error"}
+STATUS_FONT = " font-size: 10pt;"
 DASH = "—"
 
 
@@ -85,7 +87,7 @@ class ReadoutCard(QFrame):
         self.note_label = QLabel("")
         self.note_label.setStyleSheet("color: #b0bec5; font-size: 11pt;")
         self.status_label = QLabel("")
-        self.status_label.setStyleSheet("color: #90a4ae; font-size: 10pt;")
+        self.status_label.setStyleSheet("color: #90a4ae;" + STATUS_FONT)
         self.confidence = QProgressBar()
         self.confidence.setRange(0, 100)
         self.confidence.setTextVisible(False)
@@ -96,6 +98,7 @@ class ReadoutCard(QFrame):
         )
         self.confidence.setVisible(name != "truth")
         self.confidence_label = QLabel("")
+        self.confidence_label.setToolTip("confidence")
         self.confidence_label.setStyleSheet("color: #90a4ae; font-size: 9pt;")
         self.confidence_label.setVisible(name != "truth")
         top = QHBoxLayout()
@@ -137,11 +140,9 @@ class ReadoutCard(QFrame):
         word = STATUS_WORDS.get(estimate.status, estimate.status)
         self.status_label.setText(word)
         self.confidence_label.setText(f"{estimate.confidence:.2f}")
-        self.confidence_label.setToolTip("confidence")
-        self.status_label.setStyleSheet(
-            f"color: {'#81c784' if estimate.ok else '#ffb74d' if estimate.status != 'error' else '#ef5350'};"
-            " font-size: 10pt;"
-        )
+        style = f"color: {'#81c784' if estimate.ok else '#ffb74d' if estimate.status != 'error' else '#ef5350'};"
+        if self.status_label.styleSheet() != style + STATUS_FONT:  # a style sheet change re-polishes: only on a change
+            self.status_label.setStyleSheet(style + STATUS_FONT)
         self.confidence.setValue(round(100 * estimate.confidence))
 
     def show_truth(self, hz: float | None) -> None:
@@ -195,7 +196,7 @@ def pitch(readout: Readout, names: Sequence[str]) -> float | None:
     (441.0, True, None)
     """
     values = [hz for name in names if (hz := readout.hz(name)) is not None]
-    return float(np.median(values)) if values else None
+    return float(statistics.median(values)) if values else None  # of three numbers: no numpy call needed
 
 
 def steady(times: np.ndarray, hz: np.ndarray) -> bool | None:

@@ -77,16 +77,37 @@ def test_the_readout_follows_the_synth_to_880(window, qtbot):
 def test_plots_get_data(window, qtbot):
     window.start()
 
-    def points() -> int:
-        _, y = window.history.curves["fft"].getData()
-        return 0 if y is None else len(y)
+    def seconds_drawn() -> float:
+        x, _ = window.history.curves["fft"].getData()
+        return float(x[-1] - x[0]) if len(x) > 1 else 0.0
 
-    qtbot.waitUntil(lambda: points() > 5, timeout=2 * SECOND)
+    qtbot.waitUntil(lambda: seconds_drawn() > 5 * 512 / 48000, timeout=2 * SECOND)  # five hops of history
     _, wave = window.waveform.curve.getData()
     freqs, db = window.spectrum.curve.getData()
     assert len(wave) == 2048 and 0.4 < float(max(wave)) <= 0.51
     assert abs(10 ** freqs[int(db.argmax())] - 440.0) < 48000 / 2048  # the axis is logarithmic
     assert window.spectrum.markers["fft"].isVisible()
+
+
+def test_a_thinned_trace_stays_within_a_step_of_every_point_left_out():
+    from streamfreq.gui.curve import thin
+
+    rng = np.random.default_rng(12)
+    step = 0.01
+    y = np.cumsum(rng.normal(0.0, 0.0005, 2000)) + np.repeat(rng.normal(0.0, 0.3, 20), 100)  # drifts and jumps
+    y[rng.choice(2000, 40, replace=False)] = np.nan
+    finite = np.isfinite(y)
+    connect = finite & np.append(finite[1:], False) & (rng.random(2000) > 0.01)
+    keep = thin(y, connect, step)
+    kept = keep.nonzero()[0]
+    assert 0 < len(kept) < len(y) // 2  # most points go
+    for a, b in zip(kept[:-1], kept[1:], strict=True):
+        if b == a + 1:
+            continue
+        assert connect[a:b].all()  # only points inside one drawn run are left out
+        x = np.arange(a, b + 1)
+        chord = y[a] + (y[b] - y[a]) * (x - a) / (b - a)
+        assert np.abs(chord - y[a : b + 1]).max() < step
 
 
 def test_toggling_an_estimator(window, qtbot):
