@@ -297,7 +297,8 @@ class LSTMEstimator:
         status[kind == 1] = NO_TONE
         status[above_band & (total > 0)] = OUT_OF_RANGE
         status[(status == NO_TONE) & below_band] = OUT_OF_RANGE
-        status[~sounding_at_centre(frames)] = NO_TONE  # the f0 is the centre's: a silent centre has none
+        centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
+        status[~sounding_at_centre(centred)] = NO_TONE  # the f0 is the centre's: a silent centre has none
         status[~(total > 0)] = NO_TONE
         return estimates_from_arrays(hz, confidence, status)
 
