@@ -13,7 +13,14 @@ from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import OK, OUT_OF_RANGE
 from streamfreq.estimators.fft import FFTEstimator
-from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, _correlation_at, periodicity, salience, spectrum
+from streamfreq.estimators.harmonic import (
+    PERIOD_CUTOFF_HZ,
+    _correlation_at,
+    periodicity,
+    prefer_period,
+    salience,
+    spectrum,
+)
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone
 from tests.conftest import require_tool
@@ -259,8 +266,27 @@ def test_the_period_check_reads_the_autocorrelation_it_would_compute():
     whole, frac, rows = np.floor(lag).astype(np.int64), lag % 1.0, np.arange(len(y))
     read = nacf[rows, whole] * (1.0 - frac) + nacf[rows, whole + 1] * frac
     np.testing.assert_allclose(_correlation_at(power, N, cutoff, lag), read, rtol=0, atol=1e-6)
+    several = _correlation_at(power, N, cutoff, np.stack([lag, 0.5 * lag], axis=1))  # several lags per window
+    np.testing.assert_array_equal(several[:, 0], _correlation_at(power, N, cutoff, lag))
+    np.testing.assert_array_equal(several[:, 1], _correlation_at(power, N, cutoff, 0.5 * lag))
     beyond = np.array([-0.5, N // step - 1.5, np.nan])
     assert np.all(_correlation_at(power[:3], N, cutoff, beyond) == -np.inf)
+
+
+def test_the_period_check_passes_over_a_lone_upper_partial_on_the_main_lobe():
+    """A low note (55 Hz, energy below 250 Hz) with a faint lone partial at 1430 Hz: that partial as the candidate
+    has a high autocorrelation at its own short lag only because the waveform barely changes over it (higher
+    still at half the lag), so the check gives way to the note's period. The autocorrelation's period is coarse
+    (the harmonic fit refines it): within 150 cents."""
+    m = np.arange(N)
+    f0 = []
+    for seed in range(10):
+        y = harmonic_tone(N, FS, 55.0, [1.0, 0.8, 0.6, 0.4], seed=seed) + 0.1 * np.cos(
+            2 * np.pi * 1430.0 * m / FS + seed
+        )
+        power = spectrum(y[None].astype(np.float32)).power
+        f0.append(prefer_period(power, N, PERIOD_CUTOFF_HZ / FS, np.array([1430.0 / FS]), 1.0 / N)[0] * FS)
+    assert np.all(np.abs(cents(np.array(f0), 55.0)) < 150.0)
 
 
 def test_fft_flags_a_fundamental_below_fmin():

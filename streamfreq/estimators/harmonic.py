@@ -361,16 +361,24 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     which the autocorrelation sees). A multiple of the period repeats no better
     than the period itself, so a sub-octave is never preferred.
 
+    A candidate whose autocorrelation is higher at half its lag than at its lag
+    is no period of the sound at all, however high its own value: a period
+    repeats at least as well as any shorter lag, and there the lag lies on the
+    slope of the autocorrelation's main lobe (a lone upper partial of a low
+    note, whose waveform hardly changes over that lag). Such a candidate gives
+    way to the longer period where the waveform repeats, whatever its own value.
+
     The autocorrelation at ``1 / f0`` is summed directly from the spectrum; the whole autocorrelation is
     computed only for the windows where that leaves the period in doubt (below :data:`PERIOD_RATIO`: no peak
     is above 1).
     """
     lag_step = _lag_plan(n, cutoff)[1]
     lags, shortest = n // lag_step, 1.0 / cutoff
-    own = _correlation_at(power, n, cutoff, 1.0 / (f0 * lag_step))
+    own, half = _correlation_at(power, n, cutoff, np.outer(1.0 / (f0 * lag_step), _OWN_AND_HALF)).T
+    on_slope = own < half  # not a period: on the main lobe's slope
     top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
     start = max(int(np.ceil(shortest / lag_step)), 1)
-    doubt = (own < PERIOD_RATIO) & (f0 * shortest < 1.0)  # no peak is above 1: only these can switch
+    doubt = ((own < PERIOD_RATIO) | on_slope) & (f0 * shortest < 1.0)  # no peak is above 1: only these can switch
     if top <= start + 1 or not doubt.any():
         return f0
     rows = np.flatnonzero(doubt)
@@ -385,28 +393,31 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     curvature = left - 2.0 * mid + right
     concave = curvature < 0
     shift = np.where(concave, 0.5 * (left - right) / np.where(concave, curvature, -1.0), 0.0)
-    switch = (own[rows] < PERIOD_RATIO * best) & (best > PERIOD_MIN) & np.isfinite(best)
     period = (first + np.minimum(np.maximum(shift, -0.5), 0.5)) * lag_step
+    longer = on_slope[rows] & (period * f0[rows] > 1.0)
+    switch = ((own[rows] < PERIOD_RATIO * best) | longer) & (best > PERIOD_MIN) & np.isfinite(best)
     f0 = f0.copy()
     f0[rows] = np.where(switch, 1.0 / period, f0[rows])
     return f0
 
 
 def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -> np.ndarray:
-    """:func:`periodicity` at one fractional lag (in lag steps) per window, linearly interpolated between whole
-    lags, -inf beyond them: the two whole lags summed directly from the spectrum (row sums, no inverse FFT)."""
+    """:func:`periodicity` at fractional lags (in lag steps; one per window, shape (batch,), or several,
+    (batch, k)), linearly interpolated between whole lags, -inf beyond them: the two whole lags around each
+    summed directly from the spectrum (row sums, no inverse FFT)."""
     plan = _plan(n)
     top, step = _lag_plan(n, cutoff)
     angles, weights = _lag_terms(n, cutoff)
     inside = (lag >= 0) & (lag <= n // step - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
-    whole = np.floor(lag)[:, None] + _NEXT  # (batch, 2)
+    whole = np.floor(lag)[..., None] + _NEXT  # (*lag.shape, 2)
     shares = power[:, :top] * weights  # each bin's share of the (real) inverse transform
-    lagged = (shares[:, None, :] * np.cos(whole[..., None] * angles)).sum(axis=2)
-    scale = plan["window_correlation"][whole.astype(np.int64) * step] * np.maximum(shares.sum(axis=1), 1e-37)[:, None]
-    pair = np.minimum(lagged / scale, 1.0)
-    frac = lag - whole[:, 0]
-    return np.where(inside, pair[:, 0] * (1.0 - frac) + pair[:, 1] * frac, -np.inf)
+    flat = whole.reshape(len(power), -1)
+    lagged = (shares[:, None, :] * np.cos(flat[..., None] * angles)).sum(axis=2).reshape(whole.shape)
+    total = np.maximum(shares.sum(axis=1), 1e-37).reshape((-1,) + (1,) * (whole.ndim - 1))
+    pair = np.minimum(lagged / (plan["window_correlation"][whole.astype(np.int64) * step] * total), 1.0)
+    frac = lag - whole[..., 0]
+    return np.where(inside, pair[..., 0] * (1.0 - frac) + pair[..., 1] * frac, -np.inf)
 
 
 @functools.lru_cache(maxsize=16)
@@ -447,6 +458,8 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
 
 _AROUND = np.array([-1, 0, 1])
 _NEXT = np.array([0, 1])
+#: A candidate's lag and half of it, where :func:`prefer_period` reads the autocorrelation.
+_OWN_AND_HALF = np.array([1.0, 0.5])
 #: Harmonic numbers 1, 2, ...
 _NUMBERS = np.arange(1.0, max(PARTIAL_HARMONICS, LOCATING_HARMONICS) + 1)
 #: How far from ``l f0`` a partial is looked for, relative to it: 1.5 steps of the log grid.
