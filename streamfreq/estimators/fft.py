@@ -57,6 +57,7 @@ from streamfreq.estimators.base import (
 from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
+    Coarse,
     Partials,
     clearest,
     find_partials,
@@ -179,11 +180,10 @@ class FFTEstimator:
             f0 = self._across_change(y, f0, samplerate)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
             standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
-            score = coarse.score
             if not standing.all():
-                rows, y, partials, score = *_narrow(rows, y, standing), partials.rows(standing), score[standing]
+                rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):
-            f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, score, samplerate)
+            f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:
@@ -218,9 +218,12 @@ class FFTEstimator:
         return f0
 
     def _fit(
-        self, y: np.ndarray, partials: Partials, score: np.ndarray, samplerate: float
+        self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``."""
+        """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``.
+
+        ``partials`` are those found near the harmonics of the coarse stage's fundamental, ``coarse`` what that
+        stage read (its spectra and saliences)."""
         count, n = y.shape
         start, order = harmonic_start(partials, n)
         fit = harmonic_fit_by_order(y, start, order, self.newton_steps, chirp=True)
@@ -243,8 +246,11 @@ class FFTEstimator:
         )
         rows = np.flatnonzero(divisor > 1)
         if len(rows):
-            order[rows] //= divisor[rows]
             start = fit.omega0[rows] * divisor[rows]
+            # the coarse fundamental's order may end below the higher one's upper harmonics: their own count
+            found = find_partials(coarse.rows(rows), start / (2.0 * np.pi), PARTIAL_HARMONICS, n)
+            own_order = np.minimum(harmonic_start(found, n)[1], fit.present.shape[1])
+            order[rows] = np.maximum(order[rows] // divisor[rows], own_order)
             fit.set_rows(rows, harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))
             dof[rows] = np.maximum(n - 2 * order[rows] - 2, 1)
             unexplained = total[rows] - fit.energy[rows].sum(axis=1)
@@ -273,7 +279,7 @@ class FFTEstimator:
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
-        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(score / SCORE_FULL, 0.0), 1.0)
+        confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
 
