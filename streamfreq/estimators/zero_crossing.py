@@ -165,14 +165,7 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     rather than risk an octave error.
     """
     ks = _PATTERN_LENGTHS
-    # every crossing i against crossing i + k of the same window, for each k: the cell (window, k) of each span
-    cell, span = [], []
-    for column, k in enumerate(ks[ks < len(times)].tolist()):
-        same = window_index[k:] == window_index[:-k]
-        cell.append(window_index[:-k][same] * len(ks) + column)
-        span.append((times[k:] - times[:-k])[same])
-    cell = np.concatenate(cell) if cell else np.zeros(0, dtype=np.int64)
-    span = np.concatenate(span) if span else np.zeros(0)
+    cell, span = _spans(window_index, times)
     cells = count * len(ks)
     spans = np.bincount(cell, minlength=cells).reshape(count, len(ks))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -195,6 +188,20 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
 
+def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every crossing ``i`` against crossing ``i + k`` of the same window, for each ``k`` of :data:`_PATTERN_LENGTHS`:
+    the cell ``window * len(ks) + column of k`` and the span ``t[i + k] - t[i]`` of each, ``k`` by ``k`` and in
+    time order within each."""
+    ks = _PATTERN_LENGTHS
+    first = np.arange(len(times))
+    later = first + ks[:, None]  # (k, crossing)
+    pair = later < len(times)
+    later = np.minimum(later, len(times) - 1)
+    pair &= window_index[later] == window_index
+    cell = (window_index * len(ks) + np.arange(len(ks))[:, None])[pair]
+    return cell, (times[later] - times)[pair]
+
+
 def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
     """Per distinct smoothing length: ``(rows, part, changes)``, ``changes[r, j]`` marking a crossing.
 
@@ -202,7 +209,7 @@ def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
     for the cumulative sum ``c``, so its sign is a comparison: no division,
     no smoothed copy.
     """
-    for value in np.unique(length).tolist():
+    for value in sorted(set(length.tolist())):
         rows = np.flatnonzero(length == value)
         part = cumulative if len(rows) == len(length) else cumulative[rows]
         positive = part[:, value:] >= part[:, :-value]
