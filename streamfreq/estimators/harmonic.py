@@ -329,9 +329,9 @@ def _peaks(power: np.ndarray) -> np.ndarray:
 
 
 def _squared_magnitude(values: np.ndarray) -> np.ndarray:
-    """``real**2 + imag**2`` of complex64 ``values`` (batch, bins), squared as one contiguous run."""
+    """``real**2 + imag**2`` of complex64 ``values`` (batch, bins), squared in place as one contiguous run."""
     squares = values.view(np.float32)
-    squares = squares * squares
+    np.multiply(squares, squares, out=squares)
     return squares[:, 0::2] + squares[:, 1::2]
 
 

@@ -110,7 +110,8 @@ class ZeroCrossingEstimator:
             return []
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
-        cumulative = np.zeros((count, n + 1))
+        cumulative = np.empty((count, n + 1))
+        cumulative[:, 0] = 0.0
         np.cumsum(y, axis=1, out=cumulative[:, 1:])
 
         length = np.full(count, 3)
