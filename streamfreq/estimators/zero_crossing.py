@@ -118,7 +118,7 @@ class ZeroCrossingEstimator:
         for _ in range(SMOOTHING_PASSES):  # count crossings, pick the smoothing length from the period, again
             crossings = _count_crossings(cumulative, length)
             period = 2.0 * n / np.maximum(crossings, 1)
-            length = np.clip(np.rint(SMOOTHING_FRACTION * period), 1, n // 4).astype(np.int64)
+            length = np.minimum(np.maximum(np.rint(SMOOTHING_FRACTION * period), 1), n // 4).astype(np.int64)
         window_index, times, _ = _crossings(cumulative, length)
         per_period, ambiguous = _pattern(count, window_index, times)
         period, rel_error, jitter, crossings = _fit(count, window_index, times, per_period)
@@ -137,7 +137,7 @@ class ZeroCrossingEstimator:
         apparent = 2.0 * n / np.maximum(crossings, 1)  # the crossing rate's period, whatever the pattern
         status[trusted & ((period < MIN_PERIOD_SAMPLES) | (apparent < MIN_PERIOD_SAMPLES))] = OUT_OF_RANGE
         status[trusted & (hz < lowest * (1.0 - 1e-9))] = OUT_OF_RANGE
-        confidence = np.clip(1.0 - rel_error / self.max_relative_error, 0.0, 1.0)
+        confidence = np.minimum(np.maximum(1.0 - rel_error / self.max_relative_error, 0.0), 1.0)
         return estimates_from_arrays(hz, confidence, status)
 
 
@@ -175,16 +175,16 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
         variance = np.bincount(cell, weights=deviation * deviation, minlength=cells).reshape(count, len(ks)) / spans
         scatter = np.where((spans >= MIN_SPANS + ks) & (mean > 0), np.sqrt(variance), np.inf)
     spans_mean = np.where(spans > 0, mean, np.inf)
-    best = np.min(scatter, axis=1)
+    best = scatter.min(axis=1)
     chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
     divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
     near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_TRUSTED * spans_mean)
-    ambiguous = np.any(divides & near, axis=1)
+    ambiguous = (divides & near).any(axis=1)
     # a longer pattern made of the chosen one repeating far better: the chosen one is a partial's, not the period
     rows = np.arange(count)
     own = scatter[rows, chosen]
     multiples = (ks % ks[chosen][:, None] == 0) & (ks > ks[chosen][:, None])
-    ambiguous |= np.any(multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None]), axis=1) & (own > PATTERN_SLACK / 10)
+    ambiguous |= (multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None])).any(axis=1) & (own > PATTERN_SLACK / 10)
     ambiguous |= own > PATTERN_TRUSTED * spans_mean[rows, chosen]  # the chosen pattern itself hardly repeats
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
@@ -221,7 +221,7 @@ def _count_crossings(cumulative: np.ndarray, length: np.ndarray) -> np.ndarray:
     """Number of zero crossings of each window smoothed by ``length[i]`` samples."""
     counts = np.zeros(len(length), dtype=np.int64)
     for _, rows, _, _, changes in _sign_changes(cumulative, length):
-        counts[rows] = np.count_nonzero(changes, axis=1)
+        counts[rows] = changes.sum(axis=1)
     return counts
 
 
