@@ -178,7 +178,7 @@ class FFTEstimator:
             f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
             f0 = self._across_change(y, f0, samplerate)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
-            standing = partials.log_snr.max(axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+            standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
             score = coarse.score
             if not standing.all():
                 rows, y, partials, score = *_narrow(rows, y, standing), partials.rows(standing), score[standing]
