@@ -103,7 +103,7 @@ def centred_unit_peak(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """
     y = np.array(frames, dtype=np.float64, ndmin=2)
     y -= y.mean(axis=1, keepdims=True)
-    peak = np.max(np.abs(y), axis=1)
+    peak = np.maximum(y.max(axis=1), -y.min(axis=1)) + 0.0  # max |y| without a copy (+ 0.0: never -0.0)
     y /= np.where(peak > 0, peak, 1.0)[:, None]
     return y, peak
 

@@ -205,8 +205,9 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
 def spectrum(y: np.ndarray) -> Spectrum:
     """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
     plan = _plan(y.shape[1])
-    power = scipy.fft.rfft(np.multiply(y, plan["window"], dtype=np.float32), plan["nfft"], axis=1)
-    power = power.real**2 + power.imag**2
+    padded = np.zeros((len(y), plan["nfft"]), dtype=np.float32)  # windowed and zero-padded in place: no copies
+    np.multiply(y, plan["window"], out=padded[:, : y.shape[1]], dtype=np.float32, casting="same_kind")
+    power = _squared_magnitude(scipy.fft.rfft(padded, axis=1, overwrite_x=True))
     work = power.copy()  # each band partitioned in place around its quantile
     for start, stop, kth in plan["band_quantiles"]:
         work[:, start:stop].partition(kth, axis=1)
@@ -299,11 +300,14 @@ def _peaks(power: np.ndarray) -> np.ndarray:
     lower candidate.
     """
     count, bins = power.shape
+    # a local maximum over +-2 bins is the maximum of the five (over the batch laid end to end: contiguous)
+    flat = power.ravel()
+    most = np.maximum(flat[:-1], flat[1:])
+    most = np.maximum(most[:-2], most[2:])
+    np.maximum(most[:-1], flat[4:], out=most[:-1])
     peak = np.zeros(power.shape, dtype=bool)
-    # a local maximum over +-2 bins is the maximum of the five
-    pairs = np.maximum(power[:, :-1], power[:, 1:])
-    fours = np.maximum(pairs[:, :-2], pairs[:, 2:])
-    np.equal(power[:, 2:-2], np.maximum(fours[:, :-1], power[:, 4:]), out=peak[:, 2:-2])
+    np.equal(flat[2:-2], most[:-1], out=peak.ravel()[2:-2])
+    peak[:, :2] = peak[:, -2:] = False  # windows' ends, compared across the joins
     # the maximum of each block of SIDELOBE_REACH bins (and an empty block either side), reduced over the
     # blocks' bins laid out as rows: a reduction over a short last axis is slow
     blocks, last = divmod(bins, SIDELOBE_REACH)
@@ -313,9 +317,22 @@ def _peaks(power: np.ndarray) -> np.ndarray:
     padded[:, :last, blocks + 1] = power[:, blocks * SIDELOBE_REACH :]
     block_max = padded.max(axis=1)
     around = np.maximum(np.maximum(block_max[:, :-2], block_max[:, 1:-1]), block_max[:, 2:])
-    return peak & (
-        power * np.float32(10.0 ** (SIDELOBE_DB / 10.0)) >= np.repeat(around, SIDELOBE_REACH, axis=1)[:, :bins]
-    )
+    # each bin against the blocks around its own (the last, short block's too)
+    scaled = power * np.float32(10.0 ** (SIDELOBE_DB / 10.0))
+    clear = np.empty(power.shape, dtype=bool)
+    shape = (count, blocks, SIDELOBE_REACH)
+    cut = blocks * SIDELOBE_REACH
+    np.greater_equal(scaled[:, :cut].reshape(shape), around[:, :blocks, None], out=clear[:, :cut].reshape(shape))
+    np.greater_equal(scaled[:, cut:], around[:, blocks, None], out=clear[:, cut:])
+    peak &= clear
+    return peak
+
+
+def _squared_magnitude(values: np.ndarray) -> np.ndarray:
+    """``real**2 + imag**2`` of complex64 ``values`` (batch, bins), squared in place as one contiguous run."""
+    squares = values.view(np.float32)
+    np.multiply(squares, squares, out=squares)
+    return squares[:, 0::2] + squares[:, 1::2]
 
 
 def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, int]:

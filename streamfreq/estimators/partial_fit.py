@@ -105,7 +105,7 @@ def _strongest_partials(partials: Partials) -> tuple[np.ndarray, np.ndarray, np.
 
 def significant(energy: np.ndarray, valid: np.ndarray, noise_var: np.ndarray) -> np.ndarray:
     """Partials whose explained energy stands :data:`PARTIAL_GLRT` noise variances clear (the strongest always)."""
-    strongest = energy == np.max(np.where(valid, energy, -1.0), axis=1, keepdims=True)
+    strongest = energy == np.where(valid, energy, -1.0).max(axis=1, keepdims=True)
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 

@@ -177,7 +177,8 @@ def dirichlet(theta: np.ndarray, n: int) -> np.ndarray:
     """``D(theta) = sum_m cos(theta m)`` over centred m, with its first two derivatives, stacked (3, ...)."""
     out = np.empty((3, *theta.shape))
     half = theta / 2
-    u, u1 = np.sin(n * half), (n / 2) * np.cos(n * half)
+    whole = n * half
+    u, u1 = np.sin(whole), (n / 2) * np.cos(whole)
     v = np.sin(half)
     v[np.abs(v) < 1e-12] = 1e-12
     v1 = 0.5 * np.cos(half)

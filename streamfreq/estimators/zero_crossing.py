@@ -110,14 +110,15 @@ class ZeroCrossingEstimator:
             return []
         y, peak = centred_unit_peak(frames)
         count, n = y.shape
-        cumulative = np.zeros((count, n + 1))
+        cumulative = np.empty((count, n + 1))
+        cumulative[:, 0] = 0.0
         np.cumsum(y, axis=1, out=cumulative[:, 1:])
 
         length = np.full(count, 3)
         for _ in range(SMOOTHING_PASSES):  # count crossings, pick the smoothing length from the period, again
             crossings = _count_crossings(cumulative, length)
             period = 2.0 * n / np.maximum(crossings, 1)
-            length = np.clip(np.rint(SMOOTHING_FRACTION * period), 1, n // 4).astype(np.int64)
+            length = np.minimum(np.maximum(np.rint(SMOOTHING_FRACTION * period), 1), n // 4).astype(np.int64)
         window_index, times, _ = _crossings(cumulative, length)
         per_period, ambiguous = _pattern(count, window_index, times)
         period, rel_error, jitter, crossings = _fit(count, window_index, times, per_period)
@@ -136,7 +137,7 @@ class ZeroCrossingEstimator:
         apparent = 2.0 * n / np.maximum(crossings, 1)  # the crossing rate's period, whatever the pattern
         status[trusted & ((period < MIN_PERIOD_SAMPLES) | (apparent < MIN_PERIOD_SAMPLES))] = OUT_OF_RANGE
         status[trusted & (hz < lowest * (1.0 - 1e-9))] = OUT_OF_RANGE
-        confidence = np.clip(1.0 - rel_error / self.max_relative_error, 0.0, 1.0)
+        confidence = np.minimum(np.maximum(1.0 - rel_error / self.max_relative_error, 0.0), 1.0)
         return estimates_from_arrays(hz, confidence, status)
 
 
@@ -165,14 +166,7 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     rather than risk an octave error.
     """
     ks = _PATTERN_LENGTHS
-    # every crossing i against crossing i + k of the same window, for each k: the cell (window, k) of each span
-    cell, span = [], []
-    for column, k in enumerate(ks[ks < len(times)].tolist()):
-        same = window_index[k:] == window_index[:-k]
-        cell.append(window_index[:-k][same] * len(ks) + column)
-        span.append((times[k:] - times[:-k])[same])
-    cell = np.concatenate(cell) if cell else np.zeros(0, dtype=np.int64)
-    span = np.concatenate(span) if span else np.zeros(0)
+    cell, span = _spans(window_index, times)
     cells = count * len(ks)
     spans = np.bincount(cell, minlength=cells).reshape(count, len(ks))
     with np.errstate(divide="ignore", invalid="ignore"):
@@ -181,18 +175,32 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
         variance = np.bincount(cell, weights=deviation * deviation, minlength=cells).reshape(count, len(ks)) / spans
         scatter = np.where((spans >= MIN_SPANS + ks) & (mean > 0), np.sqrt(variance), np.inf)
     spans_mean = np.where(spans > 0, mean, np.inf)
-    best = np.min(scatter, axis=1)
+    best = scatter.min(axis=1)
     chosen = np.argmax(scatter <= PATTERN_TIE * best[:, None] + PATTERN_SLACK, axis=1)
     divides = (ks[chosen][:, None] % ks == 0) & (ks < ks[chosen][:, None])  # shorter patterns it is made of
     near = (scatter <= PATTERN_AMBIGUOUS * best[:, None] + PATTERN_SLACK) | (scatter < PATTERN_TRUSTED * spans_mean)
-    ambiguous = np.any(divides & near, axis=1)
+    ambiguous = (divides & near).any(axis=1)
     # a longer pattern made of the chosen one repeating far better: the chosen one is a partial's, not the period
     rows = np.arange(count)
     own = scatter[rows, chosen]
     multiples = (ks % ks[chosen][:, None] == 0) & (ks > ks[chosen][:, None])
-    ambiguous |= np.any(multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None]), axis=1) & (own > PATTERN_SLACK / 10)
+    ambiguous |= (multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None])).any(axis=1) & (own > PATTERN_SLACK / 10)
     ambiguous |= own > PATTERN_TRUSTED * spans_mean[rows, chosen]  # the chosen pattern itself hardly repeats
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
+
+
+def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Every crossing ``i`` against crossing ``i + k`` of the same window, for each ``k`` of :data:`_PATTERN_LENGTHS`:
+    the cell ``window * len(ks) + column of k`` and the span ``t[i + k] - t[i]`` of each, ``k`` by ``k`` and in
+    time order within each."""
+    ks = _PATTERN_LENGTHS
+    first = np.arange(len(times))
+    later = first + ks[:, None]  # (k, crossing)
+    pair = later < len(times)
+    later = np.minimum(later, len(times) - 1)
+    pair &= window_index[later] == window_index
+    cell = (window_index * len(ks) + np.arange(len(ks))[:, None])[pair]
+    return cell, (times[later] - times)[pair]
 
 
 def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
@@ -202,7 +210,7 @@ def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
     for the cumulative sum ``c``, so its sign is a comparison: no division,
     no smoothed copy.
     """
-    for value in np.unique(length).tolist():
+    for value in sorted(set(length.tolist())):
         rows = np.flatnonzero(length == value)
         part = cumulative if len(rows) == len(length) else cumulative[rows]
         positive = part[:, value:] >= part[:, :-value]
@@ -213,7 +221,7 @@ def _count_crossings(cumulative: np.ndarray, length: np.ndarray) -> np.ndarray:
     """Number of zero crossings of each window smoothed by ``length[i]`` samples."""
     counts = np.zeros(len(length), dtype=np.int64)
     for _, rows, _, _, changes in _sign_changes(cumulative, length):
-        counts[rows] = np.count_nonzero(changes, axis=1)
+        counts[rows] = changes.sum(axis=1)
     return counts
 
 
