@@ -75,6 +75,12 @@ LOW_BAND_SHARE = 0.25
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
 
+#: The statuses by the index :meth:`LSTMEstimator._status` gives them.
+_STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
+_NO_TONE, _OUT_OF_RANGE = 1, 2
+#: Where the octave check reads the autocorrelation: at twice the estimate's period, and at its own.
+_HALF_AND_OWN = np.array([0.5, 1.0])
+
 
 def lstm_available() -> bool:
     """True when the LiteRT runtime (``ai-edge-litert``) is installed; imports nothing.
@@ -268,11 +274,33 @@ class LSTMEstimator:
         if not np.isfinite(frames).all():
             np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
         x = self.contract.inputs(frames)
+        above_band, below_band, silent = self._frame_checks(frames)  # before the network: numpy's code still warm
         cycles, cls, confidence = self._infer_inputs(x)
-        hz = cycles * (float(samplerate) / n)
+        low, high = self.range_cycles
+        # an octave too high: the window correlates better at twice the period than at the estimate's own
+        halved, own = self.contract.lag_autocorrelation_at(x, cycles[:, None] * _HALF_AND_OWN).T
+        with np.errstate(invalid="ignore"):
+            octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
+        kind = cls.argmax(axis=1)
+        status = np.zeros(count, dtype=np.int8)  # index into _STATUS_NAMES: ok
+        status[(confidence < self.min_confidence) | octave_high] = _NO_TONE
+        status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
+        status[kind == 1] = _NO_TONE
+        status[above_band] = _OUT_OF_RANGE
+        status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
+        status[silent] = _NO_TONE
+        return estimates_from_arrays(cycles * (float(samplerate) / n), confidence, _STATUS_NAMES[status])
 
-        # energy by DFT bin (cycles per window) of the mean-removed window: the share the resampling keeps
-        # (below 0.9 of its Nyquist) against what white noise keeps, and the share below the trained range
+    def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, silent)`` per window.
+
+        From each window's DFT power (mean removed). Above the band: the window has energy, the share of
+        it the resampling keeps (below 0.9 of its Nyquist) is under :data:`BAND_GUARD` of what white noise
+        keeps, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
+        :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Silent: no energy, or a silent
+        centre (a note that starts or stops within the window before its centre: the f0 is the centre's).
+        """
+        n = frames.shape[1]
         power = np.abs(np.fft.rfft(frames.astype(np.float64), axis=1)) ** 2
         power[:, 0] = 0.0
         total = power.sum(axis=1)
@@ -282,25 +310,10 @@ class LSTMEstimator:
         above_band = (kept.sum(axis=1) < BAND_GUARD * white * total) & (
             above.max(axis=1, initial=0.0) > PEAK_SHARE * above.sum(axis=1)
         )
-        low, high = self.range_cycles
-        below_band = power[:, 1 : max(2, math.ceil(low))].sum(axis=1) > LOW_BAND_SHARE * total
-
-        # an octave too high: the window correlates better at twice the period than at the estimate's own
-        halved, own = self.contract.lag_autocorrelation_at(x, cycles[:, None] * [0.5, 1.0]).T
-        with np.errstate(invalid="ignore"):
-            octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
-
-        kind = np.argmax(cls, axis=1)
-        status = np.full(count, OK, dtype=object)
-        status[(confidence < self.min_confidence) | octave_high] = NO_TONE
-        status[(kind == 2) | (cycles < low) | (cycles > high)] = OUT_OF_RANGE
-        status[kind == 1] = NO_TONE
-        status[above_band & (total > 0)] = OUT_OF_RANGE
-        status[(status == NO_TONE) & below_band] = OUT_OF_RANGE
+        below_band = power[:, 1 : max(2, math.ceil(self.range_cycles[0]))].sum(axis=1) > LOW_BAND_SHARE * total
         centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
-        status[~sounding_at_centre(centred)] = NO_TONE  # the f0 is the centre's: a silent centre has none
-        status[~(total > 0)] = NO_TONE
-        return estimates_from_arrays(hz, confidence, status)
+        has_energy = total > 0
+        return above_band & has_energy, below_band, ~(has_energy & sounding_at_centre(centred))
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
