@@ -182,8 +182,8 @@ def preprocess(frames: np.ndarray, length: int) -> np.ndarray:
     frames = np.atleast_2d(np.asarray(frames))
     if frames.dtype != np.float32:
         frames = frames.astype(np.float64)
-    # float32 windows are divided in float32: the float64 quotient rounded to float32 is the same number (a quotient
-    # rounded to 53 bits, then to 24, is the quotient rounded to 24 bits), with no float64 copy of the windows
+    # float32 windows are divided in float32, with no float64 copy: for float32 operands the float64 quotient rounded
+    # to float32 is the same number (rounding the exact quotient to 53 bits, then to 24, rounds it to 24 bits)
     scale = np.maximum.reduce(np.abs(frames), axis=-1, keepdims=True)
     scale[~((scale > 0) & (scale < np.inf))] = 1.0  # none, nan or inf: leave the window as it is
     resampled = resample_to_length((frames / scale).astype(np.float32, copy=False), length).astype(np.float64)

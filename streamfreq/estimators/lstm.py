@@ -77,7 +77,7 @@ LOW_BAND_SHARE = 0.25
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
 
-#: The statuses by the index :meth:`LSTMEstimator._status` gives them.
+#: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
 _NO_TONE, _OUT_OF_RANGE = 1, 2
 #: Where the octave check reads the autocorrelation: at twice the estimate's period, and at its own.
