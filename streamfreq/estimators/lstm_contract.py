@@ -74,8 +74,6 @@ SPECTRUM_PAD = 8
 DECODERS = ("offset", "average", "blend")
 #: Bins either side of the most likely one whose probability counts towards the confidence score.
 SCORE_HALF_WIDTH = 2
-#: Where the score's prefix sums end and start, from the top bin.
-_SCORE_EDGES = np.array([SCORE_HALF_WIDTH + 1, -SCORE_HALF_WIDTH])
 #: Tolerance (cents) behind the calibrated confidence: P(|error| < 50 cents).
 TOLERANCE_CENTS = 50.0
 
@@ -389,17 +387,17 @@ class Contract:
         grid = self._tables["log2_grid"]
         with np.errstate(invalid="ignore", divide="ignore"):
             where = (np.log2(cycles) - grid[0]) / (grid[1] - grid[0])
-        inside = (where >= 0) & (where <= grid.size - 1)  # False for nan
-        where[~inside] = 0.0
+        outside = ~((where >= 0) & (where <= grid.size - 1))  # True for nan
+        where = np.where(outside, 0.0, where)
         i = np.minimum(where.astype(np.int64), grid.size - 2)
         frac = where - i
         # flat indices of the lower neighbours in x (batch, steps, channels), then one gather for each neighbour
         batch, steps, channels = x.shape
         rows = np.arange(0, batch * steps, steps).reshape((-1,) + (1,) * (cycles.ndim - 1))
-        i = (i + rows) * channels + self.channels.index("lacf")
-        flat = x.reshape(-1)
-        values = flat.take(i) * (1.0 - frac) + flat.take(i + channels) * frac
-        values[~inside] = np.nan
+        i = (i + rows) * channels
+        lacf = x.reshape(-1)[self.channels.index("lacf") :]
+        values = lacf.take(i) * (1.0 - frac) + lacf.take(i + channels) * frac
+        values[outside] = np.nan
         return values
 
     def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
@@ -466,6 +464,10 @@ class Contract:
             "bias": np.asarray(self.bias[1], dtype=np.float64),
             "score_grid": np.asarray(self.reliability[0], dtype=np.float64),
             "p_within": np.asarray(self.reliability[1], dtype=np.float64),
+            # by top bin: where the prefix sums of its score's bins end and start (bins top +- SCORE_HALF_WIDTH)
+            "score_edges": np.clip(
+                np.arange(self.n_bins)[:, None] + [SCORE_HALF_WIDTH + 1, -SCORE_HALF_WIDTH], 0, self.n_bins
+            ),
         }
 
     def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -491,8 +493,7 @@ class Contract:
         cumulative = np.zeros((top.size, nb + 1))
         bins.cumsum(axis=1, out=cumulative[:, 1:])
         # the mass of the bins within SCORE_HALF_WIDTH of the top: two prefix sums, read in one gather
-        edges = np.minimum(np.maximum(top[:, None] + _SCORE_EDGES, 0), nb) + (nb + 1) * rows[:, None]
-        upper, lower = cumulative.take(edges).T
+        upper, lower = cumulative.take(self._tables["score_edges"][top] + (nb + 1) * rows[:, None]).T
         score = cls[:, 0] * (upper - lower)
         return np.asarray(logc, dtype=np.float64), cls, score
 
