@@ -233,15 +233,18 @@ def test_batches_match_single_windows(estimator):
     np.testing.assert_allclose(batched[:5], single, rtol=1e-5, equal_nan=True)
 
 
-def test_a_split_batch_gives_the_numbers_of_single_rows(estimator):
+def test_a_split_batch_gives_the_numbers_of_single_rows():
     # a big batch runs half on a second interpreter, on another thread: every row still starts from zeroed
     # state in a batch-1 model, so its outputs are the very same floats as when it runs alone
-    from streamfreq.estimators.lstm import SPLIT_ROWS
+    _need("ai_edge_litert")
+    from streamfreq.estimators.lstm import SPLIT_ROWS, LSTMEstimator
 
+    estimator = LSTMEstimator()
     frames, _ = _tones(7, SPLIT_ROWS + 3, 10.0, 1.5, 120.0)
     x = estimator.contract.inputs(frames)
-    together = estimator.network(x)
     alone = np.concatenate([estimator.network(row[None]) for row in x])
+    assert estimator._second is None  # single rows run on the caller's interpreter only
+    together = estimator.network(x)
     assert estimator._second is not None  # the batch was split
     np.testing.assert_array_equal(together, alone)
 
