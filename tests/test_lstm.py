@@ -233,6 +233,22 @@ def test_batches_match_single_windows(estimator):
     np.testing.assert_allclose(batched[:5], single, rtol=1e-5, equal_nan=True)
 
 
+def test_a_split_batch_gives_the_numbers_of_single_rows():
+    # a big batch runs half on a second interpreter, on another thread: every row still starts from zeroed
+    # state in a batch-1 model, so its outputs are the very same floats as when it runs alone
+    _need("ai_edge_litert")
+    from streamfreq.estimators.lstm import SPLIT_ROWS, LSTMEstimator
+
+    estimator = LSTMEstimator()
+    frames, _ = _tones(7, SPLIT_ROWS + 3, 10.0, 1.5, 120.0)
+    x = estimator.contract.inputs(frames)
+    alone = np.concatenate([estimator.network(row[None]) for row in x])
+    assert estimator._second is None  # single rows run on the caller's interpreter only
+    together = estimator.network(x)
+    assert estimator._second is not None  # the batch was split
+    np.testing.assert_array_equal(together, alone)
+
+
 def test_shipped_runtime_model_has_batch_1_and_fused_lstms(estimator):
     interpreter = estimator._interpreter
     assert tuple(interpreter.get_input_details()[0]["shape"]) == (1, *estimator.contract.input_shape)

@@ -48,6 +48,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass, field, fields, replace
 from functools import cached_property
+from typing import NamedTuple
 
 import numpy as np
 
@@ -97,30 +98,60 @@ def autocorrelation(x: np.ndarray) -> np.ndarray:
     return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
 
 
-def _lerp_plan(where: np.ndarray, size: int) -> tuple[np.ndarray, np.ndarray]:
-    """Indices and weights that read an array of ``size`` points at fractional positions ``where``, linearly."""
-    where = np.clip(np.asarray(where, dtype=np.float64), 0, size - 1)
+class _Reads(NamedTuple):
+    """Linear reads of an array's last axis at fractional positions, worked out once.
+
+    ``points`` are the sorted indices whose values the reads need. Given the array's values at
+    ``points``, read ``i`` is ``values[neighbours[i]] * weights[i] + values[neighbours[m + i]] * weights[m + i]``
+    for ``m`` reads: its lower and upper neighbour, weighted 1 - fraction and fraction.
+    """
+
+    points: np.ndarray
+    neighbours: np.ndarray
+    weights: np.ndarray
+
+
+def _reads(where: np.ndarray, size: int) -> _Reads:
+    """Reads of an array of ``size`` points at fractional positions ``where`` (1-D), linearly, clipped to its ends.
+
+    Example
+    -------
+    >>> r = _reads(np.array([0.5, 2.0, 9.0]), 4)
+    >>> r.points.tolist(), _lerp(np.array([0.0, 10.0, 20.0, 30.0])[r.points], r).tolist()
+    ([0, 1, 2, 3], [5.0, 20.0, 30.0])
+    """
+    where = np.clip(np.asarray(where, dtype=np.float64).ravel(), 0, size - 1)
     i = np.minimum(np.floor(where).astype(np.int64), size - 2)
-    return i, where - i
+    points, neighbours = np.unique(np.concatenate([i, i + 1]), return_inverse=True)
+    frac = where - i
+    return _Reads(points, neighbours, np.concatenate([1.0 - frac, frac]))
 
 
-def _lerp(values: np.ndarray, plan: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    i, frac = plan
-    return values[..., i] * (1.0 - frac) + values[..., i + 1] * frac
+def _lerp(values: np.ndarray, reads: _Reads) -> np.ndarray:
+    """The reads of ``values`` (..., len(reads.points)): the array's values at ``reads.points``, last axis."""
+    weighted = values.take(reads.neighbours, axis=-1) * reads.weights
+    half = reads.weights.size // 2
+    return weighted[..., :half] + weighted[..., half:]
 
 
-def _lag_plan(n: int, cycles: np.ndarray, upsample: int) -> tuple[np.ndarray, np.ndarray]:
+def _lag_reads(n: int, cycles: np.ndarray, upsample: int) -> _Reads:
+    """Reads of the autocorrelation of ``n`` samples, upsampled ``upsample`` times, at the periods of ``cycles``."""
     lags = np.minimum(upsample * n / np.asarray(cycles, dtype=np.float64), n * upsample)  # at most the window
-    return _lerp_plan(lags, n * upsample + 2)
+    return _reads(lags, n * upsample + 2)
 
 
-def _normalised_autocorrelation(x: np.ndarray, upsample: int) -> np.ndarray:
-    """Autocorrelation of each row of ``x`` (batch, L) at lags 0..L+1 in steps of 1/``upsample``, lag 0 = 1."""
+def _read_autocorrelation(x: np.ndarray, reads: _Reads, upsample: int) -> np.ndarray:
+    """Normalised autocorrelation (lag 0 = 1) of each row of ``x`` (batch, L) in lag steps of 1/``upsample``, read
+    at ``reads`` (of lags 0..L+1 in those steps); all-zero rows read zero.
+
+    Only the points the reads need are normalised: each is the same division as on the whole autocorrelation.
+    """
     n = x.shape[-1]
     spectrum = np.fft.rfft(x, 2 * n, axis=-1)
-    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n * upsample, axis=-1)[..., : n * upsample + 2]
+    r = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n * upsample, axis=-1)
     zero = r[..., :1]
-    return np.where(zero > 1e-12, r / np.where(zero > 1e-12, zero, 1.0), 0.0)
+    sound = zero > 1e-12
+    return _lerp(np.where(sound, r.take(reads.points, axis=-1) / np.where(sound, zero, 1.0), 0.0), reads)
 
 
 def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = LAG_UPSAMPLE) -> np.ndarray:
@@ -140,16 +171,21 @@ def log_lag_autocorrelation(x: np.ndarray, cycles: np.ndarray, upsample: int = L
     [0.88, -0.94, -0.02]
     """
     x = np.asarray(x, dtype=np.float64)
-    return _lerp(_normalised_autocorrelation(x, upsample), _lag_plan(x.shape[-1], cycles, upsample))
+    return _read_autocorrelation(x, _lag_reads(x.shape[-1], cycles, upsample), upsample)
 
 
-def _scaled_log_power(x: np.ndarray, pad: int, taper: np.ndarray) -> np.ndarray:
-    """Log power spectrum of each row of ``x`` times ``taper``, zero-padded ``pad`` times, scaled to 0..1."""
+def _read_log_power(x: np.ndarray, reads: _Reads, pad: int, taper: np.ndarray) -> np.ndarray:
+    """Log power spectrum of each row of ``x`` times ``taper``, zero-padded ``pad`` times, scaled to 0..1 (1 at the
+    row's peak), read at ``reads`` (of its ``pad * L // 2 + 1`` points); all-zero rows read zero.
+
+    Only the points the reads need are scaled: each is the same arithmetic as on the whole spectrum.
+    """
     spectrum = np.fft.rfft(x * taper, pad * x.shape[-1], axis=-1)
     power = spectrum.real**2 + spectrum.imag**2
     peak = power.max(axis=-1, keepdims=True)
-    scaled = np.log10(np.maximum(power / np.where(peak > 0, peak, 1.0), 10.0**-SPECTRUM_FLOOR))
-    return np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0)
+    relative = power.take(reads.points, axis=-1) / np.where(peak > 0, peak, 1.0)
+    scaled = np.log10(np.maximum(relative, 10.0**-SPECTRUM_FLOOR))
+    return _lerp(np.where(peak > 1e-20, 1.0 + scaled / SPECTRUM_FLOOR, 0.0), reads)
 
 
 def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = SPECTRUM_PAD) -> np.ndarray:
@@ -167,8 +203,8 @@ def log_spectrum(x: np.ndarray, cycles: np.ndarray, pad: int = SPECTRUM_PAD) -> 
     """
     x = np.asarray(x, dtype=np.float64)
     n = x.shape[-1]
-    plan = _lerp_plan(np.asarray(cycles, dtype=np.float64) * pad, pad * n // 2 + 1)
-    return _lerp(_scaled_log_power(x, pad, np.hanning(n)), plan)
+    reads = _reads(np.asarray(cycles, dtype=np.float64) * pad, pad * n // 2 + 1)
+    return _read_log_power(x, reads, pad, np.hanning(n))
 
 
 def _table(pairs) -> tuple[tuple[float, ...], tuple[float, ...]]:
@@ -298,18 +334,19 @@ class Contract:
         return 2.0 ** (self.centres()[:, None] + self.bin_step * offsets[None, :]).reshape(-1)
 
     @cached_property
-    def _read_plans(self) -> dict[str, tuple[np.ndarray, ...]]:
-        """Where each log-frequency channel reads its values (indices and weights), and the spectrum's taper.
-
-        The same reads as :func:`log_lag_autocorrelation` and :func:`log_spectrum` at :meth:`grid`,
-        worked out once per contract instead of once per window.
-        """
+    def _read_plans(self) -> dict[str, _Reads]:
+        """Where each log-frequency channel reads its values: the reads of :func:`log_lag_autocorrelation` and
+        :func:`log_spectrum` at :meth:`grid`, worked out once per contract instead of once per window."""
         grid = self.grid()
         return {
-            "lacf": _lag_plan(self.length, grid, LAG_UPSAMPLE),
-            "lspec": _lerp_plan(grid * SPECTRUM_PAD, SPECTRUM_PAD * self.length // 2 + 1),
-            "taper": (np.hanning(self.length),),
+            "lacf": _lag_reads(self.length, grid, LAG_UPSAMPLE),
+            "lspec": _reads(grid * SPECTRUM_PAD, SPECTRUM_PAD * self.length // 2 + 1),
         }
+
+    @cached_property
+    def _taper(self) -> np.ndarray:
+        """The spectrum channel's Hann taper, ``length`` points."""
+        return np.hanning(self.length)
 
     def inputs(self, frames: np.ndarray) -> np.ndarray:
         """Network input ``(batch, *input_shape)`` float32 for full-resolution windows ``(batch, N)``."""
@@ -323,9 +360,9 @@ class Contract:
         out = np.empty(x.shape[:1] + self.input_shape, dtype=np.float32)
         for k, name in enumerate(self.channels):
             if name == "lacf":
-                out[..., k] = _lerp(_normalised_autocorrelation(wave, LAG_UPSAMPLE), plans["lacf"])
+                out[..., k] = _read_autocorrelation(wave, plans["lacf"], LAG_UPSAMPLE)
             else:
-                out[..., k] = _lerp(_scaled_log_power(wave, SPECTRUM_PAD, plans["taper"][0]), plans["lspec"])
+                out[..., k] = _read_log_power(wave, plans["lspec"], SPECTRUM_PAD, self._taper)
         return out
 
     def lag_autocorrelation_at(self, x: np.ndarray, cycles: np.ndarray) -> np.ndarray:
@@ -347,17 +384,21 @@ class Contract:
         cycles = np.asarray(cycles, dtype=np.float64)
         if self.along_time or "lacf" not in self.channels:
             return np.full(cycles.shape, np.nan)
-        channel = x[..., self.channels.index("lacf")]
         grid = self._tables["log2_grid"]
         with np.errstate(invalid="ignore", divide="ignore"):
             where = (np.log2(cycles) - grid[0]) / (grid[1] - grid[0])
-        inside = (where >= 0) & (where <= grid.size - 1)  # False for nan
-        where = np.where(inside, where, 0.0)
+        outside = ~((where >= 0) & (where <= grid.size - 1))  # True for nan
+        where = np.where(outside, 0.0, where)
         i = np.minimum(where.astype(np.int64), grid.size - 2)
         frac = where - i
-        rows = np.arange(channel.shape[0]).reshape((-1,) + (1,) * (cycles.ndim - 1))
-        values = channel[rows, i] * (1.0 - frac) + channel[rows, i + 1] * frac
-        return np.where(inside, values, np.nan)
+        # flat indices of the lower neighbours in x (batch, steps, channels), then one gather for each neighbour
+        batch, steps, channels = x.shape
+        rows = np.arange(0, batch * steps, steps).reshape((-1,) + (1,) * (cycles.ndim - 1))
+        i = (i + rows) * channels
+        lacf = x.reshape(-1)[self.channels.index("lacf") :]
+        values = lacf.take(i) * (1.0 - frac) + lacf.take(i + channels) * frac
+        values[outside] = np.nan
+        return values
 
     def views_of(self, x: np.ndarray, views: int | None = None) -> np.ndarray:
         """``views`` frequency-preserving copies of input ``x``, stacked along the batch: ``(views * batch, ...)``.
@@ -423,6 +464,10 @@ class Contract:
             "bias": np.asarray(self.bias[1], dtype=np.float64),
             "score_grid": np.asarray(self.reliability[0], dtype=np.float64),
             "p_within": np.asarray(self.reliability[1], dtype=np.float64),
+            # by top bin: where the prefix sums of its score's bins end and start (bins top +- SCORE_HALF_WIDTH)
+            "score_edges": np.clip(
+                np.arange(self.n_bins)[:, None] + [SCORE_HALF_WIDTH + 1, -SCORE_HALF_WIDTH], 0, self.n_bins
+            ),
         }
 
     def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -431,7 +476,7 @@ class Contract:
         nb, nc = self.n_bins, len(CLASSES)
         bins, cls = probs[:, :nb], probs[:, nb : nb + nc]
         centres = self._tables["centres"]
-        top = np.argmax(bins, axis=1)
+        top = bins.argmax(axis=1)
         rows = np.arange(top.size)
         method = decoder or self.decoder
         has_offsets = probs.shape[1] > nb + nc  # a first-format model has none
@@ -446,12 +491,10 @@ class Contract:
             average = (w * centres[idx]).sum(axis=1) / np.maximum(w.sum(axis=1), 1e-12)
             logc = average if method == "average" else 0.5 * (offset + average)
         cumulative = np.zeros((top.size, nb + 1))
-        np.cumsum(bins, axis=1, out=cumulative[:, 1:])
-        near = (
-            cumulative[rows, np.minimum(top + SCORE_HALF_WIDTH + 1, nb)]
-            - cumulative[rows, np.maximum(top - SCORE_HALF_WIDTH, 0)]
-        )
-        score = cls[:, 0] * near
+        bins.cumsum(axis=1, out=cumulative[:, 1:])
+        # the mass of the bins within SCORE_HALF_WIDTH of the top: two prefix sums, read in one gather
+        upper, lower = cumulative.take(self._tables["score_edges"][top] + (nb + 1) * rows[:, None]).T
+        score = cls[:, 0] * (upper - lower)
         return np.asarray(logc, dtype=np.float64), cls, score
 
     def decode(self, probs: np.ndarray, views: int = 1) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
