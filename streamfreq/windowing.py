@@ -105,15 +105,20 @@ def _resampling_matrix(n_in: int, n_out: int, taps_per_side: int = 16) -> np.nda
     (scipy.signal.resample_poly does the same, but importing scipy.signal
     costs ~2 s of start-up here, which the live path cannot afford.)
     """
+    return _sinc_taps(n_in, n_out, np.arange(n_out), taps_per_side)
+
+
+def _sinc_taps(n_in: int, n_out: int, outputs: np.ndarray, taps_per_side: int = 16) -> np.ndarray:
+    """The columns ``outputs`` of :func:`_resampling_matrix` (each element computed as there), ``(n_in, len)``."""
     ratio = n_out / n_in
     cutoff = 0.9 * min(1.0, ratio)  # fraction of the input Nyquist
     half_width = taps_per_side / cutoff  # in input samples
-    positions = (np.arange(n_out) + 0.5) / ratio - 0.5  # centre-aligned output positions
+    positions = (outputs + 0.5) / ratio - 0.5  # centre-aligned output positions
     offsets = np.arange(n_in)[None, :] - positions[:, None]
     taper = np.kaiser(129, 8.0)
     taper_at = np.interp(offsets / half_width, np.linspace(-1, 1, 129), taper, left=0.0, right=0.0)
     matrix = cutoff * np.sinc(cutoff * offsets) * taper_at
-    return matrix.T.astype(np.float32)  # (n_in, n_out): frames @ matrix
+    return matrix.T.astype(np.float32)  # (n_in, len(outputs)): frames @ matrix
 
 
 @lru_cache(maxsize=16)
@@ -123,7 +128,7 @@ def _decimation_filter(n_in: int, n_out: int) -> tuple[np.ndarray, int]:
     of the input zero-padded by ``pad`` on both sides (taps beyond the edges are absent, as in the matrix).
     """
     ratio = n_in // n_out
-    column = _resampling_matrix(n_in, n_out)[:, n_out // 2]  # one output's taps over the whole input
+    column = _sinc_taps(n_in, n_out, np.array([n_out // 2]))[:, 0]  # one output's taps over the whole input
     nonzero = np.flatnonzero(column)
     first, last = int(nonzero[0]), int(nonzero[-1])
     start = (n_out // 2) * ratio  # where output n_out // 2 starts reading the unpadded input, less pad
