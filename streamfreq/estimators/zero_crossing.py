@@ -55,6 +55,9 @@ PATTERN_AMBIGUOUS = 8.0
 #: The chosen pattern's spans must scatter less than this fraction of their length for a number at all (and a
 #: pattern dividing it that does so too makes the window ambiguous).
 PATTERN_TRUSTED = 0.03
+#: A window whose waveform correlates at half the measured period within this of its correlation at the period
+#: repeats nearly as well every half period: it could be read an octave either way (normalised correlation).
+HALF_PERIOD_MARGIN = 0.05
 
 
 class ZeroCrossingEstimator:
@@ -130,6 +133,7 @@ class ZeroCrossingEstimator:
             & ~ambiguous
             & (peak > 0)
         )
+        trusted[trusted] = ~_repeats_at_half(y[trusted], period[trusted])
         status = np.where(trusted, OK, NO_TONE).astype(object)
         lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -139,6 +143,36 @@ class ZeroCrossingEstimator:
         status[trusted & (hz < lowest * (1.0 - 1e-9))] = OUT_OF_RANGE
         confidence = np.minimum(np.maximum(1.0 - rel_error / self.max_relative_error, 0.0), 1.0)
         return estimates_from_arrays(hz, confidence, status)
+
+
+def _repeats_at_half(y: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Windows ``y`` (batch, N; mean removed) that repeat nearly as well every half ``period`` (samples) as every
+    period: normalised correlation at half the period within :data:`HALF_PERIOD_MARGIN` of that at the period.
+
+    The crossing pattern misses such a half where the crossings per period alternate (a voice whose
+    alternate periods differ: 8 crossings in one, 10 in the next, so only the pair repeats), and would
+    read the sound an octave low. A steady tone correlates at half its period far lower (-1 for a sine).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> m = np.arange(2048)
+    >>> sine, pair = np.cos(2 * np.pi * m / 200), np.cos(2 * np.pi * m / 100)  # periods 200 and 100
+    >>> _repeats_at_half(np.array([sine, pair]), np.array([200.0, 200.0])).tolist()
+    [False, True]
+    """
+    out = np.zeros(len(y), dtype=bool)
+    n = y.shape[1]
+    for row, (window, whole) in enumerate(zip(y, np.rint(period).astype(np.int64).tolist(), strict=True)):
+        if not 2 <= whole < n - 2:
+            continue
+        energy = np.cumsum(window * window)  # energy[k - 1]: of the first k samples
+        correlation = []
+        for lag in (whole // 2, whole):
+            head, tail = energy[n - lag - 1], energy[-1] - energy[lag - 1]
+            correlation.append(window[:-lag] @ window[lag:] / np.sqrt(max(head * tail, 1e-300)))
+        out[row] = correlation[0] > correlation[1] - HALF_PERIOD_MARGIN
+    return out
 
 
 #: Crossings per pattern tried: 2, 4, ... :data:`MAX_PATTERN`.
