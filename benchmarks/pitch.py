@@ -6,6 +6,7 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      with a missing fundamental), SNR -5..40 dB (harmonic power over white-noise power);
   s. pure sines, same f0 and SNR (sanity: the single-tone CRLB);
   b. a synthetic voice (streamfreq.signals.voice): vibrato, jitter, shimmer, glides, gaps with breath noise;
+  v. another draw of that voice made at 16 kHz (the default window spans the same 43 ms at every rate);
   r. another draw of that voice in a reverberant room (the training generator's room response, RT60 0.5 s,
      half of its energy in the tail), scored against the dry voice: a tracker that reads a note's reverberant
      tail in the gap after it gets voicing false alarms there, as on an annotated recording of a singer;
@@ -33,7 +34,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,s,b,r,c,d] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,d] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ]
 """
 
@@ -524,7 +525,7 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "s", "b", "r", "c", "d")
+MATERIALS = ("a", "s", "b", "v", "r", "c", "d")
 
 
 def build_material(key: str, quick: bool, seed: int) -> Material:
@@ -534,6 +535,11 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
         return tones_material(20 if quick else 100, seed + 1, harmonic=False)
     if key == "b":
         return voice_material(8.0 if quick else 40.0, seed + 2)
+    if key == "v":
+        return replace(voice_material(8.0 if quick else 40.0, seed + 5, samplerate=16000.0), key="v", title=(
+            f"v. another draw of the synthetic voice sampled at 16 kHz, as many singing and speech corpora are "
+            f"({8 if quick else 40} s)"
+        ))  # fmt: skip
     if key == "r":
         return room_voice_material(8.0 if quick else 40.0, seed + 4)
     if key == "c":

@@ -211,8 +211,11 @@ class ControlPanel(QWidget):
         form = QFormLayout(group)
         self.window = QComboBox()
         self.hop = QComboBox()
-        automatic = (f"auto ({defaults.WINDOW})", f"auto ({defaults.HOP})")
-        self.window.setToolTip(f"auto: {defaults.WINDOW} samples, or longer when --fmin asks for lower notes")
+        automatic = ("auto", "auto")
+        self.window.setToolTip(
+            f"auto: {defaults.WINDOW} samples at {defaults.SAMPLERATE / 1000:g} kHz, the same time at other rates, "
+            "or longer when --fmin asks for lower notes"
+        )
         self.hop.setToolTip("auto: a quarter of the window")
         for box, values, auto in ((self.window, WINDOWS, automatic[0]), (self.hop, HOPS, automatic[1])):
             box.addItem(auto, None)

@@ -16,7 +16,7 @@ Example
 >>> from streamfreq.signals import tone
 >>> track = analyze(tone(8000, 440.0 * 8000 / 16000), 16000, estimators=["fft"])
 >>> len(track), round(float(track.f0["fft"][0]), 3), float(track.time[0])
-(12, 440.0, 0.064)
+(28, 440.0, 0.032)
 """
 
 from __future__ import annotations
@@ -170,7 +170,7 @@ def analyze_file(
     >>> soundfile.write(path, 0.5 * tone(16000, 220.0), 16000)
     >>> track = analyze_file(path, estimators=["fft", "zc"])
     >>> len(track), sorted({round(float(hz), 2) for hz in track.f0["zc"]})
-    (28, [220.0])
+    (59, [220.0])
     """
     from streamfreq.sources.file import FileSource
 

@@ -3,16 +3,22 @@
 Every part that needs a default (the engine, the command line, the desktop
 app, ``analyze``, the batch engines, the benchmarks) imports it from here.
 
+The default window spans the same time at every samplerate: 2048 samples at
+48 kHz (42.7 ms), and at other rates the shortest power of two that spans as
+long (2048 at 44.1 kHz, 1024 at 16 and 22.05 kHz, 4096 at 96 kHz). A window
+of a fixed length in samples would last 128 ms at 16 kHz, too long for a
+voice's vibrato, and hold too few periods of a bass at 96 kHz.
+
 The window must hold at least :data:`MIN_PERIODS` periods of the lowest
 fundamental it should measure. At the default window of 2048 samples and
 48 kHz that is 46.9 Hz; ``fmin`` asks for a longer window when lower notes
-matter (:func:`window_for_fmin`).
+matter (:func:`window_for`).
 
 Example
 -------
->>> from streamfreq.defaults import window_for_fmin, lowest_f0
->>> window_for_fmin(30.0, 48000.0), window_for_fmin(100.0, 48000.0)
-(4096, 2048)
+>>> from streamfreq.defaults import window_for, lowest_f0
+>>> window_for(48000.0), window_for(16000.0), window_for(48000.0, fmin=30.0), window_for(48000.0, fmin=100.0)
+(2048, 1024, 4096, 2048)
 >>> round(lowest_f0(2048, 48000.0), 2)
 46.88
 """
@@ -25,9 +31,9 @@ from streamfreq.errors import check_range
 
 #: Samples per second of the synthetic source unless told otherwise.
 SAMPLERATE = 48000.0
-#: Window length in samples.
+#: Window length in samples at :data:`SAMPLERATE` (other rates: :func:`window_for`).
 WINDOW = 2048
-#: Samples between window starts.
+#: Samples between window starts at :data:`SAMPLERATE` (a quarter of the window: :func:`hop_for_window`).
 HOP = 512
 #: Fewest periods of the fundamental a window must hold to measure it.
 MIN_PERIODS = 2.0
@@ -40,17 +46,22 @@ def lowest_f0(window: int, samplerate: float) -> float:
     return MIN_PERIODS * float(samplerate) / int(window)
 
 
-def window_for_fmin(fmin: float, samplerate: float) -> int:
-    """The window for notes down to ``fmin`` Hz: the default, or the power of two that holds enough periods.
+def window_for(samplerate: float, fmin: float | None = None) -> int:
+    """The default window at ``samplerate``: as long as :data:`WINDOW` at :data:`SAMPLERATE`, or longer for ``fmin``.
+
+    The shortest power of two that spans ``WINDOW / SAMPLERATE`` seconds and,
+    when ``fmin`` is given, holds :data:`MIN_PERIODS` periods of ``fmin`` Hz.
 
     Raises
     ------
     ParameterError
         ``fmin`` is not in 10..FMAX Hz.
     """
-    check_range("fmin", fmin, 10.0, FMAX)
-    needed = MIN_PERIODS * float(samplerate) / float(fmin)
-    return max(WINDOW, 1 << math.ceil(math.log2(needed)))
+    needed = WINDOW * float(samplerate) / SAMPLERATE
+    if fmin is not None:
+        check_range("fmin", fmin, 10.0, FMAX)
+        needed = max(needed, MIN_PERIODS * float(samplerate) / float(fmin))
+    return 1 << max(4, math.ceil(math.log2(needed) - 1e-9))
 
 
 def hop_for_window(window: int) -> int:

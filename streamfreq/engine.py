@@ -64,8 +64,9 @@ class Engine:
     samplerate
         Samples per second of the stream.
     window
-        Window length N in samples; None picks it from ``fmin`` (the default,
-        2048, unless ``fmin`` needs longer: :func:`streamfreq.defaults.window_for_fmin`).
+        Window length N in samples; None picks it from the samplerate and ``fmin``
+        (:func:`streamfreq.defaults.window_for`: 2048 at 44.1 and 48 kHz, 1024 at
+        16 kHz, the same time at every rate; longer when ``fmin`` needs it).
     hop
         Samples between window starts (1..window); None is a quarter of the window.
     estimators
@@ -93,7 +94,7 @@ class Engine:
         check_range("samplerate", samplerate, 1000, 768000)
         self.samplerate = float(samplerate)
         if window is None:
-            window = defaults.WINDOW if fmin is None else defaults.window_for_fmin(fmin, self.samplerate)
+            window = defaults.window_for(self.samplerate, fmin)
         if hop is None:
             hop = defaults.hop_for_window(window)
         self.windower = Windower(window, hop)

@@ -74,7 +74,10 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         "--window",
         type=int,
         metavar="N",
-        help=f"window length in samples (default {defaults.WINDOW}, longer when --fmin needs it)",
+        help=(
+            f"window length in samples (default {defaults.WINDOW} at {defaults.SAMPLERATE / 1000:g} kHz and the same "
+            "time at other rates, a power of two; longer when --fmin needs it)"
+        ),
     )
     group.add_argument("--hop", type=int, metavar="N", help="samples between windows (default a quarter window)")
     group.add_argument("--fmin", type=float, metavar="HZ", help="lowest fundamental to measure (picks the window)")

@@ -24,10 +24,17 @@ from streamfreq.batch.cli import main as batch_main
 from streamfreq.batch.job import Settings
 from streamfreq.batch.run import run_batch
 from streamfreq.batch.store import PARTS, part_name
+from streamfreq.defaults import hop_for_window, window_for
 from streamfreq.signals import tone
 
 NAMES = ["fft", "zc"]
 ESTIMATORS = ",".join(NAMES)
+
+
+def windows_in(frames: int, samplerate: float = 16000.0) -> int:
+    """Whole windows of the default window and hop at ``samplerate`` in ``frames`` samples."""
+    window = window_for(samplerate)
+    return 1 + (frames - window) // hop_for_window(window)
 
 
 def write_tone(path, hz, seconds, samplerate, *, channels=1, subtype="PCM_16"):
@@ -201,7 +208,7 @@ def test_a_worker_killed_mid_run_loses_no_file_and_writes_none_twice(engine, man
     assert len(list((out / PARTS).iterdir())) == 16
     table = readouts(out)
     counts = {path: table.column("path").to_pylist().count(path) for path in map(str, files)}
-    assert counts == {str(path): 1 + (16000 - 2048) // 512 for path in files}
+    assert counts == {str(path): windows_in(16000) for path in files}
     assert_readouts_are_analyze_file(out, files[:2])
 
 
@@ -261,7 +268,7 @@ def test_a_run_killed_with_sigkill_resumes_without_duplicates(sixty, tmp_path):
     assert report.skipped == len(listed) and report.done == 60 - len(listed) and report.failed == 0
     table = readouts(out)
     pairs = list(zip(table.column("path").to_pylist(), table.column("start").to_pylist(), strict=True))
-    assert len(pairs) == len(set(pairs)) == 60 * (1 + (64000 - 2048) // 512)
+    assert len(pairs) == len(set(pairs)) == 60 * (windows_in(64000))
     assert len(rows(out)) == 60 and not [p for p in out.rglob(".*") if p.name != ".lock"]
 
 
@@ -293,7 +300,7 @@ def test_a_rerun_skips_what_is_done_and_redoes_a_changed_file(corpus, tmp_path, 
     listed = rows(out)
     assert float(listed[str(root / "a220.wav")]["zc_median_hz"]) == pytest.approx(330.0, abs=0.05)
     table = readouts(out)
-    assert table.column("path").to_pylist().count(str(root / "a220.wav")) == 1 + (16000 - 2048) // 512
+    assert table.column("path").to_pylist().count(str(root / "a220.wav")) == windows_in(16000)
 
 
 def test_leftovers_of_a_crash_are_cleaned_and_never_read_as_rows(corpus, local_out, tmp_path):

@@ -226,3 +226,15 @@ def test_a_live_run_warms_the_estimators_up_before_the_stream_and_does_not_count
     readouts = list(engine.run(SynthSource(440.0, FS, duration=0.2, realtime=True)))
     assert recorder.windows == 1 + 8 + len(readouts)  # one window, then a batch of eight, before the stream
     assert engine.stats.windows == len(readouts)
+
+
+@pytest.mark.parametrize(
+    ("samplerate", "window"), [(8000, 512), (16000, 1024), (22050, 1024), (44100, 2048), (48000, 2048), (96000, 4096)]
+)
+def test_the_default_window_spans_the_same_time_at_every_samplerate(samplerate, window):
+    engine = Engine(samplerate, estimators=["zc"])
+    # the shortest power of two at least as long as 2048 samples at 48 kHz, so the lowest f0 is never above 46.9 Hz
+    assert engine.window == window and engine.hop == window // 4
+    assert 2048 / 48000 <= window / samplerate < 2 * 2048 / 48000
+    assert engine.fmin <= 2 * 48000 / 2048
+    assert Engine(samplerate, estimators=["zc"], fmin=30.0).window >= 2 * samplerate / 30.0

@@ -17,7 +17,7 @@ Example
 >>> soundfile.write(path, 0.5 * tone(16000, 220.0), 16000)
 >>> result = Analyser(Settings(estimators=("fft",)))(Job.of(path))
 >>> result.row["status"], result.row["windows"], result.row["fft_median_hz"], result.row["fft_voiced"]
-('done', 28, 220.0, 1.0)
+('done', 59, 220.0, 1.0)
 """
 
 from __future__ import annotations
@@ -32,6 +32,7 @@ from dataclasses import asdict, dataclass
 import numpy as np
 
 from streamfreq.analysis import analyze_blocks
+from streamfreq.defaults import window_for
 from streamfreq.errors import SourceError, StreamfreqError, missing_extra
 from streamfreq.track import Track
 
@@ -39,6 +40,8 @@ from streamfreq.track import Track
 ROW_GROUP = 65536
 #: Decimals kept in the per-file figures of files.csv.
 DIGITS = 6
+#: Samplerates whose default window goes into the fingerprint (a changed window rule changes their numbers).
+FINGERPRINT_RATES = (8000.0, 16000.0, 22050.0, 44100.0, 48000.0, 96000.0)
 
 
 @dataclass(frozen=True)
@@ -248,8 +251,8 @@ class PartEncoder:
 def fingerprint(settings: Settings) -> str:
     """A digest of what the estimators say about a fixed test signal under ``settings``.
 
-    Two runs give the same digest when the settings, the estimator code and the
-    model give the same numbers, so an output folder can tell whether results
+    Two runs give the same digest when the settings, the estimator code, the
+    model and the default window at common samplerates give the same numbers, so an output folder can tell whether results
     made earlier still match. Building the estimators here also checks every
     setting (raising :class:`~streamfreq.errors.ParameterError`) before any worker starts.
     """
@@ -274,6 +277,8 @@ def fingerprint(settings: Settings) -> str:
             )
         )
     digest = hashlib.sha256()
+    if settings.window is None:  # the window each samplerate gets
+        digest.update(repr([window_for(rate, settings.fmin) for rate in FINGERPRINT_RATES]).encode())
     for values in track.columns().values():
         digest.update(np.round(values, 4).tobytes() if values.dtype.kind == "f" else values.tobytes())
     return digest.hexdigest()[:16]
