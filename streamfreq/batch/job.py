@@ -254,7 +254,8 @@ def fingerprint(settings: Settings) -> str:
     Two runs give the same digest when the settings, the estimator code, the
     model and the default window at common samplerates give the same numbers,
     so an output folder can tell whether results made earlier still match.
-    Building the estimators here also checks every setting (raising :class:`~streamfreq.errors.ParameterError`) before any worker starts.
+    Building the estimators here also checks every setting (raising
+    :class:`~streamfreq.errors.ParameterError`) before any worker starts.
     """
     from threadpoolctl import threadpool_limits
 
