@@ -67,6 +67,19 @@ def test_fft_finds_tones_at_minus_5_db_and_rejects_noise_and_silence():
     assert all(np.isnan(e.hz) and e.confidence == 0.0 for e in results if e.status == NO_TONE)
 
 
+def test_fft_says_no_tone_on_low_passed_noise():
+    """Noise low-passed at 4 kHz (8th order, steeper than the noise floor's 15 dB/octave envelope) lets chance
+    peaks below the cut-off stand over the floor and line up as harmonics. The waveform does not repeat at their
+    period: its autocorrelation over their band has a standard deviation of about 1 / sqrt(2 B T) = 0.05 there,
+    against the 0.2 a fundamental needs (the code before this check said no_tone in 44% of these windows)."""
+    from scipy.signal import butter, sosfilt
+
+    rng = np.random.default_rng(21)
+    noise = sosfilt(butter(8, 4000 / 24000, output="sos"), rng.normal(size=(400, 2 * N)), axis=1)[:, N:]
+    results = FFTEstimator().estimate_many(noise.astype(np.float32), FS)
+    assert sum(e.status == NO_TONE for e in results) >= 0.9 * len(results)
+
+
 def test_fft_confidence_grows_with_snr():
     means = []
     for snr in (-5, 5, 20):

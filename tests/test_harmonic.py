@@ -248,7 +248,8 @@ def test_fft_reads_each_window_the_same_alone_and_in_any_batch():
     together = estimator.estimate_many(frames, FS)
     alone = [estimator.estimate_many(frame[None], FS)[0] for frame in frames]
     assert [e.status for e in together] == [e.status for e in alone]
-    assert sum(e.status == OK for e in together) >= 9  # the tones, the glide and the vowel changes
+    # the tones and the vowel changes (the glide, two octaves within the window, repeats at no period)
+    assert sum(e.status == OK for e in together) >= 8
     np.testing.assert_allclose([e.hz for e in together], [e.hz for e in alone], rtol=1e-12)
     np.testing.assert_allclose([e.confidence for e in together], [e.confidence for e in alone], rtol=1e-12)
 

@@ -60,6 +60,7 @@ from streamfreq.estimators.harmonic import (
     Coarse,
     Partials,
     clearest,
+    correlation_at_period,
     find_partials,
     prefer_period,
     salience,
@@ -106,6 +107,14 @@ CHANGE_RATIO = 2.0
 #: Halves of a window agree on a fundamental when their own are within this (octaves, a whole tone) of it: their
 #: centres lie a quarter window from the window's, where a vibrato moves the pitch up to ~100 cents.
 HALVES_AGREE = 1.0 / 6.0
+
+
+#: A fundamental is reported only where the waveform repeats at its period: its normalised autocorrelation over the
+#: band of its partials (:func:`~streamfreq.estimators.harmonic.correlation_at_period`) reaches this. A periodic
+#: sound in white noise reads s / (1 + s) with s the SNR in that band, at least the per-sample SNR (0.24 at -5 dB,
+#: the lowest the fit is made for). Noise whose spectrum falls steeply (low-passed, as many recordings are) lets
+#: chance peaks line up as harmonics that the spectral tests pass; it reads near 0 at their period.
+REPEATS_MIN = 0.2
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -279,6 +288,11 @@ class FFTEstimator:
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
+        ok = np.flatnonzero(status == OK)
+        if len(ok):  # a fundamental the waveform does not repeat at is chance peaks of coloured noise
+            highest = valid.shape[1] - np.argmax(valid[ok, ::-1], axis=1)  # the highest significant harmonic
+            repeats = correlation_at_period(coarse.spectrum.power[ok], n, omega0[ok] / (2.0 * np.pi), highest)
+            status[ok[repeats < REPEATS_MIN]] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 

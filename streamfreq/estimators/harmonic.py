@@ -418,6 +418,38 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     return f0
 
 
+def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: np.ndarray) -> np.ndarray:
+    """The normalised autocorrelation of each window at its period ``1 / f0`` (cycles/sample) over the band of
+    its partials, from half the fundamental to half a harmonic above its ``harmonics``-th, from its padded Hann
+    power spectrum (:func:`spectrum`), read at the exact lag.
+
+    Near 1 for a steady periodic sound. White noise within that band
+    contributes nothing at the period (the band's edges are half-integer
+    multiples of ``f0``), so a periodic sound in white noise reads
+    ``s / (1 + s)`` with ``s`` its SNR within the band, above its per-sample SNR.
+    Noise that fills the band, of any colour, reads near 0.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from streamfreq.signals import tone
+    >>> power = spectrum(tone(2048, 20.48)[None, :]).power
+    >>> round(float(correlation_at_period(power, 2048, np.array([0.01]), np.array([1]))[0]), 3)
+    1.0
+    """
+    plan = _plan(n)
+    nfft = plan["nfft"]
+    f0 = np.asarray(f0, dtype=np.float64)[:, None]
+    bins = np.arange(power.shape[1])
+    edges = (0.5 * f0 * nfft, (np.asarray(harmonics, dtype=np.float64)[:, None] + 0.5) * f0 * nfft)
+    weights = np.where((bins > 0) & (2 * bins < nfft), 2.0, 1.0)  # a real inverse transform: DC, Nyquist once
+    shares = np.where((bins >= edges[0]) & (bins <= edges[1]), power * weights, 0.0)
+    lag = 1.0 / f0[:, 0]
+    lagged = np.einsum("ij,ij->i", shares, np.cos((2.0 * np.pi / nfft) * lag[:, None] * bins))
+    own = np.interp(lag, np.arange(n), plan["window_correlation"])  # the window's own, smooth in the lag
+    return np.minimum(lagged / (own * np.maximum(shares.sum(axis=1), 1e-37)), 1.0)
+
+
 def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -> np.ndarray:
     """:func:`periodicity` at fractional lags (in lag steps; one per window, shape (batch,), or several,
     (batch, k)), linearly interpolated between whole lags, -inf beyond them: the two whole lags around each
