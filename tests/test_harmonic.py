@@ -390,3 +390,24 @@ def test_no_octave_errors_on_rendered_notes():
         windows, found = windows + len(readouts), found + len(fft)
         wrong += int(np.sum(np.abs(cents(fft, note.note.hz)) >= 50.0))
     assert found >= 0.98 * windows and wrong <= 0.005 * found
+
+
+def test_fft_reads_a_low_voice_in_pink_noise_where_no_partial_stands_clear():
+    """A low voice (85..120 Hz) in pink noise 5 dB below it: noise fills the valleys between its crowded, vibrato-
+    smeared partials, so in many windows none stands 13 dB over its floor. The waveform still repeats clearly at
+    the period, and those windows are read (the code before read 73% of these windows within 50 cents)."""
+    rng = np.random.default_rng(5)
+    sig = voice(3.0, FS, seed=31, f0_range=(85.0, 120.0))
+    x = sig.samples.astype(np.float64)
+    white = rng.standard_normal(len(x))
+    slope = np.fft.rfftfreq(len(x))
+    slope[0] = slope[1]
+    pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(slope), len(x))
+    voiced = ~np.isnan(sig.f0)
+    y = x + pink * np.sqrt(np.mean(x[voiced] ** 2) / np.mean(pink**2)) * 10 ** (-5 / 20)
+    starts = np.arange(0, len(y) - N, N // 4)
+    whole = voiced[starts] & voiced[starts + N - 1] & voiced[starts + N // 2]  # voiced from end to end
+    frames = np.stack([y[s : s + N] for s in starts[whole]]).astype(np.float32)
+    hz = np.array([e.hz if e.status == OK else np.nan for e in FFTEstimator().estimate_many(frames, FS)])
+    cents = np.abs(1200 * np.log2(hz / sig.f0[starts[whole] + N // 2]))
+    assert np.sum(cents < 50) >= 0.8 * len(frames)

@@ -115,6 +115,10 @@ HALVES_AGREE = 1.0 / 6.0
 #: the lowest the fit is made for). Noise whose spectrum falls steeply (low-passed, as many recordings are) lets
 #: chance peaks line up as harmonics that the spectral tests pass; it reads near 0 at their period.
 REPEATS_MIN = 0.2
+#: A window repeating this clearly at the period the spectrum and the period check find holds a periodic sound even
+#: where noise fills the valleys between its partials so that none stands 13 dB over its floor (a low voice in pink
+#: noise); noise reads about 0 +- 0.1 there.
+REPEATS_CLEAR = 0.5
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -179,16 +183,21 @@ class FFTEstimator:
         rows, y = _narrow(np.arange(count), y, sounding_at_centre(y) & (peak > 0))
         if len(rows):
             spec = spectrum(y)
-            clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
-            if not clear.all():
-                rows, y, spec = *_narrow(rows, y, clear), spec.rows(clear)
-        if len(rows):
             coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
             f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
+            clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
+            keep = clear.copy()
+            if not keep.all():  # or a waveform that repeats clearly at the period found
+                doubt = np.flatnonzero(~clear)
+                harmonics = np.maximum(np.floor(cutoff / f0[doubt]), 1.0)
+                keep[doubt] = correlation_at_period(spec.power[doubt], n, f0[doubt], harmonics) > REPEATS_CLEAR
+                rows, y, coarse, f0, clear = *_narrow(rows, y, keep), coarse.rows(keep), f0[keep], clear[keep]
+        if len(rows):
             f0 = self._across_change(y, f0, samplerate)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
-            standing = np.max(partials.log_snr, axis=1) > DETECT_LOG_SNR  # a partial clear of its local floor
+            strongest = np.max(partials.log_snr, axis=1)  # -inf where none is found
+            standing = (strongest > DETECT_LOG_SNR) | (~clear & np.isfinite(strongest))  # one clear of its floor
             if not standing.all():
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):

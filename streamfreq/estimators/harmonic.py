@@ -440,10 +440,10 @@ def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: 
     plan = _plan(n)
     nfft = plan["nfft"]
     f0 = np.asarray(f0, dtype=np.float64)[:, None]
-    bins = np.arange(power.shape[1])
     edges = (0.5 * f0 * nfft, (np.asarray(harmonics, dtype=np.float64)[:, None] + 0.5) * f0 * nfft)
+    bins = np.arange(min(power.shape[1], int(edges[1].max(initial=0.0)) + 1))  # none above the highest band
     weights = np.where((bins > 0) & (2 * bins < nfft), 2.0, 1.0)  # a real inverse transform: DC, Nyquist once
-    shares = np.where((bins >= edges[0]) & (bins <= edges[1]), power * weights, 0.0)
+    shares = np.where((bins >= edges[0]) & (bins <= edges[1]), power[:, : len(bins)] * weights, 0.0)
     lag = 1.0 / f0[:, 0]
     lagged = np.einsum("ij,ij->i", shares, np.cos((2.0 * np.pi / nfft) * lag[:, None] * bins))
     own = np.interp(lag, np.arange(n), plan["window_correlation"])  # the window's own, smooth in the lag
