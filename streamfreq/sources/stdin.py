@@ -1,7 +1,8 @@
-"""Audio from a pipe (standard input by default): WAV, FLAC and Ogg streams, or raw PCM.
+"""Audio from a pipe (standard input by default): WAV, FLAC, Ogg and MP3 streams, or raw PCM.
 
 :func:`open_stdin` looks at the first bytes: a WAV (``RIFF``/``RF64`` ...
-``WAVE``), FLAC (``fLaC``) or Ogg (``OggS``) stream is decoded with
+``WAVE``), FLAC (``fLaC``), Ogg (``OggS``) or MP3 (``ID3``, or an MPEG Layer
+III frame header when no raw samplerate is given) stream is decoded with
 soundfile, samplerate and channels from its header
 (``streamfreq --source stdin < tone.wav``); anything else is raw PCM, whose
 samplerate and layout must be given
@@ -21,6 +22,8 @@ Example
 [[0.0, 0.5, -0.5, 0.0]]
 >>> container(b"RIFF" + bytes(4) + b"WAVEfmt "), container(b"fLaC" + bytes(8)), container(pcm)
 ('WAV', 'FLAC', None)
+>>> container(bytes([0xFF, 0xFB, 0x90, 0x64])), container(bytes([0xFF, 0xFB, 0x90, 0x64]), raw_layout_given=True)
+('MP3', None)
 """
 
 from __future__ import annotations
@@ -117,11 +120,28 @@ class StdinSource(PullSource):
                 yield to_mono_float32(frames, self.channel)
 
 
-def container(head: bytes) -> str | None:
-    """The encoded format whose signature ``head`` (a stream's first bytes) starts with: WAV, FLAC, Ogg or None."""
+def container(head: bytes, raw_layout_given: bool = False) -> str | None:
+    """The encoded format whose signature ``head`` (a stream's first bytes) starts with: WAV, FLAC, Ogg, MP3 or None.
+
+    An MP3 stream starts with an ID3 tag or straight with an MPEG Layer III frame
+    header. The bare frame header (11 sync bits, layer III, a valid bitrate and
+    samplerate) could also be the first two samples of raw PCM, so it counts only
+    when no raw layout was given (``raw_layout_given`` False).
+    """
     if head[:4] in (b"RIFF", b"RF64") and head[8:12] == b"WAVE":
         return "WAV"
+    if head[:3] == b"ID3" or (not raw_layout_given and _mpeg_layer3_frame(head)):
+        return "MP3"
     return {b"fLaC": "FLAC", b"OggS": "Ogg"}.get(head[:4])
+
+
+def _mpeg_layer3_frame(head: bytes) -> bool:
+    """Whether ``head`` starts with an MPEG-1/2/2.5 Layer III frame header (frame sync, valid bitrate and rate)."""
+    if len(head) < 4 or head[0] != 0xFF:
+        return False
+    version, layer = (head[1] >> 3) & 0b11, (head[1] >> 1) & 0b11
+    bitrate, rate = head[2] >> 4, (head[2] >> 2) & 0b11
+    return head[1] >> 5 == 0b111 and version != 0b01 and layer == 0b01 and bitrate not in (0, 15) and rate != 3
 
 
 def open_stdin(
@@ -132,7 +152,7 @@ def open_stdin(
     channels: int = 1,
     channel: int | None = None,
 ) -> PullSource:
-    """The source for a binary stream (default standard input): decoded WAV/FLAC/Ogg, else raw PCM.
+    """The source for a binary stream (default standard input): decoded WAV/FLAC/Ogg/MP3, else raw PCM.
 
     ``samplerate``, ``pcm`` and ``channels`` describe raw PCM; an encoded
     stream brings its own. ``channel`` picks a channel (None mixes down).
@@ -155,13 +175,13 @@ def open_stdin(
         if not chunk:
             break
         head += chunk
-    kind = container(head)
+    kind = container(head, raw_layout_given=samplerate is not None)
     if kind is not None:
         return EncodedStream(stream, head, kind, channel=channel)
     if samplerate is None:
         raise ParameterError(
             "samplerate is required for raw PCM on standard input, e.g. --samplerate 48000 "
-            "(WAV, FLAC and Ogg streams carry their own)"
+            "(WAV, FLAC, Ogg and MP3 streams carry their own)"
         )
     source = StdinSource(stream, samplerate=samplerate, pcm=pcm, channels=channels, channel=channel)
     source.head = head
@@ -169,7 +189,7 @@ def open_stdin(
 
 
 class EncodedStream(PullSource):
-    """A WAV, FLAC or Ogg stream decoded with soundfile (made by :func:`open_stdin`).
+    """A WAV, FLAC, Ogg or MP3 stream decoded with soundfile (made by :func:`open_stdin`).
 
     Parameters
     ----------
@@ -178,7 +198,7 @@ class EncodedStream(PullSource):
     head
         Its first bytes.
     kind
-        ``"WAV"``, ``"FLAC"`` or ``"Ogg"`` (for messages).
+        ``"WAV"``, ``"FLAC"``, ``"Ogg"`` or ``"MP3"`` (for messages).
     channel
         Channel to analyse; None mixes down to mono.
     block
