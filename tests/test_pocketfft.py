@@ -42,7 +42,7 @@ def test_next_fast_len_matches_scipy(monkeypatch):
 
 
 def test_the_fft_estimator_does_not_import_scipy_fft():
-    """A fresh process estimates without ``scipy.fft`` (0.17 s of start-up CPU)."""
+    """A fresh process estimates without ``scipy.fft`` (0.15 to 0.2 s of start-up CPU)."""
     code = (
         "import sys, numpy as np; from streamfreq.estimators.fft import FFTEstimator; "
         "from streamfreq.signals import tone; "
