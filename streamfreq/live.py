@@ -237,18 +237,20 @@ class LiveSession:
         next_start = self._base + self._windower.next_start
         if available - (next_start + window) > self.max_lag:  # fell behind: skip to the newest window
             next_start = self._skip_to((available - window) // hop * hop, next_start)
-        count = 0 if available < next_start + window else 1 + (available - next_start - window) // hop
-        if count == 0:
+        waiting = 0 if available < next_start + window else 1 + (available - next_start - window) // hop
+        if waiting == 0:
             self._finished = finished
             return []
         lag = (available - (next_start + window)) / engine.samplerate  # audio behind the oldest waiting window
-        count = min(count, BATCH)
+        count = min(waiting, BATCH)
         if self._cost > 0:
             count = max(1, min(count, int((self.max_lag / engine.samplerate - max(lag, 0.0)) / self._cost)))
         end = next_start + (count - 1) * hop + window
         fresh = self.ring.read(self._fed, end - self._fed) if end > self._fed else np.zeros(0, np.float32)
-        self._data_ready.set()  # more whole windows may be waiting already
+        if count < waiting or finished:  # whole windows left for the next call (samples written later set it too)
+            self._data_ready.set()
         if fresh is None:  # the writer lapped us during the read: skip to the newest window
+            self._data_ready.set()
             self._skip_to((int(min(self.ring.written, self.limit)) - window) // hop * hop, next_start)
             return []
         unchecked = fresh[max(0, self._checked - self._fed) :]

@@ -46,7 +46,8 @@ import math
 from typing import NamedTuple
 
 import numpy as np
-import scipy.fft
+
+from streamfreq.estimators import pocketfft
 
 #: Grid steps per octave of the candidate fundamentals (50 cents).
 BINS_PER_OCTAVE = 24
@@ -149,7 +150,7 @@ class Partials(NamedTuple):
 @functools.lru_cache(maxsize=8)
 def _plan(n: int) -> dict[str, np.ndarray | int]:
     """Everything about the spectrum and the log grid that depends only on the window length."""
-    nfft = scipy.fft.next_fast_len(2 * n, real=True)
+    nfft = pocketfft.next_fast_len(2 * n, real=True)
     window = np.hanning(n + 2)[1:-1].astype(np.float32)
     bins = nfft // 2 + 1
     lowest = 0.5 / n
@@ -207,7 +208,7 @@ def spectrum(y: np.ndarray) -> Spectrum:
     plan = _plan(y.shape[1])
     padded = np.zeros((len(y), plan["nfft"]), dtype=np.float32)  # windowed and zero-padded in place: no copies
     np.multiply(y, plan["window"], out=padded[:, : y.shape[1]], dtype=np.float32, casting="same_kind")
-    power = _squared_magnitude(scipy.fft.rfft(padded, axis=1, overwrite_x=True))
+    power = _squared_magnitude(pocketfft.rfft(padded))
     work = power.copy()  # each band partitioned in place around its quantile
     for start, stop, kth in plan["band_quantiles"]:
         work[:, start:stop].partition(kth, axis=1)
@@ -347,7 +348,7 @@ def periodicity(power: np.ndarray, n: int, cutoff: float) -> tuple[np.ndarray, i
     """
     plan = _plan(n)
     top, step = _lag_plan(n, cutoff)
-    lagged = scipy.fft.irfft(power[:, :top], plan["nfft"] // step, axis=1)[:, : n // step]
+    lagged = pocketfft.irfft(power[:, :top], plan["nfft"] // step)[:, : n // step]
     nacf = lagged / plan["window_correlation"][:n:step][: lagged.shape[1]] / np.maximum(lagged[:, :1], 1e-37)
     return np.minimum(nacf, 1.0), step
 
@@ -357,7 +358,7 @@ def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
     """Bins of the spectrum below ``cutoff`` and the lag step of :func:`periodicity` for windows of ``n``."""
     nfft = _plan(n)["nfft"]
     top = int(min(nfft // 2 + 1, np.ceil(cutoff * nfft) + 1))
-    step = max(1, nfft // scipy.fft.next_fast_len(max(8 * top, 64)))
+    step = max(1, nfft // pocketfft.next_fast_len(max(8 * top, 64)))
     while nfft % step:
         step -= 1
     return top, step
