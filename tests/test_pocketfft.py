@@ -51,3 +51,25 @@ def test_the_fft_estimator_does_not_import_scipy_fft():
     )
     done = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert done.stdout.split() == ["ok", "440.039", "False"]
+
+
+def test_a_module_that_takes_other_arguments_is_not_used():
+    """Where a scipy's private module is called differently (here: it raises on these arguments, or gives other
+    numbers), the compiled module is not loaded alone and scipy.fft is used instead."""
+
+    class Changed:
+        def r2c(self, *args):
+            raise TypeError("r2c() takes 4 positional arguments")
+
+    class Wrong:
+        def r2c(self, x, *args):
+            return np.fft.rfft(x) * 2
+
+        def c2r(self, x, axes, n, *args):
+            return np.fft.irfft(x, n)
+
+        def good_size(self, n, real):
+            return n
+
+    assert pocketfft._behaves(_loaded_alone())
+    assert not pocketfft._behaves(Changed()) and not pocketfft._behaves(Wrong())
