@@ -177,6 +177,10 @@ def _plan(n: int) -> dict[str, np.ndarray | int]:
         "nfft": nfft,
         "window": window,
         "gain": float(np.sum(window, dtype=np.float64)) ** 2,
+        # each bin's number and weight in a real inverse transform (DC and Nyquist count once)
+        "inverse_weights": np.stack(
+            [np.arange(bins), np.where((np.arange(bins) > 0) & (2 * np.arange(bins) < nfft), 2.0, 1.0)]
+        ),
         "window_correlation": np.maximum(np.correlate(window, window, "full")[n - 1 :], 1e-3 * float(window @ window))
         / float(window @ window),
         "centres": centres,
@@ -442,12 +446,12 @@ def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: 
     nfft = plan["nfft"]
     f0 = np.asarray(f0, dtype=np.float64)[:, None]
     edges = (0.5 * f0 * nfft, (np.asarray(harmonics, dtype=np.float64)[:, None] + 0.5) * f0 * nfft)
-    bins = np.arange(min(power.shape[1], int(edges[1].max(initial=0.0)) + 1))  # none above the highest band
-    weights = np.where((bins > 0) & (2 * bins < nfft), 2.0, 1.0)  # a real inverse transform: DC, Nyquist once
-    shares = np.where((bins >= edges[0]) & (bins <= edges[1]), power[:, : len(bins)] * weights, 0.0)
+    top = min(power.shape[1], int(edges[1].max(initial=0.0)) + 1)  # no bin above the highest band
+    bins = plan["inverse_weights"][0, :top]
+    shares = np.where((bins >= edges[0]) & (bins <= edges[1]), power[:, :top] * plan["inverse_weights"][1, :top], 0.0)
     lag = 1.0 / f0[:, 0]
     lagged = np.einsum("ij,ij->i", shares, np.cos((2.0 * np.pi / nfft) * lag[:, None] * bins))
-    own = np.interp(lag, np.arange(n), plan["window_correlation"])  # the window's own, smooth in the lag
+    own = plan["window_correlation"][np.minimum(np.rint(lag).astype(np.int64), n - 1)]  # smooth in the lag
     return np.minimum(lagged / (own * np.maximum(shares.sum(axis=1), 1e-37)), 1.0)
 
 
