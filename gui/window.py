@@ -314,7 +314,7 @@ class MainWindow(QMainWindow):
         if labels["state"].text() != state:  # a style sheet change re-polishes the label: only on a change
             labels["state"].setText(state)
             labels["state"].setStyleSheet(style)
-        labels["rate"].setText(f"{last.samplerate:g} Hz" if last is not None else "— Hz")
+        labels["rate"].setText(f"{last.samplerate:g} Hz · window {last.window}" if last is not None else "— Hz")
         if stats is not None:
             labels["losses"].setText(
                 f"overflows {stats.input_overflows} · overruns {stats.overrun_samples} · "

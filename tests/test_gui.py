@@ -173,18 +173,20 @@ def test_a_missing_model_leaves_the_other_estimators_running(qtbot, monkeypatch)
         win.shutdown()
 
 
-def test_a_file_plays_in_real_time(window, qtbot, tmp_path):
+@pytest.mark.parametrize(("rate", "length"), [(44100, 2048), (16000, 1024)])
+def test_a_file_plays_in_real_time(window, qtbot, tmp_path, rate, length):
+    """At its own rate and pace, with the default window of that rate in the status bar (the same time at each)."""
     soundfile = pytest.importorskip("soundfile")
     import numpy as np
 
     path = tmp_path / "tone.wav"
-    rate = 44100
     soundfile.write(path, (0.5 * np.sin(2 * np.pi * 660.0 * np.arange(2 * rate) / rate)).astype(np.float32), rate)
     window.controls.path.setText(str(path))
     window.controls.set_source("file")
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 660.0), timeout=2 * SECOND)
     assert window.latest_readout().samplerate == rate
+    qtbot.waitUntil(lambda: window.status_labels["rate"].text() == f"{rate} Hz · window {length}", timeout=SECOND)
     assert window.running  # 2 s of audio, played at its own pace
     qtbot.waitUntil(lambda: not window.running, timeout=5 * SECOND)  # the file ends, the run stops
     assert window.last_error is None
