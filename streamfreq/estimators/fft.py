@@ -18,8 +18,11 @@ one and fitted as ``l f0 (1 + B l**2 / 2)``, :func:`partial_fit`).
 
 Detection is the generalised likelihood ratio ``J / sigma**2`` of the
 fitted partials over the residual noise, with a partial standing clear of
-its local noise floor and sound at the window centre; anything else is
-``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``.
+its local noise floor (or, where noise fills the valleys between the
+partials, a waveform that repeats clearly at the period found), sound at
+the window centre, and a waveform that repeats at the fundamental's period
+over its partials' band (chance peaks of coloured noise do not); anything
+else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
