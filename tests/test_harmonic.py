@@ -411,3 +411,20 @@ def test_fft_reads_a_low_voice_in_pink_noise_where_no_partial_stands_clear():
     hz = np.array([e.hz if e.status == OK else np.nan for e in FFTEstimator().estimate_many(frames, FS)])
     cents = np.abs(1200 * np.log2(hz / sig.f0[starts[whole] + N // 2]))
     assert np.sum(cents < 50) >= 0.8 * len(frames)
+
+
+def test_the_harmonic_start_of_a_window_without_partials_is_nan_with_order_one_and_no_warning():
+    """Where the refit in lowest terms finds no partial at the higher fundamental, the start says so quietly:
+    a nan fundamental and order 1 (numpy's 0/0 and nan-to-integer warnings would reach the command line's stderr)."""
+    import warnings
+
+    from streamfreq.estimators.harmonic import Partials
+    from streamfreq.estimators.harmonic_fit import harmonic_start
+
+    found = np.array([[0.01, 0.02, np.nan], [np.nan, np.nan, np.nan]])
+    partials = Partials(found, np.where(np.isnan(found), -np.inf, 5.0), np.where(np.isnan(found), 0.0, 1.0))
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        omega0, order = harmonic_start(partials, N)
+    assert omega0[0] == pytest.approx(2 * np.pi * 0.01) and np.isnan(omega0[1])
+    assert order[1] == 1 and order[0] >= 2

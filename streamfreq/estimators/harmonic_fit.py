@@ -68,11 +68,12 @@ def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     numbers = np.arange(1.0, found.shape[1] + 1)
     clear = partials.log_snr > CLEAR_LOG_SNR  # -inf where not found
     weight = partials.energy * np.where(clear.any(axis=1, keepdims=True), clear, found)  # energy 0 where not found
-    # row sums, not matrix-vector products: BLAS would round a window differently in different batches
-    f0 = (weight * np.fmax(frequency, 0.0) * numbers).sum(axis=1) / (weight * numbers**2).sum(axis=1)
     highest = (found * numbers).max(axis=1)
-    order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0))
-    return 2.0 * np.pi * f0, np.maximum(order, 1).astype(np.int64)
+    with np.errstate(invalid="ignore", divide="ignore"):  # no partial found: f0 nan, order 1
+        # row sums, not matrix-vector products: BLAS would round a window differently in different batches
+        f0 = (weight * np.fmax(frequency, 0.0) * numbers).sum(axis=1) / (weight * numbers**2).sum(axis=1)
+        order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), np.floor((0.5 - 1.0 / n) / f0))
+    return 2.0 * np.pi * f0, np.maximum(np.nan_to_num(order, nan=1.0), 1).astype(np.int64)
 
 
 class HarmonicFit(NamedTuple):
