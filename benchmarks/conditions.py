@@ -3,7 +3,9 @@
 The voice (``pitch.voice_material``, 48 kHz) is scored dry and through one condition at a time:
 a DC offset, low-passed (8th-order Butterworth at 4 kHz: telephone-band, old or compressed recordings),
 high-passed at 300 Hz (a weak or missing fundamental for low notes), hard-clipped at 30% of its peak,
-pink noise 20 and 10 dB below it, and brown rumble (integrated white noise, high-passed at 10 Hz) 10 dB below it.
+pink noise 20 and 10 dB below it, brown rumble (integrated white noise, high-passed at 10 Hz) 10 dB below it, and
+50 Hz mains hum with its odd harmonics 40 dB below it (heard in the gaps), the last once more with streamfreq's
+estimators told ``--fmin 70``.
 The noise levels are relative to the voice's mean power over its voiced samples. Each cell is
 raw pitch % / voicing false alarm % / gross-error % (mir_eval.melody, as in ``pitch.py``).
 
@@ -23,6 +25,10 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pitch import metrics, peer_trackers, print_table, run_tracker, streamfreq_tracker, voice_material  # noqa: E402
 
+#: The mains-hum condition, and the lowest f0 streamfreq is told in its second row (the voice's lowest note is 90 Hz;
+#: pyin is told 80).
+HUM, HUM_FMIN = "mains hum 40 dB below", 70.0
+
 
 def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callable[[np.ndarray, float], np.ndarray]]:
     """Condition name -> ``f(samples, voiced_rms) -> samples``."""
@@ -41,6 +47,10 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
             signal.butter(2, 10.0, "high", fs=samplerate, output="sos"), np.cumsum(rng.standard_normal(n))
         )
 
+    def hum(n: int) -> np.ndarray:  # 50 Hz mains and its odd harmonics, falling 6 dB each
+        t = np.arange(n) / samplerate
+        return sum(0.5**k * np.sin(2 * np.pi * 50.0 * (2 * k + 1) * t + k) for k in range(4))
+
     low_pass = signal.butter(8, 4000.0, fs=samplerate, output="sos")
     high_pass = signal.butter(4, 300.0, "high", fs=samplerate, output="sos")
     return {
@@ -52,6 +62,7 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
         "pink noise 20 dB below": lambda x, rms: noise_like(x, pink(len(x)), rms, 20.0),
         "pink noise 10 dB below": lambda x, rms: noise_like(x, pink(len(x)), rms, 10.0),
         "brown rumble 10 dB below": lambda x, rms: noise_like(x, brown(len(x)), rms, 10.0),
+        HUM: lambda x, rms: noise_like(x, hum(len(x)), rms, 40.0),
     }
 
 
@@ -63,15 +74,21 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin, yin and SwiftF0")
     args = parser.parse_args(argv)
     material = voice_material(args.seconds, args.seed)
-    trackers = [streamfreq_tracker(name, None) for name in args.estimators.split(",") if name]
-    trackers += [] if args.no_peers else [t for t in peer_trackers() if t.voicing]
+    names = [name for name in args.estimators.split(",") if name]
+    peers = [] if args.no_peers else [t for t in peer_trackers() if t.voicing]
+    trackers = [streamfreq_tracker(name, None) for name in names] + peers
+    # the hum again, streamfreq told the voice's lowest note as pyin is (--fmin): hum below it is out of range
+    told = [streamfreq_tracker(name, HUM_FMIN) for name in names] + peers
     dry = material.samples.astype(np.float64)
     rms = float(np.sqrt(np.mean(dry[material.f0 > 0] ** 2)))
+    made = conditions(material.samplerate, np.random.default_rng(args.seed))
+    runs = [(name, condition, trackers) for name, condition in made.items()]
+    runs.append((f"{HUM}, streamfreq --fmin {HUM_FMIN:g}", made[HUM], told))
     rows = []
-    for name, condition in conditions(material.samplerate, np.random.default_rng(args.seed)).items():
+    for name, condition, which in runs:
         changed = replace(material, samples=condition(dry, rms).astype(np.float32))
         cells = []
-        for tracker in trackers:
+        for tracker in which:
             m = metrics(run_tracker(tracker, changed).aligned)
             cells.append(
                 f"{100 * m['raw_pitch']:.1f} / {100 * m['voicing_false_alarm']:.1f} / {100 * m['gross_error']:.1f}"

@@ -148,6 +148,25 @@ def test_channel_picks_one_channel_and_a_file_without_it_is_an_error_row(corpus,
     np.testing.assert_array_equal(readouts(out).column("fft").to_numpy(zero_copy_only=False), track.f0["fft"])
 
 
+def test_fmin_reaches_the_estimators_as_in_analyze_file(corpus, tmp_path):
+    """``--fmin 250``: the 220 Hz tone is out of range for every estimator, as ``analyze_file(fmin=250)`` says,
+    and the 300 Hz tone is read (the estimators are built once for all files, with the batch's fmin)."""
+    out = tmp_path / "out"
+    mono, stereo = corpus / "a220.wav", corpus / "sub" / "stereo300.wav"
+    arguments = [str(mono), str(stereo), "--out", str(out), "--estimators", ESTIMATORS, "--fmin", "250", "--quiet"]
+    assert batch_main([*arguments, "--workers", "1"]) == 0
+    table = readouts(out)
+    for path in (mono, stereo):
+        track = analyze_file(path, estimators=NAMES, fmin=250.0)
+        mine = table.filter(pc.equal(table.column("path"), str(path)))
+        for name in NAMES:
+            np.testing.assert_array_equal(mine.column(name).to_numpy(zero_copy_only=False), track.f0[name])
+    assert set(table.filter(pc.equal(table.column("path"), str(mono))).column("fft_status").to_pylist()) == {
+        "out_of_range"
+    }
+    assert float(rows(out)[str(stereo)]["fft_median_hz"]) == pytest.approx(300.0, abs=0.01)
+
+
 def test_failures_give_exit_1_and_one_line_with_the_count(corpus, tmp_path, capsys):
     code = batch_main([str(corpus / "corrupt.wav"), str(corpus / "a220.wav"), "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 1

@@ -422,3 +422,20 @@ def test_more_views_do_not_hurt_accuracy():
         ok = status == OK
         medians[views] = np.median(np.abs(1200 * np.log2(hz[ok] / (cycles[ok] * FS / N))))
     assert medians[4] <= medians[1] * 1.1
+
+
+def test_fmin_above_the_trained_range_makes_lower_fundamentals_out_of_range(estimator):
+    """``Engine(fmin=...)`` and ``--fmin`` bound every estimator: a 50 Hz hum (inside the LSTM's range) is
+    out_of_range with fmin 70, while a 220 Hz tone is still read; without fmin the hum is read."""
+    from streamfreq.engine import Engine
+    from streamfreq.estimators.lstm import LSTMEstimator
+
+    hum = harmonic_tone(N, FS, 50.0, [1.0, 0.0, 0.5, 0.0, 0.25])[None].astype(np.float32)
+    voice = harmonic_tone(N, FS, 220.0, [1.0, 0.6, 0.4], seed=3)[None].astype(np.float32)
+    bounded = LSTMEstimator(fmin=70.0)
+    assert _run(estimator, hum)[1].tolist() == [OK]
+    assert _run(bounded, hum)[1].tolist() == [OUT_OF_RANGE]
+    hz, status, _ = _run(bounded, voice)
+    assert status.tolist() == [OK] and abs(1200 * math.log2(hz[0] / 220.0)) < 50
+    engine = Engine(FS, estimators=["lstm"], fmin=70.0)
+    assert engine.estimators[0].fmin == 70.0

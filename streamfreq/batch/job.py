@@ -121,7 +121,7 @@ class Analyser:
         from streamfreq.estimators import build_estimators
 
         self.settings = settings
-        self.estimators = build_estimators(list(settings.estimators), settings.model_path)
+        self.estimators = build_estimators(list(settings.estimators), settings.model_path, settings.fmin)
 
     def __call__(self, job: Job) -> FileResult:
         """Analyse one file; never raises for a bad file (the result says ``error`` and why)."""

@@ -39,8 +39,9 @@ def build_estimator(
 ) -> Estimator:
     """Build the estimator called ``name`` (``model_path`` is for ``lstm`` only).
 
-    ``fmin`` is the lowest fundamental (Hz) ``fft`` and ``zc`` report; None
-    for the lowest the window allows (:func:`streamfreq.defaults.lowest_f0`).
+    ``fmin`` is the lowest fundamental (Hz) an estimator reports; None for the
+    lowest the window allows (:func:`streamfreq.defaults.lowest_f0`; the LSTM's
+    trained range applies as well).
     """
     if name == "fft":
         from streamfreq.estimators.fft import FFTEstimator
@@ -53,7 +54,7 @@ def build_estimator(
     if name == "lstm":
         from streamfreq.estimators.lstm import LSTMEstimator
 
-        return LSTMEstimator(model_path)
+        return LSTMEstimator(model_path, fmin=fmin)
     raise ParameterError(f"estimator must be one of {', '.join(ESTIMATOR_NAMES)} (got {name!r})")
 
 

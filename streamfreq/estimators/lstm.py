@@ -54,7 +54,7 @@ from pathlib import Path
 
 import numpy as np
 
-from streamfreq.errors import ModelError, ParameterError, missing_extra
+from streamfreq.errors import ModelError, ParameterError, check_range, missing_extra
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays, sounding_at_centre
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.windowing import PREPROCESS_VERSION
@@ -162,6 +162,11 @@ class LSTMEstimator:
         (1, 2 or 4: the window, negated and reversed, negated, reversed); the
         estimate averages them. ``None`` takes the model's recommended number.
         Each view costs one network pass.
+    fmin
+        Lowest fundamental to report, in Hz, where it lies above the trained
+        range's lowest: an estimate below it is ``"out_of_range"``, as for
+        ``fft`` and ``zc`` (a voice recording's mains hum, say). None: the
+        trained range alone.
 
     Raises
     ------
@@ -184,7 +189,16 @@ class LSTMEstimator:
 
     name = "lstm"
 
-    def __init__(self, model_path: str | Path | None = None, num_threads: int = 1, views: int | None = None) -> None:
+    def __init__(
+        self,
+        model_path: str | Path | None = None,
+        num_threads: int = 1,
+        views: int | None = None,
+        fmin: float | None = None,
+    ) -> None:
+        if fmin is not None:
+            check_range("fmin", fmin, 1e-3, 1e6)
+        self.fmin = None if fmin is None else float(fmin)
         try:
             from ai_edge_litert.interpreter import Interpreter
         except ImportError:
@@ -329,6 +343,8 @@ class LSTMEstimator:
         kind = cls.argmax(axis=1)
         status = np.zeros(count, dtype=np.int8)  # index into _STATUS_NAMES: ok
         status[(confidence < self.min_confidence) | octave_high] = _NO_TONE
+        if self.fmin is not None:
+            low = max(low, self.fmin * n / float(samplerate))
         status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
         status[kind == 1] = _NO_TONE
         status[above_band] = _OUT_OF_RANGE
