@@ -70,17 +70,27 @@ def _behaves(module: ModuleType) -> bool:
     module takes other arguments or means other things is then not used)."""
     x = np.cos(np.arange(12, dtype=np.float32))[None, :]
     try:
-        spectrum = module.r2c(x, (1,), True, 0, None, 1)
-        back = module.c2r(spectrum, (1,), 12, False, 2, None, 1)
+        spectrum = _forward(module, x)
+        back = _inverse(module, spectrum, 12)
         fast = module.good_size(4097, True)
     except (TypeError, ValueError, RuntimeError):
         return False
     return bool(np.allclose(spectrum, np.fft.rfft(x), atol=1e-5) and np.allclose(back, x, atol=1e-5) and fast >= 4097)
 
 
+def _forward(module: ModuleType, x: np.ndarray) -> np.ndarray:
+    """The module's real forward transform along axis 1, called as ``scipy.fft.rfft`` calls it."""
+    return module.r2c(x, (1,), True, 0, None, 1)  # forward, unscaled, one thread
+
+
+def _inverse(module: ModuleType, spectrum: np.ndarray, n: int) -> np.ndarray:
+    """The module's inverse real transform of ``n`` points along axis 1, called as ``scipy.fft.irfft`` calls it."""
+    return module.c2r(spectrum, (1,), n, False, 2, None, 1)  # inverse, scaled by 1/n, one thread
+
+
 def rfft(x: np.ndarray) -> np.ndarray:
     """``scipy.fft.rfft(x, axis=1)`` of float32 rows ``x`` (batch, n): complex64 (batch, n // 2 + 1)."""
-    return _pocketfft().r2c(x, (1,), True, 0, None, 1)  # forward, unscaled, one thread
+    return _forward(_pocketfft(), x)
 
 
 def irfft(x: np.ndarray, n: int) -> np.ndarray:
@@ -89,7 +99,7 @@ def irfft(x: np.ndarray, n: int) -> np.ndarray:
     spectrum = x[:, :half] + 0j  # complex64, a copy
     if spectrum.shape[1] < half:
         spectrum = np.concatenate([spectrum, np.zeros((len(x), half - spectrum.shape[1]), spectrum.dtype)], axis=1)
-    return _pocketfft().c2r(spectrum, (1,), n, False, 2, None, 1)  # inverse, scaled by 1/n, one thread
+    return _inverse(_pocketfft(), spectrum, n)
 
 
 @functools.lru_cache(maxsize=64)
