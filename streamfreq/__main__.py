@@ -2,6 +2,6 @@
 
 import sys
 
-from streamfreq.cli import main
+from streamfreq.launch import cli
 
-sys.exit(main())
+sys.exit(cli())
