@@ -4,8 +4,11 @@ Seeded tones in white noise at window 2048 and 48 kHz, frequencies log-uniform
 over the LSTM's trained range (read from the model's contract; 2.1..88 cycles
 per window, about 49 Hz..2.06 kHz, for the shipped model). Prints, per SNR:
 median |error| in cents, RMSE/CRLB and the share of tones found (status ok),
-for lstm and fft; the median by band; no-tone and out-of-range rates (pure and
-harmonic tones below the range, whose harmonics lie inside it); and the
+for lstm and fft; the median by band; tones above the trained top, which the
+LSTM reads from the window's centre half or quarter (up to 88 cycles of 512
+samples, 8.25 kHz); no-tone and out-of-range rates (pure tones below and above
+what the LSTM reads, harmonic tones below the range whose harmonics lie inside
+it); and the
 reliability of the LSTM's confidence on held-out generated material
 (``streamfreq.models.data``, a seed the training never used).
 
@@ -34,6 +37,7 @@ WINDOW = 2048
 SAMPLERATE = 48000.0
 SNRS = (-10, -5, 0, 5, 10, 20, 30, 40)
 RANGE = (2.1, 88.0)  #: cycles per window; replaced by the model's own range in main()
+TOP = 352.0  #: the top of what the LSTM reads (from the window's centre part); replaced in main()
 INNER_EDGES = (4.0, 8.0, 16.0, 32.0)  #: band edges inside the range (cycles per window)
 
 
@@ -99,7 +103,15 @@ def harmonic_below_range(rng: np.random.Generator, count: int, high_cycles: floa
 
 def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
     """All the figures, as a dict ``{section: {estimator: {...}}}``."""
-    results: dict = {"snr": {}, "bands": {}, "no_tone": {}, "out_of_range": {}, "by_freq": {}, "reliability": {}}
+    results: dict = {
+        "snr": {},
+        "bands": {},
+        "centre_read": {},
+        "no_tone": {},
+        "out_of_range": {},
+        "by_freq": {},
+        "reliability": {},
+    }
     rng = np.random.default_rng(seed)
     sets = {snr: tones_in_noise(rng, per_snr, snr, *RANGE) for snr in SNRS}
     edges = np.array(band_edges()) * SAMPLERATE / WINDOW
@@ -123,6 +135,21 @@ def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
             ]
         results["snr"][name] = rows
         results["bands"][name] = bands
+    # above the trained top, up to the top of what the LSTM reads from the window's centre half or quarter
+    rng = np.random.default_rng(seed + 4)
+    above = {snr: tones_in_noise(rng, per_snr // 4, snr, RANGE[1] * 1.05, TOP * 0.95) for snr in (0, 10, 20, 40)}
+    for name, estimator in estimators.items():
+        rows = {}
+        for snr, (frames, truth) in above.items():
+            hz, status = run_estimator(estimator, frames)
+            ok = status == OK
+            cents = np.abs(1200 * np.log2(np.where(ok, hz, np.nan) / truth))
+            rows[snr] = {
+                "found": float(ok.mean()),
+                "median_cents": float(np.nanmedian(cents)) if ok.any() else math.nan,
+                "wrong": float(np.mean(cents[ok] > 50)) if ok.any() else math.nan,
+            }
+        results["centre_read"][name] = rows
     # error against frequency at 10 dB (the plot)
     frames, truth = sets[10]
     for name, estimator in estimators.items():
@@ -146,7 +173,7 @@ def accuracy(estimators: dict, per_snr: int = 1000, seed: int = 2024) -> dict:
     parts = []
     for snr in (0, 10, 20, 40):
         parts.append(tones_in_noise(rng, per_snr // 8, snr, 0.3, RANGE[0] * 0.95))
-        parts.append(tones_in_noise(rng, per_snr // 8, snr, RANGE[1] * 1.05, 1000.0))
+        parts.append(tones_in_noise(rng, per_snr // 8, snr, TOP * 1.05, 1000.0))
     groups = {
         "pure": (np.concatenate([p[0] for p in parts]), np.concatenate([p[1] for p in parts])),
         "harmonic_below": (harmonic_below_range(rng, per_snr // 2, RANGE[0] * 0.95), None),
@@ -230,7 +257,20 @@ def print_tables(results: dict, out=sys.stdout) -> None:
     print("| estimator | flagged no_tone | given no number |\n|---|---|---|", file=out)
     for n, r in results["no_tone"].items():
         print(f"| {n} | {100 * r['flagged']:.1f}% | {100 * r['no_number']:.1f}% |", file=out)
-    low, high = RANGE[0] * 0.95, RANGE[1] * 1.05
+    top = [round(c * SAMPLERATE / WINDOW) for c in (RANGE[1] * 1.05, TOP * 0.95)]
+    print(
+        f"\nAbove the trained top: tones at {RANGE[1] * 1.05:.1f}..{TOP * 0.95:.1f} cycles/window ({top[0]}..{top[1]} "
+        "Hz), which the LSTM reads from the window's centre half or quarter",
+        file=out,
+    )
+    print("| estimator | SNR dB | numbered | median cents | numbered > 50 cents off |\n|---|---|---|---|---|", file=out)
+    for n, rows in results["centre_read"].items():
+        for snr, r in rows.items():
+            print(
+                f"| {n} | {snr} | {100 * r['found']:.1f}% | {r['median_cents']:.2f} | {100 * r['wrong']:.1f}% |",
+                file=out,
+            )
+    low, high = RANGE[0] * 0.95, TOP * 1.05
     print(
         f"\nOut-of-range tones: pure (0.3..{low:.2f} and {high:.1f}..1000 cycles/window, SNR 0..40 dB); "
         f"harmonic with f0 0.5..{low:.2f} cycles/window and 10..30 partials (30 dB)",
@@ -271,9 +311,10 @@ def main(argv: list[str] | None = None) -> int:
     from streamfreq.estimators.fft import FFTEstimator
     from streamfreq.estimators.lstm import LSTMEstimator
 
-    global RANGE
+    global RANGE, TOP
     lstm = LSTMEstimator(args.model, views=args.views)
     RANGE = lstm.range_cycles
+    TOP = lstm.range_for(WINDOW)[1]
     estimators = {"lstm": lstm, "fft": FFTEstimator()}
     results = accuracy(estimators, args.per_snr, args.seed)
     print_tables(results)

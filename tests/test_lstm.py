@@ -189,8 +189,8 @@ def test_hiss_above_the_band_is_no_tone_but_a_tone_there_is_out_of_range(estimat
     hiss = np.fft.irfft(spectrum, N, axis=1)
     _, status, _ = _run(estimator, np.concatenate([blue, hiss]).astype(np.float32))
     assert np.all(status == NO_TONE), status
-    # a tone at 300..900 cycles per window (7..21 kHz) over faint white noise: out of range
-    high, _ = _tones(9, 20, 20.0, 300.0, 900.0)
+    # a tone at 360..900 cycles per window (8.4..21 kHz) over faint white noise: out of range
+    high, _ = _tones(9, 20, 20.0, 1.02 * estimator.range_for(N)[1], 900.0)
     _, status, _ = _run(estimator, high)
     assert np.all(status == OUT_OF_RANGE), status
 
@@ -210,7 +210,7 @@ def test_a_number_an_octave_above_the_period_is_withheld(estimator, monkeypatch)
 
 
 def test_out_of_range_tones_get_no_number(estimator):
-    bottom, top = estimator.range_cycles
+    bottom, top = estimator.range_for(N)
     low, low_cycles = _tones(4, 60, 20.0, 0.3, 0.95 * bottom)
     high, high_cycles = _tones(5, 60, 20.0, 1.05 * top, 1000.0)
     frames = np.concatenate([low, high])
@@ -224,6 +224,21 @@ def test_out_of_range_tones_get_no_number(estimator):
     numbered = status == OK
     # none given a wrong number (a number, if any, must be within a semitone of the truth)
     assert np.all(np.abs(1200 * np.log2(hz[numbered] / (cycles[numbered] * FS / N))) < 100)
+
+
+@pytest.mark.parametrize("n", [2048, 1024])
+def test_tones_above_the_trained_top_are_read_from_the_window_centre(estimator, n):
+    """A tone above 88 cycles per window (a whistle at 2..8 kHz at 2048 / 48 kHz) is read from the window's
+    centre half or quarter, where it has fewer cycles: numbers within 50 cents, none from the whole window's
+    network reading (which says out_of_range there)."""
+    top = estimator.range_cycles[1]
+    low, high = estimator.range_for(n)
+    assert high == pytest.approx(estimator.range_cycles[1] * n / 512)
+    frames, cycles = _tones(12, 80, 20.0, 1.05 * top, 0.95 * high, n)
+    hz, status, _ = _run(estimator, frames)
+    assert np.mean(status == OK) >= 0.95
+    cents = 1200 * np.abs(np.log2(hz[status == OK] / (cycles[status == OK] * FS / n)))
+    assert np.all(cents < 50), np.sort(cents)[-5:]
 
 
 def test_batches_match_single_windows(estimator):

@@ -20,6 +20,12 @@ window's energy lies above the band the resampling keeps, or when the network
 sees no tone but a quarter or more of the window's energy lies below the
 trained range (a fundamental too slow for it). Energy above the kept band
 counts only when it has a spectral peak (a tone), so hiss stays ``no_tone``.
+A window out of range above (its estimate in the upper half of the range,
+or its strongest DFT bin above it, or its energy above the band) is read
+again from its centre half, which holds half the cycles, and so on while the
+half is at least the network's input length: the range reaches 88 cycles of
+512 samples (8.25 kHz at 48 kHz; :meth:`LSTMEstimator.range_for`), so a
+whistle or a violin's top notes get numbers.
 A number whose window correlates clearly better at twice its period (an
 octave too high: a missing fundamental) is withheld (``no_tone``), as is any
 number for a window whose centre is silent (a note that starts or stops
@@ -262,6 +268,27 @@ class LSTMEstimator:
             )
         return interp
 
+    def range_for(self, n: int) -> tuple[float, float]:
+        """The f0 range, in cycles per window, the estimator reads in windows of ``n`` samples.
+
+        From the trained range's bottom in the whole window to its top in the shortest centre part
+        :meth:`estimate_many` reads (halving while the half is at least the network's input length).
+
+        Example
+        -------
+        >>> if lstm_available():
+        ...     low, high = LSTMEstimator().range_for(2048)
+        ...     print(round(low * 48000 / 2048), round(high * 48000 / 2048))  # Hz at 48 kHz
+        ... else:
+        ...     print("49 8250")
+        49 8250
+        """
+        low, high = self.range_cycles
+        shortest = int(n)
+        while shortest // 2 >= self.length:
+            shortest //= 2
+        return low, high * n / shortest
+
     # ------------------------------------------------------------ inference
 
     def network(self, x: np.ndarray) -> np.ndarray:
@@ -327,13 +354,21 @@ class LSTMEstimator:
         out_of_range nan
         """
         frames = np.array(frames, dtype=np.float32, ndmin=2)
-        count, n = frames.shape
-        if count == 0:
+        if len(frames) == 0:
             return []
         if not np.isfinite(frames).all():
             np.nan_to_num(frames, copy=False, nan=0.0, posinf=0.0, neginf=0.0)
+        cycles, confidence, status = self._estimate_arrays(frames, samplerate)
+        return estimates_from_arrays(cycles * (float(samplerate) / frames.shape[1]), confidence, _STATUS_NAMES[status])
+
+    def _estimate_arrays(self, frames: np.ndarray, samplerate: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """``(cycles per window, confidence, status codes)`` for finite float32 windows ``(batch, N)``.
+
+        A window whose f0 lies above the trained range is read again from its centre half (:meth:`_zoom`).
+        """
+        count, n = frames.shape
         x = self.contract.inputs(frames)
-        above_band, below_band, silent = self._frame_checks(frames)  # before the network: numpy's code still warm
+        above_band, below_band, silent, peak_above = self._frame_checks(frames)  # before the network: code still warm
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
         # an octave too high: the window correlates better at twice the period than at the estimate's own
@@ -350,16 +385,47 @@ class LSTMEstimator:
         status[above_band] = _OUT_OF_RANGE
         status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
         status[silent] = _NO_TONE
-        return estimates_from_arrays(cycles * (float(samplerate) / n), confidence, _STATUS_NAMES[status])
+        high_side = above_band | peak_above | (cycles > math.sqrt(low * high))
+        too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
+        if len(too_high) and n // 2 >= self.length:
+            self._zoom(frames, too_high, samplerate, cycles, confidence, status)
+        return cycles, confidence, status
 
-    def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, silent)`` per window.
+    def _zoom(
+        self,
+        frames: np.ndarray,
+        rows: np.ndarray,
+        samplerate: float,
+        cycles: np.ndarray,
+        confidence: np.ndarray,
+        status: np.ndarray,
+    ) -> None:
+        """Read windows ``frames[rows]``, out of range above, from their centre half; take the numbers it gives.
+
+        The half has the same centre and half the cycles, so an f0 up to twice the trained range's top is
+        in range there (and so on while the half is at least the network's input length: at 2048 / 48 kHz
+        up to 88 cycles of 512 samples, 8.25 kHz). A half that gives no number leaves the window
+        ``out_of_range``. Updates ``cycles``, ``confidence`` and ``status`` (cycles of the whole window).
+        """
+        n = frames.shape[1]
+        half = n // 2
+        start = (n - half) // 2
+        got_cycles, got_confidence, got_status = self._estimate_arrays(frames[rows, start : start + half], samplerate)
+        read = got_status == 0
+        cycles[rows[read]] = got_cycles[read] * (n / half)
+        confidence[rows[read]] = got_confidence[read]
+        status[rows[read]] = 0
+
+    def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, silent, peak above the
+        range)`` per window.
 
         From each window's DFT power (mean removed). Above the band: the window has energy, the share of
         it the resampling keeps (below 0.9 of its Nyquist) is under :data:`BAND_GUARD` of what white noise
         keeps, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
         :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Silent: no energy, or a silent
         centre (a note that starts or stops within the window before its centre: the f0 is the centre's).
+        Peak above the range: the strongest DFT bin lies above the trained range.
         """
         n = frames.shape[1]
         power = np.abs(np.fft.rfft(frames.astype(np.float64), axis=1)) ** 2
@@ -375,7 +441,8 @@ class LSTMEstimator:
         below_band = np.add.reduce(low_band, axis=1) > LOW_BAND_SHARE * total
         centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
         has_energy = total > 0
-        return above_band & has_energy, below_band, ~(has_energy & sounding_at_centre(centred))
+        peak_above = power.argmax(axis=1) > self.range_cycles[1]
+        return above_band & has_energy, below_band, ~(has_energy & sounding_at_centre(centred)), peak_above
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
