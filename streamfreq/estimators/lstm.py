@@ -20,8 +20,9 @@ window's energy lies above the band the resampling keeps, or when the network
 sees no tone but a quarter or more of the window's energy lies below the
 trained range (a fundamental too slow for it). Energy above the kept band
 counts only when it has a spectral peak (a tone), so hiss stays ``no_tone``.
-A window out of range above (its estimate in the upper half of the range,
-or its strongest DFT bin above it, or its energy above the band) is read
+A window out of range above (a tone's peak above the range, an estimate above
+it, or the network's class "out of range" with its estimate in the upper half
+of the range; and not a quarter of its energy below the range) is read
 again from its centre half, which holds half the cycles, and so on while the
 half is at least the network's input length: the range reaches 88 cycles of
 512 samples (8.25 kHz at 48 kHz; :meth:`LSTMEstimator.range_for`), so a
@@ -72,6 +73,10 @@ BAND_GUARD = 0.6
 #: as a tone (out of range) rather than noise (no tone): a tone puts 40% or more into one bin, white noise
 #: about 1% at a 2048 window.
 PEAK_SHARE = 0.05
+#: Share of a window's energy its strongest DFT bin holds, at least, for a peak above the trained range to be
+#: read as a tone there (read again from the window's centre): a tone between two bins puts 40% of its energy
+#: in the nearer one, 20% at a per-sample SNR of 0 dB; noise puts a few percent in its loudest bin.
+TONE_SHARE = 0.2
 #: A window whose autocorrelation at twice the estimate's period exceeds that at its period by more than this
 #: gets no number: the estimate is likely an octave above the fundamental (a missing or weak fundamental). On
 #: 6000 generated windows (seed 777) with the first f0 model it took the number from 21 windows, all wrong
@@ -385,7 +390,10 @@ class LSTMEstimator:
         status[above_band] = _OUT_OF_RANGE
         status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
         status[silent] = _NO_TONE
-        high_side = above_band | peak_above | (cycles > math.sqrt(low * high))
+        # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
+        # its estimate in the upper half of the range
+        high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
+        high_side &= ~below_band
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
@@ -425,7 +433,8 @@ class LSTMEstimator:
         keeps, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
         :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Silent: no energy, or a silent
         centre (a note that starts or stops within the window before its centre: the f0 is the centre's).
-        Peak above the range: the strongest DFT bin lies above the trained range.
+        Peak above the range: the strongest DFT bin lies above the trained range and holds at least
+        :data:`TONE_SHARE` of the energy (a tone, not the loudest bin of a noise).
         """
         n = frames.shape[1]
         power = np.abs(np.fft.rfft(frames.astype(np.float64), axis=1)) ** 2
@@ -441,7 +450,7 @@ class LSTMEstimator:
         below_band = np.add.reduce(low_band, axis=1) > LOW_BAND_SHARE * total
         centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
         has_energy = total > 0
-        peak_above = power.argmax(axis=1) > self.range_cycles[1]
+        peak_above = (power.argmax(axis=1) > self.range_cycles[1]) & (power.max(axis=1) >= TONE_SHARE * total)
         return above_band & has_energy, below_band, ~(has_energy & sounding_at_centre(centred)), peak_above
 
     def __repr__(self) -> str:
