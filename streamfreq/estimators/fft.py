@@ -65,6 +65,7 @@ from streamfreq.estimators.harmonic import (
     clearest,
     correlation_at_period,
     find_partials,
+    lobe_share,
     prefer_period,
     salience,
     spectrum,
@@ -122,6 +123,11 @@ REPEATS_MIN = 0.2
 #: where noise fills the valleys between its partials so that none stands 13 dB over its floor (a low voice in pink
 #: noise); noise reads about 0 +- 0.1 there.
 REPEATS_CLEAR = 0.5
+#: A number rests on partials: the strongest must be a partial, its main lobe holding at least this share of the
+#: power around it (:func:`~streamfreq.estimators.harmonic.lobe_share`). Tones, notes and voices hold 0.75 and
+#: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
+#: centre frequency) about a third.
+LOBE_SHARE_MIN = 0.5
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -305,6 +311,10 @@ class FFTEstimator:
             highest = valid.shape[1] - np.argmax(valid[ok, ::-1], axis=1)  # the highest significant harmonic
             repeats = correlation_at_period(coarse.spectrum.power[ok], n, omega0[ok] / (2.0 * np.pi), highest)
             status[ok[repeats < REPEATS_MIN]] = NO_TONE
+            strongest = np.argmax(np.where(valid[ok], fit.energy[ok, : valid.shape[1]], -1.0), axis=1)
+            frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
+            share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
+            status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 

@@ -455,6 +455,46 @@ def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: 
     return np.minimum(lagged / (own * np.maximum(shares.sum(axis=1), 1e-37)), 1.0)
 
 
+#: Half width, in bins of the window, of the neighbourhood :func:`lobe_share` reads around a peak (at most half the
+#: spacing of the partials), and of a Hann window's main lobe.
+NEIGHBOURHOOD_BINS, MAIN_LOBE_BINS = 16, 2
+
+
+def lobe_share(power: np.ndarray, n: int, frequency: np.ndarray, spacing: np.ndarray) -> np.ndarray:
+    """Share of the power around the peak nearest ``frequency`` (cycles/sample) that its main lobe holds, in each
+    of the padded Hann power spectra ``power`` of windows of ``n`` (:func:`spectrum`).
+
+    Around means within :data:`NEIGHBOURHOOD_BINS` bins of the window, and never as far as half of
+    ``spacing`` (cycles/sample: the partials' spacing, so that no other partial counts). A steady or gliding
+    partial puts nearly all its power in its main lobe (:data:`MAIN_LOBE_BINS` bins each side): 0.9 and
+    more at a per-sample SNR of 0 dB. Noise in a narrow band (a fricative's resonance) spreads its power
+    over the band, whose loudest lobe holds about a third of it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from streamfreq.signals import tone
+    >>> power = spectrum(tone(2048, 100.3)[None, :]).power
+    >>> round(float(lobe_share(power, 2048, np.array([100.3 / 2048]), np.array([0.5]))[0]), 3)
+    1.0
+    """
+    nfft = _plan(n)["nfft"]
+    scale = nfft // n  # padded bins per bin of the window
+    count, bins = power.shape
+    lobe, reach = MAIN_LOBE_BINS * scale, NEIGHBOURHOOD_BINS * scale
+    rows = (np.arange(count) * bins)[:, None]
+    centre = np.rint(np.asarray(frequency, dtype=np.float64) * nfft).astype(np.int64)
+    near = np.clip(centre[:, None] + np.arange(-lobe, lobe + 1), 0, bins - 1)
+    peak = near[np.arange(count), power.take(near + rows).argmax(axis=1)]
+    offsets = np.arange(-reach, reach + 1)
+    around = power.take(np.clip(peak[:, None] + offsets, 0, bins - 1) + rows).astype(np.float64)
+    width = np.minimum(reach, np.floor(0.5 * np.asarray(spacing, dtype=np.float64) * nfft))[:, None]
+    inside = np.abs(offsets) <= np.maximum(width, lobe)
+    main = np.abs(offsets) <= lobe
+    total = np.where(inside, around, 0.0).sum(axis=1)
+    return np.where(main, around, 0.0).sum(axis=1) / np.maximum(total, 1e-300)
+
+
 def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -> np.ndarray:
     """:func:`periodicity` at fractional lags (in lag steps; one per window, shape (batch,), or several,
     (batch, k)), linearly interpolated between whole lags, -inf beyond them: the two whole lags around each
