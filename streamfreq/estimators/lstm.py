@@ -90,7 +90,7 @@ MIN_CONFIDENCE = 0.5
 
 #: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
-_NO_TONE, _OUT_OF_RANGE = 1, 2
+_OK, _NO_TONE, _OUT_OF_RANGE = 0, 1, 2
 #: Where the octave check reads the autocorrelation: at twice the estimate's period, and at its own.
 _HALF_AND_OWN = np.array([0.5, 1.0])
 
@@ -381,7 +381,7 @@ class LSTMEstimator:
         with np.errstate(invalid="ignore"):
             octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
         kind = cls.argmax(axis=1)
-        status = np.zeros(count, dtype=np.int8)  # index into _STATUS_NAMES: ok
+        status = np.full(count, _OK, dtype=np.int8)  # indices into _STATUS_NAMES
         status[(confidence < self.min_confidence) | octave_high] = _NO_TONE
         if self.fmin is not None:
             low = max(low, self.fmin * n / float(samplerate))
@@ -419,10 +419,10 @@ class LSTMEstimator:
         half = n // 2
         start = (n - half) // 2
         got_cycles, got_confidence, got_status = self._estimate_arrays(frames[rows, start : start + half], samplerate)
-        read = got_status == 0
+        read = got_status == _OK
         cycles[rows[read]] = got_cycles[read] * (n / half)
         confidence[rows[read]] = got_confidence[read]
-        status[rows[read]] = 0
+        status[rows[read]] = _OK
 
     def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
         """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, silent, peak above the
