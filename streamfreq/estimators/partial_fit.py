@@ -42,6 +42,9 @@ PARTIAL_GLRT = 40.0
 #: read in lowest terms: a trace between the partials of a voice (jitter, vibrato smear, breath) cannot make it
 #: an octave lower.
 MINOR_SHARE = 10 ** (-25 / 10)
+#: A partial holding this share of the harmonic energy (all the others together 20 dB below it) is read alone: a
+#: nearly pure tone whose attack or breath adds faint peaks near its subharmonics' harmonics is not one of them.
+LONE_SHARE = 0.99
 
 
 #: The fewest significant partials a window needs before its misfit can show them off the harmonic series
@@ -117,14 +120,22 @@ def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, e
     prior against sub-octaves, applied to the partials that survived). The
     partials that count are ``numbers`` (0 for none), those refined that passed :func:`significant`
     with their explained ``energy`` (0 for none), and any other found at least :data:`CLEAR_LOG_SNR` above its
-    floor; of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy.
+    floor; of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy, or the strongest
+    alone where it holds :data:`LONE_SHARE` of it.
     """
-    numbers = np.where(energy >= MINOR_SHARE * energy.sum(axis=1, keepdims=True), numbers, 0)
-    loud = partials.energy >= MINOR_SHARE * partials.energy.sum(axis=1, keepdims=True)
-    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR) & loud
+    numbers = np.where(_counting(energy), numbers, 0)
+    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR) & _counting(partials.energy)
     numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
     return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
+
+
+def _counting(energy: np.ndarray) -> np.ndarray:
+    """The entries of each row of ``energy`` that count for :func:`common_divisor`: those holding
+    :data:`MINOR_SHARE` or more of the row's energy, or the strongest alone where it holds :data:`LONE_SHARE`."""
+    total = energy.sum(axis=1, keepdims=True)
+    strongest = energy.max(axis=1, keepdims=True, initial=0.0)
+    return energy >= np.where(strongest >= LONE_SHARE * total, strongest, MINOR_SHARE * total)
 
 
 def inharmonic(misfit: np.ndarray, partials: np.ndarray) -> np.ndarray:
