@@ -5,8 +5,8 @@ each spins for about 0.1 s of CPU waiting for work before it sleeps. The
 engine runs every BLAS call on one thread anyway
 (:data:`streamfreq.process.one_blas_thread`), so the programs tell OpenBLAS,
 before numpy loads, to start no pool: ``OPENBLAS_NUM_THREADS=1``, unless the
-environment already says otherwise. A live run of the command line starts
-with 0.17 s of CPU instead of 0.27 s. Library users' processes are left as
+environment already says otherwise. A short live run of the command line
+takes 0.15-0.16 s of CPU instead of 0.27-0.30 s. Library users' processes are left as
 they are: importing streamfreq changes no setting.
 
 Example

@@ -311,7 +311,7 @@ class FFTEstimator:
             highest = valid.shape[1] - np.argmax(valid[ok, ::-1], axis=1)  # the highest significant harmonic
             repeats = correlation_at_period(coarse.spectrum.power[ok], n, omega0[ok] / (2.0 * np.pi), highest)
             status[ok[repeats < REPEATS_MIN]] = NO_TONE
-            strongest = np.argmax(np.where(valid[ok], fit.energy[ok, : valid.shape[1]], -1.0), axis=1)
+            strongest = np.argmax(np.where(valid[ok], fit.energy[ok], -1.0), axis=1)
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
