@@ -58,6 +58,7 @@ from streamfreq.estimators.base import (
     sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import (
+    MIN_OVERLAP,
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Coarse,
@@ -67,6 +68,7 @@ from streamfreq.estimators.harmonic import (
     find_partials,
     lobe_share,
     prefer_period,
+    repeats_at_double,
     salience,
     spectrum,
 )
@@ -128,6 +130,11 @@ REPEATS_CLEAR = 0.5
 #: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
 #: centre frequency) about a third.
 LOBE_SHARE_MIN = 0.5
+#: A number is checked against the waveform's repetition at twice its period
+#: (:func:`~streamfreq.estimators.harmonic.repeats_at_double`) where half of it has at most this many periods in
+#: the window (the spectrum resolves the partials of a fundamental with more), and at least
+#: ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at lags up to half the window, as everywhere.
+DOUBLE_PERIODS = 8.0
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -315,6 +322,20 @@ class FFTEstimator:
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
+        # where the spectrum cannot resolve the partials of half the fundamental, the waveform may repeat only
+        # at twice the period found: the fundamental is half of it (below the range: out of range)
+        periods = f0_hz * (0.5 * n / samplerate)  # of half the fundamental, in the window
+        check = np.flatnonzero((status == OK) & (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS))
+        if len(check):
+            cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+            lower = check[repeats_at_double(coarse.spectrum.power[check], n, cutoff, f0_hz[check] / samplerate)]
+            if len(lower):  # refitted with the odd harmonics between those fitted, over the same band
+                half = 0.5 * omega0[lower]
+                within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / half).astype(np.int64)  # below Nyquist
+                refit = harmonic_fit_by_order(y[lower], half, np.minimum(2 * order[lower], within), self.newton_steps)
+                near = np.abs(refit.omega0 - half) * n < np.pi  # moved under half a bin; else the number, halved
+                f0_hz[lower] = np.where(near, refit.omega0, half) * samplerate / (2.0 * np.pi)
+                status[lower[f0_hz[lower] < lowest * (1.0 - 1e-9)]] = OUT_OF_RANGE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
