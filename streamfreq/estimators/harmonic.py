@@ -432,7 +432,8 @@ def repeats_at_double(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray) 
     """Windows whose waveform repeats clearly better at twice the period ``1 / f0`` (cycles/sample) than at it.
 
     ``power`` holds the padded power spectra of windows of ``n``; the autocorrelation is
-    :func:`periodicity`'s below ``cutoff``. A period repeats at least as well as any multiple of it, so
+    :func:`periodicity`'s below ``cutoff``, summed from the spectrum at the two exact lags (one cosine per bin:
+    ``cos 2x = 2 cos**2 x - 1``). A period repeats at least as well as any multiple of it, so
     where the double lag reads :data:`DOUBLE_MARGIN` higher than the lag itself, and at least
     :data:`PERIOD_MIN`, the period is the double: the odd harmonics of the true fundamental are too weak
     (a double bass's bowed low notes put 95% of their energy in the even ones) for the spectrum to tell
@@ -446,9 +447,17 @@ def repeats_at_double(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray) 
     >>> repeats_at_double(spectrum(low[None]).power, 2048, 0.0625, np.array([104.0 / 48000])).tolist()
     [True]
     """
-    lag_step = _lag_plan(n, cutoff)[1]
-    own, double = _correlation_at(power, n, cutoff, np.outer(1.0 / (f0 * lag_step), _OWN_AND_DOUBLE)).T
-    return (double > own + DOUBLE_MARGIN) & (double >= PERIOD_MIN)
+    top, step = _lag_plan(n, cutoff)
+    angles, weights = _lag_terms(n, cutoff)
+    lag = 1.0 / np.asarray(f0, dtype=np.float64)  # samples
+    shares = power[:, :top] * weights
+    once = np.cos(angles * (lag / step)[:, None])
+    lagged = np.stack([(shares * once).sum(axis=1), (shares * (2.0 * once * once - 1.0)).sum(axis=1)])  # cos 2x
+    lags = np.minimum(np.rint(np.outer(_OWN_AND_DOUBLE, lag)).astype(np.int64), n - 1)  # (2, batch)
+    single, double = np.minimum(
+        lagged / (_plan(n)["window_correlation"][lags] * np.maximum(shares.sum(axis=1), 1e-37)), 1.0
+    )
+    return (double > single + DOUBLE_MARGIN) & (double >= PERIOD_MIN)
 
 
 def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: np.ndarray) -> np.ndarray:
@@ -545,7 +554,7 @@ def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -
 @functools.lru_cache(maxsize=16)
 def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
-    :func:`_correlation_at`."""
+    :func:`_correlation_at` and :func:`repeats_at_double`."""
     top, step = _lag_plan(n, cutoff)
     size = _plan(n)["nfft"] // step
     bins = np.arange(top)
