@@ -90,11 +90,6 @@ PERIOD_TIE = 0.05
 PERIOD_CUTOFF_HZ = 3000.0
 #: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
 MIN_OVERLAP = 0.5
-#: A window repeats "clearly better" at twice a period when its normalised autocorrelation there exceeds that at
-#: the period by this (:func:`repeats_at_double`). On the pitch benchmark's notes, voice and harmonic tones
-#: (seed 0), windows read right at f0 differ by +0.05 at their 99th percentile, windows read at 2 f0 by +0.22 at
-#: their median.
-DOUBLE_MARGIN = 0.15
 #: A found partial this far (log power) above its floor counts against reading its fundamental higher.
 CLEAR_LOG_SNR = math.log(30.0)
 
@@ -428,25 +423,24 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     return f0
 
 
-def repeats_at_double(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray) -> np.ndarray:
-    """Windows whose waveform repeats clearly better at twice the period ``1 / f0`` (cycles/sample) than at it.
+def double_period_excess(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray) -> np.ndarray:
+    """How much better each window's waveform repeats at twice the period ``1 / f0`` (cycles/sample) than at it:
+    the normalised autocorrelation at the double lag less that at the lag; -inf where the double lag reads below
+    :data:`PERIOD_MIN`.
 
     ``power`` holds the padded power spectra of windows of ``n``; the autocorrelation is
     :func:`periodicity`'s below ``cutoff``, summed from the spectrum at the two exact lags (one cosine per bin:
-    ``cos 2x = 2 cos**2 x - 1``). A period repeats at least as well as any multiple of it, so
-    where the double lag reads :data:`DOUBLE_MARGIN` higher than the lag itself, and at least
-    :data:`PERIOD_MIN`, the period is the double: the odd harmonics of the true fundamental are too weak
-    for the spectrum to tell them, with few periods in the window, from leakage. The autocorrelation at the
-    double lag exceeds that at the lag by about twice the odd harmonics' share of the energy: a note whose odd
-    harmonics hold a tenth of it is caught, the rendered double bass's 52 Hz note (5%: 0.05-0.11) is not.
+    ``cos 2x = 2 cos**2 x - 1``). A period repeats at least as well as any multiple of it, so a number whose
+    waveform repeats better at twice its period may be an octave above the fundamental. For a steady periodic
+    sound the excess is about twice the share of the energy that the odd harmonics of half the number hold.
 
     Example
     -------
     >>> import numpy as np
     >>> from streamfreq.signals import harmonic_tone
-    >>> low = harmonic_tone(2048, 48000.0, 52.0, [0.05, 1.0, 0.1, 0.5, 0.0, 0.2, 0.4], seed=1)
-    >>> repeats_at_double(spectrum(low[None]).power, 2048, 0.0625, np.array([104.0 / 48000])).tolist()
-    [True]
+    >>> low = harmonic_tone(2048, 48000.0, 52.0, [0.05, 1.0, 0.1, 0.5, 0.0, 0.2, 0.4], seed=1)  # odd ones: 12%
+    >>> round(float(double_period_excess(spectrum(low[None]).power, 2048, 0.0625, np.array([104.0 / 48000]))[0]), 2)
+    0.22
     """
     top, step = _lag_plan(n, cutoff)
     angles, weights = _lag_terms(n, cutoff)
@@ -458,7 +452,7 @@ def repeats_at_double(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray) 
     single, double = np.minimum(
         lagged / (_plan(n)["window_correlation"][lags] * np.maximum(shares.sum(axis=1), 1e-37)), 1.0
     )
-    return (double > single + DOUBLE_MARGIN) & (double >= PERIOD_MIN)
+    return np.where(double >= PERIOD_MIN, double - single, -np.inf)
 
 
 def correlation_at_period(power: np.ndarray, n: int, f0: np.ndarray, harmonics: np.ndarray) -> np.ndarray:
@@ -555,7 +549,7 @@ def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -
 @functools.lru_cache(maxsize=16)
 def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
     """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
-    :func:`_correlation_at` and :func:`repeats_at_double`."""
+    :func:`_correlation_at` and :func:`double_period_excess`."""
     top, step = _lag_plan(n, cutoff)
     size = _plan(n)["nfft"] // step
     bins = np.arange(top)
@@ -592,7 +586,7 @@ _AROUND = np.array([-1, 0, 1])
 _NEXT = np.array([0, 1])
 #: A candidate's lag and half of it, where :func:`prefer_period` reads the autocorrelation.
 _OWN_AND_HALF = np.array([1.0, 0.5])
-#: A period and twice it, where :func:`repeats_at_double` reads the autocorrelation.
+#: A period and twice it, where :func:`double_period_excess` reads the autocorrelation.
 _OWN_AND_DOUBLE = np.array([1.0, 2.0])
 #: Harmonic numbers 1, 2, ...
 _NUMBERS = np.arange(1.0, max(PARTIAL_HARMONICS, LOCATING_HARMONICS) + 1)
