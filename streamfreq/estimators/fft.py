@@ -333,8 +333,8 @@ class FFTEstimator:
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
-        # where the spectrum cannot resolve the partials of half the fundamental, the waveform may repeat only
-        # at twice the period found: the fundamental is half of it (below the range: out of range)
+        # where the spectrum cannot resolve the partials of half the number, the fundamental may be half of it
+        # (below the range: out of range)
         periods = f0_hz * (0.5 * n / samplerate)  # of half the fundamental, in the window
         check = np.flatnonzero((status == OK) & (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS))
         if len(check):
@@ -391,6 +391,8 @@ def _half_fundamental(
         total = np.einsum("ij,ij->i", y[test], y[test])
         keep[test] = (gain >= HALF_FIT_SHARE * total) & (odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1))
     rows = np.flatnonzero(keep)
+    if not len(rows):
+        return rows, np.zeros(0)
     half = 0.5 * omega0[rows]
     within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / half).astype(np.int64)  # below Nyquist
     fit = harmonic_fit_by_order(y[rows], half, np.minimum(2 * order[rows], within), steps)
