@@ -24,7 +24,7 @@ the window centre, and a waveform that repeats at the fundamental's period
 over its partials' band (chance peaks of coloured noise do not); anything
 else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``. A low number whose half has few
 periods in the window is read at that half where the waveform repeats at least as well at twice its period and
-the odd harmonics of the half stand out as a partial (:func:`_half_fundamental`).
+the odd harmonics of the half stand out as a partial (:mod:`~streamfreq.estimators.octave`).
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
@@ -50,6 +50,7 @@ import numpy as np
 
 from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
+from streamfreq.estimators import octave
 from streamfreq.estimators.base import (
     NO_TONE,
     OK,
@@ -60,15 +61,12 @@ from streamfreq.estimators.base import (
     sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import (
-    MAX_HARMONICS,
-    MIN_OVERLAP,
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Coarse,
     Partials,
     clearest,
     correlation_at_period,
-    double_period_excess,
     find_partials,
     lobe_share,
     prefer_period,
@@ -133,21 +131,6 @@ REPEATS_CLEAR = 0.5
 #: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
 #: centre frequency) about a third.
 LOBE_SHARE_MIN = 0.5
-#: A number is checked for a fundamental half as high (:func:`_half_fundamental`) where half of it has at most this
-#: many periods in the window (the spectrum resolves the partials of a fundamental with more), and at least
-#: ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at lags up to half the window, as everywhere.
-DOUBLE_PERIODS = 8.0
-#: The odd harmonics of half the number (its 3rd, 5th, ...) must explain at least this share of the window's energy
-#: for the fundamental to be half. A rendered double bass's 52 Hz note, read at 104 Hz, gains 3.7-6.4% by them;
-#: right windows of the pitch benchmark's notes and harmonic tones at most 3.7% (measured with the half's own
-#: first partial counted, which is now left out).
-HALF_FIT_SHARE = 0.03
-#: ...and the strongest of them must hold at least this share of their energy: a partial's, as the double bass's
-#: 7th holds 60-84% of it, and not energy spread between all the partials, as a low voice's jitter and shimmer leave
-#: (up to 20% of a right window, spread).
-ODD_PARTIAL_SHARE = 0.5
-
-
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 
@@ -335,69 +318,28 @@ class FFTEstimator:
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
         # where the spectrum cannot resolve the partials of half the number, the fundamental may be half of it
         # (below the range: out of range)
-        periods = f0_hz * (0.5 * n / samplerate)  # of half the fundamental, in the window
-        check = np.flatnonzero((status == OK) & (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS))
+        check = np.flatnonzero((status == OK) & octave.checked(omega0, n))
         if len(check):
             unexplained = noise_var[check] * dof[check] / total[check]
-            half, halved = _half_fundamental(
-                y[check], omega0[check], order[check], unexplained, coarse.spectrum.power[check], samplerate,
-                self.newton_steps,
-            )  # fmt: skip
-            lower = check[half]
+            steps, power = self.newton_steps, coarse.spectrum.power[check]
+            lower = check[octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained)]
+            halved = _refit_half(y[lower], omega0[lower], order[lower], steps)
             f0_hz[lower] = halved * samplerate / (2.0 * np.pi)
             status[lower[f0_hz[lower] < lowest * (1.0 - 1e-9)]] = OUT_OF_RANGE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
 
-def _half_fundamental(
-    y: np.ndarray,
-    omega0: np.ndarray,
-    order: np.ndarray,
-    unexplained: np.ndarray,
-    power: np.ndarray,
-    samplerate: float,
-    steps: int,
-) -> tuple[np.ndarray, np.ndarray]:
-    """Which of the windows ``y`` (fitted at ``omega0`` rad/sample with ``order`` harmonics, leaving the share
-    ``unexplained`` of their energy; ``power`` their padded spectra) have a fundamental half as high, and that
-    fundamental refitted: ``(indices, rad/sample)``.
-
-    Where the partials lie two or three bins apart, the spectrum cannot tell a low note whose odd harmonics are
-    weak from a note an octave up. Two things must say the fundamental is half:
-
-    - the waveform repeats at least as well at twice the period as at the period (a period repeats at least as
-      well as any multiple of it: :func:`~streamfreq.estimators.harmonic.double_period_excess`);
-    - over the band below ``PERIOD_CUTOFF_HZ``, twice as many harmonics (at most ``2 * MAX_HARMONICS``) of half
-      the number explain :data:`HALF_FIT_SHARE` of the energy more than the number's own, not counting the
-      half's first partial (where rumble, hum and breath lie), and the strongest of the added odd ones holds
-      :data:`ODD_PARTIAL_SHARE` of their energy.
-
-    The number is then the fit at half with twice the order (or half the number, where that fit moves by half a
-    bin or more).
-    """
+def _refit_half(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> np.ndarray:
+    """The fundamental (rad/sample) of windows ``y`` whose fundamental is half the number ``omega0`` (fitted with
+    ``order`` harmonics): the fit at the half with twice the order, or the half where that fit moves by half a
+    bin or more."""
     n = y.shape[1]
-    cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-    keep = np.zeros(len(y), dtype=bool)
-    test = np.flatnonzero(
-        (double_period_excess(power, n, cutoff, omega0 / (2.0 * np.pi)) >= 0.0) & (unexplained >= HALF_FIT_SHARE)
-    )
-    if len(test):
-        band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
-        own = harmonic_fit_by_order(y[test], omega0[test], band, steps).energy.sum(axis=1)
-        halves = harmonic_fit_by_order(y[test], 0.5 * omega0[test], 2 * band, steps).energy
-        odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
-        gain = halves[:, 1:].sum(axis=1) - own
-        total = np.einsum("ij,ij->i", y[test], y[test])
-        keep[test] = (gain >= HALF_FIT_SHARE * total) & (odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1))
-    rows = np.flatnonzero(keep)
-    if not len(rows):
-        return rows, np.zeros(0)
-    half = 0.5 * omega0[rows]
+    half = 0.5 * omega0
     within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / half).astype(np.int64)  # below Nyquist
-    fit = harmonic_fit_by_order(y[rows], half, np.minimum(2 * order[rows], within), steps)
+    fit = harmonic_fit_by_order(y, half, np.minimum(2 * order, within), steps)
     near = np.abs(fit.omega0 - half) * n < np.pi  # moved under half a bin
-    return rows, np.where(near, fit.omega0, half)
+    return np.where(near, fit.omega0, half)
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

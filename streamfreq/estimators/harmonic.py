@@ -207,12 +207,19 @@ def _harmonic_number(count: np.ndarray) -> np.ndarray:
     return np.where(count < 2, 1.0, np.log(count) + 0.5772 + 0.5 / count)
 
 
-def spectrum(y: np.ndarray) -> Spectrum:
-    """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
+def padded_power(y: np.ndarray) -> np.ndarray:
+    """Power spectra of the Hann-windowed windows ``y`` (batch, N), zero-padded to about twice their length
+    (float32, (batch, bins)): :func:`spectrum`'s, without its peaks and floors."""
     plan = _plan(y.shape[1])
     padded = np.zeros((len(y), plan["nfft"]), dtype=np.float32)  # windowed and zero-padded in place: no copies
     np.multiply(y, plan["window"], out=padded[:, : y.shape[1]], dtype=np.float32, casting="same_kind")
-    power = _squared_magnitude(pocketfft.rfft(padded))
+    return _squared_magnitude(pocketfft.rfft(padded))
+
+
+def spectrum(y: np.ndarray) -> Spectrum:
+    """Padded Hann power spectra of windows ``y`` (batch, N), their peaks and noise floors."""
+    plan = _plan(y.shape[1])
+    power = padded_power(y)
     work = power.copy()  # each band partitioned in place around its quantile
     for start, stop, kth in plan["band_quantiles"]:
         work[:, start:stop].partition(kth, axis=1)

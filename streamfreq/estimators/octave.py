@@ -1,0 +1,94 @@
+"""Is the fundamental half the number? The octave check that ``fft`` and ``lstm`` share.
+
+Where the partials of a low note lie two or three bins apart, the spectrum
+cannot tell a note whose odd harmonics are weak (a double bass's lowest
+notes) from a note an octave up: both estimators can read the octave. A
+number ``f`` is checked where half of it has few periods in the window
+(:func:`checked`), and its fundamental is half where two things say so
+(:func:`half_fundamental`):
+
+- the waveform repeats at least as well at twice the period as at the period
+  (a period repeats at least as well as any multiple of it:
+  :func:`~streamfreq.estimators.harmonic.double_period_excess`);
+- over the band below ``PERIOD_CUTOFF_HZ``, twice as many harmonics (at most
+  ``2 * MAX_HARMONICS``) of ``f / 2`` explain :data:`HALF_FIT_SHARE` of the
+  energy more than ``f``'s own, not counting the half's first partial (where
+  rumble, hum and breath lie), and the strongest of the added odd ones holds
+  :data:`ODD_PARTIAL_SHARE` of their energy: a partial, not the energy that
+  jitter and shimmer spread between all of them.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq.estimators.base import centred_unit_peak
+>>> from streamfreq.estimators.harmonic import padded_power
+>>> from streamfreq.signals import harmonic_tone
+>>> odd_weak = [0.05, 1.0, 0.1, 0.5, 0.0, 0.2, 0.4]  # 52 Hz: its odd harmonics hold 12%, most in the 7th
+>>> y, _ = centred_unit_peak(harmonic_tone(2048, 48000.0, 52.0, odd_weak, seed=1)[None])
+>>> omega = np.array([2 * np.pi * 104.0 / 48000.0])  # read an octave high
+>>> bool(checked(omega, 2048).all()), half_fundamental(y, omega, padded_power(y), 48000.0).tolist()
+(True, [0])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streamfreq.estimators.harmonic import MAX_HARMONICS, MIN_OVERLAP, PERIOD_CUTOFF_HZ, double_period_excess
+from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
+
+#: A number is checked where half of it has at most this many periods in the window (the spectrum resolves the
+#: partials of a fundamental with more), and at least ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at
+#: lags up to half the window, as everywhere.
+DOUBLE_PERIODS = 8.0
+#: The odd harmonics of half the number (its 3rd, 5th, ...) must explain at least this share of the window's energy
+#: for the fundamental to be half. A rendered double bass's 52 Hz note, read at 104 Hz, gains 3.7-6.4% by them;
+#: right windows of the pitch benchmark's notes and harmonic tones at most 3.7% (measured with the half's own
+#: first partial counted, which is now left out).
+HALF_FIT_SHARE = 0.03
+#: ...and the strongest of them must hold at least this share of their energy: a partial's, as the double bass's
+#: 7th holds 60-84% of it, and not energy spread between all the partials, as a low voice's jitter and shimmer leave
+#: (up to 20% of a right window, spread).
+ODD_PARTIAL_SHARE = 0.5
+
+
+def checked(omega0: np.ndarray, n: int) -> np.ndarray:
+    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` the check applies to: half of them has
+    ``1 / (1 - MIN_OVERLAP)`` .. :data:`DOUBLE_PERIODS` periods in the window (93.75..375 Hz at 2048 / 48 kHz).
+    """
+    periods = omega0 * (0.25 * n / np.pi)  # of half the number, in the window
+    return (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS)
+
+
+def half_fundamental(
+    y: np.ndarray,
+    omega0: np.ndarray,
+    power: np.ndarray,
+    samplerate: float,
+    steps: int = 2,
+    unexplained: np.ndarray | None = None,
+) -> np.ndarray:
+    """Indices of the windows ``y`` (centred, unit peak; read at ``omega0`` rad/sample; ``power`` their padded
+    power spectra, :func:`~streamfreq.estimators.harmonic.padded_power`) whose fundamental is half the number
+    (see the module docstring).
+
+    ``unexplained``, where the caller has it, is the share of each window's energy its own fit leaves: below
+    :data:`HALF_FIT_SHARE` no fit at the half can gain that share, so those windows are not fitted. ``steps``:
+    the Newton steps of the two fits (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`).
+    """
+    n = y.shape[1]
+    cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+    test = double_period_excess(power, n, cutoff, omega0 / (2.0 * np.pi)) >= 0.0
+    if unexplained is not None:
+        test &= unexplained >= HALF_FIT_SHARE
+    test = np.flatnonzero(test)
+    if not len(test):
+        return test
+    band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
+    own = harmonic_fit_by_order(y[test], omega0[test], band, steps).energy.sum(axis=1)
+    halves = harmonic_fit_by_order(y[test], 0.5 * omega0[test], 2 * band, steps).energy
+    odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
+    gain = halves[:, 1:].sum(axis=1) - own
+    total = np.einsum("ij,ij->i", y[test], y[test])
+    keep = (gain >= HALF_FIT_SHARE * total) & (odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1))
+    return test[keep]
