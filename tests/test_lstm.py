@@ -209,6 +209,46 @@ def test_a_number_an_octave_above_the_period_is_withheld(estimator, monkeypatch)
     assert status.tolist() == [NO_TONE, OK, OK]
 
 
+def test_a_number_an_octave_above_a_low_fundamental_with_weak_odd_harmonics_is_halved(monkeypatch):
+    # 52 Hz with odd harmonics holding 12% of the energy, most of it in the 7th: were the network to answer
+    # 104 Hz (the series of the even ones), the check fft makes halves it; the right answer stays, as does 104 Hz
+    # on a tone at 104 Hz with the same even partials; told fmin 60 Hz, the halved number is out of range
+    _need("ai_edge_litert")
+    from streamfreq.estimators.lstm import LSTMEstimator
+
+    odd_weak = [0.05, 1.0, 0.1, 0.5, 0.0, 0.2, 0.4]
+    low = harmonic_tone(N, FS, 52.0, odd_weak, seed=1)
+    octave_up = harmonic_tone(N, FS, 104.0, odd_weak[1::2], seed=1)
+    frames = np.stack([low, low, octave_up]).astype(np.float32)
+    answers = np.array([104.0, 52.0, 104.0]) * N / FS
+    cases = ((None, [OK, OK, OK], [52.0, 52.0, 104.0]), (60.0, [OUT_OF_RANGE, OUT_OF_RANGE, OK], [104.0]))
+    for fmin, statuses, numbers in cases:
+        estimator = LSTMEstimator(fmin=fmin)
+        sure = (answers.copy(), np.tile([1.0, 0.0, 0.0], (3, 1)), np.full(3, 0.99))
+        monkeypatch.setattr(estimator, "_infer_inputs", lambda x, sure=sure: sure)
+        hz, status, _ = _run(estimator, frames)
+        assert status.tolist() == statuses
+        assert np.allclose(hz[status == OK], numbers)
+
+
+def test_a_rendered_double_bass_low_note_is_read_at_its_fundamental_not_its_octave(estimator):
+    """MuseScore General's double bass at 51.9 Hz (MIDI 32), whose odd harmonics are weak: the network alone read
+    its octave in 55 of 61 sustain windows; with the octave check every window reads the fundamental."""
+    from conftest import require_tool
+
+    from streamfreq.engine import Engine
+    from streamfreq.material import Note, render_notes
+
+    require_tool("fluidsynth")
+    note = render_notes([Note("contrabass", 43, 32)], hold=1.0, release=0.3)[0]
+    start, stop = (int(s * note.samplerate) for s in note.sustain)
+    engine = Engine(note.samplerate, estimators=[estimator])
+    readouts = [r for r in engine.push(note.samples) if start <= r.start and r.start + r.window <= stop]
+    hz = np.array([r.estimates["lstm"].hz for r in readouts if r.estimates["lstm"].ok])
+    assert len(hz) == len(readouts) > 50
+    assert np.max(np.abs(1200 * np.log2(hz / note.note.hz))) < 50.0
+
+
 def test_out_of_range_tones_get_no_number(estimator):
     bottom, top = estimator.range_for(N)
     low, low_cycles = _tones(4, 60, 20.0, 0.3, 0.95 * bottom)

@@ -10,7 +10,7 @@ three class probabilities (tone in range / no tone / out of range), and the
 contract decodes them into cycles per window (the top bin plus its offset,
 less the measured bias) and a calibrated confidence: the measured probability
 that the number is within 50 cents. It maps back to Hz as
-``cycles / (N / samplerate)``. The Hz is the network's own estimate.
+``cycles / (N / samplerate)``. The Hz is the network's own estimate (or half of it: below).
 
 A window gets a number (``"ok"``) when the network calls it a tone in range
 with a calibrated confidence of at least the model's ``min_confidence``;
@@ -31,7 +31,9 @@ A number whose window correlates clearly better at twice its period (an
 octave too high: a missing fundamental) is withheld (``no_tone``), as is any
 number for a window whose centre is silent (a note that starts or stops
 within the window before its centre: the f0 is the centre's, as for every
-estimator).
+estimator). A low number whose window holds a fundamental half as high, with
+odd harmonics too weak for the network (a double bass's lowest notes), is
+halved by the check ``fft`` makes (:mod:`~streamfreq.estimators.octave`).
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
@@ -62,7 +64,17 @@ from pathlib import Path
 import numpy as np
 
 from streamfreq.errors import ModelError, ParameterError, check_range, missing_extra
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, estimates_from_arrays, sounding_at_centre
+from streamfreq.estimators import octave
+from streamfreq.estimators.base import (
+    NO_TONE,
+    OK,
+    OUT_OF_RANGE,
+    Estimate,
+    centred_unit_peak,
+    estimates_from_arrays,
+    sounding_at_centre,
+)
+from streamfreq.estimators.harmonic import padded_power
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.windowing import PREPROCESS_VERSION
 
@@ -394,10 +406,28 @@ class LSTMEstimator:
         # its estimate in the upper half of the range
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
         high_side &= ~below_band
+        self._half_fundamental(frames, samplerate, cycles, status, low)
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
         return cycles, confidence, status
+
+    @staticmethod
+    def _half_fundamental(
+        frames: np.ndarray, samplerate: float, cycles: np.ndarray, status: np.ndarray, low: float
+    ) -> None:
+        """Halve the numbers (``cycles`` per window, ``"ok"`` in ``status``) of the windows ``frames`` whose
+        fundamental is half of them (:mod:`~streamfreq.estimators.octave`, as ``fft`` does); those below ``low``
+        cycles become ``out_of_range``. Updates ``cycles`` and ``status``."""
+        n = frames.shape[1]
+        omega0 = 2.0 * np.pi * cycles / n
+        check = np.flatnonzero((status == _OK) & octave.checked(omega0, n))
+        if not len(check):
+            return
+        y = centred_unit_peak(frames[check])[0]
+        half = check[octave.half_fundamental(y, omega0[check], padded_power(y), samplerate)]
+        cycles[half] *= 0.5
+        status[half[cycles[half] < low]] = _OUT_OF_RANGE
 
     def _zoom(
         self,
