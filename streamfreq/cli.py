@@ -77,6 +77,8 @@ def run(args: argparse.Namespace) -> int:
                 _SIGNALS.defer()
                 writer.write(readout)
                 _SIGNALS.resume()
+            if not (engine.stats.windows or engine.stats.skipped_windows or engine.stats.dropped_windows):
+                warnings.append(_too_short(engine.window, engine.samplerate))
         except KeyboardInterrupt:
             pass  # Ctrl-C or SIGTERM: flush below, exit 0
         finally:
@@ -97,6 +99,20 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn(text: str) -> None:
     print(f"streamfreq: warning: {text}", file=sys.stderr)
+
+
+def _too_short(window: int, samplerate: float) -> str:
+    """The warning for an input that ended before one whole window (no readouts).
+
+    Example
+    -------
+    >>> _too_short(2048, 48000.0)
+    'no whole window in the input (2048 samples = 42.7 ms at 48000 Hz): no readouts; try a shorter --window'
+    """
+    return (
+        f"no whole window in the input ({window} samples = {1000 * window / samplerate:.1f} ms at {samplerate:g} Hz): "
+        "no readouts; try a shorter --window"
+    )
 
 
 class _Signals:

@@ -278,6 +278,18 @@ def test_cli_truncated_wav_analyses_what_is_there_and_warns(files, capsys):
     assert all(abs(float(row["fft"]) - 440.0) < 0.01 for row in rows)
 
 
+def test_cli_input_shorter_than_a_window_says_so_and_exits_0(tmp_path, capsys):
+    path = str(tmp_path / "short.wav")
+    soundfile.write(path, _tone(0.02), RATE)  # 960 samples: under one 2048-sample window
+    assert main(["--source", "file", "--input", path, "--estimators", "fft", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    (warning,) = captured.err.splitlines()
+    assert re.match(r"streamfreq: warning: no whole window in the input \(2048 samples .*shorter --window", warning)
+    assert main(["--source", "file", "--input", path, "--estimators", "fft", "--window", "512", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "" and len(list(csv.DictReader(io.StringIO(captured.out)))) == (960 - 512) // 128 + 1
+
+
 def test_cli_truncated_flac_writes_everything_before_the_damage_then_exits_1(files, capsys):
     argv = ["--source", "file", "--input", files["trunc.flac"], "--estimators", "fft", "--format", "jsonl"]
     assert main(argv) == 1
