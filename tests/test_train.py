@@ -173,3 +173,28 @@ def test_quick_training_produces_a_loadable_model(tmp_path):
     assert len(out) == 3
     assert all(e.status in ("ok", "no_tone", "out_of_range") for e in out)
     assert all(math.isnan(e.hz) or e.hz > 0 for e in out)
+
+
+def test_refit_offset_head_fits_the_offsets_the_decoding_reads():
+    """The shipped network with its offset head zeroed reads every tone at its top bin's centre (up to 25 cents
+    off); refitted on 1800 seeded windows, the head brings held-out sines back within a few cents."""
+    _need("tensorflow")
+    import keras
+
+    folder = train.Path(train.__file__).parent
+    cfg = train._config_from(json.loads((folder / "lstm.json").read_text())["training"]["config"])
+    contract = cfg.contract()
+    model = keras.models.load_model(folder / "lstm.keras", compile=False)
+    layer = model.get_layer("bin_offsets")
+    layer.set_weights([np.zeros_like(w) for w in layer.get_weights()])
+    sines, cycles = train._sines(np.random.default_rng(5), 300, 20.0, cfg.range_cycles)
+
+    def median_cents() -> float:
+        logc, cls, _ = contract.decode_raw(train._predict(model, contract.inputs(sines)))
+        return float(np.median(np.abs(1200 * (logc - np.log2(cycles)))[cls.argmax(axis=1) == 0]))
+
+    zeroed = median_cents()
+    record = train.refit_offset_head(model, contract, cfg, count=1200, log=lambda message: None)
+    assert sum(record["rows_per_column"]) > 500
+    assert all(a < 0.7 * b for a, b in zip(record["mean_abs_bins_after"], record["mean_abs_bins_before"], strict=True))
+    assert zeroed > 8.0 and median_cents() < 5.0
