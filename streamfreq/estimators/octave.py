@@ -52,6 +52,12 @@ HALF_FIT_SHARE = 0.03
 ODD_PARTIAL_SHARE = 0.5
 
 
+#: ...which their power holds, within a bin of the window, near their frequencies in its Hann spectrum (93-98% of a
+#: partial's power lies there); windows where that share is below this are not fitted: no cheaper test rules out
+#: a steady tone (0.6 ms of fits a window for the LSTM's numbers, which have no fit of their own to go by).
+ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
+
+
 def checked(omega0: np.ndarray, n: int) -> np.ndarray:
     """Which numbers ``omega0`` (rad/sample) of windows of ``n`` the check applies to: half of them has
     ``1 / (1 - MIN_OVERLAP)`` .. :data:`DOUBLE_PERIODS` periods in the window (93.75..375 Hz at 2048 / 48 kHz).
@@ -73,8 +79,9 @@ def half_fundamental(
     (see the module docstring).
 
     ``unexplained``, where the caller has it, is the share of each window's energy its own fit leaves: below
-    :data:`HALF_FIT_SHARE` no fit at the half can gain that share, so those windows are not fitted. ``steps``:
-    the Newton steps of the two fits (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`).
+    :data:`HALF_FIT_SHARE` no fit at the half can gain that share, so those windows are not fitted (nor are
+    those the band-limited fit at the number leaves less to). ``steps``: the Newton steps of the two fits
+    (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`).
     """
     n = y.shape[1]
     cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
@@ -82,13 +89,34 @@ def half_fundamental(
     if unexplained is not None:
         test &= unexplained >= HALF_FIT_SHARE
     test = np.flatnonzero(test)
+    band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
+    keep = _odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
+    test, band = test[keep], band[keep]
     if not len(test):
         return test
-    band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
     own = harmonic_fit_by_order(y[test], omega0[test], band, steps).energy.sum(axis=1)
+    total = np.einsum("ij,ij->i", y[test], y[test])
+    room = np.flatnonzero(total - own >= HALF_FIT_SHARE * total)  # no gain can reach the share elsewhere
+    test, band, own, total = test[room], band[room], own[room], total[room]
+    if not len(test):
+        return test
     halves = harmonic_fit_by_order(y[test], 0.5 * omega0[test], 2 * band, steps).energy
     odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
     gain = halves[:, 1:].sum(axis=1) - own
-    total = np.einsum("ij,ij->i", y[test], y[test])
     keep = (gain >= HALF_FIT_SHARE * total) & (odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1))
     return test[keep]
+
+
+def _odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """Share of each padded power spectrum ``power`` (windows of ``n``, numbers ``f0`` cycles/sample, ``band``
+    harmonics of them fitted) within one bin of the window of the half's odd harmonics 3, 5, ..., ``2 band - 1``."""
+    bins = power.shape[1]
+    scale = 2 * (bins - 1) / n  # padded bins per bin of the window
+    odd = np.arange(3, 2 * MAX_HARMONICS, 2)
+    centres = np.outer(0.5 * f0 * 2 * (bins - 1), odd)  # padded bins
+    offsets = np.arange(-np.floor(scale), np.floor(scale) + 1)
+    index = np.rint(centres[..., None] + offsets).astype(np.int64)
+    inside = (odd < 2 * band[:, None])[..., None] & (index < bins)
+    rows = (np.arange(len(power)) * bins)[:, None, None]
+    near = np.where(inside, power.take(np.minimum(index, bins - 1) + rows), 0.0).sum(axis=(1, 2))
+    return near / np.maximum(power.sum(axis=1), 1e-37)
