@@ -50,11 +50,10 @@ HALF_FIT_SHARE = 0.03
 #: 7th holds 60-84% of it, and not energy spread between all the partials, as a low voice's jitter and shimmer leave
 #: (up to 20% of a right window, spread).
 ODD_PARTIAL_SHARE = 0.5
-
-
-#: ...which their power holds, within a bin of the window, near their frequencies in its Hann spectrum (93-98% of a
-#: partial's power lies there); windows where that share is below this are not fitted: no cheaper test rules out
-#: a steady tone (0.6 ms of fits a window for the LSTM's numbers, which have no fit of their own to go by).
+#: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
+#: the half's odd harmonics: a partial keeps 93-98% of its power there, so a window below it cannot gain
+#: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
+#: numbers, which have no fit of their own to go by).
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
 
 
