@@ -131,6 +131,8 @@ REPEATS_CLEAR = 0.5
 #: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
 #: centre frequency) about a third.
 LOBE_SHARE_MIN = 0.5
+
+
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 

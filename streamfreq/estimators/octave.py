@@ -110,10 +110,11 @@ def _odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray
     """Share of each padded power spectrum ``power`` (windows of ``n``, numbers ``f0`` cycles/sample, ``band``
     harmonics of them fitted) within one bin of the window of the half's odd harmonics 3, 5, ..., ``2 band - 1``."""
     bins = power.shape[1]
-    scale = 2 * (bins - 1) / n  # padded bins per bin of the window
+    nfft = 2 * (bins - 1)
+    reach = nfft // n  # padded bins per bin of the window
     odd = np.arange(3, 2 * MAX_HARMONICS, 2)
-    centres = np.outer(0.5 * f0 * 2 * (bins - 1), odd)  # padded bins
-    offsets = np.arange(-np.floor(scale), np.floor(scale) + 1)
+    centres = np.outer(0.5 * f0 * nfft, odd)  # padded bins
+    offsets = np.arange(-reach, reach + 1)
     index = np.rint(centres[..., None] + offsets).astype(np.int64)
     inside = (odd < 2 * band[:, None])[..., None] & (index < bins)
     rows = (np.arange(len(power)) * bins)[:, None, None]
