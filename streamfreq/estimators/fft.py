@@ -24,7 +24,9 @@ the window centre, and a waveform that repeats at the fundamental's period
 over its partials' band (chance peaks of coloured noise do not); anything
 else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``. A low number whose half has few
 periods in the window is read at that half where the waveform repeats at least as well at twice its period and
-the odd harmonics of the half stand out as a partial (:mod:`~streamfreq.estimators.octave`).
+the odd harmonics of the half stand out as a partial; a higher number is read at its half where two or more of the
+half's odd harmonics 3..9 are found as peaks in their places, holding 3% of the energy of the half's partials (a
+missing fundamental whose odd partials noise buries: :mod:`~streamfreq.estimators.octave`).
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
@@ -318,13 +320,20 @@ class FFTEstimator:
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
-        # where the spectrum cannot resolve the partials of half the number, the fundamental may be half of it
-        # (below the range: out of range)
-        check = np.flatnonzero((status == OK) & octave.checked(omega0, n))
+        # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
+        # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
+        steps, numbered = self.newton_steps, status == OK
+        check = np.flatnonzero(numbered & octave.checked(omega0, n))
+        lower = check[:0]
         if len(check):
             unexplained = noise_var[check] * dof[check] / total[check]
-            steps, power = self.newton_steps, coarse.spectrum.power[check]
+            power = coarse.spectrum.power[check]
             lower = check[octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained)]
+        check = np.flatnonzero(numbered & octave.resolved(omega0, n))
+        if len(check):
+            by_partials = octave.half_by_partials(coarse.spectrum.rows(check), omega0[check], n)
+            lower = np.concatenate((lower, check[by_partials]))
+        if len(lower):
             halved = _refit_half(y[lower], omega0[lower], order[lower], steps)
             f0_hz[lower] = halved * samplerate / (2.0 * np.pi)
             status[lower[f0_hz[lower] < lowest * (1.0 - 1e-9)]] = OUT_OF_RANGE

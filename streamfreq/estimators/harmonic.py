@@ -575,15 +575,15 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     over the bins searched. A window where no harmonic is found falls back on
     its most prominent peak, as the first harmonic of a lone tone.
     """
-    first = _search(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
+    first = search_partials(coarse.spectrum, f0, LOCATING_HARMONICS, n, np.inf)  # where the low partials really are
     weight = np.exp(first.log_snr)  # 0 where not found
     total = (weight * _NUMBERS[:LOCATING_HARMONICS]).sum(axis=1)  # a row sum: the same in any batch
     some = total > 0
     located = (np.where(weight > 0, first.frequency, 0.0) * weight).sum(axis=1) / np.where(some, total, 1.0)
-    partials = _search(coarse.spectrum, np.where(some, located, f0), harmonics, n, PARTIAL_REACH)
+    partials = search_partials(coarse.spectrum, np.where(some, located, f0), harmonics, n, PARTIAL_REACH)
     lone = np.isnan(partials.frequency).all(axis=1)
     if lone.any():
-        alone = _search(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
+        alone = search_partials(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
         partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
         partials.energy[lone, :1] = alone.energy
     return partials
@@ -607,8 +607,9 @@ def _offsets(width: int) -> np.ndarray:
     return np.arange(-width, width + 1)
 
 
-def _search(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
-    """The peak search of :func:`find_partials` (reaching at most ``farthest`` padded bins), without the fallback."""
+def search_partials(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, farthest: float) -> Partials:
+    """The peak search of :func:`find_partials` near ``l * f0`` (l = 1..harmonics), reaching at most ``farthest``
+    padded bins, without its locating pass and its fallback."""
     plan = _plan(n)
     nfft = plan["nfft"]
     count, bins = spec.power.shape

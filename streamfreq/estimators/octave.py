@@ -17,6 +17,12 @@ number ``f`` is checked where half of it has few periods in the window
   :data:`ODD_PARTIAL_SHARE` of their energy: a partial, not the energy that
   jitter and shimmer spread between all of them.
 
+Where half the number has more periods than that, the spectrum resolves the
+half's partials, and the spectrum alone decides (:func:`half_by_partials`): a
+tone whose fundamental is missing and whose odd partials are buried in noise
+reads an octave high, and its odd partials, found where the half's odd
+harmonics lie, say that the fundamental is half.
+
 Example
 -------
 >>> import numpy as np
@@ -34,7 +40,15 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamfreq.estimators.harmonic import MAX_HARMONICS, MIN_OVERLAP, PERIOD_CUTOFF_HZ, double_period_excess
+from streamfreq.estimators.harmonic import (
+    MAX_HARMONICS,
+    MIN_OVERLAP,
+    PARTIAL_REACH,
+    PERIOD_CUTOFF_HZ,
+    Spectrum,
+    double_period_excess,
+    search_partials,
+)
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
 
 #: A number is checked where half of it has at most this many periods in the window (the spectrum resolves the
@@ -57,12 +71,58 @@ ODD_PARTIAL_SHARE = 0.5
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
 
 
+#: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 3, 5,
+#: 7 and 9 (the lowest: the least moved by a stiff string's inharmonicity and by vibrato) are found as spectral
+#: peaks...
+ODD_PARTIALS = 2
+#: ...each within this many bins of the window of its place (the half's harmonic number times the number's half):
+#: partials of a missing-fundamental tone lie within 0.4 bins of theirs at 0..10 dB SNR, the peaks that a
+#: reverberant voice's smeared partials leave between its own mostly a bin and more away...
+RESOLVED_OFFSET_BINS = 0.5
+#: ...and together holding :data:`HALF_FIT_SHARE` of the energy of all the half's partials found up to its 9th
+#: harmonic: a flute's overblown note keeps partials of the fingered note an octave below 20-40 dB down, 0.6% of it.
+_HALF_HARMONICS = 9
+_ODD_HARMONICS = slice(2, _HALF_HARMONICS, 2)  # 3, 5, 7, 9 (0-based columns of the half's harmonics)
+
+
 def checked(omega0: np.ndarray, n: int) -> np.ndarray:
     """Which numbers ``omega0`` (rad/sample) of windows of ``n`` the check applies to: half of them has
     ``1 / (1 - MIN_OVERLAP)`` .. :data:`DOUBLE_PERIODS` periods in the window (93.75..375 Hz at 2048 / 48 kHz).
     """
     periods = omega0 * (0.25 * n / np.pi)  # of half the number, in the window
     return (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS)
+
+
+def resolved(omega0: np.ndarray, n: int) -> np.ndarray:
+    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` have a half whose partials the spectrum resolves:
+    more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375 Hz at 2048 / 48 kHz)."""
+    return omega0 * (0.25 * n / np.pi) > DOUBLE_PERIODS
+
+
+def half_by_partials(spec: Spectrum, omega0: np.ndarray, n: int) -> np.ndarray:
+    """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
+    fundamental at half the number by the half's odd partials (see :data:`ODD_PARTIALS`): a boolean per window.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> from streamfreq.estimators.base import centred_unit_peak
+    >>> from streamfreq.estimators.harmonic import spectrum
+    >>> from streamfreq.signals import harmonic_tone
+    >>> tone = harmonic_tone(2048, 48000.0, 458.0, [0.0, 1.0, 0.2, 0.2, 0.3, 0.2], seed=1)  # no fundamental
+    >>> spec = spectrum(centred_unit_peak(tone[None])[0])
+    >>> omega = 2 * np.pi * np.array([458.0, 916.0]) / 48000.0  # right, and an octave high
+    >>> half_by_partials(spec.rows(np.array([0, 0])), omega, 2048).tolist()
+    [False, True]
+    """
+    half = omega0 / (4.0 * np.pi)  # cycles/sample
+    found = search_partials(spec, half, _HALF_HARMONICS, n, PARTIAL_REACH)
+    places = np.outer(half, np.arange(1, _HALF_HARMONICS + 1)[_ODD_HARMONICS])
+    with np.errstate(invalid="ignore"):  # nan where a partial is not found: not near
+        near = np.abs(found.frequency[:, _ODD_HARMONICS] - places) * n < RESOLVED_OFFSET_BINS
+    odd = np.where(near, found.energy[:, _ODD_HARMONICS], 0.0).sum(axis=1)
+    every = np.where(np.isfinite(found.frequency), found.energy, 0.0).sum(axis=1)
+    return (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
 
 
 def half_fundamental(
