@@ -12,6 +12,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      tail in the gap after it gets voicing false alarms there, as on an annotated recording of a singer;
   c. General-MIDI notes rendered by fluidsynth (streamfreq.material), each held 1 s and scored from 0.25 s
      after its note-on to its note-off (the sustained part);
+  e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
+     fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR.
 
 Trackers: streamfreq's estimators (each through its own streamfreq.Engine at the default window and hop at the
@@ -34,7 +36,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,d] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,e,d] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ]
 """
 
@@ -260,11 +262,13 @@ def room_voice_material(duration: float, seed: int, rt60: float = 0.5, wet: floa
     return replace(dry, key="r", title=title, samples=samples.astype(np.float32))
 
 
-def notes_material(per_instrument: int, every: int = 1) -> Material:
-    """Rendered General-MIDI notes (every ``every``-th instrument), one after the other, scored on their sustain."""
+def notes_material(per_instrument: int, every: int = 1, effects: int = 0) -> Material:
+    """Rendered General-MIDI notes (every ``every``-th instrument), one after the other, scored on their sustain;
+    with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``)."""
     from streamfreq.material import INSTRUMENTS, note_set, render_notes
 
-    rendered = render_notes(note_set(per_instrument, INSTRUMENTS[::every]), hold=1.0, release=0.3)
+    notes = note_set(per_instrument, INSTRUMENTS[::every])
+    rendered = render_notes(notes, hold=1.0, release=0.3, effects=effects)
     rate = rendered[0].samplerate
     f0s, segment = [], []
     for index, note in enumerate(rendered):
@@ -279,12 +283,14 @@ def notes_material(per_instrument: int, every: int = 1) -> Material:
         "hz": np.array([n.note.hz for n in rendered]),
     }
     hz = info["hz"]
+    key = "e" if effects else "c"
     title = (
-        f"c. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM programs, "
-        f"{hz.min():.1f}..{hz.max():.0f} Hz, MuseScore General via fluidsynth, {rate:g} Hz)"
+        f"{key}. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM "
+        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, MuseScore General via fluidsynth, {rate:g} Hz"
+        + (f", reverb and chorus sends {effects})" if effects else ")")
     )
     samples = np.concatenate([n.samples for n in rendered])
-    return Material("c", title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
+    return Material(key, title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
 
 
 def sweeps_material(seed: int, rates: Sequence[float], clip_s: float = 2.0, samplerate: float = 48000.0):
@@ -525,7 +531,9 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "s", "b", "v", "r", "c", "d")
+MATERIALS = ("a", "s", "b", "v", "r", "c", "e", "d")
+#: The send level of material e's reverb and chorus (0..127).
+EFFECTS_SEND = 64
 
 
 def build_material(key: str, quick: bool, seed: int) -> Material:
@@ -542,8 +550,9 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
         ))  # fmt: skip
     if key == "r":
         return room_voice_material(8.0 if quick else 40.0, seed + 4)
-    if key == "c":
-        return notes_material(2, every=4) if quick else notes_material(8)
+    if key in ("c", "e"):
+        effects = EFFECTS_SEND if key == "e" else 0
+        return notes_material(2, every=4, effects=effects) if quick else notes_material(8, effects=effects)
     if key == "d":
         return sweeps_material(seed + 3, (2.0,) if quick else (0.5, 1.0, 1.5, 2.0))
     raise ValueError(f"unknown material {key!r}")
@@ -583,7 +592,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_mir_eval(runs)
         if key in ("a", "s"):
             print_crlb(runs, material)
-        if key == "c":
+        if key in ("c", "e"):
             print_instruments(runs, material)
         if key == "d":
             print_sweeps(runs, material)

@@ -138,15 +138,16 @@ def _variable_length(value: int) -> bytes:
     return bytes(reversed(out))
 
 
-def midi_file(notes: Sequence[Note], hold: float, release: float) -> bytes:
+def midi_file(notes: Sequence[Note], hold: float, release: float, effects: int = 0) -> bytes:
     """A format-0 MIDI file playing ``notes`` one after the other on channel 1.
 
     Each note is held ``hold`` seconds, then ``release`` seconds pass before
-    the next one; reverb and chorus sends are 0, the pitch bend centred.
+    the next one; reverb and chorus sends are ``effects`` (0..127), the pitch bend centred.
     """
+    check_range("effects", effects, 0, 127)
     tempo = struct.pack(">I", 1_000_000)[1:]  # one quarter note per second, TICKS ticks per quarter
-    events = [b"\x00\xff\x51\x03" + tempo]
-    events += [b"\x00\xb0\x5b\x00", b"\x00\xb0\x5d\x00", b"\x00\xb0\x07\x64", b"\x00\xe0\x00\x40"]
+    sends = [b"\x00\xb0" + bytes([controller, effects]) for controller in (0x5B, 0x5D)]  # reverb, chorus
+    events = [b"\x00\xff\x51\x03" + tempo, *sends, b"\x00\xb0\x07\x64", b"\x00\xe0\x00\x40"]
     hold_ticks, release_ticks = round(hold * TICKS), round(release * TICKS)
     for index, note in enumerate(notes):
         check_range("MIDI note", note.midi, 0, 127)
@@ -196,6 +197,7 @@ def render_notes(
     gain: float = 0.6,
     soundfont: str = SOUNDFONT,
     cache_dir: str | os.PathLike[str] | None = None,
+    effects: int = 0,
 ) -> list[RenderedNote]:
     """Render ``notes`` with fluidsynth (cached) and cut them into one :class:`RenderedNote` each.
 
@@ -203,12 +205,14 @@ def render_notes(
     (``hold + release`` seconds); its sustained part runs from ``attack``
     seconds after the note-on to the note-off. The rendering is
     ``fluidsynth -ni -q -R 0 -C 0 -g GAIN -r RATE -T wav -O s16 -F OUT SOUNDFONT MIDI``
-    (reverb and chorus off: the chorus would detune the note).
+    (reverb and chorus off: the chorus detunes the note). With ``effects``
+    (1..127) both are on (``-R 1 -C 1``) and the MIDI file sends each note to
+    them at that level, as a piece rendered with fluidsynth's defaults may be.
     """
     check_range("samplerate", samplerate, 8000, 96000)
     check_range("hold", hold, attack + 0.05, 60.0)
     executable = fluidsynth_path(soundfont)
-    midi = midi_file(notes, hold, release)
+    midi = midi_file(notes, hold, release, effects)
     key = hashlib.sha256(
         midi + f"|{os.path.abspath(soundfont)}|{os.path.getsize(soundfont)}|{samplerate}|{gain}".encode()
     ).hexdigest()[:24]
@@ -219,7 +223,8 @@ def render_notes(
         midi_path = directory / f"{key}.mid"
         midi_path.write_bytes(midi)
         partial = directory / f"{key}.partial.wav"
-        command = [executable, "-ni", "-q", "-R", "0", "-C", "0", "-g", str(gain), "-r", str(samplerate)]
+        on = "1" if effects else "0"
+        command = [executable, "-ni", "-q", "-R", on, "-C", on, "-g", str(gain), "-r", str(samplerate)]
         command += ["-T", "wav", "-O", "s16", "-F", str(partial), soundfont, str(midi_path)]
         result = subprocess.run(command, capture_output=True, text=True, timeout=600)
         if result.returncode != 0 or not partial.exists():

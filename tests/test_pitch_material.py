@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 from conftest import require_tool
 
-from streamfreq.errors import SourceError
+from streamfreq.errors import ParameterError, SourceError
 from streamfreq.material import INSTRUMENTS, Note, _variable_length, midi_file, midi_hz, note_set, render_notes
 
 _SPEC = importlib.util.spec_from_file_location("pitch_benchmark", Path(__file__).parent.parent / "benchmarks/pitch.py")
@@ -89,6 +89,23 @@ def test_midi_file_bytes():
     assert data[:4] == b"MThd" and data[14:18] == b"MTrk"
     assert int.from_bytes(data[18:22], "big") == len(data) - 22
     assert b"\xc0\x49" in data and b"\x90\x48\x60" in data and data.endswith(b"\xff\x2f\x00")
+
+
+def test_midi_file_sends_each_note_to_the_effects_at_the_level_asked():
+    dry, wet = (midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2, effects=e) for e in (0, 64))
+    assert b"\xb0\x5b\x00" in dry and b"\xb0\x5d\x00" in dry  # reverb and chorus sends 0
+    assert b"\xb0\x5b\x40" in wet and b"\xb0\x5d\x40" in wet and len(wet) == len(dry)
+    with pytest.raises(ParameterError, match="effects"):
+        midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2, effects=128)
+
+
+def test_notes_through_reverb_and_chorus_keep_sounding_after_the_note_off(tmp_path):
+    """The reverb carries a note past its note-off: the release gap, silent when dry, holds its tail."""
+    require_tool("fluidsynth")
+    notes = [Note("flute", 73, 79)]
+    dry, wet = (render_notes(notes, hold=0.6, release=0.6, cache_dir=tmp_path, effects=e)[0] for e in (0, 64))
+    gap = slice(int(1.0 * dry.samplerate), None)  # 0.4 s after the note-off: the flute's own release is over
+    assert np.sqrt(np.mean(wet.samples[gap] ** 2)) > 10 * np.sqrt(np.mean(dry.samples[gap] ** 2)) + 1e-6
 
 
 def test_a_missing_fluidsynth_names_the_packages(monkeypatch):
