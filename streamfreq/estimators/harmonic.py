@@ -86,6 +86,12 @@ PERIOD_RATIO = 0.7
 PERIOD_MIN = 0.5
 #: Multiples within this of the best autocorrelation count as equally good (the smallest wins).
 PERIOD_TIE = 0.05
+#: Where the Hann window's autocorrelation has fallen below ``1 / PERIOD_LAG_FREE`` of its peak (lags past about a
+#: third of the window), the normalised autocorrelation divides by a small overlap, and energy that is not spread
+#: evenly over the window lifts it towards 1: strong low-frequency noise (pink noise or rumble 10 dB below a low
+#: voice read it at 2.0 for twice the period, against 0.8..0.95 at the period), or a sound that starts or stops
+#: within the window. A peak there loses :data:`PERIOD_TIE` for each unit the inverse ratio exceeds this.
+PERIOD_LAG_FREE = 2.0
 #: Highest frequency (Hz) in the autocorrelation that checks the period.
 PERIOD_CUTOFF_HZ = 3000.0
 #: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
@@ -375,6 +381,17 @@ def _lag_plan(n: int, cutoff: float) -> tuple[int, int]:
     return top, step
 
 
+@functools.lru_cache(maxsize=16)
+def _long_lag_penalty(n: int, cutoff: float) -> np.ndarray:
+    """What :func:`prefer_period` takes off the autocorrelation at each lag of :func:`periodicity` (windows of ``n``):
+    :data:`PERIOD_TIE` per unit by which the Hann window's autocorrelation, relative to its peak, falls below
+    ``1 / PERIOD_LAG_FREE`` (none up to about a third of the window, 0.2 at half of it)."""
+    step = _lag_plan(n, cutoff)[1]
+    correlation = _plan(n)["window_correlation"]
+    inverse = correlation[0] / correlation[np.minimum(np.arange(n // step) * step, n - 1)]
+    return PERIOD_TIE * np.maximum(inverse - PERIOD_LAG_FREE, 0.0)
+
+
 def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low: float) -> np.ndarray:
     """The fundamental the waveform's repetition supports, where the spectral candidate ``f0`` is not a period.
 
@@ -388,7 +405,10 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
     that highest is the period (only for candidates below ``cutoff``,
     which the autocorrelation sees). A multiple of the period repeats no better
-    than the period itself, so a sub-octave is never preferred.
+    than the period itself, so a sub-octave is never preferred. Peaks at lags
+    where the window overlaps itself little are read less the penalty of
+    :data:`PERIOD_LAG_FREE` (:func:`_long_lag_penalty`) when they are compared:
+    there uneven energy or low-frequency noise lifts the autocorrelation.
 
     A candidate whose autocorrelation is higher at half its lag than at its lag
     is no period of the sound at all, however high its own value: a period
@@ -415,8 +435,9 @@ def prefer_period(power: np.ndarray, n: int, cutoff: float, f0: np.ndarray, low:
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
     value = np.where(peaks, middle, -np.inf)
+    adjusted = value - _long_lag_penalty(n, cutoff)[start:top]
+    first = (adjusted >= (adjusted.max(axis=1) - PERIOD_TIE)[:, None]).argmax(axis=1) + start
     best = value.max(axis=1)
-    first = (value >= (best - PERIOD_TIE)[:, None]).argmax(axis=1) + start
     around = nacf.take(first[:, None] + _AROUND + np.arange(len(rows))[:, None] * lags)
     left, mid, right = around[:, 0], around[:, 1], around[:, 2]
     curvature = left - 2.0 * mid + right
