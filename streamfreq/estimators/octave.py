@@ -27,13 +27,18 @@ Example
 -------
 >>> import numpy as np
 >>> from streamfreq.estimators.base import centred_unit_peak
->>> from streamfreq.estimators.harmonic import padded_power
+>>> from streamfreq.estimators.harmonic import padded_power, spectrum
 >>> from streamfreq.signals import harmonic_tone
 >>> odd_weak = [0.05, 1.0, 0.1, 0.5, 0.0, 0.2, 0.4]  # 52 Hz: its odd harmonics hold 12%, most in the 7th
 >>> y, _ = centred_unit_peak(harmonic_tone(2048, 48000.0, 52.0, odd_weak, seed=1)[None])
 >>> omega = np.array([2 * np.pi * 104.0 / 48000.0])  # read an octave high
 >>> bool(checked(omega, 2048).all()), half_fundamental(y, omega, padded_power(y), 48000.0).tolist()
 (True, [0])
+>>> missing = harmonic_tone(2048, 48000.0, 458.0, [0.0, 1.0, 0.2, 0.2, 0.3, 0.2], seed=1)  # no fundamental
+>>> spec = spectrum(centred_unit_peak(missing[None])[0])
+>>> omega = 2 * np.pi * np.array([458.0, 916.0]) / 48000.0  # right, and an octave high
+>>> half_by_partials(spec.rows(np.array([0, 0])), omega, 2048).tolist()
+[False, True]
 """
 
 from __future__ import annotations
@@ -102,19 +107,7 @@ def resolved(omega0: np.ndarray, n: int) -> np.ndarray:
 def half_by_partials(spec: Spectrum, omega0: np.ndarray, n: int) -> np.ndarray:
     """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
     fundamental at half the number by the half's odd partials (see :data:`ODD_PARTIALS`): a boolean per window.
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> from streamfreq.estimators.base import centred_unit_peak
-    >>> from streamfreq.estimators.harmonic import spectrum
-    >>> from streamfreq.signals import harmonic_tone
-    >>> tone = harmonic_tone(2048, 48000.0, 458.0, [0.0, 1.0, 0.2, 0.2, 0.3, 0.2], seed=1)  # no fundamental
-    >>> spec = spectrum(centred_unit_peak(tone[None])[0])
-    >>> omega = 2 * np.pi * np.array([458.0, 916.0]) / 48000.0  # right, and an octave high
-    >>> half_by_partials(spec.rows(np.array([0, 0])), omega, 2048).tolist()
-    [False, True]
-    """
+    The module docstring's example reads a tone without its fundamental both ways."""
     half = omega0 / (4.0 * np.pi)  # cycles/sample
     found = search_partials(spec, half, _HALF_HARMONICS, n, PARTIAL_REACH)
     places = np.outer(half, np.arange(1, _HALF_HARMONICS + 1)[_ODD_HARMONICS])
