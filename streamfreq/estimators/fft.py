@@ -323,13 +323,18 @@ class FFTEstimator:
         # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
         # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
         steps, numbered = self.newton_steps, status == OK
+        unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         check = np.flatnonzero(numbered & octave.checked(omega0, n))
         lower = check[:0]
         if len(check):
-            unexplained = noise_var[check] * dof[check] / total[check]
             power = coarse.spectrum.power[check]
-            lower = check[octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained)]
-        check = np.flatnonzero(numbered & octave.resolved(omega0, n))
+            lower = check[
+                octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained[check])
+            ]
+        # the half's odd partials hold energy that the number's harmonics leave: windows whose fit leaves less of
+        # it than HALF_FIT_SHARE of what it explains cannot have them
+        enough = unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained)
+        check = np.flatnonzero(numbered & enough & octave.resolved(omega0, n))
         if len(check):
             by_partials = octave.half_by_partials(coarse.spectrum.rows(check), omega0[check], n)
             lower = np.concatenate((lower, check[by_partials]))
