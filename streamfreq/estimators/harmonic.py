@@ -89,7 +89,7 @@ PERIOD_TIE = 0.05
 #: Where the Hann window's autocorrelation has fallen below ``1 / PERIOD_LAG_FREE`` of its peak (lags past about a
 #: third of the window), the normalised autocorrelation divides by a small overlap, and energy that is not spread
 #: evenly over the window lifts it towards 1: strong low-frequency noise (pink noise or rumble 10 dB below a low
-#: voice read it at 2.0 for twice the period, against 0.8..0.95 at the period), or a sound that starts or stops
+#: voice read it at 1.0 for twice the period, against 0.8..0.95 at the period), or a sound that starts or stops
 #: within the window. A peak there loses :data:`PERIOD_TIE` for each unit the inverse ratio exceeds this.
 PERIOD_LAG_FREE = 2.0
 #: Highest frequency (Hz) in the autocorrelation that checks the period.
