@@ -392,19 +392,22 @@ def test_no_octave_errors_on_rendered_notes():
     assert found >= 0.98 * windows and wrong <= 0.005 * found
 
 
+def with_pink_noise(x: np.ndarray, voiced: np.ndarray, below_db: float, rng: np.random.Generator) -> np.ndarray:
+    """``x`` (float64) plus pink noise ``below_db`` under its power where ``voiced``."""
+    spectrum = np.fft.rfft(rng.standard_normal(len(x)))
+    slope = np.arange(spectrum.size, dtype=np.float64)
+    slope[0] = 1.0
+    pink = np.fft.irfft(spectrum / np.sqrt(slope), len(x))
+    return x + pink * np.sqrt(np.mean(x[voiced] ** 2) / np.mean(pink**2)) * 10 ** (-below_db / 20)
+
+
 def test_fft_reads_a_low_voice_in_pink_noise_where_no_partial_stands_clear():
     """A low voice (85..120 Hz) in pink noise 5 dB below it: noise fills the valleys between its crowded, vibrato-
     smeared partials, so in many windows none stands 13 dB over its floor. The waveform still repeats clearly at
     the period, and those windows are read (the code before read 73% of these windows within 50 cents)."""
-    rng = np.random.default_rng(5)
     sig = voice(3.0, FS, seed=31, f0_range=(85.0, 120.0))
-    x = sig.samples.astype(np.float64)
-    white = rng.standard_normal(len(x))
-    slope = np.fft.rfftfreq(len(x))
-    slope[0] = slope[1]
-    pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(slope), len(x))
     voiced = ~np.isnan(sig.f0)
-    y = x + pink * np.sqrt(np.mean(x[voiced] ** 2) / np.mean(pink**2)) * 10 ** (-5 / 20)
+    y = with_pink_noise(sig.samples, voiced, 5.0, np.random.default_rng(5))
     starts = np.arange(0, len(y) - N, N // 4)
     whole = voiced[starts] & voiced[starts + N - 1] & voiced[starts + N // 2]  # voiced from end to end
     frames = np.stack([y[s : s + N] for s in starts[whole]]).astype(np.float32)
@@ -420,15 +423,9 @@ def test_fft_reads_a_low_voice_in_pink_noise_10_db_below_at_its_period_not_twice
     Past a third of the window the autocorrelation's peaks are discounted (``PERIOD_LAG_FREE``): 0.1..0.3% now."""
     lower, count = 0, 0
     for seed in (81, 82):
-        rng = np.random.default_rng(seed)
         sig = voice(8.0, FS, seed=seed, f0_range=(90.0, 140.0), gap_probability=0.0)
-        x = sig.samples.astype(np.float64)
-        spectrum = np.fft.rfft(rng.standard_normal(len(x)))
-        slope = np.arange(spectrum.size, dtype=np.float64)
-        slope[0] = 1.0
-        pink = np.fft.irfft(spectrum / np.sqrt(slope), len(x))
         voiced = np.isfinite(sig.f0)
-        y = x + pink * np.sqrt(np.mean(x[voiced] ** 2) / np.mean(pink**2)) * 10 ** (-10 / 20)
+        y = with_pink_noise(sig.samples, voiced, 10.0, np.random.default_rng(seed))
         starts = np.arange(0, len(y) - N, N // 4)
         starts = starts[voiced[starts + N // 2]]
         frames = np.stack([y[s : s + N] for s in starts]).astype(np.float32)
@@ -438,6 +435,29 @@ def test_fft_reads_a_low_voice_in_pink_noise_10_db_below_at_its_period_not_twice
         lower += int(np.sum(np.abs(off + 1200) < 50))
         count += len(frames)
     assert lower <= 0.006 * count
+
+
+def test_fft_reads_a_voice_resampled_from_44_1_khz_as_well_as_the_voice_itself():
+    """A low voice (85..149 Hz) in pink noise 10 dB below it, and the same after a round trip through 44.1 kHz
+    (scipy's polyphase resampler, as a sound server or a converted file does it). The resampler's filter rolls
+    the noise off over the top 4 kHz, where the top half-octave band's floor, a quantile that landed in the
+    roll-off, was 5 dB too low: noise peaks above 17 kHz stood out as a lone tone, and the code before this
+    revision read 86% and 97% of the windows it read right in the original (91% in all); now 97% and 99.6%."""
+    from scipy.signal import resample_poly
+
+    right, voiced = np.zeros(2), 0
+    for seed in (1, 2):
+        sig = voice(8.0, FS, seed=seed, f0_range=(85.0, 149.0))
+        y = with_pink_noise(sig.samples, np.isfinite(sig.f0), 10.0, np.random.default_rng(seed))
+        trip = resample_poly(resample_poly(y, 147, 160), 160, 147)[: len(y)]
+        starts = np.arange(0, len(y) - N, N // 4)
+        truth = sig.f0[starts + N // 2]
+        voiced += np.sum(np.isfinite(truth))
+        for which, samples in enumerate((y, trip)):
+            frames = np.stack([samples[s : s + N] for s in starts]).astype(np.float32)
+            hz = np.array([e.hz if e.status == OK else np.nan for e in FFTEstimator().estimate_many(frames, FS)])
+            right[which] += np.sum(np.abs(cents(hz, truth)) < 50)
+    assert right[0] >= 0.8 * voiced and right[1] >= 0.95 * right[0]
 
 
 def test_the_harmonic_start_of_a_window_without_partials_is_nan_with_order_one_and_no_warning():

@@ -199,7 +199,7 @@ class FFTEstimator:
             spec = spectrum(y)
             coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
             cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-            f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n)
+            f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n, coarse.score)
             clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
             keep = clear.copy()
             if not keep.all():  # or a waveform that repeats clearly at the period found
