@@ -26,7 +26,6 @@ import soundfile
 from streamfreq.engine import Engine
 from streamfreq.estimators import available_estimators, build_estimators
 from streamfreq.signals import Steps, ToneGenerator
-from streamfreq.sources.file import FileSource
 
 SAMPLERATE = 48000
 WINDOW, HOP = 2048, 512
@@ -81,22 +80,45 @@ def per_window_table(names: list[str]) -> None:
     print(f"| engine overhead (no-op estimator) | {1e3 * overhead:.4f} per window | {overhead / reference:.1f} | | |")
 
 
+#: One file analysis in a fresh process: argv path, estimators, "kept" or "default" (the allocator); prints the
+#: windows, the wall seconds and the peak RSS in MB.
+ANALYSE = (
+    "import resource, sys, time\n"
+    "import numpy as np\n"
+    "from streamfreq.allocator import keep_freed_memory\n"
+    "from streamfreq.engine import Engine\nfrom streamfreq.sources.file import FileSource\n"
+    "if sys.argv[3] == 'kept': keep_freed_memory()\n"
+    f"engine = Engine({SAMPLERATE}, {WINDOW}, {HOP}, sys.argv[2].split(','))\n"
+    f"engine.estimators[0].estimate_many(np.zeros((1, {WINDOW}), np.float32), {SAMPLERATE})  # load first\n"
+    "t = time.perf_counter(); n = sum(1 for _ in engine.run(FileSource(sys.argv[1])))\n"
+    "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
+)
+
+
+def analyse(path: Path, combo: list[str], allocator: str) -> tuple[int, float, float]:
+    """Windows, wall seconds and peak RSS (MB) of one analysis of ``path`` in a fresh process."""
+    out = subprocess.run(
+        [sys.executable, "-c", ANALYSE, str(path), ",".join(combo), allocator],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout.split()
+    return int(out[0]), float(out[1]), float(out[2])
+
+
 def throughput_table(names: list[str], seconds: float) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "test.wav"
         write_test_file(path, seconds)
-        print(f"\nfile analysis of {seconds:g} s of 48 kHz 16-bit audio, window {WINDOW}, hop {HOP}:\n")
-        print("| estimators | wall time (s) | x real time |")
-        print("|---|---|---|")
+        print(f"\nfile analysis of {seconds:g} s of 48 kHz 16-bit audio, window {WINDOW}, hop {HOP}, a fresh process")
+        print("each; freed memory kept as the command line keeps it (streamfreq.allocator), and glibc's defaults:\n")
+        print("| estimators | wall time (s) | x real time | x real time, glibc's defaults |")
+        print("|---|---|---|---|")
         combos = [["fft"], ["zc"], ["fft", "zc"]] + ([names] if "lstm" in names else [])
         for combo in combos:
-            engine = Engine(SAMPLERATE, WINDOW, HOP, combo)
-            engine.estimators[0].estimate_many(np.zeros((1, WINDOW), np.float32), SAMPLERATE)  # load first
-            began = time.perf_counter()
-            count = sum(1 for _ in engine.run(FileSource(path)))
-            elapsed = time.perf_counter() - began
-            assert count == 1 + (round(seconds * SAMPLERATE) - WINDOW) // HOP
-            print(f"| {'+'.join(combo)} | {elapsed:.2f} | {seconds / elapsed:.0f} |")
+            (windows, kept, _), (_, default, _) = (analyse(path, combo, mode) for mode in ("kept", "default"))
+            assert windows == 1 + (round(seconds * SAMPLERATE) - WINDOW) // HOP
+            print(f"| {'+'.join(combo)} | {kept:.2f} | {seconds / kept:.0f} | {seconds / default:.0f} |")
 
 
 def startup_table(names: list[str]) -> None:
@@ -140,21 +162,11 @@ def hour_table(names: list[str]) -> None:
     with tempfile.TemporaryDirectory() as folder:
         path = Path(folder) / "hour.wav"
         write_test_file(path, 3600.0)
-        code = (
-            "import resource, sys, time\n"
-            "from streamfreq.engine import Engine\nfrom streamfreq.sources.file import FileSource\n"
-            f"engine = Engine({SAMPLERATE}, {WINDOW}, {HOP}, sys.argv[2].split(','))\n"
-            "t = time.perf_counter(); n = sum(1 for _ in engine.run(FileSource(sys.argv[1])))\n"
-            "print(n, time.perf_counter() - t, resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024)\n"
-        )
-        print("\none-hour file (3600 s, 172.8 M samples):\n")
+        print("\none-hour file (3600 s, 172.8 M samples; freed memory kept as the command line keeps it):\n")
         print("| estimators | windows | wall time (s) | x real time | peak RSS (MB) |")
         print("|---|---|---|---|---|")
         for combo in [["fft", "zc"]] + ([names] if "lstm" in names else []):
-            out = subprocess.run(
-                [sys.executable, "-c", code, str(path), ",".join(combo)], capture_output=True, text=True, check=True
-            ).stdout.split()
-            windows, wall, rss = int(out[0]), float(out[1]), float(out[2])
+            windows, wall, rss = analyse(path, combo, "kept")
             print(f"| {'+'.join(combo)} | {windows} | {wall:.1f} | {3600 / wall:.0f} | {rss:.0f} |")
 
 

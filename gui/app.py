@@ -22,6 +22,7 @@ import threading
 from collections.abc import Sequence
 
 from streamfreq import __version__
+from streamfreq.allocator import keep_freed_memory
 from streamfreq.argparsing import ArgumentParser
 from streamfreq.errors import ParameterError
 from streamfreq.estimators import ESTIMATOR_NAMES
@@ -143,6 +144,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         Arguments without the program name (default: ``sys.argv[1:]``).
     """
     args = parse_args(sys.argv[1:] if argv is None else list(argv))
+    keep_freed_memory()
     try:
         from PyQt6.QtCore import QTimer, qInstallMessageHandler
         from PyQt6.QtWidgets import QApplication

@@ -22,6 +22,7 @@ import sys
 from collections.abc import Sequence
 
 from streamfreq import __version__
+from streamfreq.allocator import keep_freed_memory
 from streamfreq.argparsing import ArgumentParser, report_error
 from streamfreq.errors import OutputError, StreamfreqError
 from streamfreq.options import add_analysis_options, add_source_options, engine_settings
@@ -154,6 +155,7 @@ _SIGNALS = _Signals()
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of ``streamfreq``; returns the exit code."""
+    keep_freed_memory()
     arguments = list(sys.argv[1:] if argv is None else argv)
     if arguments and arguments[0] in SUBCOMMANDS:  # before the live options are parsed
         import importlib

@@ -31,6 +31,7 @@ from dataclasses import asdict, dataclass
 
 import numpy as np
 
+from streamfreq.allocator import keep_freed_memory
 from streamfreq.analysis import analyze_blocks
 from streamfreq.defaults import window_for
 from streamfreq.errors import SourceError, StreamfreqError, missing_extra
@@ -98,14 +99,16 @@ class FileResult:
         return cls(job, {"status": "error", "error": reason})
 
 
-def limit_threads() -> None:
-    """Run numpy's BLAS (and OpenMP) on one thread in this process, so N workers use N cores.
+def prepare_worker() -> None:
+    """Set up this worker process: numpy's BLAS (and OpenMP) on one thread, so N workers use N cores, and
+    freed memory kept for the next batch (:func:`~streamfreq.allocator.keep_freed_memory`).
 
     The LSTM's LiteRT interpreter runs on one thread already (its default in streamfreq).
     """
     from threadpoolctl import threadpool_limits  # a core dependency, imported only where it is needed
 
     threadpool_limits(limits=1)
+    keep_freed_memory()
 
 
 class Analyser:

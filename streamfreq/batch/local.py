@@ -36,7 +36,7 @@ from collections.abc import Iterator, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from concurrent.futures.process import BrokenProcessPool
 
-from streamfreq.batch.job import Analyser, FileResult, Job, Settings, limit_threads, one_line
+from streamfreq.batch.job import Analyser, FileResult, Job, Settings, one_line, prepare_worker
 from streamfreq.errors import StreamfreqError
 
 #: Files submitted per worker at a time (one running, one queued).
@@ -67,7 +67,7 @@ def _start_worker(settings: Settings, driver: int) -> None:
     global _analyser
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     threading.Thread(target=_follow, args=(driver,), name="streamfreq-follow-driver", daemon=True).start()
-    limit_threads()
+    prepare_worker()
     _analyser = Analyser(settings)
 
 

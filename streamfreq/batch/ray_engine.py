@@ -38,7 +38,7 @@ from collections.abc import Iterator, Sequence
 
 import numpy as np
 
-from streamfreq.batch.job import Analyser, FileResult, Job, Settings, limit_threads, one_line
+from streamfreq.batch.job import Analyser, FileResult, Job, Settings, one_line, prepare_worker
 from streamfreq.errors import StreamfreqError, missing_extra
 
 #: Times Ray runs a file again after the actor running it died.
@@ -51,7 +51,7 @@ class RayAnalyser:
     """The actor class: an :class:`Analyser` built once per actor, applied to batches of paths."""
 
     def __init__(self, settings: Settings) -> None:
-        limit_threads()
+        prepare_worker()
         self.analyser = Analyser(settings)
 
     def __call__(self, batch: dict[str, np.ndarray]) -> dict[str, np.ndarray]:

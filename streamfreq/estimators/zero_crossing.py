@@ -166,11 +166,10 @@ def _repeats_at_half(y: np.ndarray, period: np.ndarray) -> np.ndarray:
     for row, (window, whole) in enumerate(zip(y, np.rint(period).astype(np.int64).tolist(), strict=True)):
         if not 2 <= whole < n - 2:
             continue
-        energy = np.cumsum(window * window)  # energy[k - 1]: of the first k samples
         correlation = []
         for lag in (whole // 2, whole):
-            head, tail = energy[n - lag - 1], energy[-1] - energy[lag - 1]
-            correlation.append(window[:-lag] @ window[lag:] / np.sqrt(max(head * tail, 1e-300)))
+            head, tail = window[:-lag], window[lag:]
+            correlation.append(head @ tail / np.sqrt(max(float(head @ head) * float(tail @ tail), 1e-300)))
         out[row] = correlation[0] > correlation[1] - HALF_PERIOD_MARGIN
     return out
 
