@@ -212,6 +212,11 @@ class FFTEstimator:
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
             strongest = np.max(partials.log_snr, axis=1)  # -inf where none is found
             standing = (strongest > DETECT_LOG_SNR) | (~clear & np.isfinite(strongest))  # one clear of its floor
+            doubt = np.flatnonzero(~standing & np.isfinite(strongest))  # a peak elsewhere stands clear, none of these
+            if len(doubt):  # (a lossy coder's lone lines high up): the waveform repeating clearly at the period will do
+                harmonics = np.maximum(np.floor(cutoff / f0[doubt]), 1.0)
+                repeats = correlation_at_period(coarse.spectrum.power[doubt], n, f0[doubt], harmonics)
+                standing[doubt] = repeats > REPEATS_CLEAR
             if not standing.all():
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):

@@ -60,6 +60,9 @@ LOCATING_HARMONICS = 4
 PARTIAL_HARMONICS = 24
 #: Spectrum more than this far below its strongest bin counts as noise.
 DYNAMIC_RANGE_DB = 50.0
+#: A band this far below the dynamic range's floor, above a recording's band limit, is silence (a lossy coder's
+#: zeros), not a noise floor (16-bit quantisation noise lies 50..70 dB under the floor of a loud window).
+SILENCE_DB = 40.0
 #: Quantile of each band's power that estimates its noise (low, so partials do not raise it).
 FLOOR_QUANTILE = 0.2
 #: Steepest rise of the noise floor, dB per octave (brown noise falls 6 dB per octave).
@@ -95,10 +98,10 @@ PERIOD_TIE = 0.05
 PERIOD_LAG_FREE = 2.0
 #: Highest frequency (Hz) in the autocorrelation that checks the period.
 PERIOD_CUTOFF_HZ = 3000.0
-#: A salience below this (one partial about 13 dB over the expected maximum of the noise around it) is weak:
+#: A salience below this (one partial about 19 dB over the expected maximum of the noise around it) is weak:
 #: a candidate above the period's cutoff scoring less gives way to a clear period. A sine above 3 kHz scores 1.4
-#: and more at -5 dB per-sample SNR, 2.6 at 0 dB, 5 at 10 dB.
-WEAK_SCORE = 1.0
+#: and more at -5 dB per-sample SNR, 2.6 at 0 dB, 5 at 10 dB; a lossy coder's lone lines high up 1..2.5.
+WEAK_SCORE = 2.5
 #: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
 MIN_OVERLAP = 0.5
 #: A found partial this far (log power) above its floor counts against reading its fundamental higher.
@@ -237,10 +240,20 @@ def spectrum(y: np.ndarray) -> Spectrum:
     for start, stop, kth in plan["band_quantiles"]:
         work[:, start:stop].partition(kth, axis=1)
     levels = work[:, plan["quantile_bins"]]
-    _cut_band_levels(power, log_power >= dynamic, plan["band_edges"], levels)
+    first_empty = _cut_band_levels(power, log_power >= dynamic, plan["band_edges"], levels)
+    log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
+    # a band that a band limit leaves silent (SILENCE_DB under the dynamic range's floor: a codec's zeros, not
+    # a noise floor) is not quiet: it takes the level of the last band that sounds, at most the dynamic range's
+    # floor (a lossy coder's silence above 8 kHz would otherwise pull every floor below down to that floor,
+    # and the traces between a voice's partials would stand out as partials)
+    rows = np.arange(len(first_empty))
+    last = np.maximum(first_empty - 1, 0)
+    inherited = np.where(first_empty > 0, np.minimum(log_levels[rows, last], dynamic[:, 0]), dynamic[:, 0])
+    silent = log_levels < dynamic - np.float32(SILENCE_DB * math.log(10.0) / 10.0)
+    silent &= np.arange(log_levels.shape[1]) >= first_empty[:, None]
+    np.copyto(log_levels, inherited[:, None], where=silent)
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
-    log_levels = np.log(np.maximum(levels, 1e-37)) - np.float32(math.log(-math.log(1.0 - FLOOR_QUANTILE)))
     log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     peaks = _peaks(power)
     return Spectrum(
@@ -248,14 +261,16 @@ def spectrum(y: np.ndarray) -> Spectrum:
     )
 
 
-def _cut_band_levels(power: np.ndarray, audible: np.ndarray, band_edges: np.ndarray, levels: np.ndarray) -> None:
-    """Set ``levels`` (batch, bands) of each band that a band limit cuts to the quantile of its part below the cut.
+def _cut_band_levels(power: np.ndarray, audible: np.ndarray, band_edges: np.ndarray, levels: np.ndarray) -> np.ndarray:
+    """Set ``levels`` (batch, bands) of each band that a band limit cuts to the quantile of its part below the cut;
+    return the first band of each window that the limit empties.
 
     Above the last bin within the dynamic range (``audible``) a recording band-limited below Nyquist
     (resampled, or lossily coded) holds only its filter's roll-off, not noise, and a low quantile of a
     band that spans the cut lands there: the noise peaks below the cut would stand far over that floor
     and pass for partials. A band at least half of which lies below the cut takes :data:`FLOOR_QUANTILE`
-    of that part alone (a band cut lower keeps its own level: the bands below set its floor).
+    of that part alone; a band cut lower counts as emptied, as do those above it (the number of bands
+    where nothing is cut).
     """
     bins = audible.shape[1]
     edge = bins - np.argmax(audible[:, ::-1], axis=1)  # the first bin of the roll-off
@@ -269,6 +284,7 @@ def _cut_band_levels(power: np.ndarray, audible: np.ndarray, band_edges: np.ndar
         part = np.where(np.arange(low, high) < edge[rows, None], power[rows, low:high], np.float32(np.inf))
         part.sort(axis=1)
         levels[rows, index] = part[np.arange(len(rows)), (FLOOR_QUANTILE * (edge[rows] - low - 1)).astype(np.int64)]
+    return np.where(edge < bins, np.where(cut, band + 1, band), len(band_edges) - 1)
 
 
 def clearest(spec: Spectrum, n: int) -> np.ndarray:
@@ -450,9 +466,10 @@ def prefer_period(
 
     A candidate above ``cutoff`` whose salience ``score`` (:func:`salience`'s, where given) is below
     :data:`WEAK_SCORE` rests on one partial that hardly stands out, such as a chance peak of noise near
-    the top of a spectrum that a resampler's filter rolls off (its floor, a quantile of its half-octave band,
-    is then too low). The autocorrelation cannot check it, and it gives way to the period where the
-    waveform repeats (above :data:`PERIOD_MIN`).
+    the top of a spectrum that a resampler's filter rolls off, or a lossy coder's lone line. The
+    autocorrelation cannot check it, and it gives way to the period where the waveform repeats (above
+    :data:`PERIOD_MIN`). (A tone whose main lobe reaches below ``cutoff`` repeats there at every multiple
+    of its period, one of which reads best: it keeps its number.)
 
     The autocorrelation at ``1 / f0`` is summed directly from the spectrum; the whole autocorrelation is
     computed only for the windows where that leaves the period in doubt (below :data:`PERIOD_RATIO`: no peak
@@ -465,8 +482,8 @@ def prefer_period(
     top = int(min((1.0 - MIN_OVERLAP) * lags, 1.0 / (low * lag_step), lags - 2))
     start = max(int(np.ceil(shortest / lag_step)), 1)
     doubt = ((own < PERIOD_RATIO) | on_slope) & (f0 * shortest < 1.0)  # no peak is above 1: only these can switch
-    if score is not None:  # a weak candidate above the cutoff: no period of its own to keep
-        unseen = (f0 * shortest >= 1.0) & (score < WEAK_SCORE)
+    if score is not None:  # a weak candidate above the cutoff, main lobe and all: no period of its own to keep
+        unseen = ((f0 - MAIN_LOBE_BINS / n) * shortest >= 1.0) & (score < WEAK_SCORE)
         own = np.where(unseen, -np.inf, own)
         doubt |= unseen
     if top <= start + 1 or not doubt.any():
