@@ -5,7 +5,9 @@ a DC offset, low-passed (8th-order Butterworth at 4 kHz: telephone-band, old or 
 high-passed at 300 Hz (a weak or missing fundamental for low notes), hard-clipped at 30% of its peak,
 pink noise 20 and 10 dB below it, brown rumble (integrated white noise, high-passed at 10 Hz) 10 dB below it, and
 50 Hz mains hum with its odd harmonics 40 dB below it (heard in the gaps), the last once more with streamfreq's
-estimators told ``--fmin 70``.
+estimators told ``--fmin 70``; then as files and sound servers deliver it: through 44.1 kHz and back (scipy's
+polyphase resampler, whose filter rolls off the top 4 kHz), and through MP3 at about 40 kbit/s (libsndfile's
+LAME, compression level 0.9: silence above a few kHz, lone lines below it), dry and with the pink noise 10 dB below.
 The noise levels are relative to the voice's mean power over its voiced samples. Each cell is
 raw pitch % / voicing false alarm % / gross-error % (mir_eval.melody, as in ``pitch.py``).
 
@@ -51,6 +53,20 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
         t = np.arange(n) / samplerate
         return sum(0.5**k * np.sin(2 * np.pi * 50.0 * (2 * k + 1) * t + k) for k in range(4))
 
+    def mp3(x: np.ndarray) -> np.ndarray:
+        import io
+
+        import soundfile
+
+        peak = float(np.max(np.abs(x)))
+        coded = io.BytesIO()
+        soundfile.write(coded, 0.5 * x / peak, int(samplerate), format="MP3", compression_level=0.9)
+        coded.seek(0)
+        return soundfile.read(coded, dtype="float64")[0][: len(x)] * peak / 0.5
+
+    def resampled(x: np.ndarray) -> np.ndarray:  # through 44.1 kHz and back
+        return signal.resample_poly(signal.resample_poly(x, 147, 160), 160, 147)[: len(x)]
+
     low_pass = signal.butter(8, 4000.0, fs=samplerate, output="sos")
     high_pass = signal.butter(4, 300.0, "high", fs=samplerate, output="sos")
     return {
@@ -63,6 +79,9 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
         "pink noise 10 dB below": lambda x, rms: noise_like(x, pink(len(x)), rms, 10.0),
         "brown rumble 10 dB below": lambda x, rms: noise_like(x, brown(len(x)), rms, 10.0),
         HUM: lambda x, rms: noise_like(x, hum(len(x)), rms, 40.0),
+        "through 44.1 kHz and back": lambda x, rms: resampled(x),
+        "MP3 at 40 kbit/s": lambda x, rms: mp3(x),
+        "pink noise 10 dB below, MP3 at 40 kbit/s": lambda x, rms: mp3(noise_like(x, pink(len(x)), rms, 10.0)),
     }
 
 

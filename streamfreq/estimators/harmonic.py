@@ -246,12 +246,13 @@ def spectrum(y: np.ndarray) -> Spectrum:
     # a noise floor) is not quiet: it takes the level of the last band that sounds, at most the dynamic range's
     # floor (a lossy coder's silence above 8 kHz would otherwise pull every floor below down to that floor,
     # and the traces between a voice's partials would stand out as partials)
-    rows = np.arange(len(first_empty))
-    last = np.maximum(first_empty - 1, 0)
-    inherited = np.where(first_empty > 0, np.minimum(log_levels[rows, last], dynamic[:, 0]), dynamic[:, 0])
-    silent = log_levels < dynamic - np.float32(SILENCE_DB * math.log(10.0) / 10.0)
-    silent &= np.arange(log_levels.shape[1]) >= first_empty[:, None]
-    np.copyto(log_levels, inherited[:, None], where=silent)
+    if (first_empty < log_levels.shape[1]).any():
+        rows = np.arange(len(first_empty))
+        last = np.maximum(first_empty - 1, 0)
+        inherited = np.where(first_empty > 0, np.minimum(log_levels[rows, last], dynamic[:, 0]), dynamic[:, 0])
+        silent = log_levels < dynamic - np.float32(SILENCE_DB * math.log(10.0) / 10.0)
+        silent &= np.arange(log_levels.shape[1]) >= first_empty[:, None]
+        np.copyto(log_levels, inherited[:, None], where=silent)
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
     log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
@@ -269,22 +270,23 @@ def _cut_band_levels(power: np.ndarray, audible: np.ndarray, band_edges: np.ndar
     (resampled, or lossily coded) holds only its filter's roll-off, not noise, and a low quantile of a
     band that spans the cut lands there: the noise peaks below the cut would stand far over that floor
     and pass for partials. A band at least half of which lies below the cut takes :data:`FLOOR_QUANTILE`
-    of that part alone; a band cut lower counts as emptied, as do those above it (the number of bands
-    where nothing is cut).
+    of that part alone (where an eighth or more lies above it: a smaller part hardly moves the quantile); a
+    band cut lower counts as emptied, as do those above it (the number of bands where nothing is cut).
     """
     bins = audible.shape[1]
     edge = bins - np.argmax(audible[:, ::-1], axis=1)  # the first bin of the roll-off
     band = np.searchsorted(band_edges, edge, side="right") - 1
     start = band_edges[np.minimum(band, len(band_edges) - 2)]
     stop = band_edges[np.minimum(band + 1, len(band_edges) - 1)]
-    cut = (edge < bins) & (2 * (edge - start) >= stop - start)
-    for index in np.unique(band[cut]).tolist():
+    sounding = 2 * (edge - start) >= stop - start
+    cut = (edge < bins) & sounding & (8 * (stop - edge) >= stop - start)
+    for index in np.unique(band[cut]).tolist() if cut.any() else ():
         rows = np.flatnonzero(cut & (band == index))
         low, high = band_edges[index], band_edges[index + 1]
         part = np.where(np.arange(low, high) < edge[rows, None], power[rows, low:high], np.float32(np.inf))
         part.sort(axis=1)
         levels[rows, index] = part[np.arange(len(rows)), (FLOOR_QUANTILE * (edge[rows] - low - 1)).astype(np.int64)]
-    return np.where(edge < bins, np.where(cut, band + 1, band), len(band_edges) - 1)
+    return np.where(edge < bins, np.where(sounding, band + 1, band), len(band_edges) - 1)
 
 
 def clearest(spec: Spectrum, n: int) -> np.ndarray:
