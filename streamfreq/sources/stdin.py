@@ -37,6 +37,7 @@ import numpy as np
 
 from streamfreq.errors import ParameterError, SourceError, check_range, missing_extra
 from streamfreq.sources.base import PullSource, to_mono_float32
+from streamfreq.sources.file import MP3_ADVICE, MP3_MAX_SAMPLES
 
 #: Bytes looked at to recognise an encoded stream.
 HEAD = 12
@@ -224,6 +225,12 @@ class EncodedStream(PullSource):
         if channel is not None:
             check_range("channel", channel, 0, self._file.channels - 1)
         check_range("samplerate", self._file.samplerate, 1000, 768000)
+        if kind == "MP3" and self._file.frames * self._file.channels > MP3_MAX_SAMPLES:
+            self._file.close()
+            raise SourceError(
+                f"the MP3 stream on standard input holds more than {MP3_MAX_SAMPLES // (1 << 20)} M samples, the "
+                f"most streamfreq decodes in one piece; {MP3_ADVICE}"
+            )
         self.kind = kind
         self.channel = channel
         self.samplerate = float(self._file.samplerate)
@@ -231,16 +238,25 @@ class EncodedStream(PullSource):
         self.block = int(block)
 
     def blocks(self) -> Iterator[np.ndarray]:
-        import soundfile
-
+        if self.kind == "MP3":  # decoded in one read: libsndfile garbles MP3 reads after the first (sources.file)
+            data = self._read(-1)
+            for start in range(0, len(data), self.block):
+                yield to_mono_float32(data[start : start + self.block], self.channel)
+            return
         while True:
-            try:
-                data = self._file.read(self.block, dtype="float32", always_2d=True)
-            except (soundfile.LibsndfileError, RuntimeError) as error:
-                raise SourceError(f"the {self.kind} stream on standard input is corrupt ({error})") from None
+            data = self._read(self.block)
             if len(data) == 0:
                 return
             yield to_mono_float32(data, self.channel)
+
+    def _read(self, frames: int) -> np.ndarray:
+        """Up to ``frames`` frames (-1: all that is left), float32 (frames, channels)."""
+        import soundfile
+
+        try:
+            return self._file.read(frames, dtype="float32", always_2d=True)
+        except (soundfile.LibsndfileError, RuntimeError) as error:
+            raise SourceError(f"the {self.kind} stream on standard input is corrupt ({error})") from None
 
     def close(self) -> None:
         self._file.close()
