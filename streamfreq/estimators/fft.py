@@ -204,8 +204,7 @@ class FFTEstimator:
             keep = clear.copy()
             if not keep.all():  # or a waveform that repeats clearly at the period found
                 doubt = np.flatnonzero(~clear)
-                harmonics = np.maximum(np.floor(cutoff / f0[doubt]), 1.0)
-                keep[doubt] = correlation_at_period(spec.power[doubt], n, f0[doubt], harmonics) > REPEATS_CLEAR
+                keep[doubt] = _repeats_clearly(spec.power[doubt], n, f0[doubt], cutoff)
                 rows, y, coarse, f0, clear = *_narrow(rows, y, keep), coarse.rows(keep), f0[keep], clear[keep]
         if len(rows):
             f0 = self._across_change(y, f0, samplerate)
@@ -214,9 +213,7 @@ class FFTEstimator:
             standing = (strongest > DETECT_LOG_SNR) | (~clear & np.isfinite(strongest))  # one clear of its floor
             doubt = np.flatnonzero(~standing & np.isfinite(strongest))  # a peak elsewhere stands clear, none of these
             if len(doubt):  # (a lossy coder's lone lines high up): the waveform repeating clearly at the period will do
-                harmonics = np.maximum(np.floor(cutoff / f0[doubt]), 1.0)
-                repeats = correlation_at_period(coarse.spectrum.power[doubt], n, f0[doubt], harmonics)
-                standing[doubt] = repeats > REPEATS_CLEAR
+                standing[doubt] = _repeats_clearly(coarse.spectrum.power[doubt], n, f0[doubt], cutoff)
             if not standing.all():
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):
@@ -361,6 +358,12 @@ def _refit_half(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int
     fit = harmonic_fit_by_order(y, half, np.minimum(2 * order, within), steps)
     near = np.abs(fit.omega0 - half) * n < np.pi  # moved under half a bin
     return np.where(near, fit.omega0, half)
+
+
+def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -> np.ndarray:
+    """Whether the windows of ``n`` with padded power spectra ``power`` repeat at the period ``1 / f0`` (cycles/sample)
+    above :data:`REPEATS_CLEAR`, over their partials below ``cutoff``."""
+    return correlation_at_period(power, n, f0, np.maximum(np.floor(cutoff / f0), 1.0)) > REPEATS_CLEAR
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

@@ -9,7 +9,9 @@ the Hann-windowed window (frequencies here are in cycles per sample):
    strongest bin (leakage and reverberation that far down is not evidence).
    Coloured noise, breath and clicks have no bins far above their own local
    floor, so they score nothing. A band that a recording's band limit cuts
-   (a resampler's roll-off) takes its quantile from its part below the cut.
+   (a resampler's roll-off) takes its quantile from its part below the cut,
+   and one that it leaves silent (a lossy coder's zeros) the level of the
+   last band that sounds.
 2. **Log-frequency salience.** The log local SNR is max-pooled onto a grid of
    :data:`BINS_PER_OCTAVE` bins per octave. Harmonic ``l`` of a candidate
    fundamental then sits a fixed ``log2(l)`` octaves above it, so the
