@@ -76,8 +76,12 @@ from streamfreq.estimators.harmonic import (
     spectrum,
 )
 from streamfreq.estimators.harmonic_fit import (
+    GLIDE_MAX,
+    TURN_LINEAR,
     HarmonicFit,
+    glide_from_segments,
     glide_rate,
+    glide_turn,
     harmonic_fit_by_order,
     harmonic_start,
 )
@@ -107,6 +111,18 @@ STRETCH_SCORE = 3.0
 #: Residual energy below this share of the window's is rounding (float32 input; the joint fit's Gram matrices
 #: lose a few more digits), not noise: the noise floor of the tests after the harmonic fit.
 ROUNDING = 1e-10
+
+
+#: A window whose fit leaves more than this share of its energy unexplained is checked for a glide too steep for
+#: the score step to measure (:meth:`FFTEstimator._steep_glides`): one that the score step misses smears the
+#: partials so that the steady fit explains little of the window (sine sweeps at 2 octaves per second in windows
+#: of 64..128 ms: 8..33%).
+STEEP_UNEXPLAINED = 0.6
+
+
+#: ... and is dechirped at the glide its parts show only where the parts, each nearly steady, leave at most this
+#: share of what the whole window's fit leaves unexplained (noise and a room's smear leave as much in parts).
+PARTS_UNEXPLAINED = 0.7
 
 
 #: Windows whose quarters differ in energy more than this (3 dB) may hold a change of sound (:meth:`_across_change`).
@@ -251,6 +267,59 @@ class FFTEstimator:
         f0[rows[agree]] /= ratios[0][agree]
         return f0
 
+    def _steep_glides(
+        self,
+        unwarped: np.ndarray,
+        y: np.ndarray,
+        fit: HarmonicFit,
+        order: np.ndarray,
+        total: np.ndarray,
+        noise_var: np.ndarray,
+        rate: np.ndarray,
+    ) -> None:
+        """Dechirp again, in place, the windows whose glide the score step could not measure.
+
+        Where a glide turns the top partial's phase by more than :data:`~.harmonic_fit.TURN_LINEAR` radians
+        against a steady tone (a fast sweep, more so in a long window), :func:`glide_rate` measures too small a
+        glide or none, and the fit of the window as it stands explains little of it. Windows whose fit so far
+        leaves more than :data:`STEEP_UNEXPLAINED` of their energy unexplained are read in parts
+        (:func:`glide_from_segments`); where the parts show a glide that much steeper and, each nearly steady,
+        explain more (:data:`PARTS_UNEXPLAINED`), the window is dechirped at that rate (and the score step's
+        correction at it) and refitted from the parts' centre pitch, and this replaces the fit where it leaves
+        at most half the energy unexplained that the fit so far left.
+        """
+        n = y.shape[1]
+        unexplained = 1.0 - fit.energy.sum(axis=1) / np.maximum(total, 1e-300)
+        rows = np.flatnonzero(unexplained > STEEP_UNEXPLAINED)
+        if not len(rows):
+            return
+        steep, centre, parts_left = glide_from_segments(unwarped[rows], fit.omega0[rows], order[rows])
+        top = fit.omega[rows].max(axis=1)
+        with np.errstate(invalid="ignore"):  # nan: the parts show no one glide
+            missed = (glide_turn(steep - rate[rows], top, n) > TURN_LINEAR) & (np.abs(steep) * n < GLIDE_MAX)
+        missed &= parts_left <= PARTS_UNEXPLAINED * unexplained[rows]
+        rows, steep, centre = rows[missed], steep[missed], centre[missed]
+        if not len(rows):
+            return
+        dof = np.maximum(n - 2 * order[rows] - 2, 1)
+        warped = centred_unit_peak(warp(unwarped[rows], steep))[0]
+        refit = harmonic_fit_by_order(warped, centre, order[rows], self.newton_steps, chirp=True)
+        energy = np.einsum("ij,ij->i", warped, warped)
+        residual = np.maximum(energy - refit.energy.sum(axis=1), ROUNDING * energy + 1e-300)
+        steep += glide_rate(refit, residual / dof, n, smallest=0.0)
+        warped = centred_unit_peak(warp(unwarped[rows], steep))[0]
+        refit = harmonic_fit_by_order(warped, refit.omega0, order[rows], self.newton_steps)
+        energy = np.einsum("ij,ij->i", warped, warped)
+        residual = np.maximum(energy - refit.energy.sum(axis=1), ROUNDING * energy + 1e-300)
+        better = np.flatnonzero(residual <= 0.5 * unexplained[rows] * energy)
+        if not len(better):
+            return
+        rows = rows[better]
+        y[rows] = warped[better]
+        fit.set_rows(rows, refit.rows(better))
+        total[rows] = energy[better]
+        noise_var[rows] = residual[better] / dof[better]
+
     def _fit(
         self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -265,6 +334,7 @@ class FFTEstimator:
         dof = np.maximum(n - 2 * order - 2, 1)
         noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
         rate = glide_rate(fit, noise_var, n)
+        unwarped = y.copy() if rate.any() else y
         if rate.any():  # dechirp: the pitch at the window centre, steady over the whole window, and refit
             moving = np.flatnonzero(rate)
             y[moving] = centred_unit_peak(warp(y[moving], rate[moving]))[0]
@@ -273,6 +343,7 @@ class FFTEstimator:
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
+        self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)
         valid = significant(fit.energy, fit.present, noise_var)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone
         divisor = common_divisor(

@@ -54,6 +54,35 @@ GLIDE_MAX = 0.25
 CHIRP_SIGNIFICANCE = 5.0
 
 
+#: The score step measures a glide that turns the top partial's phase by up to about this many radians against a
+#: steady tone at the window's centre pitch (:func:`glide_turn`); a steeper one is read in parts.
+TURN_LINEAR = 1.0
+
+
+#: Periods of the fundamental each quarter of a window must hold for the window to be read in quarters.
+SEGMENT_PERIODS = 4.0
+
+
+#: Newton steps of each part's fit (each at most half a bin of its top harmonic).
+SEGMENT_STEPS = 3
+
+
+#: Harmonics in each part's fit: the parts give the fundamental's trend, which the lowest harmonics carry.
+SEGMENT_HARMONICS = 3
+
+
+#: The parts' log pitches lie on one glide when none is further from their line than this share of its rise from
+#: the first part to the last (a change of note, one pitch and then another, leaves a quarter of it).
+SEGMENT_STRAIGHT = 0.1
+
+
+#: Each part's fit starts from the pitch, of this many spread over as far as a glide of :data:`GLIDE_MAX`
+#: takes the part's centre from the window's, whose harmonics hold the most power in the part: a steep glide
+#: moves the outer parts' partials a bin or more from the whole window's smeared peak, out of reach of the
+#: Newton steps.
+SEGMENT_STARTS = 9
+
+
 def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     """Starting fundamental (rad/sample) and model order of the harmonic fit.
 
@@ -106,6 +135,10 @@ class HarmonicFit(NamedTuple):
         """``count`` windows of ``width`` harmonics, all zero (none present)."""
         columns = np.zeros((5, count, width))
         return cls(np.zeros(count), np.zeros((count, width), dtype=bool), *columns[:3], columns[3:], np.zeros(count))
+
+    def rows(self, index: np.ndarray) -> HarmonicFit:
+        """The windows ``index``."""
+        return HarmonicFit(*(field[index] for field in self[:5]), self.chirp[:, index], self.stretch[index])
 
     def set_rows(self, rows: np.ndarray, other: HarmonicFit) -> None:
         """Overwrite windows ``rows`` with ``other`` (same number of harmonics or fewer)."""
@@ -316,14 +349,14 @@ def _harmonic_chirp(second: np.ndarray, a: np.ndarray, amplitude2: np.ndarray, r
     return out
 
 
-def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
+def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int, smallest: float = CHIRP_BINS) -> np.ndarray:
     """Relative pitch change per sample of each window, 0 where the pitch does not move.
 
     All partials glide at one relative rate (``c_l = rate w_l``): the score test
     of that rate (:func:`_harmonic_chirp` of each harmonic, combined) and one
     Gauss-Newton step from none, ``rate = sum score_l w_l / sum info_l w_l**2``.
     A glide counts when it is :data:`CHIRP_SIGNIFICANCE` standard deviations clear
-    of none and moves the top harmonic over more than :data:`CHIRP_BINS` bins, but
+    of none and moves the top harmonic over more than ``smallest`` bins (:data:`CHIRP_BINS`), but
     less than :data:`GLIDE_MAX` (relative) within the window.
     """
     score = (fit.chirp[0] * fit.omega).sum(axis=1)
@@ -332,8 +365,71 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int) -> np.ndarray:
     top = fit.omega.max(axis=1)
     significant = score * score > CHIRP_SIGNIFICANCE**2 * noise_var * information
     size = np.abs(rate)
-    moving = significant & (size * n * n * top / (2 * np.pi) > CHIRP_BINS) & (size * n < GLIDE_MAX)
+    moving = significant & (size * n * n * top / (2 * np.pi) > smallest) & (size * n < GLIDE_MAX)
     return np.where(moving, rate, 0.0)
+
+
+def glide_turn(rate: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
+    """Radians by which a glide of relative ``rate`` per sample turns a partial at ``top`` rad/sample, at the ends
+    of a window of ``n``, against a steady tone at its centre pitch: ``|rate| top (n / 2)**2 / 2``."""
+    return np.abs(rate) * top * (n / 2.0) ** 2 / 2.0
+
+
+def glide_from_segments(
+    y: np.ndarray, omega0: np.ndarray, order: np.ndarray
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Relative pitch change per sample of each window, its pitch at the centre (rad/sample) and the share of its
+    energy that the parts' fits leave unexplained, from the fundamental fitted on each of a few equal parts of it
+    (from ``omega0``, at most :data:`SEGMENT_HARMONICS` harmonics of ``order``): the slope and the mean of their
+    log against time (least squares).
+
+    The score step of :func:`glide_rate` linearises the likelihood about no glide: where a glide turns the top
+    partial's phase by more than :data:`TURN_LINEAR` against a steady tone (:func:`glide_turn`), it measures
+    too small a glide or none. Each of ``K`` parts holds ``1 / K**2`` of that turn: a window is read in
+    quarters where each holds :data:`SEGMENT_PERIODS` periods of ``omega0``, else in halves. The glide is nan
+    where the quarters' pitches do not lie on one line (:data:`SEGMENT_STRAIGHT`).
+
+    Example
+    -------
+    >>> n, rate = 1024, 2.0 * np.log(2.0) / 16000.0  # 2 octaves per second at 16 kHz
+    >>> m = np.arange(n) - (n - 1) / 2.0
+    >>> y = np.cos(0.5 * np.expm1(rate * m) / rate)[None, :]  # 0.5 rad/sample at the centre
+    >>> glide, centre, left = glide_from_segments(y, np.array([0.49]), np.array([1]))
+    >>> bool(abs(glide[0] / rate - 1) < 0.05), bool(abs(centre[0] / 0.5 - 1) < 0.002), bool(left[0] < 0.1)
+    (True, True, True)
+    """
+    count, n = y.shape
+    rate, centre, left = np.zeros(count), omega0.copy(), np.ones(count)
+    quarters = omega0 * n / 4 >= 2 * np.pi * SEGMENT_PERIODS
+    for parts, rows in ((4, np.flatnonzero(quarters)), (2, np.flatnonzero(~quarters))):
+        if not len(rows):
+            continue
+        size = n // parts
+        cap = np.minimum(order[rows], SEGMENT_HARMONICS)
+        span = GLIDE_MAX * (parts - 1) / (2 * parts)  # the parts' centres lie this far (relative) from the window's
+        grid = 1.0 + np.linspace(-span, span, SEGMENT_STARTS)
+        # the harmonics of each start (rows, starts, harmonics), those beyond the row's order at 0 (the sum's DC)
+        numbers = np.arange(1, SEGMENT_HARMONICS + 1) * (np.arange(1, SEGMENT_HARMONICS + 1) <= cap[:, None])
+        starts = omega0[rows, None] * grid
+        frequencies = starts[:, :, None] * numbers[:, None, :]
+        # every part of every window is a row of its own (window after window): one batch
+        pieces = y[rows, : parts * size].reshape(len(rows) * parts, size)
+        sums = WeightedDTFT(pieces).at(np.repeat(frequencies.reshape(len(rows), -1), parts, axis=0))[0]
+        power = (
+            np.abs(sums.reshape(-1, *frequencies.shape[1:])) ** 2 * np.repeat(numbers > 0, parts, axis=0)[:, None]
+        ).sum(axis=2)
+        start = np.repeat(starts, parts, axis=0)[np.arange(len(pieces)), power.argmax(axis=1)]
+        fit = harmonic_fit_by_order(pieces, start, np.repeat(cap, parts), SEGMENT_STEPS)
+        logs = np.log(fit.omega0.reshape(len(rows), parts).clip(1e-12))
+        explained = fit.energy.sum(axis=1).reshape(len(rows), parts).sum(axis=1)
+        left[rows] = 1.0 - explained / np.maximum(np.einsum("ij,ij->i", y[rows], y[rows]), 1e-300)
+        times = (np.arange(parts) - (parts - 1) / 2.0) * size
+        mean = logs.mean(axis=1)
+        slope = ((logs - mean[:, None]) * times).sum(axis=1) / (times * times).sum()
+        off_line = np.abs(logs - mean[:, None] - slope[:, None] * times).max(axis=1)
+        rate[rows] = np.where(off_line <= SEGMENT_STRAIGHT * np.abs(slope) * (times[-1] - times[0]), slope, np.nan)
+        centre[rows] = np.exp(mean)
+    return rate, centre, left
 
 
 def _times(matrices: np.ndarray, vectors: np.ndarray) -> np.ndarray:
