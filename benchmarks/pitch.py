@@ -14,7 +14,9 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      after its note-on to its note-off (the sustained part);
   e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
-  d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR.
+  d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR;
+  w. another draw of those sweeps made at 16 kHz (the default window there, 1024 samples, spans 64 ms: a glide
+     turns a partial's phase against a steady tone 2.25 times as far as in the 43 ms at 48 kHz).
 
 Trackers: streamfreq's estimators (each through its own streamfreq.Engine at the default window and hop at the
 material's rate) and, when installed (pip install "streamfreq[bench]"), librosa.pyin, librosa.yin (no voicing
@@ -36,7 +38,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,e,d] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ]
 """
 
@@ -293,7 +295,9 @@ def notes_material(per_instrument: int, every: int = 1, effects: int = 0) -> Mat
     return Material(key, title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
 
 
-def sweeps_material(seed: int, rates: Sequence[float], clip_s: float = 2.0, samplerate: float = 48000.0):
+def sweeps_material(
+    seed: int, rates: Sequence[float], clip_s: float = 2.0, samplerate: float = 48000.0, key: str = "d"
+) -> Material:
     """Exponential and linear sine sweeps up (from 110 Hz) and down (to 110 Hz) at the given rates, 20 dB SNR."""
     rng = np.random.default_rng(seed)
     n = int(clip_s * samplerate)
@@ -309,9 +313,12 @@ def sweeps_material(seed: int, rates: Sequence[float], clip_s: float = 2.0, samp
                 kinds.append(kind)
                 speeds.append(rate)
     samples, f0, segment, bounds = _join(clips, samplerate)
-    title = f"d. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, 110 Hz and up, 20 dB SNR, 48 kHz)"
+    title = (
+        f"{key}. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, 110 Hz and up, 20 dB SNR, "
+        f"{samplerate / 1000:g} kHz)"
+    )
     info = {"kind": np.array(kinds), "rate": np.array(speeds)}
-    return Material("d", title, samples, samplerate, f0, segment, fmin=100.0, clips=bounds, info=info)
+    return Material(key, title, samples, samplerate, f0, segment, fmin=100.0, clips=bounds, info=info)
 
 
 # -- trackers ----------------------------------------------------------------------------------------------
@@ -531,7 +538,7 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "s", "b", "v", "r", "c", "e", "d")
+MATERIALS = ("a", "s", "b", "v", "r", "c", "e", "d", "w")
 #: The send level of material e's reverb and chorus (0..127).
 EFFECTS_SEND = 64
 
@@ -553,8 +560,11 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
     if key in ("c", "e"):
         effects = EFFECTS_SEND if key == "e" else 0
         return notes_material(2, every=4, effects=effects) if quick else notes_material(8, effects=effects)
-    if key == "d":
-        return sweeps_material(seed + 3, (2.0,) if quick else (0.5, 1.0, 1.5, 2.0))
+    if key in ("d", "w"):
+        rates = (2.0,) if quick else (0.5, 1.0, 1.5, 2.0)
+        return sweeps_material(
+            seed + 3 if key == "d" else seed + 6, rates, samplerate=48000.0 if key == "d" else 16000.0, key=key
+        )
     raise ValueError(f"unknown material {key!r}")
 
 
@@ -594,7 +604,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             print_crlb(runs, material)
         if key in ("c", "e"):
             print_instruments(runs, material)
-        if key == "d":
+        if key in ("d", "w"):
             print_sweeps(runs, material)
     print(f"wall time {time.perf_counter() - began:.0f} s")
 
