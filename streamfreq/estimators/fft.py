@@ -147,7 +147,8 @@ REPEATS_CLEAR = 0.5
 #: A number rests on partials: the strongest must be a partial, its main lobe holding at least this share of the
 #: power around it (:func:`~streamfreq.estimators.harmonic.lobe_share`). Tones, notes and voices hold 0.75 and
 #: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
-#: centre frequency) about a third.
+#: centre frequency) about a third, and the lone low "partial" that rumble (brown noise) puts at 47..100 Hz
+#: mostly less: its power spreads over the bins around it, which a low note's other partials would fill.
 LOBE_SHARE_MIN = 0.5
 
 
@@ -391,7 +392,9 @@ class FFTEstimator:
             status[ok[repeats < REPEATS_MIN]] = NO_TONE
             strongest = np.argmax(np.where(valid[ok], fit.energy[ok], -1.0), axis=1)
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
-            share = lobe_share(coarse.spectrum.power[ok], n, frequency, omega0[ok] / (2.0 * np.pi))
+            # the neighbourhood stops half a spacing away, so that no other partial counts; a lone partial has none
+            spacing = np.where(valid[ok].sum(axis=1) > 1, omega0[ok] / (2.0 * np.pi), 0.5)
+            share = lobe_share(coarse.spectrum.power[ok], n, frequency, spacing)
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
         # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
         # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
