@@ -66,16 +66,19 @@ class SharedSetting:
                     self._restore = None
 
 
-_controller: object | None = None
+#: The threadpoolctl controller of the BLAS libraries loaded, and the number of modules imported when it was made.
+_controller: tuple[object, int] | None = None
 
 
 def _limit_blas() -> Callable[[], None]:
     global _controller
-    if _controller is None:  # finding the loaded BLAS libraries takes ~6 ms: once
+    # finding the loaded BLAS libraries takes ~6 ms: again only after an import, which may load another (scipy's
+    # own OpenBLAS comes with scipy.linalg or scipy.signal; one the controller does not know keeps its threads)
+    if _controller is None or _controller[1] != len(sys.modules):
         from threadpoolctl import ThreadpoolController
 
-        _controller = ThreadpoolController()
-    return _controller.limit(limits=1, user_api="blas").restore_original_limits  # type: ignore[attr-defined]
+        _controller = (ThreadpoolController(), len(sys.modules))
+    return _controller[0].limit(limits=1, user_api="blas").restore_original_limits  # type: ignore[attr-defined]
 
 
 def _shorten_switch_interval() -> Callable[[], None]:
