@@ -77,11 +77,9 @@ from streamfreq.estimators.harmonic import (
 )
 from streamfreq.estimators.harmonic_fit import (
     GLIDE_MAX,
-    TURN_LINEAR,
     HarmonicFit,
     glide_from_segments,
     glide_rate,
-    glide_turn,
     harmonic_fit_by_order,
     harmonic_start,
 )
@@ -114,9 +112,9 @@ ROUNDING = 1e-10
 
 
 #: A window whose fit leaves more than this share of its energy unexplained is checked for a glide too steep for
-#: the score step to measure (:meth:`FFTEstimator._steep_glides`): one that the score step misses smears the
-#: partials so that the steady fit explains little of the window (sine sweeps at 2 octaves per second in windows
-#: of 64..128 ms: 8..33%).
+#: the score step (:meth:`FFTEstimator._steep_glides`): one that the score step misses or the refit cannot follow
+#: leaves the partials smeared, and the fit explains little of the window (sine sweeps at 2 octaves per second
+#: in windows of 64..128 ms: 8..33%).
 STEEP_UNEXPLAINED = 0.6
 
 
@@ -278,16 +276,17 @@ class FFTEstimator:
         noise_var: np.ndarray,
         rate: np.ndarray,
     ) -> None:
-        """Dechirp again, in place, the windows whose glide the score step could not measure.
+        """Dechirp again, in place, the windows whose glide the score step could not measure or follow.
 
-        Where a glide turns the top partial's phase by more than :data:`~.harmonic_fit.TURN_LINEAR` radians
-        against a steady tone (a fast sweep, more so in a long window), :func:`glide_rate` measures too small a
-        glide or none, and the fit of the window as it stands explains little of it. Windows whose fit so far
-        leaves more than :data:`STEEP_UNEXPLAINED` of their energy unexplained are read in parts
-        (:func:`glide_from_segments`); where the parts show a glide that much steeper and, each nearly steady,
-        explain more (:data:`PARTS_UNEXPLAINED`), the window is dechirped at that rate (and the score step's
-        correction at it) and refitted from the parts' centre pitch, and this replaces the fit where it leaves
-        at most half the energy unexplained that the fit so far left.
+        Where a glide turns the top partial's phase by more than about a radian against a steady tone (a fast
+        sweep, more so in a long window), :func:`glide_rate` measures too small a glide or none; and where it
+        measures the glide, the refit after the warp starts from the whole window's smeared peak, which can lie
+        more than the Newton steps reach from the centre pitch. Either way the fit explains little of the window.
+        Windows whose fit so far leaves more than :data:`STEEP_UNEXPLAINED` of their energy unexplained are read
+        in parts (:func:`glide_from_segments`); where the parts' pitches lie on one glide and, each nearly steady,
+        explain more (:data:`PARTS_UNEXPLAINED`), the window is dechirped at that glide (and the score step's
+        correction at it) and refitted from the parts' centre pitch, and this replaces the fit where it leaves at
+        most half the energy unexplained that the fit so far left.
         """
         n = y.shape[1]
         unexplained = 1.0 - fit.energy.sum(axis=1) / np.maximum(total, 1e-300)
@@ -295,9 +294,9 @@ class FFTEstimator:
         if not len(rows):
             return
         steep, centre, parts_left = glide_from_segments(unwarped[rows], fit.omega0[rows], order[rows])
-        top = fit.omega[rows].max(axis=1)
-        with np.errstate(invalid="ignore"):  # nan: the parts show no one glide
-            missed = (glide_turn(steep - rate[rows], top, n) > TURN_LINEAR) & (np.abs(steep) * n < GLIDE_MAX)
+        with np.errstate(invalid="ignore", divide="ignore"):  # nan where the parts show no one glide: False
+            # a glide the warp can straighten, and a centre pitch no further from the whole window's than it moves
+            missed = (np.abs(steep) * n < GLIDE_MAX) & (np.abs(np.log(centre / fit.omega0[rows])) < GLIDE_MAX)
         missed &= parts_left <= PARTS_UNEXPLAINED * unexplained[rows]
         rows, steep, centre = rows[missed], steep[missed], centre[missed]
         if not len(rows):

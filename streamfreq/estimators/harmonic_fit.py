@@ -54,11 +54,6 @@ GLIDE_MAX = 0.25
 CHIRP_SIGNIFICANCE = 5.0
 
 
-#: The score step measures a glide that turns the top partial's phase by up to about this many radians against a
-#: steady tone at the window's centre pitch (:func:`glide_turn`); a steeper one is read in parts.
-TURN_LINEAR = 1.0
-
-
 #: Periods of the fundamental each quarter of a window must hold for the window to be read in quarters.
 SEGMENT_PERIODS = 4.0
 
@@ -369,12 +364,6 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int, smallest: float 
     return np.where(moving, rate, 0.0)
 
 
-def glide_turn(rate: np.ndarray, top: np.ndarray, n: int) -> np.ndarray:
-    """Radians by which a glide of relative ``rate`` per sample turns a partial at ``top`` rad/sample, at the ends
-    of a window of ``n``, against a steady tone at its centre pitch: ``|rate| top (n / 2)**2 / 2``."""
-    return np.abs(rate) * top * (n / 2.0) ** 2 / 2.0
-
-
 def glide_from_segments(
     y: np.ndarray, omega0: np.ndarray, order: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -384,8 +373,9 @@ def glide_from_segments(
     log against time (least squares).
 
     The score step of :func:`glide_rate` linearises the likelihood about no glide: where a glide turns the top
-    partial's phase by more than :data:`TURN_LINEAR` against a steady tone (:func:`glide_turn`), it measures
-    too small a glide or none. Each of ``K`` parts holds ``1 / K**2`` of that turn: a window is read in
+    partial's phase by more than about a radian against a steady tone at the centre pitch (``|rate| w (N/2)**2
+    / 2`` at the window's ends), it measures too small a glide or none. Each of ``K`` parts holds ``1 / K**2`` of
+    that turn: a window is read in
     quarters where each holds :data:`SEGMENT_PERIODS` periods of ``omega0``, else in halves. The glide is nan
     where the quarters' pitches do not lie on one line (:data:`SEGMENT_STRAIGHT`).
 
