@@ -71,6 +71,7 @@ from streamfreq.estimators.harmonic import (
     correlation_at_period,
     find_partials,
     lobe_share,
+    padded_power,
     prefer_period,
     salience,
     spectrum,
@@ -275,8 +276,9 @@ class FFTEstimator:
         total: np.ndarray,
         noise_var: np.ndarray,
         rate: np.ndarray,
-    ) -> None:
-        """Dechirp again, in place, the windows whose glide the score step could not measure or follow.
+    ) -> np.ndarray:
+        """Dechirp again, in place, the windows whose glide the score step could not measure or follow; return
+        their rows.
 
         Where a glide turns the top partial's phase by more than about a radian against a steady tone (a fast
         sweep, more so in a long window), :func:`glide_rate` measures too small a glide or none; and where it
@@ -292,7 +294,7 @@ class FFTEstimator:
         unexplained = 1.0 - fit.energy.sum(axis=1) / np.maximum(total, 1e-300)
         rows = np.flatnonzero(unexplained > STEEP_UNEXPLAINED)
         if not len(rows):
-            return
+            return rows
         steep, centre, parts_left = glide_from_segments(unwarped[rows], fit.omega0[rows], order[rows])
         with np.errstate(invalid="ignore", divide="ignore"):  # nan where the parts show no one glide: False
             # a glide the warp can straighten, and a centre pitch no further from the whole window's than it moves
@@ -300,7 +302,7 @@ class FFTEstimator:
         missed &= parts_left <= PARTS_UNEXPLAINED * unexplained[rows]
         rows, steep, centre = rows[missed], steep[missed], centre[missed]
         if not len(rows):
-            return
+            return rows
         dof = np.maximum(n - 2 * order[rows] - 2, 1)
         warped = centred_unit_peak(warp(unwarped[rows], steep))[0]
         refit = harmonic_fit_by_order(warped, centre, order[rows], self.newton_steps, chirp=True)
@@ -313,12 +315,13 @@ class FFTEstimator:
         residual = np.maximum(energy - refit.energy.sum(axis=1), ROUNDING * energy + 1e-300)
         better = np.flatnonzero(residual <= 0.5 * unexplained[rows] * energy)
         if not len(better):
-            return
+            return better
         rows = rows[better]
         y[rows] = warped[better]
         fit.set_rows(rows, refit.rows(better))
         total[rows] = energy[better]
         noise_var[rows] = residual[better] / dof[better]
+        return rows
 
     def _fit(
         self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float
@@ -343,7 +346,8 @@ class FFTEstimator:
             total[moving] = np.einsum("ij,ij->i", y[moving], y[moving])
             unexplained = total[moving] - fit.energy[moving].sum(axis=1)
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
-        self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)
+        dechirped = rate != 0
+        dechirped[self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)] = True
         valid = significant(fit.energy, fit.present, noise_var)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone
         divisor = common_divisor(
@@ -393,7 +397,11 @@ class FFTEstimator:
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             # the neighbourhood stops half a spacing away, so that no other partial counts; a lone partial has none
             spacing = np.where(valid[ok].sum(axis=1) > 1, omega0[ok] / (2.0 * np.pi), 0.5)
-            share = lobe_share(coarse.spectrum.power[ok], n, frequency, spacing)
+            power = coarse.spectrum.power[ok]
+            steady = np.flatnonzero(dechirped[ok])  # a dechirped window's partials are read where they hold still
+            if len(steady):
+                power[steady] = padded_power(y[ok[steady]])
+            share = lobe_share(power, n, frequency, spacing)
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
         # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
         # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
