@@ -397,11 +397,11 @@ class FFTEstimator:
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             # the neighbourhood stops half a spacing away, so that no other partial counts; a lone partial has none
             spacing = np.where(valid[ok].sum(axis=1) > 1, omega0[ok] / (2.0 * np.pi), 0.5)
-            power = coarse.spectrum.power[ok]
-            steady = np.flatnonzero(dechirped[ok])  # a dechirped window's partials are read where they hold still
+            share = lobe_share(coarse.spectrum.power[ok], n, frequency, spacing)
+            # a glide smears the partials in the window's spectrum: a dechirped window is read again in its own
+            steady = np.flatnonzero(dechirped[ok] & (share < LOBE_SHARE_MIN))
             if len(steady):
-                power[steady] = padded_power(y[ok[steady]])
-            share = lobe_share(power, n, frequency, spacing)
+                share[steady] = lobe_share(padded_power(y[ok[steady]]), n, frequency[steady], spacing[steady])
             status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
         # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
         # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
