@@ -71,10 +71,10 @@ SEGMENT_HARMONICS = 3
 SEGMENT_STRAIGHT = 0.1
 
 
-#: Each part's fit starts from the pitch, of this many spread over as far as a glide of :data:`GLIDE_MAX`
-#: takes the part's centre from the window's, whose harmonics hold the most power in the part: a steep glide
-#: moves the outer parts' partials a bin or more from the whole window's smeared peak, out of reach of the
-#: Newton steps.
+#: Each part's fit starts from whichever of this many pitches has harmonics holding the most power in the part,
+#: spread either way as far as a glide of :data:`GLIDE_MAX` takes the part's centre from the window's: a steep
+#: glide moves the outer parts' partials a bin or more from the whole window's smeared peak, out of reach of
+#: the Newton steps.
 SEGMENT_STARTS = 9
 
 
@@ -375,9 +375,8 @@ def glide_from_segments(
     The score step of :func:`glide_rate` linearises the likelihood about no glide: where a glide turns the top
     partial's phase by more than about a radian against a steady tone at the centre pitch (``|rate| w (N/2)**2
     / 2`` at the window's ends), it measures too small a glide or none. Each of ``K`` parts holds ``1 / K**2`` of
-    that turn: a window is read in
-    quarters where each holds :data:`SEGMENT_PERIODS` periods of ``omega0``, else in halves. The glide is nan
-    where the quarters' pitches do not lie on one line (:data:`SEGMENT_STRAIGHT`).
+    that turn: a window is read in quarters where each holds :data:`SEGMENT_PERIODS` periods of ``omega0``, else
+    in halves. The glide is nan where the quarters' pitches do not lie on one line (:data:`SEGMENT_STRAIGHT`).
 
     Example
     -------
