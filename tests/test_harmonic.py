@@ -191,7 +191,7 @@ def test_fft_reads_a_gliding_pitch_at_the_window_centre(rate):
 def test_fft_reads_a_steep_glide_in_a_long_window_at_the_window_centre(samplerate, n):
     """A sine gliding 2 octaves per second down from 1.7 kHz (20 dB) in windows of 64, 85 and 128 ms (the default
     window at 16 kHz, the window for ``fmin`` 30 Hz at 48 and at 16 kHz): the glide turns the partial's phase by up
-    to 48 radians against a steady tone, beyond what the score step measures, and smears it over several bins of
+    to 30 radians against a steady tone, beyond what the score step measures, and smears it over several bins of
     the window's spectrum, where its main lobe holds less than half the power around it (the lobe check then
     reads the dechirped window). Within 10 cents of the centre pitch."""
     schedule = LogSweep(1700.0, 1700.0 / 4.0, 1.0)
