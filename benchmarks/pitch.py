@@ -4,7 +4,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
 
   a. synthetic harmonic tones: f0 log-uniform 50..2000 Hz, 1..20 harmonics of random amplitudes (a quarter
      with a missing fundamental), SNR -5..40 dB (harmonic power over white-noise power);
-  s. pure sines, same f0 and SNR (sanity: the single-tone CRLB);
+  n. more of those tones in loud noise, SNR -5..0 dB, where few partials stand clear of it;
+  s. pure sines, same f0 and SNR as a (sanity: the single-tone CRLB);
   b. a synthetic voice (streamfreq.signals.voice): vibrato, jitter, shimmer, glides, gaps with breath noise;
   v. another draw of that voice made at 16 kHz (the default window spans the same 43 ms at every rate);
   r. another draw of that voice in a reverberant room (the training generator's room response, RT60 0.5 s,
@@ -38,7 +39,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ]
 """
 
@@ -211,8 +212,15 @@ def _join(clips: Sequence[tuple[np.ndarray, np.ndarray]], samplerate: float) -> 
     return np.concatenate([c[0] for c in clips]).astype(np.float32), np.concatenate(f0s), segment, bounds
 
 
-def tones_material(count: int, seed: int, harmonic: bool, clip_s: float = 0.3, samplerate: float = 48000.0):
-    """Stationary tones (harmonic or pure), one clip each, f0 log-uniform 50..2000 Hz, SNR uniform -5..40 dB."""
+def tones_material(
+    count: int,
+    seed: int,
+    harmonic: bool,
+    clip_s: float = 0.3,
+    samplerate: float = 48000.0,
+    snr_db: tuple[float, float] = (-5.0, 40.0),
+) -> Material:
+    """Stationary tones (harmonic or pure), one clip each, f0 log-uniform 50..2000 Hz, SNR uniform over ``snr_db``."""
     rng = np.random.default_rng(seed)
     n = int(clip_s * samplerate)
     clips, snrs, crlbs, missing = [], [], [], []
@@ -228,7 +236,7 @@ def tones_material(count: int, seed: int, harmonic: bool, clip_s: float = 0.3, s
             amplitudes, absent = np.ones(1), False
         amplitudes = amplitudes * (np.arange(1, len(amplitudes) + 1) * f0 < 0.5 * samplerate)
         amplitudes *= rng.uniform(0.05, 0.5) / np.sqrt(0.5 * np.sum(amplitudes**2))  # RMS 0.05..0.5
-        snr = rng.uniform(-5.0, 40.0)
+        snr = rng.uniform(*snr_db)
         sigma = harmonic_noise_sigma(amplitudes, snr)
         x = harmonic_tone(n, samplerate, f0, amplitudes, seed=int(rng.integers(1 << 31)))
         clips.append((x + rng.normal(0.0, sigma, n), np.full(n, f0)))
@@ -237,11 +245,13 @@ def tones_material(count: int, seed: int, harmonic: bool, clip_s: float = 0.3, s
         missing.append(absent)
     samples, f0, segment, bounds = _join(clips, samplerate)
     info = {"snr_db": np.array(snrs), "crlb_hz": np.array(crlbs), "missing": np.array(missing)}
-    if harmonic:
+    if harmonic and snr_db[1] <= 0.0:
+        key, title = "n", f"n. synthetic harmonic tones in loud noise ({count} x {clip_s:g} s, 1..20 harmonics)"
+    elif harmonic:
         key, title = "a", f"a. synthetic harmonic tones ({count} x {clip_s:g} s, 1..20 harmonics)"
     else:
         key, title = "s", f"s. pure sines ({count} x {clip_s:g} s)"
-    title += ", f0 50..2000 Hz, SNR -5..40 dB, 48 kHz"
+    title += f", f0 50..2000 Hz, SNR {snr_db[0]:g}..{snr_db[1]:g} dB, 48 kHz"
     return Material(key, title, samples, samplerate, f0, segment, fmin=45.0, clips=bounds, info=info)
 
 
@@ -475,8 +485,12 @@ def print_crlb(runs: Sequence[Run], material: Material) -> None:
     snr = material.info["snr_db"]
     groups = [(f"{low:g}..{high:g} dB", (snr >= low) & (snr < high)) for low, high in SNR_BANDS]
     groups.append((">= 10 dB", snr >= 10.0))
-    if material.info["missing"].any():
-        groups.append(("no fundamental, >= 0 dB", material.info["missing"] & (snr >= 0.0)))
+    missing = material.info["missing"]
+    if (missing & (snr >= 0.0)).any():
+        groups.append(("no fundamental, >= 0 dB", missing & (snr >= 0.0)))
+    elif missing.any():  # loud noise only
+        groups.append(("no fundamental", missing))
+    groups = [(label, chosen) for label, chosen in groups if chosen.any()]
     rows = []
     for label, chosen in groups:
         row = [label, str(int(chosen.sum()))]
@@ -538,7 +552,7 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "s", "b", "v", "r", "c", "e", "d", "w")
+MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "d", "w")
 #: The send level of material e's reverb and chorus (0..127).
 EFFECTS_SEND = 64
 
@@ -546,6 +560,8 @@ EFFECTS_SEND = 64
 def build_material(key: str, quick: bool, seed: int) -> Material:
     if key == "a":
         return tones_material(40 if quick else 250, seed, harmonic=True)
+    if key == "n":
+        return tones_material(30 if quick else 150, seed + 7, harmonic=True, snr_db=(-5.0, 0.0))
     if key == "s":
         return tones_material(20 if quick else 100, seed + 1, harmonic=False)
     if key == "b":
@@ -600,7 +616,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         told = [] if args.fmin is not None else told_trackers(names, material)
         runs = [run_tracker(t, material) for t in ours + told + peers]
         print_mir_eval(runs)
-        if key in ("a", "s"):
+        if key in ("a", "n", "s"):
             print_crlb(runs, material)
         if key in ("c", "e"):
             print_instruments(runs, material)

@@ -25,8 +25,10 @@ over its partials' band (chance peaks of coloured noise do not); anything
 else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``. A low number whose half has few
 periods in the window is read at that half where the waveform repeats at least as well at twice its period and
 the odd harmonics of the half stand out as a partial; a higher number is read at its half where two or more of the
-half's odd harmonics 3..9 are found as peaks in their places, holding 3% of the energy of the half's partials (a
-missing fundamental whose odd partials noise buries: :mod:`~streamfreq.estimators.octave`).
+half's odd harmonics 3..9 are found as peaks in their places, holding 3% of the energy of the half's partials, else
+at its third where two or more of the third's own harmonics (2, 4, 5, 7, 8) are found so (a missing fundamental
+whose other partials noise buries but some: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not
+repeat at its period is read so where the waveform repeats at the fraction's.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
@@ -323,6 +325,61 @@ class FFTEstimator:
         noise_var[rows] = residual[better] / dof[better]
         return rows
 
+    def _fraction(
+        self,
+        y: np.ndarray,
+        omega0: np.ndarray,
+        order: np.ndarray,
+        highest: np.ndarray,
+        coarse: Coarse,
+        unexplained: np.ndarray,
+        numbered: np.ndarray,
+        unrepeated: np.ndarray,
+        samplerate: float,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """``(rows, fundamental rad/sample)`` of the windows ``y`` whose fundamental is a half or a third of the
+        number ``omega0`` (fitted with ``order`` harmonics, the ``highest`` of them significant).
+
+        Half of a ``numbered`` window's number where the spectrum cannot resolve the half's partials, by the
+        waveform and fits at the half (:func:`~streamfreq.estimators.octave.half_fundamental`); a half, else a
+        third, where it can, by that fraction's own partials (its odd ones; its 2nd, 4th, 5th, 7th and 8th:
+        :func:`~streamfreq.estimators.octave.fraction_by_partials`), on numbered windows and on ``unrepeated``
+        ones (partials, but a waveform that does not repeat at the number) whose waveform repeats at the
+        fraction's period: a tone without its fundamental whose other partials noise buries but some, read at a
+        multiple. Only windows whose fit leaves :data:`~streamfreq.estimators.octave.HALF_FIT_SHARE` of what
+        it explains can hold the fraction's own partials.
+        """
+        n = y.shape[1]
+        steps = self.newton_steps
+        check = np.flatnonzero(numbered & octave.checked(omega0, n))
+        found = [check[:0]]
+        if len(check):
+            power = coarse.spectrum.power[check]
+            half = octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained[check])
+            found[0] = check[half]
+        rows, fundamentals = [], []
+        candidates = (numbered | unrepeated) & (unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained))
+        for divisor in (2, 3):
+            candidates[found[-1]] = False
+            check = np.flatnonzero(candidates & octave.resolved(omega0, n, divisor))
+            if len(check):
+                check = check[octave.fraction_by_partials(coarse.spectrum.rows(check), omega0[check], n, divisor)]
+            doubt = np.flatnonzero(unrepeated[check])
+            if len(doubt):  # partials alone do not make a tone: the waveform must repeat at the fraction's period
+                fraction = omega0[check[doubt]] / (2.0 * np.pi * divisor)
+                power = coarse.spectrum.power[check[doubt]]
+                repeats = correlation_at_period(power, n, fraction, divisor * highest[check[doubt]]) >= REPEATS_MIN
+                check = np.delete(check, doubt[~repeats])
+            found.append(check)
+            if divisor == 2:
+                check = np.concatenate((found[0], check))
+            if len(check):
+                rows.append(check)
+                fundamentals.append(_refit_fraction(y[check], omega0[check], order[check], steps, divisor))
+        if not rows:
+            return found[0], omega0[:0]
+        return np.concatenate(rows), np.concatenate(fundamentals)
+
     def _fit(
         self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -389,10 +446,10 @@ class FFTEstimator:
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
         status[~(glrt > self.threshold) | ~np.isfinite(omega0)] = NO_TONE
         ok = np.flatnonzero(status == OK)
+        highest = valid.shape[1] - np.argmax(valid[:, ::-1], axis=1)  # the highest significant harmonic
+        unrepeated = np.zeros(count, dtype=bool)  # partials, but a waveform that does not repeat at the number
         if len(ok):  # a fundamental the waveform does not repeat at is chance peaks of coloured noise
-            highest = valid.shape[1] - np.argmax(valid[ok, ::-1], axis=1)  # the highest significant harmonic
-            repeats = correlation_at_period(coarse.spectrum.power[ok], n, omega0[ok] / (2.0 * np.pi), highest)
-            status[ok[repeats < REPEATS_MIN]] = NO_TONE
+            repeats = correlation_at_period(coarse.spectrum.power[ok], n, omega0[ok] / (2.0 * np.pi), highest[ok])
             strongest = np.argmax(np.where(valid[ok], fit.energy[ok], -1.0), axis=1)
             frequency = fit.omega[ok, strongest] / (2.0 * np.pi)
             # the neighbourhood stops half a spacing away, so that no other partial counts; a lone partial has none
@@ -402,43 +459,29 @@ class FFTEstimator:
             steady = np.flatnonzero(dechirped[ok] & (share < LOBE_SHARE_MIN))
             if len(steady):
                 share[steady] = lobe_share(padded_power(y[ok[steady]]), n, frequency[steady], spacing[steady])
-            status[ok[share < LOBE_SHARE_MIN]] = NO_TONE
-        # the fundamental may be half the number: where the spectrum cannot resolve the half's partials by the
-        # waveform and fits at the half (below the range: out of range), elsewhere by the half's odd partials
-        steps, numbered = self.newton_steps, status == OK
+            status[ok[(repeats < REPEATS_MIN) | (share < LOBE_SHARE_MIN)]] = NO_TONE
+            unrepeated[ok[(repeats < REPEATS_MIN) & (share >= LOBE_SHARE_MIN)]] = True
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
-        check = np.flatnonzero(numbered & octave.checked(omega0, n))
-        lower = check[:0]
-        if len(check):
-            power = coarse.spectrum.power[check]
-            lower = check[
-                octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained[check])
-            ]
-        # the half's odd partials hold energy that the number's harmonics leave: windows whose fit leaves less of
-        # it than HALF_FIT_SHARE of what it explains cannot have them
-        enough = unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained)
-        check = np.flatnonzero(numbered & enough & octave.resolved(omega0, n))
-        if len(check):
-            by_partials = octave.half_by_partials(coarse.spectrum.rows(check), omega0[check], n)
-            lower = np.concatenate((lower, check[by_partials]))
-        if len(lower):
-            halved = _refit_half(y[lower], omega0[lower], order[lower], steps)
-            f0_hz[lower] = halved * samplerate / (2.0 * np.pi)
-            status[lower[f0_hz[lower] < lowest * (1.0 - 1e-9)]] = OUT_OF_RANGE
+        rows, fundamental = self._fraction(
+            y, omega0, order, highest, coarse, unexplained, status == OK, unrepeated, samplerate
+        )
+        if len(rows):
+            f0_hz[rows] = fundamental * samplerate / (2.0 * np.pi)
+            status[rows] = np.where(f0_hz[rows] < lowest * (1.0 - 1e-9), OUT_OF_RANGE, OK)
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
 
-def _refit_half(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int) -> np.ndarray:
-    """The fundamental (rad/sample) of windows ``y`` whose fundamental is half the number ``omega0`` (fitted with
-    ``order`` harmonics): the fit at the half with twice the order, or the half where that fit moves by half a
-    bin or more."""
+def _refit_fraction(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int, divisor: int) -> np.ndarray:
+    """The fundamental (rad/sample) of windows ``y`` whose fundamental is ``1 / divisor`` of the number ``omega0``
+    (fitted with ``order`` harmonics): the fit there with ``divisor`` times the order, or the fraction itself where
+    that fit moves by half a bin or more."""
     n = y.shape[1]
-    half = 0.5 * omega0
-    within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / half).astype(np.int64)  # below Nyquist
-    fit = harmonic_fit_by_order(y, half, np.minimum(2 * order, within), steps)
-    near = np.abs(fit.omega0 - half) * n < np.pi  # moved under half a bin
-    return np.where(near, fit.omega0, half)
+    fraction = omega0 / divisor
+    within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / fraction).astype(np.int64)  # below Nyquist
+    fit = harmonic_fit_by_order(y, fraction, np.minimum(divisor * order, within), steps)
+    near = np.abs(fit.omega0 - fraction) * n < np.pi  # moved under half a bin
+    return np.where(near, fit.omega0, fraction)
 
 
 def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -> np.ndarray:

@@ -21,7 +21,9 @@ Where half the number has more periods than that, the spectrum resolves the
 half's partials, and the spectrum alone decides (:func:`half_by_partials`): a
 tone whose fundamental is missing and whose odd partials are buried in noise
 reads an octave high, and its odd partials, found where the half's odd
-harmonics lie, say that the fundamental is half.
+harmonics lie, say that the fundamental is half. In loud noise such a tone
+can read at its third partial, with the 6th; the third's own partials (its
+2nd, 4th, 5th, ...) say so in the same way (:func:`fraction_by_partials`).
 
 Example
 -------
@@ -46,6 +48,8 @@ from __future__ import annotations
 import numpy as np
 
 from streamfreq.estimators.harmonic import (
+    BINS_PER_OCTAVE,
+    CLEAR_LOG_SNR,
     MAX_HARMONICS,
     MIN_OVERLAP,
     PARTIAL_REACH,
@@ -87,7 +91,6 @@ RESOLVED_OFFSET_BINS = 0.5
 #: ...and together holding :data:`HALF_FIT_SHARE` of the energy of all the half's partials found up to its 9th
 #: harmonic: a flute's overblown note keeps partials of the fingered note an octave below 20-40 dB down, 0.6% of it.
 _HALF_HARMONICS = 9
-_ODD_HARMONICS = slice(2, _HALF_HARMONICS, 2)  # 3, 5, 7, 9 (0-based columns of the half's harmonics)
 
 
 def checked(omega0: np.ndarray, n: int) -> np.ndarray:
@@ -98,24 +101,56 @@ def checked(omega0: np.ndarray, n: int) -> np.ndarray:
     return (periods * (1.0 - MIN_OVERLAP) >= 1.0) & (periods <= DOUBLE_PERIODS)
 
 
-def resolved(omega0: np.ndarray, n: int) -> np.ndarray:
-    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` have a half whose partials the spectrum resolves:
-    more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375 Hz at 2048 / 48 kHz)."""
-    return omega0 * (0.25 * n / np.pi) > DOUBLE_PERIODS
+def resolved(omega0: np.ndarray, n: int, divisor: int = 2) -> np.ndarray:
+    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` have a ``divisor``-th (half, third) whose partials
+    the spectrum resolves: more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375 Hz for the half
+    and 562.5 Hz for the third at 2048 / 48 kHz)."""
+    return omega0 * (0.5 * n / (np.pi * divisor)) > DOUBLE_PERIODS
 
 
 def half_by_partials(spec: Spectrum, omega0: np.ndarray, n: int) -> np.ndarray:
     """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
     fundamental at half the number by the half's odd partials (see :data:`ODD_PARTIALS`): a boolean per window.
     The module docstring's example reads a tone without its fundamental both ways."""
-    half = omega0 / (4.0 * np.pi)  # cycles/sample
-    found = search_partials(spec, half, _HALF_HARMONICS, n, PARTIAL_REACH)
-    places = np.outer(half, np.arange(1, _HALF_HARMONICS + 1)[_ODD_HARMONICS])
+    return fraction_by_partials(spec, omega0, n, 2)
+
+
+def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: int) -> np.ndarray:
+    """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
+    fundamental at ``1 / divisor`` of the number by that fraction's own partials: its harmonics 2..9 that are not
+    multiples of ``divisor`` (the half's 3, 5, 7, 9; the third's 2, 4, 5, 7, 8) found within
+    :data:`RESOLVED_OFFSET_BINS` of their places, holding :data:`HALF_FIT_SHARE` of the energy of all the
+    fraction's partials found up to its 9th harmonic; at least :data:`ODD_PARTIALS` of them, or one standing
+    ``CLEAR_LOG_SNR`` over its floor where every peak that stands so is a harmonic of the fraction (a second
+    tone, as a major third above the number, puts one such partial there too, and peaks of its own between).
+    """
+    fraction = omega0 / (2.0 * np.pi * divisor)  # cycles/sample
+    found = search_partials(spec, fraction, _HALF_HARMONICS, n, PARTIAL_REACH)
+    numbers = np.arange(2, _HALF_HARMONICS + 1)
+    own = numbers[numbers % divisor != 0]  # harmonics of the fraction that the number's cannot explain
+    places = np.outer(fraction, own)
     with np.errstate(invalid="ignore"):  # nan where a partial is not found: not near
-        near = np.abs(found.frequency[:, _ODD_HARMONICS] - places) * n < RESOLVED_OFFSET_BINS
-    odd = np.where(near, found.energy[:, _ODD_HARMONICS], 0.0).sum(axis=1)
+        near = np.abs(found.frequency[:, own - 1] - places) * n < RESOLVED_OFFSET_BINS
+    odd = np.where(near, found.energy[:, own - 1], 0.0).sum(axis=1)
     every = np.where(np.isfinite(found.frequency), found.energy, 0.0).sum(axis=1)
-    return (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
+    lowered = (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
+    alone = np.flatnonzero(~lowered & (near & (found.log_snr[:, own - 1] > CLEAR_LOG_SNR)).any(axis=1))
+    alone = alone[odd[alone] >= HALF_FIT_SHARE * every[alone]]
+    if len(alone):
+        lowered[alone] = _series_of(spec.rows(alone), fraction[alone])
+    return lowered
+
+
+def _series_of(spec: Spectrum, f0: np.ndarray) -> np.ndarray:
+    """Whether every peak of each spectrum ``spec`` that stands ``CLEAR_LOG_SNR`` over its floor lies near a
+    harmonic of ``f0`` (cycles/sample): within 1.5 steps of the salience's grid, at least a padded bin, and never
+    as far as 0.3 of ``f0`` (as :func:`~streamfreq.estimators.harmonic.search_partials` looks for partials)."""
+    padded_f0 = f0 * (2 * (spec.power.shape[1] - 1))  # in padded bins
+    rows, peaks = np.nonzero(spec.peak_log - spec.band_floor[:, spec.bin_band] > CLEAR_LOG_SNR)  # -inf off peaks
+    number = np.rint(peaks / padded_f0[rows])
+    reach = np.minimum(np.maximum(peaks * (2.0 ** (1.5 / BINS_PER_OCTAVE) - 1.0), 2.0), 0.3 * padded_f0[rows])
+    stray = (number < 1) | (np.abs(peaks - number * padded_f0[rows]) > reach)
+    return np.bincount(rows[stray], minlength=len(f0)) == 0
 
 
 def half_fundamental(
