@@ -197,18 +197,20 @@ def test_hiss_above_the_band_is_no_tone_but_a_tone_there_is_out_of_range(estimat
     assert np.all(status == OUT_OF_RANGE), status
 
 
-def test_a_number_an_octave_above_the_period_is_withheld(estimator, monkeypatch):
-    # a missing-fundamental tone (partials 2..8 of 10 cycles per window): were the network to answer 20
-    # (its lowest partial), the window's autocorrelation, higher at twice that period, withholds the number;
-    # the right answer (10) and a pure tone's own frequency keep theirs
+def test_a_number_an_octave_above_the_period_is_halved_or_withheld(estimator, monkeypatch):
+    # a missing-fundamental tone (partials 2..8 of 10 cycles per window): were the network to answer 20 (its lowest
+    # partial), the window's autocorrelation, near 1 at twice that period and 0.14 at it, halves the number; the
+    # right answer (10) and a pure tone's own frequency keep theirs; the same tone in noise 10 dB over it repeats
+    # at twice the period only at 0.3 (0.005 at the answer's): the number is withheld
     x = harmonic_tone(N, FS, 10.0 * FS / N, np.r_[0.0, np.ones(7)], phases=np.zeros(8))
-    pure = tone(N, 20.0)
-    frames = np.stack([x, x, pure]).astype(np.float32)
-    answers = np.array([20.0, 10.0, 20.0])
-    sure = (answers, np.tile([1.0, 0.0, 0.0], (3, 1)), np.full(3, 0.99))
+    noisy = x + 6.0 * np.random.default_rng(0).standard_normal(N)
+    frames = np.stack([x, x, tone(N, 20.0), noisy]).astype(np.float32)
+    answers = np.array([20.0, 10.0, 20.0, 20.0])
+    sure = (answers, np.tile([1.0, 0.0, 0.0], (4, 1)), np.full(4, 0.99))
     monkeypatch.setattr(estimator, "_infer_inputs", lambda x: sure)
-    _, status, _ = _run(estimator, frames)
-    assert status.tolist() == [NO_TONE, OK, OK]
+    hz, status, _ = _run(estimator, frames)
+    assert status.tolist() == [OK, OK, OK, NO_TONE]
+    assert np.allclose(hz[:3], np.array([10.0, 10.0, 20.0]) * FS / N)
 
 
 def test_a_number_an_octave_above_a_low_fundamental_with_weak_odd_harmonics_is_halved(monkeypatch):
