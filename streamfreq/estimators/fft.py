@@ -351,16 +351,16 @@ class FFTEstimator:
         """
         n = y.shape[1]
         steps = self.newton_steps
-        check = np.flatnonzero(numbered & octave.checked(omega0, n))
-        found = [check[:0]]
-        if len(check):
-            power = coarse.spectrum.power[check]
-            half = octave.half_fundamental(y[check], omega0[check], power, samplerate, steps, unexplained[check])
-            found[0] = check[half]
+        halves = np.flatnonzero(numbered & octave.checked(omega0, n))
+        if len(halves):
+            power = coarse.spectrum.power[halves]
+            halves = halves[
+                octave.half_fundamental(y[halves], omega0[halves], power, samplerate, steps, unexplained[halves])
+            ]
         rows, fundamentals = [], []
         candidates = (numbered | unrepeated) & (unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained))
+        candidates[halves] = False
         for divisor in (2, 3):
-            candidates[found[-1]] = False
             check = np.flatnonzero(candidates & octave.resolved(omega0, n, divisor))
             if len(check):
                 check = check[octave.fraction_by_partials(coarse.spectrum.rows(check), omega0[check], n, divisor)]
@@ -370,14 +370,14 @@ class FFTEstimator:
                 power = coarse.spectrum.power[check[doubt]]
                 repeats = correlation_at_period(power, n, fraction, divisor * highest[check[doubt]]) >= REPEATS_MIN
                 check = np.delete(check, doubt[~repeats])
-            found.append(check)
+            candidates[check] = False  # a half, not a third as well
             if divisor == 2:
-                check = np.concatenate((found[0], check))
+                check = np.concatenate((halves, check))
             if len(check):
                 rows.append(check)
                 fundamentals.append(_refit_fraction(y[check], omega0[check], order[check], steps, divisor))
         if not rows:
-            return found[0], omega0[:0]
+            return halves, omega0[:0]  # none
         return np.concatenate(rows), np.concatenate(fundamentals)
 
     def _fit(

@@ -143,7 +143,7 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
 
 def _series_of(spec: Spectrum, f0: np.ndarray) -> np.ndarray:
     """Whether every peak of each spectrum ``spec`` that stands ``CLEAR_LOG_SNR`` over its floor lies near a
-    harmonic of ``f0`` (cycles/sample): within 1.5 steps of the salience's grid, at least a padded bin, and never
+    harmonic of ``f0`` (cycles/sample): within 1.5 steps of the salience's grid, at least two padded bins, and never
     as far as 0.3 of ``f0`` (as :func:`~streamfreq.estimators.harmonic.search_partials` looks for partials)."""
     padded_f0 = f0 * (2 * (spec.power.shape[1] - 1))  # in padded bins
     rows, peaks = np.nonzero(spec.peak_log - spec.band_floor[:, spec.bin_band] > CLEAR_LOG_SNR)  # -inf off peaks
