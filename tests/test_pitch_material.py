@@ -156,3 +156,11 @@ def test_tone_material_knows_its_f0_noise_and_bound_and_leaves_the_joins_unscore
     assert np.isnan(f0[0]) and segment[0] == -1
     assert f0[1] == material.f0[clip + margin + 100] and segment[1] == 1
     assert np.isnan(f0[2]) and segment[2] == 0  # inside the first clip's unscored margin
+
+
+def test_loud_noise_material_draws_its_snr_from_its_own_range():
+    material = pitch.build_material("n", quick=True, seed=0)
+    assert material.key == "n" and "-5..0 dB" in material.title
+    snr = material.info["snr_db"]
+    assert len(snr) == 30 and np.all((snr >= -5.0) & (snr < 0.0))
+    assert material.info["missing"].any()  # some tones without their fundamental, as in material a
