@@ -18,12 +18,12 @@ number ``f`` is checked where half of it has few periods in the window
   jitter and shimmer spread between all of them.
 
 Where half the number has more periods than that, the spectrum resolves the
-half's partials, and the spectrum alone decides (:func:`half_by_partials`): a
+half's partials, and the spectrum alone decides (:func:`fraction_by_partials`): a
 tone whose fundamental is missing and whose odd partials are buried in noise
 reads an octave high, and its odd partials, found where the half's odd
 harmonics lie, say that the fundamental is half. In loud noise such a tone
 can read at its third partial, with the 6th; the third's own partials (its
-2nd, 4th, 5th, ...) say so in the same way (:func:`fraction_by_partials`).
+2nd, 4th, 5th, ...) say so in the same way.
 
 Example
 -------
@@ -39,7 +39,7 @@ Example
 >>> missing = harmonic_tone(2048, 48000.0, 458.0, [0.0, 1.0, 0.2, 0.2, 0.3, 0.2], seed=1)  # no fundamental
 >>> spec = spectrum(centred_unit_peak(missing[None])[0])
 >>> omega = 2 * np.pi * np.array([458.0, 916.0]) / 48000.0  # right, and an octave high
->>> half_by_partials(spec.rows(np.array([0, 0])), omega, 2048).tolist()
+>>> fraction_by_partials(spec.rows(np.array([0, 0])), omega, 2048, 2).tolist()
 [False, True]
 """
 
@@ -106,13 +106,6 @@ def resolved(omega0: np.ndarray, n: int, divisor: int = 2) -> np.ndarray:
     the spectrum resolves: more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375 Hz for the half
     and 562.5 Hz for the third at 2048 / 48 kHz)."""
     return omega0 * (0.5 * n / (np.pi * divisor)) > DOUBLE_PERIODS
-
-
-def half_by_partials(spec: Spectrum, omega0: np.ndarray, n: int) -> np.ndarray:
-    """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
-    fundamental at half the number by the half's odd partials (see :data:`ODD_PARTIALS`): a boolean per window.
-    The module docstring's example reads a tone without its fundamental both ways."""
-    return fraction_by_partials(spec, omega0, n, 2)
 
 
 def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: int) -> np.ndarray:
