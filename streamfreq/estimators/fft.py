@@ -62,6 +62,7 @@ from streamfreq.estimators.base import (
     Estimate,
     centred_unit_peak,
     estimates_from_arrays,
+    repeating_at_centre,
     sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import (
@@ -236,6 +237,8 @@ class FFTEstimator:
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate)
+            ok = rows[status[rows] == OK]  # a sound that starts or stops off the centre, in breath or noise
+            status[ok[~repeating_at_centre(np.asarray(frames)[ok], samplerate / f0_hz[ok])]] = NO_TONE
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:

@@ -73,6 +73,7 @@ from streamfreq.estimators.base import (
     Estimate,
     centred_unit_peak,
     estimates_from_arrays,
+    repeating_at_centre,
     sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import padded_power
@@ -421,6 +422,8 @@ class LSTMEstimator:
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
+        ok = np.flatnonzero(status == _OK)  # a sound that starts or stops off the centre, in breath or noise
+        status[ok[~repeating_at_centre(frames[ok], n / cycles[ok])]] = _NO_TONE
         return cycles, confidence, status
 
     @staticmethod
