@@ -29,10 +29,12 @@ half is at least the network's input length: the range reaches 88 cycles of
 whistle or a violin's top notes get numbers.
 A number whose window correlates clearly better at twice its period (an
 octave too high: a missing fundamental) is halved where the window repeats
-well there, and withheld (``no_tone``) elsewhere, as is any
-number for a window whose centre is silent (a note that starts or stops
-within the window before its centre: the f0 is the centre's, as for every
-estimator). A low number whose window holds a fundamental half as high, with
+well there, and withheld (``no_tone``) elsewhere; one whose window repeats
+well and better at a third of its period (a subharmonic, a twelfth too low)
+is tripled. A window whose centre is silent, or sounds without repeating at
+the period where the rest of the window does, gets no number (a note that
+starts or stops within the window before its centre: the f0 is the
+centre's, as for every estimator). A low number whose window holds a fundamental half as high, with
 odd harmonics too weak for the network (a double bass's lowest notes), is
 halved by the check ``fft`` makes (:mod:`~streamfreq.estimators.octave`).
 
@@ -103,6 +105,12 @@ OCTAVE_MARGIN = 0.05
 #: errors 2.2 % both); a pure tone at -5 dB whose double period correlates a little better is still withheld.
 HALF_REPEATS = 0.5
 HALF_MARGIN = 0.1
+#: A number whose window repeats at a third of its period at least :data:`HALF_REPEATS` and better than at the period
+#: by more than this is a twelfth too low (the network read a subharmonic of a tone without its lower partials) and
+#: is tripled. A window periodic at its number repeats at a third of it only where its partials off the multiples of
+#: 3 are weak: on the pitch benchmark's harmonic tones (a) this tripled the 12 numbers read a third of the f0 and no
+#: right one, on its notes (c), loud-noise tones (n), voices (b, v) and sines (s) none.
+THIRD_MARGIN = 0.05
 #: Share of a window's energy below the trained range above which a window the network
 #: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
 LOW_BAND_SHARE = 0.25
@@ -112,8 +120,8 @@ MIN_CONFIDENCE = 0.5
 #: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
 _OK, _NO_TONE, _OUT_OF_RANGE = 0, 1, 2
-#: Where the octave check reads the autocorrelation: at twice the estimate's period, and at its own.
-_HALF_AND_OWN = np.array([0.5, 1.0])
+#: Where the octave checks read the autocorrelation: at twice the estimate's period, at its own, and at a third of it.
+_HALF_OWN_THIRD = np.array([0.5, 1.0, 3.0])
 
 
 #: Fewest network rows for a batch to be split over two interpreters on two threads. Smaller batches (the live
@@ -398,14 +406,16 @@ class LSTMEstimator:
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
         # an octave too high: the window correlates better at twice the period than at the estimate's own
-        halved, own = self.contract.lag_autocorrelation_at(x, cycles[:, None] * _HALF_AND_OWN).T
+        halved, own, thirded = self.contract.lag_autocorrelation_at(x, cycles[:, None] * _HALF_OWN_THIRD).T
         with np.errstate(invalid="ignore"):
             octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
+            third_low = ~octave_high & (thirded >= HALF_REPEATS) & (thirded > own + THIRD_MARGIN)  # nan: off the grid
         kind = cls.argmax(axis=1)
         status = np.full(count, _OK, dtype=np.int8)  # indices into _STATUS_NAMES
         with np.errstate(invalid="ignore"):  # nan where off the grid: not halved
             half = octave_high & (halved >= HALF_REPEATS) & (halved > own + HALF_MARGIN)
         cycles[half] *= 0.5
+        cycles[third_low] *= 3.0
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
         if self.fmin is not None:
             low = max(low, self.fmin * n / float(samplerate))
