@@ -25,10 +25,11 @@ over its partials' band (chance peaks of coloured noise do not); anything
 else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``. A low number whose half has few
 periods in the window is read at that half where the waveform repeats at least as well at twice its period and
 the odd harmonics of the half stand out as a partial; a higher number is read at its half where two or more of the
-half's odd harmonics 3..9 are found as peaks in their places, holding 3% of the energy of the half's partials, else
-at its third where two or more of the third's own harmonics (2, 4, 5, 7, 8) are found so (a missing fundamental
-whose other partials noise buries but some: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not
-repeat at its period is read so where the waveform repeats at the fraction's.
+half's odd harmonics 1..9 are found as peaks in their places, holding 3% of the energy of the half's partials, else
+at its third where two or more of the third's own harmonics (1, 2, 4, 5, 7, 8) are found so, else at its quarter
+so (a missing or weak fundamental whose other partials noise buries but some, or a voice whose 4th partial sits
+on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read
+so where the waveform repeats at the fraction's.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
@@ -340,12 +341,12 @@ class FFTEstimator:
         unrepeated: np.ndarray,
         samplerate: float,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """``(rows, fundamental rad/sample)`` of the windows ``y`` whose fundamental is a half or a third of the
-        number ``omega0`` (fitted with ``order`` harmonics, the ``highest`` of them significant).
+        """``(rows, fundamental rad/sample)`` of the windows ``y`` whose fundamental is a half, a third or a quarter of
+        the number ``omega0`` (fitted with ``order`` harmonics, the ``highest`` of them significant).
 
         Half of a ``numbered`` window's number where the spectrum cannot resolve the half's partials, by the
         waveform and fits at the half (:func:`~streamfreq.estimators.octave.half_fundamental`); a half, else a
-        third, where it can, by that fraction's own partials (its odd ones; its 2nd, 4th, 5th, 7th and 8th:
+        third, else a quarter, where it can, by that fraction's own partials (those off the multiples of 2, 3 or 4:
         :func:`~streamfreq.estimators.octave.fraction_by_partials`), on numbered windows and on ``unrepeated``
         ones (partials, but a waveform that does not repeat at the number) whose waveform repeats at the
         fraction's period: a tone without its fundamental whose other partials noise buries but some, read at a
@@ -363,7 +364,7 @@ class FFTEstimator:
         rows, fundamentals = [], []
         candidates = (numbered | unrepeated) & (unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained))
         candidates[halves] = False
-        for divisor in (2, 3):
+        for divisor in (2, 3, 4):
             check = np.flatnonzero(candidates & octave.resolved(omega0, n, divisor))
             if len(check):
                 check = check[octave.fraction_by_partials(coarse.spectrum.rows(check), omega0[check], n, divisor)]
@@ -373,7 +374,7 @@ class FFTEstimator:
                 power = coarse.spectrum.power[check[doubt]]
                 repeats = correlation_at_period(power, n, fraction, divisor * highest[check[doubt]]) >= REPEATS_MIN
                 check = np.delete(check, doubt[~repeats])
-            candidates[check] = False  # a half, not a third as well
+            candidates[check] = False  # a half, not a third or a quarter as well
             if divisor == 2:
                 check = np.concatenate((halves, check))
             if len(check):

@@ -23,7 +23,9 @@ tone whose fundamental is missing and whose odd partials are buried in noise
 reads an octave high, and its odd partials, found where the half's odd
 harmonics lie, say that the fundamental is half. In loud noise such a tone
 can read at its third partial, with the 6th; the third's own partials (its
-2nd, 4th, 5th, ...) say so in the same way.
+1st, 2nd, 4th, 5th, ...) say so in the same way. A voice whose 4th partial
+sits on a formant, its 2nd and 3rd weak, reads at that partial in pink
+noise; the quarter's own partials (its 1st, 5th, ...) say so.
 
 Example
 -------
@@ -80,9 +82,10 @@ ODD_PARTIAL_SHARE = 0.5
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
 
 
-#: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 3, 5,
-#: 7 and 9 (the lowest: the least moved by a stiff string's inharmonicity and by vibrato) are found as spectral
-#: peaks...
+#: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
+#: 5, 7 and 9 (the lowest: the least moved by a stiff string's inharmonicity and by vibrato; the 1st counts since the
+#: half lies above 187.5 Hz at 2048 / 48 kHz, clear of rumble and mains hum, and a voice in pink noise may keep
+#: only its fundamental and the partial on a formant) are found as spectral peaks...
 ODD_PARTIALS = 2
 #: ...each within this many bins of the window of its place (the half's harmonic number times the number's half):
 #: partials of a missing-fundamental tone lie within 0.4 bins of theirs at 0..10 dB SNR, the peaks that a
@@ -102,16 +105,16 @@ def checked(omega0: np.ndarray, n: int) -> np.ndarray:
 
 
 def resolved(omega0: np.ndarray, n: int, divisor: int = 2) -> np.ndarray:
-    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` have a ``divisor``-th (half, third) whose partials
-    the spectrum resolves: more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375 Hz for the half
-    and 562.5 Hz for the third at 2048 / 48 kHz)."""
+    """Which numbers ``omega0`` (rad/sample) of windows of ``n`` have a ``divisor``-th (half, third, quarter) whose
+    partials the spectrum resolves: more than :data:`DOUBLE_PERIODS` periods of it in the window (above 375, 562.5
+    and 750 Hz for the half, third and quarter at 2048 / 48 kHz)."""
     return omega0 * (0.5 * n / (np.pi * divisor)) > DOUBLE_PERIODS
 
 
 def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: int) -> np.ndarray:
     """Which windows (read at ``omega0`` rad/sample; ``spec`` their spectra, windows of ``n``) have their
-    fundamental at ``1 / divisor`` of the number by that fraction's own partials: its harmonics 2..9 that are not
-    multiples of ``divisor`` (the half's 3, 5, 7, 9; the third's 2, 4, 5, 7, 8) found within
+    fundamental at ``1 / divisor`` of the number by that fraction's own partials: its harmonics 1..9 that are not
+    multiples of ``divisor`` (the half's 1, 3, 5, 7, 9; the third's 1, 2, 4, 5, 7, 8) found within
     :data:`RESOLVED_OFFSET_BINS` of their places, holding :data:`HALF_FIT_SHARE` of the energy of all the
     fraction's partials found up to its 9th harmonic; at least :data:`ODD_PARTIALS` of them, or one standing
     ``CLEAR_LOG_SNR`` over its floor where every peak that stands so is a harmonic of the fraction (a second
@@ -119,7 +122,7 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     """
     fraction = omega0 / (2.0 * np.pi * divisor)  # cycles/sample
     found = search_partials(spec, fraction, _HALF_HARMONICS, n, PARTIAL_REACH)
-    numbers = np.arange(2, _HALF_HARMONICS + 1)
+    numbers = np.arange(1, _HALF_HARMONICS + 1)
     own = numbers[numbers % divisor != 0]  # harmonics of the fraction that the number's cannot explain
     places = np.outer(fraction, own)
     with np.errstate(invalid="ignore"):  # nan where a partial is not found: not near
