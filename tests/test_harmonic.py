@@ -11,7 +11,7 @@ import pytest
 from streamfreq.bounds import harmonic_crlb_hz
 from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
-from streamfreq.estimators.base import OK, OUT_OF_RANGE, centred_unit_peak, repeating_at_centre
+from streamfreq.estimators.base import OK, OUT_OF_RANGE, centre_level, centred_unit_peak, repeating_at_centre
 from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
@@ -129,7 +129,7 @@ def test_steady_tones_repeat_at_their_centre_in_noise_or_not(snr_db):
     centre (about s / (1 + s), 0.24 at -5 dB: below the 0.6 the rule needs), and a clean one repeats at its
     centre near 1."""
     frames, f0, _ = harmonic_windows(200, snr_db, seed=40 + snr_db)
-    assert repeating_at_centre(frames, FS / f0).all()
+    assert repeating_at_centre(frames, FS / f0, centre_level(centred_unit_peak(frames)[0])).all()
 
 
 @pytest.mark.parametrize(("trace_db", "octave"), [(-30.0, 0.0), (-15.0, -1.0)])

@@ -113,23 +113,26 @@ def centred_unit_peak(frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 CENTRE_LEVEL = 10 ** (-25 / 10)
 
 
-def sounding_at_centre(y: np.ndarray) -> np.ndarray:
-    """Windows ``y`` (batch, N) whose middle eighth is at most :data:`CENTRE_LEVEL` below their loudest quarter.
+def centre_level(y: np.ndarray) -> np.ndarray:
+    """The power of the middle eighth of each window ``y`` (batch, N; mean removed) over that of its loudest
+    quarter (0 where the window is silent).
 
     Every estimator reports the f0 at the window's centre. A note that starts or stops within a window
-    leaves one side of it quiet; its centre sounds only if the note has begun and not ended there.
+    leaves one side of it quiet; its centre sounds only if the note has begun and not ended there: below
+    :data:`CENTRE_LEVEL` it does not (``no_tone``), and below :data:`QUIET_CENTRE` it is checked by
+    :func:`repeating_at_centre`.
 
     Example
     -------
-    >>> onset = np.r_[np.zeros(1200), np.ones(848)] * np.cos(np.arange(2048))
-    >>> sounding_at_centre(np.stack([onset, onset[::-1], np.cos(np.arange(2048))])).tolist()
-    [False, False, True]
+    >>> t = np.arange(2048)
+    >>> centre_level(np.stack([np.cos(t), np.cos(t) * (t < 1024), np.zeros(2048)])).round(2).tolist()
+    [1.0, 0.5, 0.0]
     """
     count, n = y.shape
     quarter, eighth = n // 4, n // 16
     loudest = np.einsum("ijk,ijk->ij", *(y[:, : 4 * quarter].reshape(count, 4, quarter),) * 2).max(axis=1) / quarter
     middle = y[:, n // 2 - eighth : n // 2 + eighth]
-    return np.einsum("ij,ij->i", middle, middle) >= CENTRE_LEVEL * (2 * eighth) * loudest
+    return np.einsum("ij,ij->i", middle, middle) / (2 * eighth) / np.where(loudest > 0, loudest, np.inf)
 
 
 #: A window whose waveform repeats at its period as a whole at least this well (broadband normalised autocorrelation:
@@ -140,18 +143,24 @@ WHOLE_REPEATS = 0.6
 #: before the centre. Steady voices, notes and tones read 0.6..1 there (the synthetic voices' lowest 0.1%), and in
 #: noise about s / (1 + s) with s the per-sample SNR, where the whole reads as low.
 CENTRE_REPEATS = 0.3
+#: Only windows whose middle eighth is at least this far (6 dB) below their loudest quarter are checked so: breath
+#: after a phrase is quieter than the phrase (the synthetic voices' windows that the check took: 14..29 dB below),
+#: and a window sounding evenly through its centre costs nothing.
+QUIET_CENTRE = 10 ** (-6 / 10)
 
 
-def repeating_at_centre(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
+def repeating_at_centre(frames: np.ndarray, period: np.ndarray, level: np.ndarray) -> np.ndarray:
     """Windows ``frames`` (batch, N) whose centre repeats at ``period`` (samples, one per window), or whose whole
-    does not repeat there clearly (see :data:`WHOLE_REPEATS`, :data:`CENTRE_REPEATS`).
+    does not repeat there clearly (see :data:`WHOLE_REPEATS`, :data:`CENTRE_REPEATS`); ``level`` is their
+    :func:`centre_level`.
 
-    :func:`sounding_at_centre` finds a centre that is quiet; this one a centre that sounds, but not with the
+    :data:`CENTRE_LEVEL` finds a centre that is silent; this one a centre that sounds, but not with the
     periodic sound the rest of the window holds (breath after a sung phrase ends). The window's middle eighth,
     or its middle period where that is longer, is correlated (each stretch less its mean) with the stretch a
     whole number of samples nearest one period before it and after it, and the better of the two counts, so a
-    sound that starts or stops just beyond the centre passes. Periods longer than a third of the window (the
-    stretches would leave it) pass untested.
+    sound that starts or stops just beyond the centre passes. Windows whose centre is within 6 dB of their
+    loudest quarter (:data:`QUIET_CENTRE`) and periods longer than a third of the window (the stretches would
+    leave it) pass untested.
 
     Example
     -------
@@ -159,33 +168,35 @@ def repeating_at_centre(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
     >>> voice = np.sin(2 * np.pi * t / 100) + 0.5 * np.sin(4 * np.pi * t / 100)
     >>> breath = np.random.default_rng(0).standard_normal(2048) * 0.3
     >>> stops = np.where(t < 900, voice, breath)  # a phrase that ends before the centre
-    >>> repeating_at_centre(np.stack([voice, stops, breath]), np.full(3, 100.0)).tolist()
+    >>> frames = np.stack([voice, stops, breath])
+    >>> repeating_at_centre(frames, np.full(3, 100.0), centre_level(frames)).tolist()
     [True, False, True]
     """
     frames = np.asarray(frames)
     count, n = frames.shape
-    if not count:
-        return np.ones(0, dtype=bool)
-    lag = np.rint(np.asarray(period, dtype=np.float64)).astype(np.int64)
-    tested = (lag >= 1) & (3 * lag <= n)
-    lag = np.where(tested, lag, 1)
-    length = np.maximum(n // 8, lag)
-    inside = (np.arange(length.max()) < length[:, None])[:, None, :]
-    # the stretches one period before the centre, at it and after it, each less its mean (zero past its length)
-    where = (n // 2 - length // 2 + lag * np.array([[-1], [0], [1]])).T[:, :, None] + np.arange(length.max())
-    stretches = frames[np.arange(count)[:, None, None], np.minimum(where, n - 1)].astype(np.float64)  # any scale
-    stretches *= inside
-    stretches -= inside * (stretches.sum(axis=2, keepdims=True) / length[:, None, None])
-    energy = np.einsum("ikl,ikl->ik", stretches, stretches)
-    norms = np.sqrt(energy[:, ::2] * energy[:, 1:2])
-    at_centre = np.einsum("ikl,il->ik", stretches[:, ::2], stretches[:, 1]) / np.where(norms > 0, norms, np.inf)
-    repeating = ~tested | (at_centre.max(axis=1) >= CENTRE_REPEATS)
-    for row in np.flatnonzero(~repeating):  # few: the whole window's correlation at the period
-        y = frames[row].astype(np.float64)
-        shift = int(lag[row])
-        early, late = y[:-shift] - y[:-shift].mean(), y[shift:] - y[shift:].mean()
-        repeating[row] = early @ late < WHOLE_REPEATS * math.sqrt((early @ early) * (late @ late))
+    lags = np.rint(np.asarray(period, dtype=np.float64)).astype(np.int64)
+    repeating = np.ones(count, dtype=bool)
+    checked = (lags >= 1) & (3 * lags <= n) & (np.asarray(level) < QUIET_CENTRE)
+    for row in np.flatnonzero(checked):  # a loop: a few small products per window
+        y, lag = frames[row], int(lags[row])
+        length = max(n // 8, lag)
+        start = n // 2 - length // 2
+        # the stretches one period before the centre, at it and after it; their products, each less its mean
+        stretches = np.stack([y[at : at + length] for at in (start - lag, start, start + lag)]).astype(np.float64)
+        sums = stretches.sum(axis=1)
+        products = stretches @ stretches.T - np.outer(sums, sums) / length
+        at_centre = max(_correlation(products, 0, 1), _correlation(products, 2, 1))
+        if at_centre < CENTRE_REPEATS:  # the whole window's correlation at the period
+            whole = np.stack((y[:-lag], y[lag:])).astype(np.float64)
+            sums = whole.sum(axis=1)
+            repeating[row] = _correlation(whole @ whole.T - np.outer(sums, sums) / (n - lag), 0, 1) < WHOLE_REPEATS
     return repeating
+
+
+def _correlation(products: np.ndarray, i: int, j: int) -> float:
+    """Normalised correlation of stretches ``i`` and ``j`` from their mean-removed products (0 where one is silent)."""
+    norm = math.sqrt(products[i, i] * products[j, j])
+    return float(products[i, j] / norm) if norm > 0 else 0.0
 
 
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:

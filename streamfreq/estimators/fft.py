@@ -57,14 +57,15 @@ from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
 from streamfreq.estimators import octave
 from streamfreq.estimators.base import (
+    CENTRE_LEVEL,
     NO_TONE,
     OK,
     OUT_OF_RANGE,
     Estimate,
+    centre_level,
     centred_unit_peak,
     estimates_from_arrays,
     repeating_at_centre,
-    sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
@@ -214,7 +215,8 @@ class FFTEstimator:
         count, n = y.shape
         f0_hz, confidence = np.full(count, np.nan), np.zeros(count)
         status = np.full(count, NO_TONE, dtype=object)
-        rows, y = _narrow(np.arange(count), y, sounding_at_centre(y) & (peak > 0))
+        level = centre_level(y)
+        rows, y = _narrow(np.arange(count), y, (level >= CENTRE_LEVEL) & (peak > 0))
         if len(rows):
             spec = spectrum(y)
             coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
@@ -239,7 +241,7 @@ class FFTEstimator:
         if len(rows):
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate)
             ok = rows[status[rows] == OK]  # a sound that starts or stops off the centre, in breath or noise
-            status[ok[~repeating_at_centre(np.asarray(frames)[ok], samplerate / f0_hz[ok])]] = NO_TONE
+            status[ok[~repeating_at_centre(np.asarray(frames)[ok], samplerate / f0_hz[ok], level[ok])]] = NO_TONE
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:

@@ -69,14 +69,15 @@ import numpy as np
 from streamfreq.errors import ModelError, ParameterError, check_range, missing_extra
 from streamfreq.estimators import octave
 from streamfreq.estimators.base import (
+    CENTRE_LEVEL,
     NO_TONE,
     OK,
     OUT_OF_RANGE,
     Estimate,
+    centre_level,
     centred_unit_peak,
     estimates_from_arrays,
     repeating_at_centre,
-    sounding_at_centre,
 )
 from streamfreq.estimators.harmonic import padded_power
 from streamfreq.estimators.lstm_contract import Contract
@@ -402,7 +403,7 @@ class LSTMEstimator:
         """
         count, n = frames.shape
         x = self.contract.inputs(frames)
-        above_band, below_band, silent, peak_above = self._frame_checks(frames)  # before the network: code still warm
+        above_band, below_band, level, peak_above = self._frame_checks(frames)  # before the network: code still warm
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
         # an octave too high: the window correlates better at twice the period than at the estimate's own
@@ -423,7 +424,7 @@ class LSTMEstimator:
         status[kind == 1] = _NO_TONE
         status[above_band] = _OUT_OF_RANGE
         status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
-        status[silent] = _NO_TONE
+        status[level < CENTRE_LEVEL] = _NO_TONE  # silent, or a silent centre
         # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
         # its estimate in the upper half of the range
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
@@ -433,7 +434,7 @@ class LSTMEstimator:
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
         ok = np.flatnonzero(status == _OK)  # a sound that starts or stops off the centre, in breath or noise
-        status[ok[~repeating_at_centre(frames[ok], n / cycles[ok])]] = _NO_TONE
+        status[ok[~repeating_at_centre(frames[ok], n / cycles[ok], level[ok])]] = _NO_TONE
         return cycles, confidence, status
 
     @staticmethod
@@ -479,14 +480,15 @@ class LSTMEstimator:
         status[rows[read]] = _OK
 
     def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, silent, peak above the
-        range)`` per window.
+        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, centre level, peak above
+        the range)`` per window.
 
         From each window's DFT power (mean removed). Above the band: the window has energy, the share of
         it the resampling keeps (below 0.9 of its Nyquist) is under :data:`BAND_GUARD` of what white noise
         keeps, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
-        :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Silent: no energy, or a silent
-        centre (a note that starts or stops within the window before its centre: the f0 is the centre's).
+        :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Centre level: the power of the middle
+        eighth over the loudest quarter's (:func:`~streamfreq.estimators.base.centre_level`; 0 for a silent
+        window): a note that starts or stops within the window before its centre leaves it low.
         Peak above the range: the strongest DFT bin lies above the trained range and holds at least
         :data:`TONE_SHARE` of the energy (a tone, not the loudest bin of a noise).
         """
@@ -503,9 +505,8 @@ class LSTMEstimator:
         low_band = power[:, 1 : max(2, math.ceil(self.range_cycles[0]))]
         below_band = np.add.reduce(low_band, axis=1) > LOW_BAND_SHARE * total
         centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
-        has_energy = total > 0
         peak_above = (power.argmax(axis=1) > self.range_cycles[1]) & (power.max(axis=1) >= TONE_SHARE * total)
-        return above_band & has_energy, below_band, ~(has_energy & sounding_at_centre(centred)), peak_above
+        return above_band & (total > 0), below_band, centre_level(centred), peak_above
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
