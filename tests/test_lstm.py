@@ -214,19 +214,19 @@ def test_a_number_an_octave_above_the_period_is_halved_or_withheld(estimator, mo
 
 
 def test_a_number_a_twelfth_below_the_period_is_tripled(estimator, monkeypatch):
-    # a harmonic tone of 30 cycles per window (partials 1..6): were the network to answer 10 (a subharmonic), the
-    # window repeats at a third of that period (0.95, biased) better than at it (0.86), so the number is tripled;
-    # the right answer keeps its number, as do a tone of 10 cycles with partials 1..8 and a pure tone of 10 cycles
-    # answered 10 (their autocorrelation at a third of the period: -0.14 and -0.5)
-    high = harmonic_tone(N, FS, 30.0 * FS / N, np.ones(6), seed=3)
-    low = harmonic_tone(N, FS, 10.0 * FS / N, np.ones(8), seed=4)
-    frames = np.stack([high, high, low, tone(N, 10.0)]).astype(np.float32)
-    answers = np.array([10.0, 30.0, 10.0, 10.0])
+    # a harmonic tone of 15 cycles per window (partials 1..6): were the network to answer 5 (a subharmonic), the
+    # window repeats at a third of that period (0.93, biased) better than at it (0.77), so the number is tripled;
+    # the right answer keeps its number, as do a tone of 6 cycles with partials 1..8 and a pure tone of 6 cycles
+    # answered 6 (their autocorrelation at a third of the period: -0.14 and -0.5)
+    high = harmonic_tone(N, FS, 15.0 * FS / N, np.ones(6), seed=3)
+    low = harmonic_tone(N, FS, 6.0 * FS / N, np.ones(8), seed=4)
+    frames = np.stack([high, high, low, tone(N, 6.0)]).astype(np.float32)
+    answers = np.array([5.0, 15.0, 6.0, 6.0])
     sure = (answers, np.tile([1.0, 0.0, 0.0], (4, 1)), np.full(4, 0.99))
     monkeypatch.setattr(estimator, "_infer_inputs", lambda x: sure)
     hz, status, _ = _run(estimator, frames)
     assert status.tolist() == [OK] * 4
-    assert np.allclose(hz, np.array([30.0, 30.0, 10.0, 10.0]) * FS / N)
+    assert np.allclose(hz, np.array([15.0, 15.0, 6.0, 6.0]) * FS / N)
 
 
 def test_a_number_an_octave_above_a_low_fundamental_with_weak_odd_harmonics_is_halved(monkeypatch):
