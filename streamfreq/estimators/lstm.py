@@ -34,9 +34,10 @@ well and better at a third of its period (a subharmonic, a twelfth too low)
 is tripled. A window whose centre is silent, or sounds without repeating at
 the period where the rest of the window does, gets no number (a note that
 starts or stops within the window before its centre: the f0 is the
-centre's, as for every estimator). A low number whose window holds a fundamental half as high, with
-odd harmonics too weak for the network (a double bass's lowest notes), is
-halved by the check ``fft`` makes (:mod:`~streamfreq.estimators.octave`).
+centre's, as for every estimator). A low number whose window holds a
+fundamental half as high, with odd harmonics too weak for the network (a
+double bass's lowest notes), is halved by the check ``fft`` makes
+(:mod:`~streamfreq.estimators.octave`).
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
