@@ -150,9 +150,9 @@ QUIET_CENTRE = 10 ** (-6 / 10)
 
 
 def repeating_at_centre(frames: np.ndarray, period: np.ndarray, level: np.ndarray) -> np.ndarray:
-    """Windows ``frames`` (batch, N) whose centre repeats at ``period`` (samples, one per window), or whose whole
-    does not repeat there clearly (see :data:`WHOLE_REPEATS`, :data:`CENTRE_REPEATS`); ``level`` is their
-    :func:`centre_level`.
+    """Windows ``frames`` (batch, N) whose centre repeats at ``period`` (samples, one per window; nan for a window
+    without a number, which passes), or whose whole does not repeat there clearly (see :data:`WHOLE_REPEATS`,
+    :data:`CENTRE_REPEATS`); ``level`` is their :func:`centre_level`.
 
     :data:`CENTRE_LEVEL` finds a centre that is silent; this one a centre that sounds, but not with the
     periodic sound the rest of the window holds (breath after a sung phrase ends). The window's middle eighth,
@@ -174,7 +174,7 @@ def repeating_at_centre(frames: np.ndarray, period: np.ndarray, level: np.ndarra
     """
     frames = np.asarray(frames)
     count, n = frames.shape
-    lags = np.rint(np.asarray(period, dtype=np.float64)).astype(np.int64)
+    lags = np.rint(np.nan_to_num(np.asarray(period, dtype=np.float64), nan=0.0, posinf=0.0)).astype(np.int64)
     repeating = np.ones(count, dtype=bool)
     checked = (lags >= 1) & (3 * lags <= n) & (np.asarray(level) < QUIET_CENTRE)
     for row in np.flatnonzero(checked):  # a loop: a few small products per window

@@ -240,8 +240,8 @@ class FFTEstimator:
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
         if len(rows):
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate)
-            ok = rows[status[rows] == OK]  # a sound that starts or stops off the centre, in breath or noise
-            status[ok[~repeating_at_centre(np.asarray(frames)[ok], samplerate / f0_hz[ok], level[ok])]] = NO_TONE
+            period = np.where(status == OK, samplerate / f0_hz, np.nan)  # a sound that stops off the centre, in breath
+            status[~repeating_at_centre(frames, period, level)] = NO_TONE
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:

@@ -436,8 +436,8 @@ class LSTMEstimator:
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
-        ok = np.flatnonzero(status == _OK)  # a sound that starts or stops off the centre, in breath or noise
-        status[ok[~repeating_at_centre(frames[ok], n / cycles[ok], level[ok])]] = _NO_TONE
+        period = np.where(status == _OK, n / cycles, np.nan)  # a sound that stops off the centre, in breath or noise
+        status[~repeating_at_centre(frames, period, level)] = _NO_TONE
         return cycles, confidence, status
 
     @staticmethod
