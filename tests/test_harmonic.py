@@ -65,6 +65,14 @@ def readings(estimator, frames):
     return np.array([e.hz for e in estimates]), [e.status for e in estimates]
 
 
+def _read_as(estimator, frames, f0, expected):
+    """Every window of ``frames`` gets status ``expected``, and where that is ``ok``, its f0 within 50 cents."""
+    hz, status = readings(estimator, np.array(frames, dtype=np.float32))
+    assert status == [expected] * len(frames)
+    if expected == OK:
+        assert np.all(np.abs(cents(hz, f0)) < 50)
+
+
 @pytest.mark.parametrize("snr_db", [10, 20])
 def test_fft_reaches_the_harmonic_crlb_on_rich_tones_above_200_hz(snr_db):
     frames, f0, bound = harmonic_windows(200, snr_db, seed=snr_db, low=200.0, max_harmonics=8)
@@ -100,10 +108,7 @@ def test_a_note_is_read_where_it_sounds_at_the_window_centre(name, reverse):
             note = harmonic_tone(N, FS, f, [1.0, 0.6, 0.4, 0.3], seed=i) * envelope
             frames.append((note[::-1] if reverse else note) + rng.normal(0.0, 1e-3, N) + 0.2)  # a DC offset too
             f0.append(f)
-        hz, status = readings(estimator, np.array(frames, dtype=np.float32))
-        assert status == [expected] * len(frames)
-        if expected == OK:
-            assert np.all(np.abs(cents(hz, f0)) < 50)
+        _read_as(estimator, frames, f0, expected)
 
 
 @pytest.mark.parametrize("name", ["fft", "lstm"])
@@ -124,10 +129,7 @@ def test_a_voice_that_stops_in_breath_before_the_centre_gets_no_number(name):
             breath = rng.normal(0.0, 0.2 * np.sqrt(np.mean(phrase[t < stop * N] ** 2)), N) * (t >= stop * N)
             frames.append((phrase + breath)[:: 1 if i % 2 else -1])
             f0.append(f)
-        hz, status = readings(estimator, np.array(frames, dtype=np.float32))
-        assert status == [expected] * len(frames)
-        if expected == OK:
-            assert np.all(np.abs(cents(hz, f0)) < 50)
+        _read_as(estimator, frames, f0, expected)
 
 
 @pytest.mark.parametrize("name", ["fft", "lstm"])
@@ -144,9 +146,7 @@ def test_a_tremolo_trough_at_the_centre_keeps_its_number(name):
         [harmonic_tone(N, FS, f, [1.0, 0.7, 0.5, 0.3, 0.2], seed=i) * tremolo for i, f in enumerate(f0)]
     ) + rng.normal(0.0, 1e-3, (len(f0), N))
     assert np.all(centre_level(frames) < QUIET_CENTRE)  # checked
-    hz, status = readings(estimator, frames.astype(np.float32))
-    assert status == [OK] * len(f0)
-    assert np.all(np.abs(cents(hz, f0)) < 50)
+    _read_as(estimator, frames, f0, OK)
 
 
 @pytest.mark.parametrize("snr_db", [-5, 0, 40])
