@@ -29,7 +29,7 @@ half's odd harmonics 1..9 are found as peaks in their places, holding 3% of the 
 at its third where two or more of the third's own harmonics (1, 2, 4, 5, 7, 8) are found so, else at its quarter
 so (a missing or weak fundamental whose other partials noise buries but some, or a voice whose 4th partial sits
 on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read
-so where the waveform repeats at the fraction's.
+so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones in a simple ratio read as their common
@@ -49,8 +49,6 @@ Example
 
 from __future__ import annotations
 
-import math
-
 import numpy as np
 
 from streamfreq.defaults import lowest_f0
@@ -68,6 +66,7 @@ from streamfreq.estimators.base import (
     repeating_at_centre,
 )
 from streamfreq.estimators.harmonic import (
+    DETECT_LOG_SNR,
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Coarse,
@@ -100,11 +99,6 @@ from streamfreq.estimators.sums import warp
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
-
-
-#: The strongest partial must stand this far (log power, 13 dB) above its local noise floor: coloured noise,
-#: breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
-DETECT_LOG_SNR = math.log(20.0)
 
 
 #: Partials off the harmonic series are refined one by one (for a stiff string's fit) only where the score of a
@@ -154,6 +148,12 @@ REPEATS_CLEAR = 0.5
 #: centre frequency) about a third, and the lone low "partial" that rumble (brown noise) puts at 47..100 Hz
 #: mostly less: its power spreads over the bins around it, which a low note's other partials would fill.
 LOBE_SHARE_MIN = 0.5
+
+
+#: A number is read at a fraction of itself (:meth:`FFTEstimator._fraction`) at most this many times over: a tone
+#: read at its 8th partial (its 8th and 10th the strongest, the rest buried in loud noise) comes down to its 2nd
+#: partial by the quarter's own partials, and from there to its fundamental by the half's.
+FRACTION_ROUNDS = 2
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -468,12 +468,20 @@ class FFTEstimator:
             status[ok[(repeats < REPEATS_MIN) | (share < LOBE_SHARE_MIN)]] = NO_TONE
             unrepeated[ok[(repeats < REPEATS_MIN) & (share >= LOBE_SHARE_MIN)]] = True
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
-        rows, fundamental = self._fraction(
-            y, omega0, order, highest, coarse, unexplained, status == OK, unrepeated, samplerate
-        )
-        if len(rows):
+        numbered, omega0, order, highest = status == OK, omega0.copy(), order.copy(), highest.copy()
+        for _ in range(FRACTION_ROUNDS):  # a number lowered to a fraction is checked again, as a number
+            rows, fundamental = self._fraction(
+                y, omega0, order, highest, coarse, unexplained, numbered, unrepeated, samplerate
+            )
+            if not len(rows):
+                break
             f0_hz[rows] = fundamental * samplerate / (2.0 * np.pi)
             status[rows] = np.where(f0_hz[rows] < lowest * (1.0 - 1e-9), OUT_OF_RANGE, OK)
+            divisor = np.rint(omega0[rows] / fundamental).astype(np.int64)
+            omega0[rows], highest[rows] = fundamental, highest[rows] * divisor
+            order[rows] = np.minimum(order[rows] * divisor, _below_nyquist(fundamental, n))
+            numbered, unrepeated = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
+            numbered[rows] = status[rows] == OK
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
@@ -484,10 +492,15 @@ def _refit_fraction(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps:
     that fit moves by half a bin or more."""
     n = y.shape[1]
     fraction = omega0 / divisor
-    within = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / fraction).astype(np.int64)  # below Nyquist
-    fit = harmonic_fit_by_order(y, fraction, np.minimum(divisor * order, within), steps)
+    fit = harmonic_fit_by_order(y, fraction, np.minimum(divisor * order, _below_nyquist(fraction, n)), steps)
     near = np.abs(fit.omega0 - fraction) * n < np.pi  # moved under half a bin
     return np.where(near, fit.omega0, fraction)
+
+
+def _below_nyquist(omega0: np.ndarray, n: int) -> np.ndarray:
+    """How many harmonics of ``omega0`` (rad/sample) lie below Nyquist, a bin's width clear of it, in windows of
+    ``n``."""
+    return np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / omega0).astype(np.int64)
 
 
 def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -> np.ndarray:

@@ -108,6 +108,9 @@ WEAK_SCORE = 2.5
 MIN_OVERLAP = 0.5
 #: A found partial this far (log power) above its floor counts against reading its fundamental higher.
 CLEAR_LOG_SNR = math.log(30.0)
+#: The strongest partial must stand this far (log power, 13 dB) above its local noise floor for ``fft`` to detect a
+#: tone: coloured noise, breath and hiss, whose peaks stand only as far as chance lifts them, say no_tone.
+DETECT_LOG_SNR = math.log(20.0)
 
 
 class Spectrum(NamedTuple):

@@ -52,6 +52,7 @@ import numpy as np
 from streamfreq.estimators.harmonic import (
     BINS_PER_OCTAVE,
     CLEAR_LOG_SNR,
+    DETECT_LOG_SNR,
     MAX_HARMONICS,
     MIN_OVERLAP,
     PARTIAL_REACH,
@@ -117,8 +118,11 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     multiples of ``divisor`` (the half's 1, 3, 5, 7, 9; the third's 1, 2, 4, 5, 7, 8) found within
     :data:`RESOLVED_OFFSET_BINS` of their places, holding :data:`HALF_FIT_SHARE` of the energy of all the
     fraction's partials found up to its 9th harmonic; at least :data:`ODD_PARTIALS` of them, or one standing
-    ``CLEAR_LOG_SNR`` over its floor where every peak that stands so is a harmonic of the fraction (a second
-    tone, as a major third above the number, puts one such partial there too, and peaks of its own between).
+    ``DETECT_LOG_SNR`` (13 dB, as a tone's strongest partial must to be detected at all) over its floor where
+    every peak that stands ``CLEAR_LOG_SNR`` over its floor is a harmonic of the fraction (a second tone, as a
+    major third above the number, puts one such partial there too, and peaks of its own between). A tone
+    without its fundamental in loud noise, read at its 2nd partial, may keep only its 3rd out of the noise,
+    13..15 dB over its floor.
     """
     fraction = omega0 / (2.0 * np.pi * divisor)  # cycles/sample
     found = search_partials(spec, fraction, _HALF_HARMONICS, n, PARTIAL_REACH)
@@ -130,7 +134,7 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     odd = np.where(near, found.energy[:, own - 1], 0.0).sum(axis=1)
     every = np.where(np.isfinite(found.frequency), found.energy, 0.0).sum(axis=1)
     lowered = (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
-    alone = np.flatnonzero(~lowered & (near & (found.log_snr[:, own - 1] > CLEAR_LOG_SNR)).any(axis=1))
+    alone = np.flatnonzero(~lowered & (near & (found.log_snr[:, own - 1] > DETECT_LOG_SNR)).any(axis=1))
     alone = alone[odd[alone] >= HALF_FIT_SHARE * every[alone]]
     if len(alone):
         lowered[alone] = _series_of(spec.rows(alone), fraction[alone])
