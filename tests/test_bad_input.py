@@ -62,6 +62,7 @@ def files(tmp_path_factory) -> dict[str, str]:
         "codec.wav": bytes(codec),
         "trunc.wav": wav[: len(wav) // 2],
         "trunc.flac": flac[: len(flac) // 2],
+        "stub.flac": flac[:1000],  # cut inside the first audio frame: the decoder cannot even seek
         "trunc.ogg": ogg[: len(ogg) // 2],
     }
     for name, blob in blobs.items():
@@ -190,6 +191,13 @@ def test_truncated_flac_yields_every_readable_frame_then_fails(files):
     samples = np.concatenate(got)
     assert len(samples) == readable > RATE // 2
     np.testing.assert_allclose(samples, _tone(2.0)[:readable], atol=1e-4)  # the salvaged audio is right
+
+
+def test_a_flac_cut_inside_its_first_frame_fails_as_truncated_not_with_a_decoder_error(files):
+    """The salvage step reopens the file and seeks to the last good frame; where even that fails (libsndfile's
+    ``psf_fseek``), the file is reported as truncated after the frames read, as any other damage is."""
+    with pytest.raises(SourceError, match=r"stub\.flac.*corrupt or truncated after 0 frames"):
+        list(FileSource(files["stub.flac"]).blocks())
 
 
 # -- command line -------------------------------------------------------------------------------

@@ -152,11 +152,8 @@ class FileSource(PullSource):
                     data = self._file.read(size, dtype="float32", always_2d=True)
             except (soundfile.LibsndfileError, RuntimeError) as error:
                 reason = reason or _reason(error)
-                if size > SALVAGE_BLOCK and not self.whole:  # read what is still readable, in small steps
-                    self._file.close()
-                    self._file = self._open()
-                    self._file.seek(done)
-                    size = SALVAGE_BLOCK
+                if size > SALVAGE_BLOCK and not self.whole and self._reopen_at(done):
+                    size = SALVAGE_BLOCK  # read what is still readable, in small steps
                     continue
                 raise SourceError(
                     f"{str(self.path)!r} is corrupt or truncated after {done} frames ({reason})"
@@ -169,6 +166,18 @@ class FileSource(PullSource):
                 if delay > 0:
                     time.sleep(delay)
             yield to_mono_float32(data, self.channel)
+
+    def _reopen_at(self, frame: int) -> bool:
+        """Open the file again at ``frame``; False where the decoder cannot get there (damage before it)."""
+        import soundfile
+
+        self._file.close()
+        try:
+            self._file = self._open()
+            self._file.seek(frame)
+        except (SourceError, soundfile.LibsndfileError, RuntimeError):
+            return False
+        return True
 
     def close(self) -> None:
         self._file.close()
