@@ -45,6 +45,7 @@ from PyQt6.QtWidgets import (
 
 from streamfreq import defaults
 from streamfreq.gui.plots import LABELS, colour
+from streamfreq.options import chosen_source
 
 SOURCES = (("synth", "Synthetic tone"), ("mic", "Microphone"), ("file", "Audio file"))
 #: Window and hop choices besides "auto" (the engine's rule: streamfreq.defaults).
@@ -289,7 +290,7 @@ class ControlPanel(QWidget):
 
     def configure(self, args: argparse.Namespace) -> None:
         """Set the controls from parsed options (``streamfreq-gui``'s command line)."""
-        self.set_source(args.source)
+        self.set_source(chosen_source(args))
         self.freq.setValue(args.freq)
         if args.sweep:
             low, high, seconds = (float(part) for part in args.sweep.split(":"))

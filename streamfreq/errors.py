@@ -51,7 +51,8 @@ def check_range(name: str, value: float, low: float, high: float) -> None:
 
 
 def _fmt(number: float) -> str:
-    return str(int(number)) if float(number).is_integer() else f"{number:g}"
+    """A bound as people write it: whole numbers in full up to 1e15, others as ``%g`` (``1e+30``)."""
+    return str(int(number)) if float(number).is_integer() and abs(number) < 1e15 else f"{number:g}"
 
 
 def missing_extra(package: str, extra: str) -> ImportError:

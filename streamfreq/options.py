@@ -22,6 +22,7 @@ import argparse
 from collections.abc import Sequence
 
 from streamfreq import defaults
+from streamfreq.errors import ParameterError
 from streamfreq.estimators import ESTIMATOR_NAMES
 from streamfreq.sources.stdin import PCM_FORMATS
 
@@ -32,8 +33,10 @@ SOURCES = ("synth", "mic", "file", "stdin")
 def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] = SOURCES) -> None:
     """Add ``--source`` and the options of each source to ``parser``."""
     group = parser.add_argument_group("source")
-    group.add_argument("--source", choices=tuple(sources), default="synth", help="where the audio comes from")
-    group.add_argument("--input", metavar="PATH", help="audio file for --source file")
+    group.add_argument(
+        "--source", choices=tuple(sources), help="where the audio comes from (default: file with --input, else synth)"
+    )
+    group.add_argument("--input", metavar="PATH", help="audio file (implies --source file)")
     group.add_argument("--freq", type=float, default=440.0, metavar="HZ", help="synth frequency (default 440)")
     group.add_argument("--sweep", metavar="F0:F1:SECONDS", help="synth: sweep from F0 to F1 Hz over SECONDS")
     group.add_argument("--sweep-scale", choices=("linear", "log"), default="log", help="synth sweep spacing")
@@ -60,6 +63,25 @@ def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] =
         default=None,
         help="pace synth/file input by the clock (default: synth yes, file/stdin no)",
     )
+
+
+def chosen_source(args: argparse.Namespace) -> str:
+    """The source the options name: ``--source``, else ``file`` where ``--input`` is given, else ``synth``.
+
+    Raises
+    ------
+    ParameterError
+        ``--input`` together with another ``--source`` (it would be ignored).
+
+    Example
+    -------
+    >>> [chosen_source(argparse.Namespace(source=None, input=path)) for path in ("a.wav", None)]
+    ['file', 'synth']
+    """
+    source = args.source or ("file" if args.input else "synth")
+    if args.input and source != "file":
+        raise ParameterError(f"--input is read with --source file only (got --source {source}); leave --source out")
+    return source
 
 
 def add_channel_option(parser: argparse.ArgumentParser | argparse._ArgumentGroup) -> None:

@@ -94,6 +94,17 @@ def test_sox_pipe_reads_1000_hz():
     assert "truth" not in rows[0] and "latency_ms" not in rows[0]
 
 
+def test_input_alone_reads_the_file(tmp_path):
+    """``streamfreq --input a.wav`` reads the file (``--source file`` is implied), not the synth's 440 Hz."""
+    path = tmp_path / "a.wav"
+    soundfile.write(path, 0.3 * np.sin(2 * np.pi * 261.63 * np.arange(44100) / 44100), 44100)
+    result = run_cli("--input", str(path), "--format", "csv", "--estimators", "fft")
+    assert result.returncode == 0, result.stderr.decode()
+    rows = list(csv.DictReader(io.StringIO(result.stdout.decode())))
+    assert len(rows) == 1 + (44100 - 2048) // 512
+    assert all(abs(float(r["fft"]) - 261.63) < 0.01 for r in rows)
+
+
 def test_file_csv_has_a_row_per_window(tmp_path):
     t = np.arange(44100) / 44100
     path = tmp_path / "a.flac"
@@ -146,6 +157,15 @@ def test_silence_is_no_tone_not_zero_hz():
         (["--source", "nope"], 2, r"invalid choice: 'nope'"),
         (["--window", "big"], 2, r"argument --window: invalid int value: 'big'"),
         (["--fmin", "20", "--window", "2048"], 2, r"window must hold 2 periods of fmin 20 Hz"),
+        (["--seed", "-1"], 2, r"seed must be in 0\.\.4294967295 \(got -1\)"),
+        (["--steps", "440,99999"], 2, r"steps must be in 0\.\.24000 \(got 99999\.0\)"),
+        (["--steps=-440,880"], 2, r"steps must be in 0\.\.24000 \(got -440\.0\)"),
+        (["--steps", "440,880", "--step-seconds", "0"], 2, r"step-seconds must be in 0\.001\.\.10000000 \(got 0\.0\)"),
+        (["--sweep", "100:1e9:1"], 2, r"sweep F1 must be in 0\.\.24000"),
+        (["--sweep", "100:2000:inf"], 2, r"sweep SECONDS must be in 0\.001\.\.10000000 \(got inf\)"),
+        (["--samplerate", "0"], 2, r"samplerate must be in 1000\.\.768000 \(got 0\.0\)"),
+        (["--amplitude", "-1"], 2, r"amplitude must be in 0\.\.1e\+30 \(got -1\.0\)"),
+        (["--source", "synth", "--input", "a.wav"], 2, r"--input is read with --source file only"),
     ],
 )
 def test_errors_are_one_line_with_the_right_exit_code(args, code, message):

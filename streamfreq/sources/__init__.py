@@ -17,7 +17,7 @@ from __future__ import annotations
 import argparse
 
 from streamfreq import defaults
-from streamfreq.errors import ParameterError
+from streamfreq.errors import ParameterError, check_range
 from streamfreq.signals import Schedule
 from streamfreq.sources.base import PullSource, Source
 
@@ -34,25 +34,28 @@ def make_source(args: argparse.Namespace, t0: float = 0.0) -> Source | PullSourc
     SourceError, DeviceError, ImportError
         The file, pipe or device cannot be opened, or its optional package is missing.
     """
-    if args.source == "synth":
+    from streamfreq.options import chosen_source
+
+    source = chosen_source(args)
+    if source == "synth":
         from streamfreq.sources.synth import SynthSource
 
         return SynthSource(
             args.freq,
-            args.samplerate or defaults.SAMPLERATE,
+            synth_rate(args),
             schedule=synth_schedule(args, t0),
             amplitude=args.amplitude,
             snr_db=args.snr,
             realtime=True if args.realtime is None else args.realtime,
             seed=args.seed,
         )
-    if args.source == "file":
+    if source == "file":
         if not args.input:
             raise ParameterError("--input PATH is required with --source file")
         from streamfreq.sources.file import FileSource
 
         return FileSource(args.input, channel=args.channel, realtime=bool(args.realtime))
-    if args.source == "stdin":
+    if source == "stdin":
         from streamfreq.sources.stdin import open_stdin
 
         return open_stdin(samplerate=args.samplerate, pcm=args.pcm, channels=args.channels, channel=args.channel)
@@ -61,13 +64,26 @@ def make_source(args: argparse.Namespace, t0: float = 0.0) -> Source | PullSourc
     return MicSource(device=args.device, samplerate=args.samplerate, channel=args.channel)
 
 
+def synth_rate(args: argparse.Namespace) -> float:
+    """The synth's samplerate: ``--samplerate``, else the default."""
+    return defaults.SAMPLERATE if args.samplerate is None else args.samplerate
+
+
 def synth_schedule(args: argparse.Namespace, t0: float = 0.0) -> Schedule | None:
-    """The synth's frequency schedule from ``--sweep``/``--steps`` (None: the constant ``--freq``)."""
+    """The synth's frequency schedule from ``--sweep``/``--steps`` (None: the constant ``--freq``).
+
+    Raises
+    ------
+    ParameterError
+        Both given, one malformed, a frequency outside 0..Nyquist of the synth's rate, or a duration that is not
+        positive and finite.
+    """
     from streamfreq.signals import LinearSweep, LogSweep, Steps
     from streamfreq.sources.synth import BackAndForth
 
     if args.sweep and args.steps:
         raise ParameterError("use either --sweep or --steps, not both")
+    nyquist = synth_rate(args) / 2
     if args.sweep:
         try:
             start, stop, seconds = (float(part) for part in args.sweep.split(":"))
@@ -75,6 +91,9 @@ def synth_schedule(args: argparse.Namespace, t0: float = 0.0) -> Schedule | None
             raise ParameterError(f"sweep must look like F0:F1:SECONDS, e.g. 100:2000:5 (got {args.sweep!r})") from None
         if not (start > 0 and stop > 0 and seconds > 0):
             raise ParameterError(f"sweep needs positive F0, F1 and SECONDS (got {args.sweep!r})")
+        for name, value in (("sweep F0", start), ("sweep F1", stop)):
+            check_range(name, value, 0.0, nyquist)
+        check_range("sweep SECONDS", seconds, 1e-3, 1e7)
         sweep = (LogSweep if args.sweep_scale == "log" else LinearSweep)(start, stop, seconds)
         return BackAndForth(sweep, seconds, t0) if args.sweep_repeat else sweep
     if args.steps:
@@ -82,5 +101,8 @@ def synth_schedule(args: argparse.Namespace, t0: float = 0.0) -> Schedule | None
             values = [float(part) for part in args.steps.split(",")]
         except ValueError:
             raise ParameterError(f"steps must be comma-separated Hz, e.g. 440,880 (got {args.steps!r})") from None
+        for value in values:
+            check_range("steps", value, 0.0, nyquist)
+        check_range("step-seconds", args.step_seconds, 1e-3, 1e7)
         return Steps([(i * args.step_seconds, hz) for i, hz in enumerate(values)])
     return None

@@ -92,6 +92,8 @@ class SynthSource(PullSource):
             check_range("duration", duration, 0.0, 1e7)
         if block is not None:
             check_range("block", block, 1, 1 << 24)
+        if seed is not None:
+            check_range("seed", seed, 0, 2**32 - 1)  # numpy's generators take no negative seed
         self.samplerate = float(samplerate)
         self.realtime = bool(realtime)
         self.duration = duration
