@@ -173,3 +173,20 @@ def test_a_windows_estimate_does_not_depend_on_its_batch():
         reordered = [None] * len(frames)
         reordered[::2], reordered[1::2] = halves[: len(frames[::2])], halves[len(frames[::2]) :]
         assert repr(together) == repr(alone) == repr(reordered), estimator.name
+
+
+def test_every_estimator_reads_a_tone_at_the_largest_float32_scale_without_a_numpy_warning():
+    """A float WAV may hold samples as large as float32 goes (3.4e38): every estimator reads the tone there as at
+    any other scale, and numpy never warns (the command line promises one line per problem on stderr)."""
+    import warnings
+
+    from streamfreq.estimators import available_estimators, build_estimators
+
+    frames = (tone(N, 40.3, 1.0)[None] * np.finfo(np.float32).max).astype(np.float32)
+    assert np.isfinite(frames).all()
+    for estimator in build_estimators(available_estimators()):
+        with warnings.catch_warnings():
+            warnings.simplefilter("error")  # a RuntimeWarning fails the test
+            (estimate,) = estimator.estimate_many(frames, FS)
+        assert estimate.status == OK, estimator.name
+        assert abs(estimate.hz - 40.3 * FS / N) < 0.01 * 40.3 * FS / N, estimator.name

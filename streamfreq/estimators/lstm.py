@@ -496,7 +496,8 @@ class LSTMEstimator:
         :data:`TONE_SHARE` of the energy (a tone, not the loudest bin of a noise).
         """
         n = frames.shape[1]
-        power = np.abs(np.fft.rfft(frames.astype(np.float64), axis=1)) ** 2
+        wide = frames.astype(np.float64)  # squares of float32 samples as large as 3e38 overflow float32
+        power = np.abs(np.fft.rfft(wide, axis=1)) ** 2
         power[:, 0] = 0.0
         total = np.add.reduce(power, axis=1)  # the sums of .sum(axis=1), without its Python layer
         keep = 0.9 * min(n, self.length) / 2
@@ -507,7 +508,7 @@ class LSTMEstimator:
         )
         low_band = power[:, 1 : max(2, math.ceil(self.range_cycles[0]))]
         below_band = np.add.reduce(low_band, axis=1) > LOW_BAND_SHARE * total
-        centred = frames - frames.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
+        centred = wide - wide.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
         peak_above = (power.argmax(axis=1) > self.range_cycles[1]) & (power.max(axis=1) >= TONE_SHARE * total)
         return above_band & (total > 0), below_band, centre_level(centred), peak_above
 
