@@ -79,7 +79,7 @@ def run(args: argparse.Namespace) -> int:
                 writer.write(readout)
                 _SIGNALS.resume()
             if not (engine.stats.windows or engine.stats.skipped_windows or engine.stats.dropped_windows):
-                warnings.append(_too_short(engine.window, engine.samplerate))
+                warnings.append(no_whole_window(engine.window, engine.samplerate))
         except KeyboardInterrupt:
             pass  # Ctrl-C or SIGTERM: flush below, exit 0
         finally:
@@ -90,6 +90,8 @@ def run(args: argparse.Namespace) -> int:
     finally:
         source.close()
         if engine is not None:
+            if engine.stats.skipped_windows:
+                _warn(f"{engine.stats.skipped_windows} window(s) held NaN or infinite samples and were skipped")
             for name, error in engine.stats.last_errors.items():
                 count = engine.stats.estimator_errors[name]
                 _warn(f"estimator {name} failed on {count} batch(es); its readouts say 'error': {error}")
@@ -102,12 +104,12 @@ def _warn(text: str) -> None:
     print(f"streamfreq: warning: {text}", file=sys.stderr)
 
 
-def _too_short(window: int, samplerate: float) -> str:
-    """The warning for an input that ended before one whole window (no readouts).
+def no_whole_window(window: int, samplerate: float) -> str:
+    """The warning for an input that ended before one whole window (no readouts; ``streamfreq plot`` says it too).
 
     Example
     -------
-    >>> _too_short(2048, 48000.0)
+    >>> no_whole_window(2048, 48000.0)
     'no whole window in the input (2048 samples = 42.7 ms at 48000 Hz): no readouts; try a shorter --window'
     """
     return (

@@ -93,6 +93,10 @@ class Engine:
     ) -> None:
         check_range("samplerate", samplerate, 1000, 768000)
         self.samplerate = float(samplerate)
+        if fmin is not None and not 0 < fmin < self.samplerate / 2:  # also NaN
+            raise ParameterError(
+                f"fmin must lie between 0 and half the samplerate, {self.samplerate / 2:g} Hz (got {fmin:g})"
+            )
         if window is None:
             window = defaults.window_for(self.samplerate, fmin)
         if hop is None:

@@ -25,12 +25,14 @@ from __future__ import annotations
 import io
 import math
 import os
+import sys
+import warnings
 from collections.abc import Iterable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
 
-from streamfreq.errors import StreamfreqError, missing_extra
+from streamfreq.errors import ParameterError, StreamfreqError, missing_extra
 from streamfreq.track import Track
 
 #: Most time columns a spectrogram keeps; longer files average more spectra per column.
@@ -189,15 +191,21 @@ def plot_file(
 ) -> Track:
     """Analyse ``path`` and draw it to ``out`` (PNG, written atomically); return the Track.
 
+    A truncated file is drawn up to where it ends, and a file shorter than one window with no track; each
+    with a :class:`UserWarning`.
+
     Raises
     ------
     SourceError, ParameterError, OutputError
-        As :func:`streamfreq.analysis.analyze_file`; ``out`` cannot be written.
+        As :func:`streamfreq.analysis.analyze_file`; ``out`` is not named ``.png`` or cannot be written.
     """
     from streamfreq.analysis import analyze_blocks
     from streamfreq.batch.store import write_atomic
+    from streamfreq.cli import no_whole_window
     from streamfreq.sources.file import FileSource
 
+    if Path(out).suffix.lower() != ".png":
+        raise ParameterError(f"the picture is a PNG: name it .png (got {str(out)!r})")
     with FileSource(path, channel=channel) as source:
         spectrogram = Spectrogram(source.samplerate, source.frames)
         tracks = analyze_blocks(
@@ -210,6 +218,10 @@ def plot_file(
             model_path=model_path,
         )
         track = Track.concat(tracks)
+        for text in source.warnings:
+            warnings.warn(text, UserWarning, stacklevel=2)
+    if not len(track):
+        warnings.warn(no_whole_window(track.window, track.samplerate), UserWarning, stacklevel=2)
     write_atomic(Path(out), render_png(track, spectrogram, title=title or os.path.basename(str(path))))
     return track
 
@@ -230,17 +242,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--title", help="title above the picture (default: the file name)")
     args = parser.parse_args(argv)
     try:
-        plot_file(
-            args.input,
-            args.out,
-            estimators=estimator_names(args),
-            window=args.window,
-            hop=args.hop,
-            fmin=args.fmin,
-            channel=args.channel,
-            model_path=args.model,
-            title=args.title,
-        )
+        with warnings.catch_warnings(record=True) as caught:
+            warnings.simplefilter("always", UserWarning)
+            plot_file(
+                args.input,
+                args.out,
+                estimators=estimator_names(args),
+                window=args.window,
+                hop=args.hop,
+                fmin=args.fmin,
+                channel=args.channel,
+                model_path=args.model,
+                title=args.title,
+            )
     except (StreamfreqError, ImportError) as error:
         return report_error(parser.prog, error)
+    for warning in caught:
+        print(f"{parser.prog}: warning: {warning.message}", file=sys.stderr)
     return 0

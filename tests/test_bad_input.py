@@ -110,6 +110,7 @@ LIBRARY_ROWS = [
     ("hop > window", lambda f: Engine(RATE, 2048, 4096), ParameterError, r"^hop must be in 1\.\.2048 \(got 4096\)$"),
     ("samplerate low", lambda f: Engine(100), ParameterError, r"^samplerate must be in 1000\.\.768000 \(got 100\)$"),
     ("samplerate nan", lambda f: Engine(float("nan")), ParameterError, r"^samplerate must be .*\(got nan\)$"),
+    ("fmin at Nyquist", lambda f: Engine(8000, fmin=4000), ParameterError, r"^fmin must lie between 0 and half .*4000"),
     ("freq > Nyquist", lambda f: SynthSource(30000.0, RATE), ParameterError, r"^freq must be in 0\.\.24000"),
     ("freq < 0", lambda f: SynthSource(-1.0, RATE), ParameterError, r"^freq must be in 0\.\.24000 \(got -1"),
     ("amplitude", lambda f: SynthSource(440.0, RATE, amplitude=1e300), ParameterError, r"^amplitude must be in"),
@@ -284,6 +285,17 @@ def test_cli_truncated_wav_analyses_what_is_there_and_warns(files, capsys):
     frames = FileSource(files["trunc.wav"]).frames
     assert len(rows) == (frames - 2048) // 512 + 1
     assert all(abs(float(row["fft"]) - 440.0) < 0.01 for row in rows)
+
+
+def test_cli_counts_the_windows_skipped_for_nan_samples_in_one_warning(tmp_path, capsys):
+    path = str(tmp_path / "nan.wav")
+    samples = _tone(0.5)
+    samples[10000] = np.nan  # in the windows starting at 8192..9728 (window 2048, hop 512): 4 of them
+    soundfile.write(path, samples, RATE, subtype="FLOAT")
+    assert main(["--input", path, "--estimators", "fft", "--format", "csv"]) == 0
+    captured = capsys.readouterr()
+    assert captured.err == "streamfreq: warning: 4 window(s) held NaN or infinite samples and were skipped\n"
+    assert len(list(csv.DictReader(io.StringIO(captured.out)))) == (RATE // 2 - 2048) // 512 + 1 - 4
 
 
 def test_cli_input_shorter_than_a_window_says_so_and_exits_0(tmp_path, capsys):

@@ -88,6 +88,33 @@ def test_plot_errors_are_one_line(two_notes, tmp_path, capsys):
     assert plot_main([str(two_notes), "-o", str(tmp_path / "no" / "such" / "x.png"), "--estimators", "zc"]) == 1
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "cannot write" in err and "No such file or directory" in err
+    jpeg = tmp_path / "x.jpg"
+    assert plot_main([str(two_notes), "-o", str(jpeg), "--estimators", "zc"]) == 2
+    assert capsys.readouterr().err.startswith("streamfreq plot: error: the picture is a PNG: name it .png")
+    assert not jpeg.exists()
+
+
+def test_plot_warns_as_the_command_line_does_and_still_draws(tmp_path, capsys):
+    """A file shorter than one window, and a WAV whose header promises more than it holds: one warning line each
+    (the command line's), exit 0, and the picture is drawn."""
+    short = tmp_path / "short.wav"
+    soundfile.write(short, 0.5 * tone(1000, 220.0), FS)
+    assert plot_main([str(short), "-o", str(tmp_path / "short.png"), "--estimators", "zc"]) == 0
+    err = capsys.readouterr().err
+    assert (
+        err == "streamfreq plot: warning: no whole window in the input (1024 samples = 64.0 ms at 16000 Hz): no "
+        "readouts; try a shorter --window\n"
+    )
+    whole = tmp_path / "whole.wav"
+    soundfile.write(whole, 0.5 * tone(FS, 220.0), FS, subtype="PCM_16")
+    cut = tmp_path / "cut.wav"
+    cut.write_bytes(whole.read_bytes()[: 44 + FS])  # the header, and half the samples
+    assert plot_main([str(cut), "-o", str(tmp_path / "cut.png"), "--estimators", "zc"]) == 0
+    (line,) = capsys.readouterr().err.splitlines()
+    promise = "its header promises 16000 frames, the file holds 8000; analysing those"
+    assert line == f"streamfreq plot: warning: '{cut}' is truncated: {promise}"
+    assert (tmp_path / "short.png").read_bytes().startswith(PNG_MAGIC)
+    assert (tmp_path / "cut.png").read_bytes().startswith(PNG_MAGIC)
 
 
 def test_missing_matplotlib_names_the_extra(two_notes, monkeypatch):
