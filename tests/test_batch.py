@@ -344,6 +344,16 @@ def test_other_settings_on_the_same_output_are_refused(corpus, local_out, tmp_pa
     assert "use another --out" in err
 
 
+def test_the_same_estimators_listed_in_another_order_are_the_same_settings(corpus, local_out, tmp_path, capsys):
+    """``--estimators zc,fft`` on a folder made with ``fft,zc``: nothing to redo, not other settings."""
+    out = tmp_path / "out"
+    shutil.copytree(local_out[0], out)
+    code = batch_main([str(corpus), "--out", str(out), "--estimators", ",".join(reversed(NAMES)), "--quiet"])
+    assert code == local_out[1]  # the bad files fail again, as in the first run; the good ones are skipped
+    assert "other settings" not in capsys.readouterr().err
+    assert readouts(out).equals(readouts(local_out[0]))
+
+
 def test_inputs_folders_globs_and_lists(corpus, tmp_path):
     from streamfreq.batch.inputs import expand_inputs
 

@@ -53,12 +53,14 @@ def build_parser() -> ArgumentParser:
 
 
 def settings_from(args) -> Settings:
-    """The batch settings the arguments ask for (every available estimator when none are named)."""
-    from streamfreq.estimators import available_estimators
+    """The batch settings the arguments ask for (every available estimator when none are named, in the order of
+    :data:`~streamfreq.estimators.ESTIMATOR_NAMES` however they are listed: ``zc,fft`` is ``fft,zc``)."""
+    from streamfreq.estimators import ESTIMATOR_NAMES, available_estimators
 
-    names = estimator_names(args)
+    names = available_estimators() if estimator_names(args) is None else estimator_names(args)
+    rank = {name: i for i, name in enumerate(ESTIMATOR_NAMES)}
     return Settings(
-        estimators=tuple(available_estimators() if names is None else names),
+        estimators=tuple(sorted(names, key=lambda name: rank.get(name, len(rank)))),  # unknown names: refused later
         window=args.window,
         hop=args.hop,
         fmin=args.fmin,
