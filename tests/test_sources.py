@@ -92,6 +92,22 @@ def test_an_mp3_on_standard_input_decodes_as_one_read_does():
     np.testing.assert_array_equal(np.concatenate(mixed), whole)
 
 
+def test_raw_pcm_options_on_an_encoded_stream_are_named_as_ignored():
+    """A WAV piped in with --samplerate and --pcm: the stream's own header wins, and the source says so once."""
+    from streamfreq.sources.stdin import open_stdin
+
+    coded = io.BytesIO()
+    soundfile.write(coded, np.zeros(4800), 44100, format="WAV")
+    with open_stdin(io.BytesIO(coded.getvalue()), samplerate=8000, pcm="u8") as source:
+        assert source.samplerate == 44100
+        assert source.warnings == [
+            "the WAV stream brings its own samplerate (44100 Hz) and layout; --samplerate, --pcm describe raw PCM "
+            "only and are ignored"
+        ]
+    with open_stdin(io.BytesIO(coded.getvalue())) as source:
+        assert source.warnings == []
+
+
 def test_an_mp3_too_long_to_decode_whole_is_refused_with_what_to_do(tmp_path, monkeypatch):
     from streamfreq.errors import SourceError
     from streamfreq.sources import file

@@ -178,7 +178,22 @@ def open_stdin(
         head += chunk
     kind = container(head, raw_layout_given=samplerate is not None)
     if kind is not None:
-        return EncodedStream(stream, head, kind, channel=channel)
+        source = EncodedStream(stream, head, kind, channel=channel)
+        given = [
+            f"--{name}"
+            for name, value in (
+                ("samplerate", samplerate),
+                ("pcm", pcm != "s16le" or None),
+                ("channels", channels != 1 or None),
+            )
+            if value is not None
+        ]
+        if given:  # raw PCM's layout: an encoded stream brings its own
+            source.warnings.append(
+                f"the {kind} stream brings its own samplerate ({source.samplerate:g} Hz) and layout; "
+                f"{', '.join(given)} describe raw PCM only and are ignored"
+            )
+        return source
     if samplerate is None:
         raise ParameterError(
             "samplerate is required for raw PCM on standard input, e.g. --samplerate 48000 "
@@ -236,6 +251,8 @@ class EncodedStream(PullSource):
         self.samplerate = float(self._file.samplerate)
         self.realtime = False
         self.block = int(block)
+        #: Problems worth telling the user that do not stop the analysis (options that do not apply).
+        self.warnings: list[str] = []
 
     def blocks(self) -> Iterator[np.ndarray]:
         if self.kind == "MP3":  # decoded in one read: libsndfile garbles MP3 reads after the first (sources.file)
