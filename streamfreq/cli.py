@@ -28,6 +28,7 @@ from streamfreq.errors import OutputError, StreamfreqError
 from streamfreq.options import add_analysis_options, add_source_options, engine_settings
 from streamfreq.output import FORMATS, make_writer
 from streamfreq.sources import make_source
+from streamfreq.windowing import no_whole_window
 
 #: Subcommands with parsers of their own: ``streamfreq batch ...``, ``streamfreq plot ...`` (module of each).
 SUBCOMMANDS = {"batch": "streamfreq.batch.cli", "plot": "streamfreq.plot"}
@@ -102,20 +103,6 @@ def run(args: argparse.Namespace) -> int:
 
 def _warn(text: str) -> None:
     print(f"streamfreq: warning: {text}", file=sys.stderr)
-
-
-def no_whole_window(window: int, samplerate: float) -> str:
-    """The warning for an input that ended before one whole window (no readouts; ``streamfreq plot`` says it too).
-
-    Example
-    -------
-    >>> no_whole_window(2048, 48000.0)
-    'no whole window in the input (2048 samples = 42.7 ms at 48000 Hz): no readouts; try a shorter --window'
-    """
-    return (
-        f"no whole window in the input ({window} samples = {1000 * window / samplerate:.1f} ms at {samplerate:g} Hz): "
-        "no readouts; try a shorter --window"
-    )
 
 
 class _Signals:

@@ -201,8 +201,8 @@ def plot_file(
     """
     from streamfreq.analysis import analyze_blocks
     from streamfreq.batch.store import write_atomic
-    from streamfreq.cli import no_whole_window
     from streamfreq.sources.file import FileSource
+    from streamfreq.windowing import no_whole_window
 
     if Path(out).suffix.lower() != ".png":
         raise ParameterError(f"the picture is a PNG: name it .png (got {str(out)!r})")

@@ -209,3 +209,17 @@ def _row_mean(x: np.ndarray) -> np.ndarray:
     True
     """
     return np.add.reduce(x, axis=-1, keepdims=True) / x.shape[-1]
+
+
+def no_whole_window(window: int, samplerate: float) -> str:
+    """The warning for an input that ends before one whole window (no readouts), as the CLI and ``plot`` give it.
+
+    Example
+    -------
+    >>> no_whole_window(2048, 48000.0)
+    'no whole window in the input (2048 samples = 42.7 ms at 48000 Hz): no readouts; try a shorter --window'
+    """
+    return (
+        f"no whole window in the input ({window} samples = {1000 * window / samplerate:.1f} ms at {samplerate:g} Hz): "
+        "no readouts; try a shorter --window"
+    )

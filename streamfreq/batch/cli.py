@@ -57,7 +57,9 @@ def settings_from(args) -> Settings:
     :data:`~streamfreq.estimators.ESTIMATOR_NAMES` however they are listed: ``zc,fft`` is ``fft,zc``)."""
     from streamfreq.estimators import ESTIMATOR_NAMES, available_estimators
 
-    names = available_estimators() if estimator_names(args) is None else estimator_names(args)
+    names = estimator_names(args)
+    if names is None:
+        names = available_estimators()
     rank = {name: i for i, name in enumerate(ESTIMATOR_NAMES)}
     return Settings(
         estimators=tuple(sorted(names, key=lambda name: rank.get(name, len(rank)))),  # unknown names: refused later
