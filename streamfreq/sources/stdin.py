@@ -179,15 +179,8 @@ def open_stdin(
     kind = container(head, raw_layout_given=samplerate is not None)
     if kind is not None:
         source = EncodedStream(stream, head, kind, channel=channel)
-        given = [
-            f"--{name}"
-            for name, value in (
-                ("samplerate", samplerate),
-                ("pcm", pcm != "s16le" or None),
-                ("channels", channels != 1 or None),
-            )
-            if value is not None
-        ]
+        layout = {"--samplerate": samplerate is not None, "--pcm": pcm != "s16le", "--channels": channels != 1}
+        given = [option for option, set_by_user in layout.items() if set_by_user]
         if given:  # raw PCM's layout: an encoded stream brings its own
             source.warnings.append(
                 f"the {kind} stream brings its own samplerate ({source.samplerate:g} Hz) and layout; "
