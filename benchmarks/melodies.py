@@ -101,7 +101,7 @@ def main(argv: list[str] | None = None) -> None:
     names = [n for n in args.estimators.split(",") if n]
     trackers = [streamfreq_tracker(n, None) for n in names]
     trackers += [] if args.no_peers else [t for t in peer_trackers() if t.voicing]
-    frames = {t.name: [] for t in trackers}  # (est_cent, ref_cent, previous_hz, instrument) per material
+    frames = {t.name: [] for t in trackers}  # per material: (its aligned frames, their previous note, instrument)
     for seed in (int(s) for s in args.seeds.split(",")):
         for effects in EFFECTS:
             material = melody_material(seed, effects)
@@ -129,12 +129,16 @@ def main(argv: list[str] | None = None) -> None:
         all_row.append(f"{100 * right / sum(len(a.ref_cent) for a, _, _ in parts):.1f}")
     print("cells: raw pitch % (frames within 50 cents)\n")
     print_table(header, [*rows, all_row])
-    kinds = {}
-    for parts in frames.values():
-        scored = sum(len(a.ref_cent) for a, _, _ in parts)
-        for kind in wrong_kinds(np.zeros(1), np.zeros(1), np.zeros(1)):
-            count = sum(wrong_kinds(a.est_cent * (a.est_voicing > 0), a.ref_cent, p)[kind].sum() for a, p, _ in parts)
-            kinds.setdefault(kind, []).append(f"{100 * count / scored:.2f}")
+    counts = {}  # kind -> one count per tracker
+    for column, parts in enumerate(frames.values()):
+        for aligned, previous, _ in parts:
+            voiced_cents = aligned.est_cent * (aligned.est_voicing > 0)
+            for kind, mask in wrong_kinds(voiced_cents, aligned.ref_cent, previous).items():
+                counts.setdefault(kind, [0] * len(frames))[column] += int(mask.sum())
+    scored = [sum(len(a.ref_cent) for a, _, _ in parts) for parts in frames.values()]
+    kinds = {
+        kind: [f"{100 * c / total:.2f}" for c, total in zip(row, scored, strict=True)] for kind, row in counts.items()
+    }
     print("cells: % of scored frames with a wrong number (>= 50 cents off) of each kind\n")
     print_table(["wrong number", *frames], [[kind, *cells] for kind, cells in kinds.items()])
 
