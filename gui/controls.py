@@ -320,7 +320,7 @@ class ControlPanel(QWidget):
         args.sweep = self.sweep_spec()
         args.snr = self.snr.value() if self.noise.isChecked() else None
         args.device = self.device_choice()
-        args.input = self.path.text().strip() or None
+        args.input = (self.path.text().strip() or None) if args.source == "file" else None  # a file's path only
         args.window = self.window.currentData()
         args.hop = self.hop.currentData()
         return args

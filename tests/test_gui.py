@@ -173,6 +173,15 @@ def test_a_missing_model_leaves_the_other_estimators_running(qtbot, monkeypatch)
         win.shutdown()
 
 
+def test_a_path_left_in_the_file_box_does_not_keep_the_synth_from_starting(window, qtbot, tmp_path):
+    """The file box keeps its path when another source is chosen; that source starts without it."""
+    window.controls.path.setText(str(tmp_path / "some.wav"))
+    window.controls.set_source("synth")
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=2 * SECOND)
+    assert window.last_error is None
+
+
 @pytest.mark.parametrize(("rate", "length"), [(44100, 2048), (16000, 1024)])
 def test_a_file_plays_in_real_time(window, qtbot, tmp_path, rate, length):
     """At its own rate and pace, with the default window of that rate in the status bar (the same time at each)."""
