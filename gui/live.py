@@ -25,7 +25,7 @@ import argparse
 from collections.abc import Sequence
 
 from streamfreq.engine import Engine
-from streamfreq.errors import DeviceError, ModelError, ParameterError, SourceError
+from streamfreq.errors import DeviceError, ModelError, ParameterError, SourceError, check_range
 from streamfreq.estimators import build_estimator
 from streamfreq.estimators.base import Estimator
 from streamfreq.live import LiveSession
@@ -114,6 +114,7 @@ class Runner:
         if schedule is None:
             from streamfreq.signals import Constant
 
+            check_range("freq", args.freq, 0.0, session.source.samplerate / 2)  # as the synth checks it at start
             schedule = Constant(args.freq)
         session.source.set_schedule(schedule)  # type: ignore[attr-defined]
         return True

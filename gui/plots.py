@@ -237,6 +237,7 @@ class HistoryPlot(pg.PlotWidget):
         self.legend.anchor(itemPos=(1, 0), parentPos=(1, 0), offset=(-8, -4))
         self.seconds = seconds
         self.setXRange(-seconds, 0.0, padding=0.01)
+        self.setYRange(math.log10(110.0), math.log10(880.0), padding=0)  # A2..A5 until there are notes to show
         self.setMouseEnabled(x=False, y=False)
         self.curves: dict[str, Curve] = {}
         for name in [*names, "truth"]:

@@ -258,7 +258,7 @@ class Tuner(QWidget):
         painter.setPen(QColor("#b0bec5"))
         right_column = Qt.AlignmentFlag.AlignRight | Qt.AlignmentFlag.AlignVCenter
         if self.hz is not None:
-            painter.drawText(QRectF(110, 4, w - 120, 17), right_column, f"{self.cents:+.0f} cents")
+            painter.drawText(QRectF(110, 4, w - 120, 17), right_column, f"{round(self.cents):+d} cents")  # no "-0"
             painter.drawText(QRectF(110, 21, w - 120, 17), right_column, f"{self.hz:.2f} Hz")
         word = self.status()
         painter.setPen(QColor({"steady": "#81c784", "unsteady": "#ffb74d"}.get(word, "#78909c")))

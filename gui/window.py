@@ -53,6 +53,7 @@ from streamfreq.gui.plots import HistoryPlot, SpectrumPlot, WaveformPlot
 from streamfreq.gui.readouts import ReadoutPanel, pitch, steady
 from streamfreq.options import estimator_names
 from streamfreq.readout import EngineStats, Readout
+from streamfreq.windowing import no_whole_window
 
 #: Seconds of history on screen.
 HISTORY_SECONDS = 10.0
@@ -162,11 +163,17 @@ class MainWindow(QMainWindow):
     # -- actions -------------------------------------------------------------------------------
 
     def start(self) -> None:
-        """Start (or restart) the run the controls describe; a failure is shown, the app stays usable."""
+        """Start (or restart) the run the controls describe; a failure is shown, the app stays usable.
+
+        The last run's readouts, traces, window and figures are cleared first, so that nothing on screen
+        belongs to another run (a failed start leaves the screen empty, with the message).
+        """
         self.clear_error()
         self.trail.clear()
         self.pitches.clear()
         self.last = None
+        self.stats = None
+        self._clear_display()
         try:
             session = self.runner.start(self.controls.settings(self.args))
         except (StreamfreqError, ImportError, OSError) as error:
@@ -183,8 +190,12 @@ class MainWindow(QMainWindow):
             self.start()
 
     def apply_tone(self) -> None:
-        """Send the synth frequency or sweep to the running synth (phase-continuous, no restart)."""
-        self.runner.set_tone(self.controls.settings(self.args))
+        """Send the synth frequency or sweep to the running synth (phase-continuous, no restart); a tone the synth
+        cannot make (above half its samplerate) is shown as an error and the synth keeps its tone."""
+        try:
+            self.runner.set_tone(self.controls.settings(self.args))
+        except StreamfreqError as error:
+            self.show_error(describe_error(error))
 
     def show_error(self, text: str) -> None:
         """Show ``text`` in a non-modal message box and above the plots; the app stays usable."""
@@ -201,6 +212,21 @@ class MainWindow(QMainWindow):
     def clear_error(self) -> None:
         """Hide the error line (the message box is closed by the user)."""
         self.error_label.setVisible(False)
+
+    def _clear_display(self) -> None:
+        """Empty the cards, the tuner, the traces, the window's waveform and spectrum, and the run's figures."""
+        for name, card in self.readouts.cards.items():
+            if name == "truth":
+                card.show_truth(None)
+            else:
+                card.show_estimate(None)
+        self.readouts.tuner.show_pitch(None, None)
+        self.history.update_traces(np.empty(0), {}, 1.0)
+        self.waveform.curve.setData(np.empty(0), np.empty(0))
+        self.spectrum.curve.setData(np.empty(0), np.empty(0))
+        self.spectrum.mark({})
+        for name in ("losses", "cost", "latency"):
+            self.status_labels[name].setText("")
 
     def wait_for(self, condition: Callable[[], bool], timeout: float) -> bool:
         """Run the event loop until ``condition()`` holds or ``timeout`` seconds pass (for scripts)."""
@@ -251,6 +277,9 @@ class MainWindow(QMainWindow):
                 self._reported = session
                 if session.error is not None:
                     self.show_error(describe_error(session.error))
+                elif getattr(session.source, "frames", math.inf) < session.engine.window:  # type: ignore[attr-defined]
+                    engine = session.engine  # type: ignore[attr-defined]
+                    self.show_error(no_whole_window(engine.window, engine.samplerate))  # a file shorter than a window
         if now - self._last_status >= 1 / STATUS_HZ:
             self._last_status = now
             self._draw_status()

@@ -182,6 +182,47 @@ def test_a_path_left_in_the_file_box_does_not_keep_the_synth_from_starting(windo
     assert window.last_error is None
 
 
+def test_a_failed_start_leaves_nothing_of_the_last_run_on_screen(window, qtbot, tmp_path):
+    """The synth's 440 Hz and its truth go when a file that cannot be read is started: only the message stays."""
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=2 * SECOND)
+    bogus = tmp_path / "not-audio.wav"
+    bogus.write_text("this is not a WAV file\n")
+    window.controls.path.setText(str(bogus))
+    window.controls.set_source("file")
+    window.start()
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=5 * SECOND)
+    assert all(math.isnan(card_hz(window, name)) for name in ("fft", "zc", "truth"))
+    assert window.readouts.tuner.hz is None
+    assert window.latest_readout() is None
+
+
+def test_a_tone_above_half_the_samplerate_is_refused_while_the_synth_runs(qtbot):
+    """At 8 kHz the synth cannot make 6 kHz: the frequency box's 6000 is an error message, and the tone stays."""
+    win = make_window(qtbot, "--estimators", "fft", "--samplerate", "8000")
+    try:
+        win.start()
+        qtbot.waitUntil(lambda: shows(win, "fft", 440.0), timeout=2 * SECOND)
+        win.controls.freq.setValue(6000.0)
+        qtbot.waitUntil(lambda: win.last_error is not None, timeout=SECOND)
+        assert "freq must be in 0..4000" in win.last_error
+        qtbot.wait(300)
+        assert shows(win, "fft", 440.0)
+    finally:
+        win.shutdown()
+
+
+def test_a_file_shorter_than_a_window_says_so(window, qtbot, tmp_path):
+    soundfile = pytest.importorskip("soundfile")
+    path = tmp_path / "short.wav"
+    soundfile.write(path, np.zeros(1000, np.float32), 48000)
+    window.controls.path.setText(str(path))
+    window.controls.set_source("file")
+    window.start()
+    qtbot.waitUntil(lambda: window.last_error is not None, timeout=5 * SECOND)
+    assert window.last_error.startswith("no whole window in the input (2048 samples")
+
+
 @pytest.mark.parametrize(("rate", "length"), [(44100, 2048), (16000, 1024)])
 def test_a_file_plays_in_real_time(window, qtbot, tmp_path, rate, length):
     """At its own rate and pace, with the default window of that rate in the status bar (the same time at each)."""
