@@ -115,7 +115,7 @@ class MainWindow(QMainWindow):
         self.timer.timeout.connect(self.redraw)
         self.timer.start()
         self.resize(1280, 800)
-        self.setMinimumSize(1000, 620)
+        self.setMinimumSize(1200, 620)  # the readouts row needs about 880 px beside the 290 px of controls
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -186,8 +186,12 @@ class MainWindow(QMainWindow):
         self.runner.stop()
 
     def _restart_if_running(self) -> None:
-        if self.runner.session is not None and self.runner.session.running:
-            self.start()
+        if self.runner.session is None or not self.runner.session.running:
+            return
+        if self.controls.source.currentData() == "file" and not self.controls.path.text().strip():
+            self.stop()  # "Audio file" chosen while running: wait for the file to be opened
+            return
+        self.start()
 
     def apply_tone(self) -> None:
         """Send the synth frequency or sweep to the running synth (phase-continuous, no restart); a tone the synth
@@ -198,11 +202,11 @@ class MainWindow(QMainWindow):
             self.show_error(describe_error(error))
 
     def show_error(self, text: str) -> None:
-        """Show ``text`` in a non-modal message box and above the plots; the app stays usable."""
+        """Show ``text`` in a non-modal message box and above the plots (the status bar's permanent figures leave
+        no room for it there); the app stays usable."""
         self.last_error = text
         self.error_label.setText(text)
         self.error_label.setVisible(True)
-        self.statusBar().showMessage(text, 10_000)
         if self.message_box is None:
             self.message_box = QMessageBox(QMessageBox.Icon.Warning, "streamfreq", "", parent=self)
             self.message_box.setWindowModality(Qt.WindowModality.NonModal)

@@ -182,6 +182,17 @@ def test_a_path_left_in_the_file_box_does_not_keep_the_synth_from_starting(windo
     assert window.last_error is None
 
 
+def test_choosing_the_file_source_without_a_file_stops_the_run_and_waits(window, qtbot):
+    """"Audio file" picked in the source box while the synth runs: no error about a missing path; the run stops
+    until a file is opened."""
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=2 * SECOND)
+    window.controls.path.setText("")
+    window.controls.set_source("file")
+    qtbot.waitUntil(lambda: not window.running, timeout=2 * SECOND)
+    assert window.last_error is None
+
+
 def test_a_failed_start_leaves_nothing_of_the_last_run_on_screen(window, qtbot, tmp_path):
     """The synth's 440 Hz and its truth go when a file that cannot be read is started: only the message stays."""
     window.start()
