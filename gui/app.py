@@ -171,6 +171,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         line = summary_line(window)
         window.shutdown()
         print(line, flush=True)
+        if window.last_error is not None and not window.readout_count:  # a scripted run that analysed nothing fails
+            print(f"streamfreq-gui: error: {window.last_error}", file=sys.stderr)
+            outcome["code"] = 1
         app.quit()
 
     if args.quit_after is not None:

@@ -183,7 +183,7 @@ def test_a_path_left_in_the_file_box_does_not_keep_the_synth_from_starting(windo
 
 
 def test_choosing_the_file_source_without_a_file_stops_the_run_and_waits(window, qtbot):
-    """"Audio file" picked in the source box while the synth runs: no error about a missing path; the run stops
+    """ "Audio file" picked in the source box while the synth runs: no error about a missing path; the run stops
     until a file is opened."""
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=2 * SECOND)
@@ -396,6 +396,21 @@ LINE = re.compile(
     r"^frames=(\d+) fps=([\d.]+) readouts=(\d+) dropped=(\d+)"
     r" last_fft=(null|[\d.]+) last_zc=(null|[\d.]+) last_lstm=(null|[\d.]+)$"
 )
+
+
+def test_a_scripted_run_that_analyses_nothing_says_why_and_exits_1():
+    """``--quit-after`` on a file that cannot be opened: the summary line, then the reason on stderr, exit 1."""
+    env = {**os.environ, "QT_QPA_PLATFORM": os.environ.get("QT_QPA_PLATFORM", "offscreen")}
+    done = subprocess.run(
+        [sys.executable, "-m", "streamfreq.gui.app", "--input", "/no/such/file.wav", "--quit-after", "0.5"],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        env=env,
+    )
+    assert done.returncode == 1
+    assert LINE.match(done.stdout.strip())
+    assert done.stderr.strip().endswith("cannot open '/no/such/file.wav': no such file")
 
 
 def test_quit_after_prints_one_line_and_writes_the_screenshot(tmp_path):
