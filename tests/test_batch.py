@@ -466,3 +466,23 @@ def test_streamfreq_batch_subcommand_and_progress_bar_on_a_terminal(corpus, tmp_
     assert process.returncode == 0, text
     assert "1/1" in text and "h audio" in text and "× real time" in text
     assert "1 inputs: 1 analysed, 0 already done, 0 failed" in text
+
+
+def test_stopping_the_local_pool_ends_workers_that_are_busy():
+    """An interruption ends the workers at once, also those in the middle of a file (here a minute's sleep): the
+    pool's own shutdown forgets its processes, so they are read before it (on Python < 3.14)."""
+    import multiprocessing
+    from concurrent.futures import ProcessPoolExecutor
+
+    from streamfreq.batch.local import _stop
+
+    pool = ProcessPoolExecutor(2, mp_context=multiprocessing.get_context("forkserver"))
+    busy = [pool.submit(time.sleep, 60) for _ in range(3)]
+    while len(getattr(pool, "_processes", None) or {}) < 2:  # both workers started
+        time.sleep(0.01)
+    workers = list(pool._processes.values())
+    _stop(pool)
+    for worker in workers:
+        worker.join(timeout=30)  # a minute's sleep is still running in a worker left alive
+        assert not worker.is_alive()
+    assert not any(future.done() and not future.cancelled() and future.exception() is None for future in busy)

@@ -172,10 +172,11 @@ def _new_pool(settings: Settings, workers: int) -> ProcessPoolExecutor:
 
 def _stop(pool: ProcessPoolExecutor) -> None:
     """Cancel what is queued and end the workers now (a file being analysed is abandoned)."""
-    pool.shutdown(wait=False, cancel_futures=True)
-    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14
+    terminate = getattr(pool, "terminate_workers", None)  # Python >= 3.14 (it shuts the pool down too)
     if terminate is not None:
         terminate()
         return
-    for process in list((getattr(pool, "_processes", None) or {}).values()):
+    workers = list((getattr(pool, "_processes", None) or {}).values())  # shutdown() forgets them: read them first
+    pool.shutdown(wait=False, cancel_futures=True)
+    for process in workers:
         process.terminate()
