@@ -152,6 +152,23 @@ def test_zero_crossings_reject_noise_and_silence():
     assert sum(e.status == NO_TONE for e in results) >= 0.99 * len(results)
 
 
+@pytest.mark.parametrize(("samplerate", "top"), [(48000.0, 10000.0), (16000.0, 3400.0)])
+def test_zero_crossings_read_clean_sines_up_to_near_a_quarter_of_the_rate(samplerate, top):
+    """A clean tone's interpolated crossings scatter by 0.05-0.6% of its period, and a whole number of periods that
+    spans a whole number of samples (7 periods of 7 kHz in 48 at 48 kHz) by nothing: that longer pattern must not
+    make the period look like an upper partial's. Every window of a clean sine is read, to within 0.1%, from 150 Hz
+    up to 4.7 samples a period."""
+    from streamfreq.engine import Engine
+
+    t = np.arange(int(0.1 * samplerate)) / samplerate
+    for hz in np.arange(150.0, top + 1.0, 137.0):
+        readouts = Engine(samplerate, estimators=["zc"]).push(
+            (0.5 * np.cos(2 * np.pi * hz * t + 0.3)).astype(np.float32)
+        )
+        assert [r.estimates["zc"].status for r in readouts] == [OK] * len(readouts), hz
+        assert all(abs(r.hz("zc") / hz - 1) < 1e-3 for r in readouts), hz
+
+
 def test_zero_crossings_say_out_of_range_above_a_quarter_of_the_rate():
     estimate = ZeroCrossingEstimator().estimate_many(tone(N, 700.0)[None].astype(np.float32), FS)[0]
     assert estimate.status == OUT_OF_RANGE and np.isnan(estimate.hz)

@@ -55,6 +55,12 @@ PATTERN_AMBIGUOUS = 8.0
 #: The chosen pattern's spans must scatter less than this fraction of their length for a number at all (and a
 #: pattern dividing it that does so too makes the window ambiguous).
 PATTERN_TRUSTED = 0.03
+#: A longer pattern that repeats far better than the chosen one says the chosen one follows a partial, not the period,
+#: only where the chosen one's spans scatter by more than this fraction of their length. A clean tone's crossings,
+#: interpolated between samples, scatter by 0.05-0.15% of the period, and a whole number of its periods that spans
+#: a whole number of samples scatters by nothing (7 periods of 7 kHz are 48 samples at 48 kHz); a pattern that
+#: follows a partial scatters by several percent.
+PATTERN_LOOSE = 0.01
 #: A window whose waveform correlates at half the measured period within this of its correlation at the period
 #: repeats nearly as well every half period: it could be read an octave either way (normalised correlation).
 HALF_PERIOD_MARGIN = 0.05
@@ -193,8 +199,9 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     repeats twice per period, such as two slightly detuned voices, or a
     square wave whose sampling repeats exactly only every few periods) could be
     read an octave or a twelfth either way and is flagged, as is one where
-    a multiple of the chosen pattern repeats far better (the chosen one then
-    follows an upper partial) or the chosen pattern's spans scatter by more
+    a multiple of the chosen pattern repeats far better while the chosen one's
+    spans scatter by more than :data:`PATTERN_LOOSE` of their length (the chosen
+    one then follows an upper partial) or the chosen pattern's spans scatter by more
     than :data:`PATTERN_TRUSTED` of their length, so it says ``no_tone``
     rather than risk an octave error.
     """
@@ -217,7 +224,8 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     rows = np.arange(count)
     own = scatter[rows, chosen]
     multiples = (ks % ks[chosen][:, None] == 0) & (ks > ks[chosen][:, None])
-    ambiguous |= (multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None])).any(axis=1) & (own > PATTERN_SLACK / 10)
+    loose = own > PATTERN_LOOSE * spans_mean[rows, chosen]
+    ambiguous |= (multiples & (scatter * PATTERN_AMBIGUOUS < own[:, None])).any(axis=1) & loose
     ambiguous |= own > PATTERN_TRUSTED * spans_mean[rows, chosen]  # the chosen pattern itself hardly repeats
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
