@@ -112,10 +112,7 @@ class Engine:
             )
         self.fmin = float(fmin)
         self.window, self.hop = self.windower.window, self.windower.hop
-        if estimators is None or all(isinstance(e, str) for e in estimators):
-            self.estimators = build_estimators(None if estimators is None else list(estimators), model_path, fmin)
-        else:
-            self.estimators = list(estimators)  # type: ignore[arg-type]
+        self.estimators = build_estimators(estimators, model_path, fmin)  # names built, objects as they are
         self.names = [e.name for e in self.estimators]
         self.truth = truth
         self.stats = EngineStats()
@@ -204,10 +201,13 @@ class Engine:
             results = estimator.estimate_many(frames, self.samplerate)
             if len(results) != len(frames):
                 raise RuntimeError(f"returned {len(results)} estimates for {len(frames)} windows")
+            stray = next((r for r in results if not isinstance(r, Estimate)), None)
+            if stray is not None:
+                raise TypeError(f"returned a {type(stray).__name__}, not an Estimate")
         except Exception as error:  # one estimator must not take the others down
             name = estimator.name
             self.stats.estimator_errors[name] = self.stats.estimator_errors.get(name, 0) + 1
-            self.stats.last_errors[name] = f"{type(error).__name__}: {error}"
+            self.stats.last_errors[name] = " ".join(f"{type(error).__name__}: {error}".split())  # one line
             results = [Estimate.nothing(ERROR)] * len(frames)
         elapsed = time.perf_counter() - began
         self.stats.estimator_seconds[estimator.name] = self.stats.estimator_seconds.get(estimator.name, 0.0) + elapsed

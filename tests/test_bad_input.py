@@ -117,6 +117,8 @@ LIBRARY_ROWS = [
     ("unknown estimator", lambda f: build_estimators(["fft", "yin"]), ParameterError, r"one of fft, zc, lstm.*'yin'"),
     ("no estimator", lambda f: build_estimators([]), ParameterError, r"at least one"),
     ("repeated estimator", lambda f: build_estimators(["fft", "fft"]), ParameterError, r"must not repeat"),
+    ("estimators as a string", lambda f: Engine(RATE, estimators="fft"), ParameterError, r"list of names.*\['fft'\]"),
+    ("not an estimator", lambda f: Engine(RATE, estimators=["fft", 42]), ParameterError, r"needs a name and estimate"),
     ("bad PCM format", lambda f: StdinSource(samplerate=RATE, pcm="s24le"), ParameterError, r"pcm must be.*s24le"),
     ("PCM channels", lambda f: StdinSource(samplerate=RATE, channels=0), ParameterError, r"^channels must be in 1\."),
     ("PCM samplerate", lambda f: StdinSource(samplerate=10), ParameterError, r"^samplerate must be in 1000"),

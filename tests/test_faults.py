@@ -100,6 +100,30 @@ def test_a_failing_estimator_marks_only_its_own_readouts():
     assert engine.stats.last_errors["zc"] == "FloatingPointError: model blew up on batch 3"
 
 
+class NumbersNotEstimates:
+    """An embedding program's estimator that returns bare numbers (and fails with a two-line message)."""
+
+    name = "mine"
+
+    def estimate_many(self, frames: np.ndarray, samplerate: float) -> list:
+        return [440.0] * len(frames)
+
+
+def test_an_estimator_returning_numbers_is_an_error_of_its_own_beside_named_ones():
+    """Names and objects mix in one list; results that are not Estimates mark that estimator's readouts ``error``
+    (one line in last_errors) and take nothing from the others, the Track included."""
+    from streamfreq import analyze
+
+    tone = np.sin(2 * np.pi * 1000.0 * np.arange(8000) / RATE)
+    engine = Engine(RATE, WINDOW, HOP, ["fft", NumbersNotEstimates()])
+    readouts = engine.push(tone)
+    assert engine.names == ["fft", "mine"]
+    assert all(abs(r.hz("fft") - 1000.0) < 1e-3 and r.estimates["mine"] == Estimate.nothing(ERROR) for r in readouts)
+    assert engine.stats.last_errors["mine"] == "TypeError: returned a float, not an Estimate"
+    track = analyze(tone, RATE, estimators=["fft", NumbersNotEstimates()], window=WINDOW, hop=HOP)
+    assert np.all(np.isnan(track.f0["mine"])) and np.allclose(track.f0["fft"], 1000.0)
+
+
 def _patch_estimators(monkeypatch, wrap) -> None:
     real = streamfreq.engine.build_estimators
     monkeypatch.setattr(

@@ -59,12 +59,40 @@ def build_estimator(
 
 
 def build_estimators(
-    names: Sequence[str] | None = None, model_path: str | os.PathLike[str] | None = None, fmin: float | None = None
+    estimators: Sequence[str | Estimator] | None = None,
+    model_path: str | os.PathLike[str] | None = None,
+    fmin: float | None = None,
 ) -> list[Estimator]:
-    """Build several estimators; ``None`` means every available one (``fmin``: see :func:`build_estimator`)."""
-    names = available_estimators() if names is None else list(names)
-    if not names:
+    """Build several estimators from names; objects (anything with a ``name`` and ``estimate_many``) are used as
+    they are. ``None`` means every available one (``fmin``: see :func:`build_estimator`).
+
+    Raises
+    ------
+    ParameterError
+        No estimator, an unknown name, a name twice, a lone string instead of a list, or an object that is no
+        estimator.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.fft import FFTEstimator
+    >>> [e.name for e in build_estimators(["zc", FFTEstimator(fmin=80.0)])]
+    ['zc', 'fft']
+    """
+    if isinstance(estimators, str):
+        raise ParameterError(
+            f"estimators must be a list of names, e.g. [{estimators!r}] (got the string {estimators!r})"
+        )
+    chosen = available_estimators() if estimators is None else list(estimators)
+    if not chosen:
         raise ParameterError("estimators must name at least one of fft, zc, lstm (got none)")
+    for estimator in chosen:
+        if not isinstance(estimator, str) and not (
+            isinstance(getattr(estimator, "name", None), str) and callable(getattr(estimator, "estimate_many", None))
+        ):
+            raise ParameterError(
+                f"an estimator object needs a name and estimate_many(frames, samplerate) (got {estimator!r})"
+            )
+    names = [e if isinstance(e, str) else e.name for e in chosen]
     if len(set(names)) != len(names):
         raise ParameterError(f"estimators must not repeat (got {','.join(names)})")
-    return [build_estimator(name, model_path, fmin) for name in names]
+    return [build_estimator(e, model_path, fmin) if isinstance(e, str) else e for e in chosen]
