@@ -117,6 +117,8 @@ def analyze(
     """
     from streamfreq.sources.base import to_mono_float32
 
+    if isinstance(samples, (str, bytes, os.PathLike)):
+        raise ParameterError(f"analyze takes samples; for a file use analyze_file({samples!r})")
     samples = np.asarray(samples)
     if samples.ndim not in (1, 2):
         raise ParameterError(f"samples must have shape (frames,) or (frames, channels) (got {samples.shape})")

@@ -268,8 +268,11 @@ class Engine:
         Raises
         ------
         ParameterError
-            The source is not real time (read it with :meth:`run`), or a parameter is out of range.
+            The source is not real time (read it with :meth:`run`), a parameter is out of range, or the engine's
+            last session still runs (its estimators, stats and ring are the engine's: one session at a time).
         """
+        if self._session is not None and self._session.running:
+            raise ParameterError("this engine already runs a live session; stop() it first, or use another Engine")
         if not getattr(source, "realtime", False):
             raise ParameterError(
                 f"start needs a real-time source (got {type(source).__name__} with realtime=False); "

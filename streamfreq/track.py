@@ -25,7 +25,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
-from streamfreq.errors import missing_extra
+from streamfreq.errors import ParameterError, missing_extra
 from streamfreq.readout import Readout
 
 if TYPE_CHECKING:
@@ -74,9 +74,22 @@ class Track:
     def from_readouts(
         cls, readouts: Sequence[Readout], names: Sequence[str], samplerate: float, window: int, hop: int
     ) -> Track:
-        """Columns from the engine's readouts (the numbers are copied as they are)."""
+        """Columns from the engine's readouts (the numbers are copied as they are).
+
+        Raises
+        ------
+        ParameterError
+            A readout holds no estimate of one of ``names`` (an estimator switched off with
+            :meth:`~streamfreq.engine.Engine.set_enabled` while they were made).
+        """
         count = len(readouts)
         f0, status, confidence = {}, {}, {}
+        missing = next((n for n in names for r in readouts if n not in r.estimates), None)
+        if missing is not None:
+            raise ParameterError(
+                f"readouts hold no estimate of {missing!r} (switched off while they were made?): name only the "
+                "estimators every readout has"
+            )
         for name in names:
             estimates = [r.estimates[name] for r in readouts]
             f0[name] = np.fromiter((e.hz if e.ok else math.nan for e in estimates), np.float64, count)

@@ -22,6 +22,7 @@ import numpy as np
 import pytest
 import soundfile
 
+from streamfreq import analyze
 from streamfreq.cli import main
 from streamfreq.engine import Engine
 from streamfreq.errors import DeviceError, ModelError, ParameterError, SourceError, StreamfreqError
@@ -117,6 +118,7 @@ LIBRARY_ROWS = [
     ("unknown estimator", lambda f: build_estimators(["fft", "yin"]), ParameterError, r"one of fft, zc, lstm.*'yin'"),
     ("no estimator", lambda f: build_estimators([]), ParameterError, r"at least one"),
     ("repeated estimator", lambda f: build_estimators(["fft", "fft"]), ParameterError, r"must not repeat"),
+    ("a path to analyze", lambda f: analyze("/no/such.wav", RATE), ParameterError, r"for a file use analyze_file"),
     ("estimators as a string", lambda f: Engine(RATE, estimators="fft"), ParameterError, r"list of names.*\['fft'\]"),
     ("not an estimator", lambda f: Engine(RATE, estimators=["fft", 42]), ParameterError, r"needs a name and estimate"),
     ("bad PCM format", lambda f: StdinSource(samplerate=RATE, pcm="s24le"), ParameterError, r"pcm must be.*s24le"),

@@ -181,13 +181,36 @@ def test_start_needs_a_realtime_source():
         Engine(FS, estimators=["fft"]).start(SynthSource(440.0, FS, realtime=False))
 
 
+def test_one_live_session_at_a_time():
+    """A second start() while the first session runs is refused (they would share the engine's stats and
+    estimators, and stop() would reach only the second); after stop() the engine starts again."""
+    engine = Engine(FS, 2048, 512, ["fft"])
+    first = engine.start(SynthSource(samplerate=FS, realtime=True))
+    try:
+        with pytest.raises(ParameterError, match=r"already runs a live session; stop\(\) it first"):
+            engine.start(SynthSource(samplerate=FS, realtime=True))
+        assert first.running
+    finally:
+        engine.stop()
+    second = engine.start(SynthSource(samplerate=FS, duration=0.1, realtime=True))
+    drain_until_done(second)
+    second.stop()
+    assert second.error is None
+
+
 def test_an_estimator_switched_off_is_left_out_of_the_readouts():
+    from streamfreq.track import Track
+
     engine = Engine(FS, 2048, 2048, ["fft", "zc"])
     tone = ToneGenerator(Steps([(0, 440.0)]), FS).next_block(8192)
     engine.set_enabled("zc", False)
-    assert [sorted(r.estimates) for r in engine.push(tone[:4096])] == [["fft"], ["fft"]]
+    off = engine.push(tone[:4096])
+    assert [sorted(r.estimates) for r in off] == [["fft"], ["fft"]]
     engine.set_enabled("zc", True)
     assert [sorted(r.estimates) for r in engine.push(tone[4096:])] == [["fft", "zc"], ["fft", "zc"]]
+    with pytest.raises(ParameterError, match=r"no estimate of 'zc' \(switched off"):  # not a KeyError
+        Track.from_readouts(off, engine.names, FS, 2048, 2048)
+    assert list(Track.from_readouts(off, ["fft"], FS, 2048, 2048).f0) == ["fft"]
     with pytest.raises(ParameterError, match=r"estimator must be one of fft, zc \(got 'lstm'\)"):
         engine.set_enabled("lstm", False)
 
