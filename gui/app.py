@@ -24,10 +24,11 @@ from collections.abc import Sequence
 from streamfreq import __version__
 from streamfreq.allocator import keep_freed_memory
 from streamfreq.argparsing import ArgumentParser
-from streamfreq.errors import ParameterError
+from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import ESTIMATOR_NAMES
+from streamfreq.gui import TONE_RANGE
 from streamfreq.options import add_analysis_options, add_source_options, estimator_names
-from streamfreq.sources import synth_schedule
+from streamfreq.sources import synth_rate, synth_schedule
 
 #: The sources the app offers (standard input is for the command line).
 SOURCES = ("synth", "mic", "file")
@@ -86,7 +87,11 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.realtime = True
     args.sweep_repeat = True
     try:
+        check_range("freq", args.freq, TONE_RANGE[0], min(TONE_RANGE[1], synth_rate(args) / 2))  # the app's boxes
         synth_schedule(args)
+        if args.sweep:
+            for end in args.sweep.split(":")[:2]:
+                check_range("sweep F0 and F1", float(end), *TONE_RANGE)
     except ParameterError as error:
         parser.error(str(error))
     return args

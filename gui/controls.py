@@ -44,6 +44,7 @@ from PyQt6.QtWidgets import (
 )
 
 from streamfreq import defaults
+from streamfreq.gui import TONE_RANGE
 from streamfreq.gui.plots import LABELS, colour
 from streamfreq.options import chosen_source
 
@@ -159,14 +160,14 @@ class ControlPanel(QWidget):
         page = QWidget()
         form = QFormLayout(page)
         form.setContentsMargins(0, 4, 0, 0)
-        self.freq = _spin(20.0, 20000.0, 440.0, " Hz", 2)
+        self.freq = _spin(*TONE_RANGE, 440.0, " Hz", 2)
         self.freq.valueChanged.connect(lambda _: self.tone_changed.emit())
         form.addRow("Frequency", self.freq)
         self.sweep = QCheckBox("Sweep up and down")
         self.sweep.toggled.connect(lambda _: self.tone_changed.emit())
         form.addRow(self.sweep)
-        self.sweep_low = _spin(20.0, 20000.0, 110.0, " Hz")
-        self.sweep_high = _spin(20.0, 20000.0, 1760.0, " Hz")
+        self.sweep_low = _spin(*TONE_RANGE, 110.0, " Hz")
+        self.sweep_high = _spin(*TONE_RANGE, 1760.0, " Hz")
         self.sweep_seconds = _spin(0.5, 600.0, 4.0, " s")
         for box in (self.sweep_low, self.sweep_high, self.sweep_seconds):
             box.valueChanged.connect(lambda _: self.tone_changed.emit() if self.sweep.isChecked() else None)

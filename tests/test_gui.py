@@ -297,6 +297,16 @@ def test_arguments_from_streamfreq_gui_are_accepted(capsys):
             gui_app.parse_args(bad)
     (line,) = capsys.readouterr().err.splitlines()[-1:]
     assert line.startswith("streamfreq-gui: error: ") and line.endswith("(try --help)")
+    # the app's frequency boxes hold 20..20000 Hz, and the synth makes nothing above half its samplerate
+    for bad, message in (
+        (["--freq", "30000"], "freq must be in 20..20000 (got 30000.0)"),
+        (["--freq", "nan"], "freq must be in 20..20000 (got nan)"),
+        (["--samplerate", "8000", "--freq", "6000"], "freq must be in 20..4000 (got 6000.0)"),
+        (["--sweep", "10:100:2"], "sweep F0 and F1 must be in 20..20000 (got 10.0)"),
+    ):
+        with pytest.raises(SystemExit):
+            gui_app.parse_args(bad)
+        assert message in capsys.readouterr().err
 
 
 def test_the_app_and_the_command_line_share_their_options():
