@@ -33,6 +33,8 @@ from streamfreq.track import Track
 
 #: Frames handed to the engine at once: bounds the readouts held in memory.
 BLOCK = 65536
+#: More channels than frames, and more than this many, is an array the wrong way round ((channels, frames)).
+MAX_CHANNELS = 64
 
 
 def analyze_blocks(
@@ -122,6 +124,11 @@ def analyze(
     samples = np.asarray(samples)
     if samples.ndim not in (1, 2):
         raise ParameterError(f"samples must have shape (frames,) or (frames, channels) (got {samples.shape})")
+    if samples.ndim == 2 and samples.shape[1] > max(samples.shape[0], MAX_CHANNELS):
+        raise ParameterError(
+            f"samples must have shape (frames, channels) (got {samples.shape}: {samples.shape[1]} channels of "
+            f"{samples.shape[0]} frames); pass samples.T"
+        )
     if channel is not None:
         samples = to_mono_float32(samples, channel)
     blocks = (samples[offset : offset + BLOCK] for offset in range(0, len(samples), BLOCK))

@@ -110,6 +110,11 @@ class Track:
     def concat(cls, parts: Iterable[Track]) -> Track:
         """One track from consecutive parts of the same analysis (at least one part).
 
+        Raises
+        ------
+        ParameterError
+            No part, or parts of different analyses (estimators, samplerate, window or hop).
+
         Example
         -------
         >>> from streamfreq.analysis import analyze_blocks
@@ -120,8 +125,15 @@ class Track:
         """
         parts = list(parts)
         if not parts:
-            raise ValueError("Track.concat needs at least one part")
+            raise ParameterError("Track.concat needs at least one part (got none)")
         first = parts[0]
+        settings = (first.names, first.samplerate, first.window, first.hop)
+        for part in parts[1:]:
+            if (part.names, part.samplerate, part.window, part.hop) != settings:
+                raise ParameterError(
+                    "Track.concat joins parts of one analysis: estimators, samplerate, window and hop "
+                    f"{settings} (got a part with {(part.names, part.samplerate, part.window, part.hop)})"
+                )
 
         def join(column: str, name: str | None = None) -> np.ndarray:
             arrays = [getattr(p, column) if name is None else getattr(p, column)[name] for p in parts]

@@ -31,6 +31,7 @@ from streamfreq.estimators.lstm import lstm_available
 from streamfreq.sources.file import FileSource
 from streamfreq.sources.stdin import StdinSource
 from streamfreq.sources.synth import SynthSource
+from streamfreq.track import Track
 
 RATE = 48000
 
@@ -89,6 +90,11 @@ def files(tmp_path_factory) -> dict[str, str]:
 # -- library ------------------------------------------------------------------------------------
 
 
+def _track(rate: int) -> Track:
+    """A second of silence analysed at ``rate`` (fft)."""
+    return analyze(np.zeros(rate, np.float32), rate, estimators=["fft"])
+
+
 def _fft(rate: float = RATE) -> Engine:
     return Engine(rate, estimators=["fft"])
 
@@ -119,6 +125,10 @@ LIBRARY_ROWS = [
     ("no estimator", lambda f: build_estimators([]), ParameterError, r"at least one"),
     ("repeated estimator", lambda f: build_estimators(["fft", "fft"]), ParameterError, r"must not repeat"),
     ("a path to analyze", lambda f: analyze("/no/such.wav", RATE), ParameterError, r"for a file use analyze_file"),
+    ("(channels, frames)", lambda f: analyze(np.zeros((2, 16000)), RATE), ParameterError, r"; pass samples\.T"),
+    ("concat of two analyses", lambda f: Track.concat([_track(16000), _track(48000)]), ParameterError,
+     r"joins parts of one analysis"),
+    ("concat of nothing", lambda f: Track.concat([]), ParameterError, r"at least one part"),
     ("estimators as a string", lambda f: Engine(RATE, estimators="fft"), ParameterError, r"list of names.*\['fft'\]"),
     ("not an estimator", lambda f: Engine(RATE, estimators=["fft", 42]), ParameterError, r"needs a name and estimate"),
     ("bad PCM format", lambda f: StdinSource(samplerate=RATE, pcm="s24le"), ParameterError, r"pcm must be.*s24le"),
