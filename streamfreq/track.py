@@ -84,14 +84,14 @@ class Track:
         """
         count = len(readouts)
         f0, status, confidence = {}, {}, {}
-        missing = next((n for n in names for r in readouts if n not in r.estimates), None)
-        if missing is not None:
-            raise ParameterError(
-                f"readouts hold no estimate of {missing!r} (switched off while they were made?): name only the "
-                "estimators every readout has"
-            )
         for name in names:
-            estimates = [r.estimates[name] for r in readouts]
+            try:
+                estimates = [r.estimates[name] for r in readouts]
+            except KeyError:
+                raise ParameterError(
+                    f"readouts hold no estimate of {name!r} (switched off while they were made?): name only the "
+                    "estimators every readout has"
+                ) from None
             f0[name] = np.fromiter((e.hz if e.ok else math.nan for e in estimates), np.float64, count)
             status[name] = np.array([e.status for e in estimates], dtype=str)
             confidence[name] = np.fromiter((e.confidence for e in estimates), np.float64, count)

@@ -57,7 +57,8 @@ PATTERN_AMBIGUOUS = 8.0
 PATTERN_TRUSTED = 0.03
 #: A longer pattern that repeats far better than the chosen one says the chosen one follows a partial, not the period,
 #: only where the chosen one's spans scatter by more than this fraction of their length. A clean tone's crossings,
-#: interpolated between samples, scatter by 0.05-0.15% of the period, and a whole number of its periods that spans
+#: interpolated between samples, scatter by 0.05-0.6% of the period (the most at 5 samples a period, 10 kHz at
+#: 48 kHz), and a whole number of its periods that spans
 #: a whole number of samples scatters by nothing (7 periods of 7 kHz are 48 samples at 48 kHz); a pattern that
 #: follows a partial scatters by several percent.
 PATTERN_LOOSE = 0.01
