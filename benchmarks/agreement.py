@@ -1,0 +1,111 @@
+"""Scoring streamfreq where two published trackers agree, for material without an exact f0.
+
+Real recordings and other synthesizers' speech have no exact f0 track, so the reference is where pyin and
+SwiftF0 agree: on a grid of :data:`STEP` seconds a frame is voiced where both give a number and they are within
+:data:`AGREE_CENTS` of each other (the reference is their geometric mean), unvoiced where neither gives one, and
+left out otherwise. streamfreq's estimators are scored on those frames:
+
+- *agree %*: voiced reference frames where the estimator's number is within 50 cents of the reference;
+- *off %*: voiced reference frames where it gives a number 50 cents or more off (mostly octaves);
+- *false alarm %*: unvoiced reference frames where it gives a number.
+
+The peers are the reference, so they are not scored. Frames where both peers say unvoiced include the quiet ends
+of notes and voiced consonants that neither peer is sure of, so false alarms here are an upper bound.
+
+>>> table = AgreementTable(["fft"])  # doctest: +SKIP
+>>> table.add(["a file"], samples, samplerate)  # doctest: +SKIP
+>>> table.print(["recording"])  # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from pitch import peer_trackers, print_table, streamfreq_tracker  # noqa: E402
+
+#: Frame step of the reference grid (s), and how close the two peers must be for a frame to count (cents).
+STEP, AGREE_CENTS = 0.01, 30.0
+#: The peers whose agreement is the reference.
+REFERENCE_PEERS = ("pyin", "SwiftF0")
+#: Lowest f0 the peers are told (Hz).
+PEER_FMIN = 60.0
+
+
+def on_grid(times: np.ndarray, f0: np.ndarray, grid: np.ndarray) -> np.ndarray:
+    """The tracker's f0 at the frame nearest each grid time (0 where it gives no number)."""
+    index = np.clip(np.searchsorted(times, grid), 1, len(times) - 1)
+    nearer = np.where(np.abs(times[index - 1] - grid) <= np.abs(times[index] - grid), index - 1, index)
+    return np.nan_to_num(np.asarray(f0, dtype=np.float64)[nearer])
+
+
+def cents(a: np.ndarray, b: np.ndarray) -> np.ndarray:
+    """|1200 log2(a / b)| where both are positive, inf elsewhere."""
+    both = (a > 0) & (b > 0)
+    return np.where(both, np.abs(1200 * np.log2(np.where(both, a, 1.0) / np.where(both, b, 1.0))), np.inf)
+
+
+def missing_peers() -> list[str]:
+    """The reference peers that are not installed (the ``bench`` extra brings them)."""
+    installed = {tracker.name for tracker in peer_trackers()}
+    return [name for name in REFERENCE_PEERS if name not in installed]
+
+
+class AgreementTable:
+    """Rows of agree / off / false alarm cells for streamfreq's estimators ``names``, and a total row."""
+
+    def __init__(self, names: Sequence[str]) -> None:
+        self.names = list(names)
+        self.peers = {t.name: t for t in peer_trackers() if t.name in REFERENCE_PEERS}
+        self.rows: list[list[str]] = []
+        self.counts = {name: np.zeros(3) for name in self.names}  # agree, off, false alarms
+        self.voiced = self.unvoiced = 0
+
+    def add(self, labels: Sequence[str], samples: np.ndarray, samplerate: float) -> None:
+        """Score one piece of audio; ``labels`` start its row, then its median Hz and frame counts."""
+        grid = np.arange(STEP, len(samples) / samplerate - STEP, STEP)
+        f0 = {}
+        trackers = [(n, self.peers[n]) for n in REFERENCE_PEERS] + [
+            (n, streamfreq_tracker(n, None)) for n in self.names
+        ]
+        for name, tracker in trackers:
+            times, values = tracker.run(samples, samplerate, PEER_FMIN)
+            f0[name] = on_grid(np.asarray(times), values, grid)
+        first, second = (f0[n] for n in REFERENCE_PEERS)
+        voiced = cents(first, second) < AGREE_CENTS
+        unvoiced = (first == 0) & (second == 0)
+        reference = np.sqrt(np.where(voiced, first * second, 1.0))
+        self.voiced += int(voiced.sum())
+        self.unvoiced += int(unvoiced.sum())
+        median = f"{np.median(reference[voiced]):.0f}" if voiced.any() else "-"
+        row = [*labels, median, str(int(voiced.sum())), str(int(unvoiced.sum()))]
+        for name in self.names:
+            error = cents(f0[name], reference)
+            counts = np.array(
+                [
+                    np.sum(voiced & (error < 50)),
+                    np.sum(voiced & (f0[name] > 0) & (error >= 50)),
+                    np.sum(unvoiced & (f0[name] > 0)),
+                ]
+            )
+            self.counts[name] += counts
+            row.append(_cell(counts, int(voiced.sum()), int(unvoiced.sum())))
+        self.rows.append(row)
+
+    def print(self, label_headers: Sequence[str]) -> None:
+        """Print the rows and a total row under ``label_headers`` (one per label given to :meth:`add`)."""
+        blank = [""] * (len(label_headers) - 1)
+        total = ["all", *blank, "", str(self.voiced), str(self.unvoiced)]
+        total += [_cell(self.counts[n], self.voiced, self.unvoiced) for n in self.names]
+        print("cells: agree % / off % / false alarm %\n")
+        header = [*label_headers, "median Hz", "voiced frames", "unvoiced frames", *self.names]
+        print_table(header, [*self.rows, total])
+
+
+def _cell(counts: np.ndarray, voiced: int, unvoiced: int) -> str:
+    agree, off, false_alarms = 100 * counts / [max(voiced, 1), max(voiced, 1), max(unvoiced, 1)]
+    return f"{agree:.1f} / {off:.1f} / {false_alarms:.1f}"

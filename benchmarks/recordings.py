@@ -1,0 +1,87 @@
+"""Real solo singing, scored against what two published trackers agree on.
+
+Two excerpts of Vocadito (Bittner et al. 2021, solo singing recorded on phones and laptops, CC BY 4.0) ship in
+the source distribution of Spotify's basic-pitch 0.4.0 (Apache 2.0) as test resources. This script downloads
+that archive once from PyPI (pinned by its SHA-256), keeps the two WAV files in a cache folder, and scores
+streamfreq where pyin and SwiftF0 agree (see ``agreement.py``: agree %, off %, false alarm %). The audio is not
+part of this repository. Needs the ``bench`` extra (librosa, swift-f0) and access to PyPI on the first run.
+
+    python benchmarks/recordings.py [--estimators fft,lstm,zc] [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import hashlib
+import io
+import os
+import sys
+import tarfile
+import urllib.request
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agreement import AgreementTable, missing_peers  # noqa: E402
+
+ARCHIVE_URL = (
+    "https://files.pythonhosted.org/packages/d3/68/384dcaa2493497581ef7a0f18c76ce35afa26ea8a8d703f4761bdae632e6/"
+    "basic_pitch-0.4.0.tar.gz"
+)
+ARCHIVE_SHA256 = "6f48ac4b909c990fd59460622137a03b857c829bb1f3e65c71708da576ab68e5"
+#: The recordings inside the archive, and what each one is.
+RECORDINGS = {
+    "basic_pitch-0.4.0/tests/resources/vocadito_10.wav": "Vocadito 10, low voice, 9.1 s",
+    "basic_pitch-0.4.0/tests/resources/vocadito_14.wav": "Vocadito 14, higher voice, 12.2 s",
+}
+
+
+def default_cache() -> Path:
+    """``$XDG_CACHE_HOME/streamfreq-bench`` (``~/.cache/streamfreq-bench``)."""
+    return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "streamfreq-bench"
+
+
+def fetch(cache: Path) -> list[Path]:
+    """The recordings' paths in ``cache``, downloading and checking the archive first where they are missing."""
+    paths = [cache / Path(member).name for member in RECORDINGS]
+    if all(path.exists() for path in paths):
+        return paths
+    with urllib.request.urlopen(ARCHIVE_URL, timeout=60) as response:
+        archive = response.read()
+    digest = hashlib.sha256(archive).hexdigest()
+    if digest != ARCHIVE_SHA256:
+        raise RuntimeError(f"{ARCHIVE_URL} has SHA-256 {digest}, expected {ARCHIVE_SHA256}")
+    cache.mkdir(parents=True, exist_ok=True)
+    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+        for member, path in zip(RECORDINGS, paths, strict=True):
+            path.write_bytes(tar.extractfile(member).read())
+    return paths
+
+
+def main(argv: list[str] | None = None) -> int:
+    import soundfile
+
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--estimators", default="fft,lstm,zc")
+    parser.add_argument("--cache", type=Path, default=default_cache(), help="where the recordings are kept")
+    args = parser.parse_args(argv)
+    if missing_peers():
+        print('recordings.py: error: needs pyin and SwiftF0 (pip install -e ".[bench]")', file=sys.stderr)
+        return 2
+    try:
+        paths = fetch(args.cache)
+    except (OSError, RuntimeError) as error:
+        print(f"recordings.py: error: cannot fetch the recordings: {error}", file=sys.stderr)
+        return 2
+    table = AgreementTable([n for n in args.estimators.split(",") if n])
+    for path, label in zip(paths, RECORDINGS.values(), strict=True):
+        samples, samplerate = soundfile.read(path, dtype="float32", always_2d=True)
+        table.add([label], samples.mean(axis=1), float(samplerate))
+        print(f"  {label} done", file=sys.stderr, flush=True)
+    print("python benchmarks/recordings.py " + " ".join(sys.argv[1:] if argv is None else argv))
+    print("real solo singing (Vocadito); reference: frames where pyin and SwiftF0 agree (see agreement.py)")
+    table.print(["recording"])
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
