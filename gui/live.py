@@ -23,6 +23,7 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from streamfreq.engine import Engine
 from streamfreq.errors import DeviceError, ModelError, ParameterError, SourceError, check_range
@@ -31,6 +32,9 @@ from streamfreq.estimators.base import Estimator
 from streamfreq.live import LiveSession
 from streamfreq.options import engine_settings
 from streamfreq.sources import make_source, synth_schedule
+
+if TYPE_CHECKING:
+    from threading import Thread
 
 
 def describe_error(error: BaseException) -> str:
@@ -75,6 +79,7 @@ class Runner:
         self.names = [e.name for e in self.estimators]
         self.disabled: set[str] = set()
         self.session: LiveSession | None = None
+        self.releasing: Thread | None = None  # the last run's source, being closed
 
     def start(self, args: argparse.Namespace) -> LiveSession:
         """Stop any run, then start the one ``args`` describes (the shared options); errors are raised."""
@@ -87,17 +92,24 @@ class Runner:
             engine = Engine(source.samplerate, **settings)  # type: ignore[arg-type]
             for name in self.disabled & set(self.names):
                 engine.set_enabled(name, False)
-            self.session = engine.start(source)
+            self.session = engine.start(source, after=self.releasing)  # the device is closed before it reopens
         except BaseException:
             source.close()
             raise
         return self.session
 
     def stop(self) -> None:
-        """End the current run (if any); its source is released before this returns."""
+        """End the current run (if any) without waiting for its audio device, which closes on
+        :attr:`releasing` (PortAudio can take a second or two); the next run opens its source after that."""
         session, self.session = self.session, None
         if session is not None:
-            session.stop()
+            self.releasing = session.release()
+
+    def close(self, timeout: float = 3.0) -> None:
+        """End the current run and wait (up to ``timeout`` s) until its audio device is closed: on quitting."""
+        self.stop()
+        if self.releasing is not None:
+            self.releasing.join(timeout)
 
     def set_enabled(self, name: str, enabled: bool) -> None:
         """Switch an estimator on or off, also in the running session."""

@@ -373,7 +373,7 @@ class MainWindow(QMainWindow):
     def shutdown(self) -> None:
         """Stop the timer and the run (the audio device is released before this returns)."""
         self.timer.stop()
-        self.runner.stop()
+        self.runner.close()
 
     def closeEvent(self, event: QCloseEvent) -> None:  # noqa: N802 (Qt's name)
         self.shutdown()

@@ -259,6 +259,7 @@ class Engine:
         queue_size: int = 256,
         max_latency: float = 0.25,
         ring_seconds: float = 2.0,
+        after: threading.Thread | None = None,
     ) -> LiveSession:
         """Start analysing a real-time ``source`` on threads; poll the returned session's ``drain()``.
 
@@ -279,7 +280,13 @@ class Engine:
                 "read it with Engine.run, as fast as the estimators go"
             )
         session = LiveSession(
-            self, source, duration=duration, queue_size=queue_size, max_latency=max_latency, ring_seconds=ring_seconds
+            self,
+            source,
+            duration=duration,
+            queue_size=queue_size,
+            max_latency=max_latency,
+            ring_seconds=ring_seconds,
+            after=after,
         )
         self._session = session
         session.begin(worker=True)

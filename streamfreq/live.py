@@ -57,6 +57,8 @@ if TYPE_CHECKING:
 
 #: Most windows estimated in one batch.
 BATCH = 128
+#: The name of a threaded session's estimating thread.
+_WORKER = "streamfreq-worker"
 
 
 class LiveSession:
@@ -76,6 +78,9 @@ class LiveSession:
         Largest backlog, in seconds of audio, before windows are skipped.
     ring_seconds
         Audio the ring keeps (what :meth:`window_samples` can still return).
+    after
+        A thread to wait for before the source starts, e.g. the last session's release of the same device
+        (:meth:`release`); None to start at once.
     """
 
     def __init__(
@@ -87,6 +92,7 @@ class LiveSession:
         queue_size: int = 256,
         max_latency: float = 0.25,
         ring_seconds: float = 2.0,
+        after: threading.Thread | None = None,
     ) -> None:
         if float(source.samplerate) != engine.samplerate:
             raise ParameterError(
@@ -117,6 +123,7 @@ class LiveSession:
         self._queue: collections.deque[Readout] = collections.deque()
         self._queue_lock = threading.Lock()
         self._threads: list[threading.Thread] = []
+        self._after = after
         if engine.truth is None and hasattr(source, "truth_at"):
             engine.truth = source.truth_at
 
@@ -127,7 +134,7 @@ class LiveSession:
         self.engine.warm_up()
         self._spawn(self._feed, "streamfreq-source")
         if worker:
-            self._spawn(self._work, "streamfreq-worker")
+            self._spawn(self._work, _WORKER)
 
     def _spawn(self, target: Callable[[], None], name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)
@@ -144,6 +151,23 @@ class LiveSession:
             if thread is not current:
                 thread.join(max(0.0, deadline - time.monotonic()))
         self.source.close()
+
+    def release(self, timeout: float = 3.0) -> threading.Thread:
+        """End the session without waiting for its source: the estimating stops before this returns (it uses the
+        engine's estimators), the source is stopped and closed on the thread returned.
+
+        Closing an audio device can take a second or more (PortAudio waits for the stream's last buffer); an app
+        calls this where it must not wait, and hands the thread to the next session's ``after``.
+        """
+        self.request_stop()
+        deadline = time.monotonic() + timeout
+        current = threading.current_thread()
+        for thread in self._threads:
+            if thread.name == _WORKER and thread is not current:
+                thread.join(max(0.0, deadline - time.monotonic()))
+        releasing = threading.Thread(target=self.stop, args=(timeout,), name="streamfreq-release", daemon=True)
+        releasing.start()
+        return releasing
 
     def request_stop(self) -> None:
         """Ask the session to end soon, from any thread, without waiting."""
@@ -190,6 +214,10 @@ class LiveSession:
 
     def _feed(self) -> None:
         try:
+            if self._after is not None:
+                self._after.join()
+            if self._stop.is_set():
+                return
             self.source.feed(self._write, self._stop)
         except BaseException as error:  # reported once every window before it has been estimated
             self._failures.append(error)

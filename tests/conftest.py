@@ -4,8 +4,12 @@ import os
 import shutil
 import subprocess
 import sys
+import threading
+import time
 
 import pytest
+
+from streamfreq.signals import Steps, ToneGenerator
 
 
 def require_tool(name: str) -> str:
@@ -23,3 +27,35 @@ def run_cli(*args: str, input: bytes | None = None, timeout: float = 120) -> sub
     return subprocess.run(
         [sys.executable, "-m", "streamfreq", *args], input=input, capture_output=True, timeout=timeout
     )
+
+
+class SlowToClose:
+    """A real-time source that, asked to stop, takes until ``closed_gate`` is set to let its device go (as
+    PortAudio's stream stop waits for the last buffer); it logs when it opens and closes."""
+
+    realtime = True
+
+    def __init__(self, name: str, log: list[str], closed_gate: threading.Event) -> None:
+        self.samplerate = 48000.0
+        self.name, self.log, self.closed_gate = name, log, closed_gate
+        self.generator = ToneGenerator(Steps([(0, 440.0)]), 48000)
+
+    def feed(self, write, stop: threading.Event) -> None:
+        self.log.append(f"{self.name} opens")
+        while not stop.wait(0.002):
+            write(self.generator.next_block(512))
+        self.closed_gate.wait(30)
+        self.log.append(f"{self.name} closed")
+
+    def close(self) -> None:
+        pass
+
+
+def first_readouts(session) -> list:
+    """Readouts, waiting up to 10 s for the first."""
+    deadline = time.monotonic() + 10
+    readouts = []
+    while not readouts and time.monotonic() < deadline:
+        readouts = session.drain()
+        time.sleep(0.005)
+    return readouts

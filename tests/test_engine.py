@@ -6,6 +6,7 @@ import time
 
 import numpy as np
 import pytest
+from conftest import SlowToClose, first_readouts
 
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError, SourceError
@@ -261,3 +262,25 @@ def test_the_default_window_spans_the_same_time_at_every_samplerate(samplerate, 
     assert 2048 / 48000 <= window / samplerate < 2 * 2048 / 48000
     assert engine.fmin <= 2 * 48000 / 2048
     assert Engine(samplerate, estimators=["zc"], fmin=30.0).window >= 2 * samplerate / 30.0
+
+
+def test_release_stops_estimating_at_once_and_the_next_session_opens_its_source_after_the_last_closed():
+    """release() returns with the estimating thread ended while the source is still closing on the thread it
+    returns; a session started with ``after=`` that thread opens its own source only once the first has closed."""
+    log: list[str] = []
+    first_closes = threading.Event()
+    first = Engine(FS, 2048, 512, ["fft"]).start(SlowToClose("first", log, first_closes))
+    assert first_readouts(first)
+    releasing = first.release()
+    assert not any(t.is_alive() for t in first._threads if t.name == "streamfreq-worker")
+    assert releasing.is_alive() and log == ["first opens"]  # the source is still closing
+    second_closes = threading.Event()
+    second = Engine(FS, 2048, 512, ["fft"]).start(SlowToClose("second", log, second_closes), after=releasing)
+    time.sleep(0.05)
+    assert log == ["first opens"] and not second.drain()  # waits for the first source
+    first_closes.set()
+    releasing.join(10)
+    assert first_readouts(second) and log == ["first opens", "first closed", "second opens"]
+    second_closes.set()
+    second.stop()
+    assert log[-1] == "second closed" and first.error is None and second.error is None

@@ -10,10 +10,12 @@ import math
 import re
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import SlowToClose
 
 pytest.importorskip("PyQt6.QtWidgets")
 pytest.importorskip("pyqtgraph")
@@ -188,6 +190,26 @@ def test_a_path_left_in_the_file_box_does_not_keep_the_synth_from_starting(windo
     assert window.last_error is None
 
 
+def test_stop_and_restart_never_wait_for_the_audio_device_to_close(window, qtbot, monkeypatch):
+    """Closing a microphone's stream can take PortAudio a second or two: the window's stop and restart return
+    at once, and the next run opens its source only once the last one has let its device go."""
+    log: list[str] = []
+    gates = [threading.Event(), threading.Event()]
+    sources = iter([SlowToClose("first", log, gates[0]), SlowToClose("second", log, gates[1])])
+    monkeypatch.setattr("streamfreq.gui.live.make_source", lambda args: next(sources))
+    window.start()
+    qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=2 * SECOND)
+    window.stop()
+    window.start()  # both return while the first source is still closing
+    assert log == ["first opens"] and window.runner.releasing.is_alive()
+    gates[0].set()
+    qtbot.waitUntil(lambda: log[-1:] == ["second opens"], timeout=2 * SECOND)
+    assert log == ["first opens", "first closed", "second opens"]
+    gates[1].set()
+    window.shutdown()  # on quitting, the device is closed before this returns
+    assert log[-1] == "second closed"
+
+
 def test_choosing_the_file_source_without_a_file_stops_the_run_and_waits(window, qtbot):
     """ "Audio file" picked in the source box while the synth runs: no error about a missing path; the run stops
     until a file is opened."""
@@ -320,7 +342,7 @@ def test_the_app_never_runs_estimators_and_keeps_no_audio():
     source = "\n".join(path.read_text() for path in GUI.glob("*.py"))
     for forbidden in ("estimate_many", ".push(", "threading.Thread", "RingBuffer", ".run(", "import sounddevice"):
         assert forbidden not in source, forbidden
-    assert ".start(source)" in source and ".drain()" in source and ".window_samples(" in source
+    assert ".start(source, after=" in source and ".drain()" in source and ".window_samples(" in source
     assert not (GUI / "engine_thread.py").exists()
     assert len((GUI / "live.py").read_text().splitlines()) < 150
 
