@@ -9,6 +9,7 @@ import os
 import re
 import shutil
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -18,6 +19,7 @@ import pyarrow.compute as pc
 import pyarrow.parquet as pq
 import pytest
 import soundfile
+from conftest import run_cli
 
 from streamfreq import analyze_file
 from streamfreq.batch.cli import main as batch_main
@@ -408,6 +410,19 @@ def test_bad_arguments_are_one_line_and_exit_2(arguments, message, corpus, tmp_p
     assert err.count("\n") == 1 and err.startswith("streamfreq batch: error: ") and err.endswith("(try --help)\n")
     assert re.search(message, err), err
     assert not (tmp_path / "out").exists()
+
+
+def test_a_ray_address_where_nothing_listens_is_one_line_and_exit_1(corpus, tmp_path):
+    """Ray itself retries a dead address for minutes, printing warnings; the batch says so at once."""
+    pytest.importorskip("ray")
+    with socket.socket() as probe:  # a port that was free a moment ago: nothing listens there
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    address = f"127.0.0.1:{port}"
+    done = run_cli("batch", str(corpus), "--out", str(tmp_path / "out"), "--engine", "ray", "--address", address)
+    err = done.stderr.decode()
+    assert done.returncode == 1 and err.count("\n") == 1, err
+    assert f"cannot join the Ray cluster at 127.0.0.1:{port}: Connection refused; start its head with" in err
 
 
 def test_output_folder_problems(corpus, tmp_path, capsys):

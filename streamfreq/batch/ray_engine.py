@@ -33,6 +33,7 @@ from __future__ import annotations
 import logging
 import os
 import pickle
+import socket
 import warnings
 from collections.abc import Iterator, Sequence
 
@@ -45,6 +46,30 @@ from streamfreq.errors import StreamfreqError, missing_extra
 TASK_RETRIES = 3
 #: Object store of an embedded local Ray, in bytes (results are small: a file's Parquet bytes).
 LOCAL_OBJECT_STORE = 512 * 1024**2
+
+
+#: Seconds to wait for a cluster's head to answer before saying it cannot be reached (Ray itself retries for
+#: minutes, printing warnings).
+CONNECT_TIMEOUT = 10.0
+
+
+def check_reachable(address: str, timeout: float = CONNECT_TIMEOUT) -> None:
+    """Raise :class:`StreamfreqError` when nothing answers at a cluster address ``host:port`` (or
+    ``ray://host:port``); other forms (``auto``, ``local``) are left to Ray.
+
+    >>> check_reachable("auto")  # Ray finds the cluster started on this machine
+    """
+    host, colon, port = address.removeprefix("ray://").rpartition(":")
+    if not colon or not port.isdigit() or not host:
+        return
+    try:
+        socket.create_connection((host.strip("[]"), int(port)), timeout=timeout).close()
+    except OSError as error:
+        reason = "timed out" if isinstance(error, TimeoutError) else (error.strerror or one_line(error))
+        raise StreamfreqError(
+            f"cannot join the Ray cluster at {address}: {reason}; start its head with `ray start --head` "
+            "(it prints the address) or correct --address / RAY_ADDRESS"
+        ) from None
 
 
 class RayAnalyser:
@@ -89,6 +114,8 @@ def run_ray(
     started = not ray.is_initialized()
     if started:
         local = address is None and not os.environ.get("RAY_ADDRESS")
+        if not local:
+            check_reachable(address or os.environ["RAY_ADDRESS"])
         try:
             ray.init(
                 address=address,
