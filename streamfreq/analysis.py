@@ -27,6 +27,7 @@ from collections.abc import Iterable, Iterator, Sequence
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import ParameterError
 from streamfreq.estimators.base import Estimator
 from streamfreq.track import Track
@@ -46,6 +47,7 @@ def analyze_blocks(
     hop: int | None = None,
     fmin: float | None = None,
     model_path: str | os.PathLike[str] | None = None,
+    quiet_db: float | None = defaults.QUIET_DB,
 ) -> Iterator[Track]:
     """Analyse a stream of blocks; yield the Track of the windows each block completes.
 
@@ -62,7 +64,7 @@ def analyze_blocks(
     estimators
         Names (default: every available one) or estimator objects, which are
         used as they are (a batch worker builds them once and reuses them).
-    window, hop, fmin, model_path
+    window, hop, fmin, model_path, quiet_db
         As for :class:`~streamfreq.engine.Engine` (defaults from :mod:`streamfreq.defaults`).
 
     Raises
@@ -72,7 +74,7 @@ def analyze_blocks(
     """
     from streamfreq.engine import Engine
 
-    engine = Engine(samplerate, window, hop, estimators, model_path=model_path, fmin=fmin)
+    engine = Engine(samplerate, window, hop, estimators, model_path=model_path, fmin=fmin, quiet_db=quiet_db)
     empty = True
     for block in blocks:
         readouts = engine.push(block)
@@ -93,6 +95,7 @@ def analyze(
     fmin: float | None = None,
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
+    quiet_db: float | None = defaults.QUIET_DB,
 ) -> Track:
     """Analyse samples held in memory: ``f0 = analyze(y, sr).f0["fft"]``.
 
@@ -104,7 +107,7 @@ def analyze(
         Samples per second.
     channel
         Analyse this channel (0-based) of multichannel samples; None mixes them down.
-    estimators, window, hop, fmin, model_path
+    estimators, window, hop, fmin, model_path, quiet_db
         See :func:`analyze_blocks`.
 
     Returns
@@ -134,7 +137,14 @@ def analyze(
     blocks = (samples[offset : offset + BLOCK] for offset in range(0, len(samples), BLOCK))
     return Track.concat(
         analyze_blocks(
-            blocks, samplerate, estimators=estimators, window=window, hop=hop, fmin=fmin, model_path=model_path
+            blocks,
+            samplerate,
+            estimators=estimators,
+            window=window,
+            hop=hop,
+            fmin=fmin,
+            model_path=model_path,
+            quiet_db=quiet_db,
         )
     )
 
@@ -148,6 +158,7 @@ def analyze_file(
     fmin: float | None = None,
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
+    quiet_db: float | None = defaults.QUIET_DB,
 ) -> Track:
     """Analyse an audio file (anything libsndfile reads), block by block; it is never loaded whole.
 
@@ -159,7 +170,7 @@ def analyze_file(
         The file.
     channel
         Analyse this channel (0-based); None mixes all channels down.
-    estimators, window, hop, fmin, model_path
+    estimators, window, hop, fmin, model_path, quiet_db
         See :func:`analyze_blocks`.
 
     Raises
@@ -193,6 +204,7 @@ def analyze_file(
                 hop=hop,
                 fmin=fmin,
                 model_path=model_path,
+                quiet_db=quiet_db,
             )
         )
         for text in source.warnings:

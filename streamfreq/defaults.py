@@ -37,6 +37,11 @@ WINDOW = 2048
 HOP = 512
 #: Fewest periods of the fundamental a window must hold to measure it.
 MIN_PERIODS = 2.0
+#: A window this many dB below the loudest window of the last :data:`QUIET_HOLD` seconds says ``no_tone``
+#: (:mod:`streamfreq.quiet`): a room's reverberant tail, breath and hum between notes.
+QUIET_DB = 40.0
+#: Seconds the loudest window is remembered for :data:`QUIET_DB`.
+QUIET_HOLD = 2.0
 #: Highest ``fmin`` accepted, in Hz (the estimators' own upper limits are in their docstrings).
 FMAX = 4000.0
 

@@ -43,9 +43,10 @@ import numpy as np
 from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
-from streamfreq.estimators.base import ERROR, Estimate, Estimator
+from streamfreq.estimators.base import ERROR, NO_TONE, Estimate, Estimator
 from streamfreq.live import BATCH, LiveSession
 from streamfreq.process import one_blas_thread
+from streamfreq.quiet import QuietGate
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
@@ -78,6 +79,11 @@ class Engine:
     fmin
         Lowest fundamental to measure, in Hz; None for the lowest the window
         allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz).
+    quiet_db
+        A window this many dB below the loudest window of the stream's last
+        :data:`~streamfreq.defaults.QUIET_HOLD` seconds says ``no_tone`` for every
+        estimator (:mod:`streamfreq.quiet`: reverberant tails, breath and hum between
+        notes); None reports every window on its own.
     """
 
     def __init__(
@@ -90,6 +96,7 @@ class Engine:
         model_path: str | os.PathLike[str] | None = None,
         truth: Callable[[float], float] | None = None,
         fmin: float | None = None,
+        quiet_db: float | None = defaults.QUIET_DB,
     ) -> None:
         check_range("samplerate", samplerate, 1000, 768000)
         self.samplerate = float(samplerate)
@@ -112,6 +119,8 @@ class Engine:
             )
         self.fmin = float(fmin)
         self.window, self.hop = self.windower.window, self.windower.hop
+        self.quiet_db = None if quiet_db is None else float(quiet_db)
+        self._gate = self.new_gate()  # push()'s stream (a live session has its own)
         self.estimators = build_estimators(estimators, model_path, fmin)  # names built, objects as they are
         self.names = [e.name for e in self.estimators]
         self.truth = truth
@@ -138,10 +147,17 @@ class Engine:
         if len(starts) == 0:
             return []
         with self.blas_limit():
-            return self._estimate(starts, frames, arrival)
+            return self._estimate(starts, frames, arrival, self._gate)
 
-    def _estimate(self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray) -> list[Readout]:
-        """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows)."""
+    def new_gate(self) -> QuietGate | None:
+        """A quiet gate for a new stream of this engine's windows (None where ``quiet_db`` is None)."""
+        return None if self.quiet_db is None else QuietGate(self.samplerate, self.hop, self.quiet_db)
+
+    def _estimate(
+        self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray, gate: QuietGate | None
+    ) -> list[Readout]:
+        """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows); the windows
+        ``gate`` finds quiet say ``no_tone``."""
         readouts: list[Readout] = []
         live = isinstance(arrival, np.ndarray)
         for offset in range(0, len(starts), BATCH):  # batch by batch: no temporary bigger than one batch
@@ -156,6 +172,8 @@ class Engine:
                 if len(chunk) == 0:
                     continue
             results = self._run_estimators(chunk)
+            if gate is not None:
+                _silence(results, gate.quiet(chunk))
             self.stats.windows += len(chunk)
             for i, start in enumerate(chunk_starts.tolist()):
                 centre = start + self.window / 2
@@ -360,3 +378,12 @@ class Engine:
             block = block[: int(min(len(block), limit - fed))]
             fed += len(block)
             yield from self.push(block)
+
+
+def _silence(results: dict[str, list[Estimate]], quiet: np.ndarray) -> None:
+    """Make every estimate of the ``quiet`` windows ``no_tone``, except an estimator's errors."""
+    nothing = Estimate.nothing(NO_TONE)
+    for estimates in results.values():
+        for i in np.flatnonzero(quiet).tolist():
+            if estimates[i].status != ERROR:
+                estimates[i] = nothing

@@ -13,7 +13,7 @@ Example
 >>> add_source_options(parser)
 >>> add_analysis_options(parser)
 >>> engine_settings(parser.parse_args(["--fmin", "30", "--estimators", "fft, zc"]))
-{'window': None, 'hop': None, 'estimators': ['fft', 'zc'], 'model_path': None, 'fmin': 30.0}
+{'window': None, 'hop': None, 'estimators': ['fft', 'zc'], 'model_path': None, 'fmin': 30.0, 'quiet_db': 40.0}
 """
 
 from __future__ import annotations
@@ -109,6 +109,30 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help=f"comma-separated: {','.join(ESTIMATOR_NAMES)} (default: all available)",
     )
     group.add_argument("--model", metavar="PATH", help="LSTM model file instead of the shipped one")
+    group.add_argument(
+        "--quiet-db",
+        type=decibels_or_off,
+        default=defaults.QUIET_DB,
+        metavar="DB|off",
+        help=(
+            f"windows DB below the loudest of the last {defaults.QUIET_HOLD:g} s say no_tone: reverberant tails, "
+            f"breath, hum between notes (default {defaults.QUIET_DB:g}; off reads every window on its own)"
+        ),
+    )
+
+
+def decibels_or_off(text: str) -> float | None:
+    """``--quiet-db``'s value: a number of dB, or None for ``off``.
+
+    >>> decibels_or_off("35"), decibels_or_off("off")
+    (35.0, None)
+    """
+    if text.strip().lower() == "off":
+        return None
+    try:
+        return float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number of dB or off (got {text!r})") from None
 
 
 def estimator_names(args: argparse.Namespace) -> list[str] | None:
@@ -126,4 +150,5 @@ def engine_settings(args: argparse.Namespace) -> dict[str, object]:
         "estimators": estimator_names(args),
         "model_path": args.model,
         "fmin": args.fmin,
+        "quiet_db": args.quiet_db,
     }

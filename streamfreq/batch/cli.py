@@ -66,6 +66,7 @@ def settings_from(args) -> Settings:
         window=args.window,
         hop=args.hop,
         fmin=args.fmin,
+        quiet_db=args.quiet_db,
         channel=args.channel,
         model_path=None if args.model is None else os.path.abspath(args.model),
         plots=args.plots,

@@ -33,7 +33,7 @@ import numpy as np
 
 from streamfreq.allocator import keep_freed_memory
 from streamfreq.analysis import analyze_blocks
-from streamfreq.defaults import window_for
+from streamfreq.defaults import QUIET_DB, window_for
 from streamfreq.errors import SourceError, StreamfreqError, missing_extra
 from streamfreq.track import Track
 
@@ -53,6 +53,7 @@ class Settings:
     window: int | None = None
     hop: int | None = None
     fmin: float | None = None
+    quiet_db: float | None = QUIET_DB
     channel: int | None = None
     model_path: str | None = None
     plots: bool = False
@@ -117,7 +118,7 @@ class Analyser:
     Parameters
     ----------
     settings
-        The batch settings (estimator names, window, hop, fmin, channel, model, plots).
+        The batch settings (estimator names, window, hop, fmin, quiet gate, channel, model, plots).
     """
 
     def __init__(self, settings: Settings) -> None:
@@ -163,6 +164,7 @@ class Analyser:
                 window=settings.window,
                 hop=settings.hop,
                 fmin=settings.fmin,
+                quiet_db=settings.quiet_db,
             )
             for track in tracks:
                 encoder.add(track)
@@ -278,6 +280,7 @@ def fingerprint(settings: Settings) -> str:
                 window=settings.window,
                 hop=settings.hop,
                 fmin=settings.fmin,
+                quiet_db=settings.quiet_db,
             )
         )
     digest = hashlib.sha256()

@@ -1,0 +1,65 @@
+"""The quiet gate: a window far below the stream's recent loudest holds nothing to report.
+
+Between a singer's phrases, after a note, a microphone still hears the room's reverberant tail of the last note,
+breath, and the hum of the equipment: periodic sounds that each estimator, looking at one window, reads as
+tones. A listener hears them as silence, because something much louder played a moment ago, and the published
+trackers, scored against annotated recordings, call them unvoiced. The gate compares each window's level (its
+RMS) with the loudest window of the last :data:`~streamfreq.defaults.QUIET_HOLD` seconds of the same stream;
+a window more than ``below_db`` under it says ``no_tone`` for every estimator.
+
+It looks back only, so a live readout is never delayed. A stream's first loud sound is never gated (nothing
+louder came before it), and neither is a steady sound of any level. Praat's pitch tracker has the same kind of
+rule (its silence threshold, 0.03 of the whole recording's peak, i.e. 30 dB, looking forwards too).
+
+Example
+-------
+>>> import numpy as np
+>>> gate = QuietGate(samplerate=48000.0, hop=512)
+>>> loud, faint = np.ones((1, 2048)), np.full((1, 2048), 0.001)  # 0 and -60 dB
+>>> gate.quiet(loud).tolist(), gate.quiet(faint).tolist()
+([False], [True])
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from streamfreq import defaults
+from streamfreq.errors import check_range
+
+
+class QuietGate:
+    """Marks the windows of one stream that lie ``below_db`` under the loudest of the last ``hold`` seconds.
+
+    Parameters
+    ----------
+    samplerate, hop
+        The stream's samples per second and the samples between its windows' starts.
+    below_db
+        How far under the recent loudest window a window is quiet, in dB.
+    hold
+        Seconds the loudest window is remembered.
+
+    Raises
+    ------
+    ParameterError
+        ``below_db`` is not in 1..200 dB or ``hold`` not in 0..3600 s.
+    """
+
+    def __init__(
+        self, samplerate: float, hop: int, below_db: float = defaults.QUIET_DB, hold: float = defaults.QUIET_HOLD
+    ) -> None:
+        check_range("quiet_db", below_db, 1.0, 200.0)
+        check_range("quiet hold", hold, 0.0, 3600.0)
+        self.ratio = 10.0 ** (-float(below_db) / 20.0)
+        self.windows = max(1, round(hold * float(samplerate) / hop))  # windows remembered, this one included
+        self._recent = np.zeros(self.windows - 1)  # the last windows' RMS, oldest first
+
+    def quiet(self, frames: np.ndarray) -> np.ndarray:
+        """Which of the stream's next windows ``frames`` (batch, N), in order, are quiet (bool per window)."""
+        frames = np.asarray(frames)
+        rms = np.sqrt(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / max(frames.shape[1], 1))
+        history = np.concatenate([self._recent, rms])
+        loudest = np.lib.stride_tricks.sliding_window_view(history, self.windows).max(axis=1)
+        self._recent = history[len(history) - (self.windows - 1) :]
+        return rms < self.ratio * loudest

@@ -1,0 +1,98 @@
+"""The quiet gate: windows far below the stream's recent loudest say no_tone, for every estimator."""
+
+import numpy as np
+import pytest
+
+from streamfreq.defaults import QUIET_DB, QUIET_HOLD
+from streamfreq.engine import Engine
+from streamfreq.errors import ParameterError
+from streamfreq.estimators.base import NO_TONE, OK
+from streamfreq.quiet import QuietGate
+from streamfreq.sources.base import PullSource
+
+FS, WINDOW, HOP = 48000, 2048, 512
+
+
+def loud_then_faint(faint_db: float, loud_s: float = 0.5, faint_s: float = 3.5, seed: int = 3) -> np.ndarray:
+    """A 330 Hz tone at amplitude 0.5, then the same tone ``faint_db`` dB quieter, with noise 100 dB below the
+    loud part (so that the faint part is a clear tone to every estimator)."""
+    rng = np.random.default_rng(seed)
+    t = np.arange(round((loud_s + faint_s) * FS)) / FS
+    level = np.where(t < loud_s, 0.5, 0.5 * 10 ** (-faint_db / 20))
+    return (level * np.cos(2 * np.pi * 330.0 * t) + 5e-6 * rng.standard_normal(len(t))).astype(np.float32)
+
+
+def statuses(readouts, name: str) -> np.ndarray:
+    return np.array([r.estimates[name].status for r in readouts])
+
+
+def window_rms(signal: np.ndarray) -> np.ndarray:
+    starts = np.arange(0, len(signal) - WINDOW + 1, HOP)
+    return np.array([np.sqrt(np.mean(signal[s : s + WINDOW].astype(np.float64) ** 2)) for s in starts])
+
+
+def test_a_window_quiet_against_any_of_the_last_hold_seconds_is_quiet_and_batches_do_not_matter():
+    signal = loud_then_faint(50.0)
+    rms = window_rms(signal)
+    held = round(QUIET_HOLD * FS / HOP)
+    loudest = np.array([rms[max(0, i - held + 1) : i + 1].max() for i in range(len(rms))])
+    expected = rms < 10 ** (-QUIET_DB / 20) * loudest
+    starts = np.arange(len(rms)) * HOP
+    frames = np.stack([signal[s : s + WINDOW] for s in starts])
+    gate = QuietGate(FS, HOP)
+    whole = gate.quiet(frames)
+    gate = QuietGate(FS, HOP)
+    pieces = np.concatenate([gate.quiet(frames[i : i + 7]) for i in range(0, len(frames), 7)])
+    np.testing.assert_array_equal(whole, expected)
+    np.testing.assert_array_equal(pieces, expected)
+    assert expected.any() and not expected.all()  # the faint tone is quiet for a while, then the loudest
+
+
+def test_a_tone_40_db_and_more_below_the_last_seconds_says_no_tone_then_is_read_again():
+    """After a loud note, a 50 dB quieter one says no_tone for every estimator until the loud note is
+    QUIET_HOLD seconds back; a 30 dB quieter one, and any with the gate off, is read throughout."""
+    names = ["fft", "zc"]
+    for faint_db, quiet_db, gated in ((50.0, QUIET_DB, True), (30.0, QUIET_DB, False), (50.0, None, False)):
+        signal = loud_then_faint(faint_db)
+        readouts = Engine(FS, WINDOW, HOP, names, quiet_db=quiet_db).push(signal)
+        start = np.array([r.start for r in readouts])
+        faint = start >= 0.5 * FS  # whole windows of the faint tone
+        held = round(QUIET_HOLD * FS / HOP)  # windows the gate remembers, this one included
+        forgotten = start >= 0.5 * FS + (held - 1) * HOP  # ... once none of them was loud
+        for name in names:
+            status = statuses(readouts, name)
+            assert (status[start + WINDOW <= 0.5 * FS] == OK).all(), (name, faint_db)
+            assert (status[forgotten] == OK).all(), (name, faint_db)
+            within = status[faint & ~forgotten]
+            assert (within == NO_TONE).all() if gated else (within == OK).all(), (name, faint_db, quiet_db)
+
+
+class Blocks(PullSource):
+    """An array as a source, in blocks of 1000 samples."""
+
+    def __init__(self, signal: np.ndarray) -> None:
+        self.samplerate, self.signal = float(FS), signal
+
+    def blocks(self):
+        yield from (self.signal[i : i + 1000] for i in range(0, len(self.signal), 1000))
+
+
+def test_a_run_over_a_source_gates_its_stream_as_push_does():
+    signal = loud_then_faint(50.0)
+    pushed = Engine(FS, WINDOW, HOP, ["fft"]).push(signal)
+    run = list(Engine(FS, WINDOW, HOP, ["fft"]).run(Blocks(signal)))
+    assert [r.start for r in run] == [r.start for r in pushed]
+    np.testing.assert_array_equal(statuses(run, "fft"), statuses(pushed, "fft"))
+    assert (statuses(run, "fft") == NO_TONE).any()
+
+
+def test_a_quiet_recording_is_not_gated():
+    """The gate is relative: a steady tone at -80 dBFS is read in every window."""
+    signal = loud_then_faint(0.0) * np.float32(1e-4)
+    assert all(r.estimates["fft"].status == OK for r in Engine(FS, WINDOW, HOP, ["fft"]).push(signal))
+
+
+@pytest.mark.parametrize("bad", [0.0, -3.0, 500.0, float("nan")])
+def test_quiet_db_out_of_range_is_a_parameter_error(bad):
+    with pytest.raises(ParameterError, match="quiet_db must be in 1..200"):
+        Engine(FS, estimators=["fft"], quiet_db=bad)
