@@ -169,6 +169,27 @@ def test_fmin_reaches_the_estimators_as_in_analyze_file(corpus, tmp_path):
     assert float(rows(out)[str(stereo)]["fft_median_hz"]) == pytest.approx(300.0, abs=0.01)
 
 
+def test_quiet_db_reaches_the_engine_as_in_analyze_file(tmp_path):
+    """A loud tone, then the same tone 50 dB down: by default the quiet part says no_tone in the batch's rows as
+    in ``analyze_file``; with ``--quiet-db off`` it is read in both."""
+    rate = 16000
+    t = np.arange(3 * rate) / rate
+    level = np.where(t < 0.5, 0.5, 0.5 * 10 ** (-50 / 20))
+    path = tmp_path / "loud_then_quiet.wav"
+    soundfile.write(path, level * np.cos(2 * np.pi * 330.0 * t), rate, subtype="FLOAT")
+    for option, quiet_db in (([], 40.0), (["--quiet-db", "off"], None)):
+        out = tmp_path / f"out{len(option)}"
+        assert batch_main([str(path), "--out", str(out), "--estimators", ESTIMATORS, "--quiet", *option]) == 0
+        table = readouts(out)
+        track = analyze_file(path, estimators=NAMES, quiet_db=quiet_db)
+        for name in NAMES:
+            np.testing.assert_array_equal(table.column(name).to_numpy(zero_copy_only=False), track.f0[name])
+        start = table.column("start").to_numpy()
+        quiet = (start >= 0.5 * rate) & (start < 1.5 * rate)  # whole windows of the quiet tone, within 2 s of the loud
+        statuses = set(np.array(table.column("fft_status").to_pylist())[quiet])
+        assert statuses == ({"no_tone"} if quiet_db else {"ok"}), (option, statuses)
+
+
 def test_failures_give_exit_1_and_one_line_with_the_count(corpus, tmp_path, capsys):
     code = batch_main([str(corpus / "corrupt.wav"), str(corpus / "a220.wav"), "--out", str(tmp_path / "o"), "--quiet"])
     assert code == 1
