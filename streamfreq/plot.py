@@ -32,6 +32,7 @@ from pathlib import Path
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import ParameterError, StreamfreqError, missing_extra
 from streamfreq.track import Track
 
@@ -187,12 +188,14 @@ def plot_file(
     fmin: float | None = None,
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
+    quiet_db: float | None = defaults.QUIET_DB,
     title: str | None = None,
 ) -> Track:
     """Analyse ``path`` and draw it to ``out`` (PNG, written atomically); return the Track.
 
-    A truncated file is drawn up to where it ends, and a file shorter than one window with no track; each
-    with a :class:`UserWarning`.
+    The analysis settings (``estimators`` ... ``quiet_db``) are :func:`streamfreq.analysis.analyze_file`'s. A
+    truncated file is drawn up to where it ends, and a file shorter than one window with no track; each with a
+    :class:`UserWarning`.
 
     Raises
     ------
@@ -216,6 +219,7 @@ def plot_file(
             hop=hop,
             fmin=fmin,
             model_path=model_path,
+            quiet_db=quiet_db,
         )
         track = Track.concat(tracks)
         for text in source.warnings:
@@ -253,6 +257,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 fmin=args.fmin,
                 channel=args.channel,
                 model_path=args.model,
+                quiet_db=args.quiet_db,
                 title=args.title,
             )
     except (StreamfreqError, ImportError) as error:

@@ -74,6 +74,28 @@ def test_plot_command_writes_a_png(two_notes, tmp_path):
     assert not [p for p in tmp_path.iterdir() if p.name.startswith(".")]  # written atomically: no temporary left
 
 
+def test_plot_reads_the_analysis_options_quiet_db_included(tmp_path, monkeypatch):
+    """Every analysis option of ``streamfreq plot`` reaches ``plot_file``; ``--quiet-db off`` draws the quiet end of
+    a loud-then-quiet tone that the default leaves unvoiced, as ``analyze_file`` says."""
+    rate = 16000
+    t = np.arange(3 * rate) / rate
+    path = tmp_path / "loud_then_quiet.wav"
+    soundfile.write(path, np.where(t < 0.5, 0.5, 0.0016) * np.cos(2 * np.pi * 330.0 * t), rate, subtype="FLOAT")
+    import streamfreq.plot as plot
+
+    drawn = {}
+    real = plot.plot_file
+    monkeypatch.setattr(plot, "plot_file", lambda *a, **k: drawn.setdefault(k.get("quiet_db"), real(*a, **k)))
+    for option in ([], ["--quiet-db", "off"]):
+        assert plot_main([str(path), "-o", str(tmp_path / f"{len(option)}.png"), "--estimators", "fft", *option]) == 0
+    for quiet_db, track in drawn.items():
+        np.testing.assert_array_equal(
+            track.f0["fft"], analyze_file(path, estimators=["fft"], quiet_db=quiet_db).f0["fft"]
+        )
+    quiet = (drawn[None].time > 0.7) & (drawn[None].time < 2.0)
+    assert np.isnan(drawn[40.0].f0["fft"][quiet]).all() and not np.isnan(drawn[None].f0["fft"][quiet]).any()
+
+
 def test_plot_errors_are_one_line(two_notes, tmp_path, capsys):
     with pytest.raises(SystemExit) as stop:
         plot_main([str(two_notes)])
