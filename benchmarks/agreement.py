@@ -26,7 +26,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pitch import peer_trackers, print_table, streamfreq_tracker  # noqa: E402
+from pitch import cents_off, peer_trackers, print_table, streamfreq_tracker  # noqa: E402
 
 #: Frame step of the reference grid (s), and how close the two peers must be for a frame to count (cents).
 STEP, AGREE_CENTS = 0.01, 30.0
@@ -41,12 +41,6 @@ def on_grid(times: np.ndarray, f0: np.ndarray, grid: np.ndarray) -> np.ndarray:
     index = np.clip(np.searchsorted(times, grid), 1, len(times) - 1)
     nearer = np.where(np.abs(times[index - 1] - grid) <= np.abs(times[index] - grid), index - 1, index)
     return np.nan_to_num(np.asarray(f0, dtype=np.float64)[nearer])
-
-
-def cents(a: np.ndarray, b: np.ndarray) -> np.ndarray:
-    """|1200 log2(a / b)| where both are positive, inf elsewhere."""
-    both = (a > 0) & (b > 0)
-    return np.where(both, np.abs(1200 * np.log2(np.where(both, a, 1.0) / np.where(both, b, 1.0))), np.inf)
 
 
 def missing_peers() -> list[str]:
@@ -76,7 +70,7 @@ class AgreementTable:
             times, values = tracker.run(samples, samplerate, PEER_FMIN)
             f0[name] = on_grid(np.asarray(times), values, grid)
         first, second = (f0[n] for n in REFERENCE_PEERS)
-        voiced = cents(first, second) < AGREE_CENTS
+        voiced = cents_off(first, second) < AGREE_CENTS
         unvoiced = (first == 0) & (second == 0)
         reference = np.sqrt(np.where(voiced, first * second, 1.0))
         self.voiced += int(voiced.sum())
@@ -84,7 +78,7 @@ class AgreementTable:
         median = f"{np.median(reference[voiced]):.0f}" if voiced.any() else "-"
         row = [*labels, median, str(int(voiced.sum())), str(int(unvoiced.sum()))]
         for name in self.names:
-            error = cents(f0[name], reference)
+            error = cents_off(f0[name], reference)  # nan where either has no number
             counts = np.array(
                 [
                     np.sum(voiced & (error < 50)),
