@@ -1,10 +1,12 @@
-"""Real solo singing, scored against what two published trackers agree on.
+"""Real solo singing and speech, scored against what two published trackers agree on.
 
 Two excerpts of Vocadito (Bittner et al. 2021, solo singing recorded on phones and laptops, CC BY 4.0) ship in
-the source distribution of Spotify's basic-pitch 0.4.0 (Apache 2.0) as test resources. This script downloads
-that archive once from PyPI (pinned by its SHA-256), keeps the two WAV files in a cache folder, and scores
-streamfreq where pyin and SwiftF0 agree (see ``agreement.py``: agree %, off %, false alarm %). The audio is not
-part of this repository. Needs the ``bench`` extra (librosa, swift-f0) and access to PyPI on the first run.
+the source distribution of Spotify's basic-pitch 0.4.0 (Apache 2.0) as test resources, and one utterance of
+the CMU ARCTIC speech database (a male speaker in a studio, 16 kHz; its BSD-style licence) in that of pysptk
+1.0.1 (MIT) as example data. This script downloads those archives once from PyPI (each pinned by its
+SHA-256), keeps the WAV files in a cache folder, and scores streamfreq where pyin and SwiftF0 agree (see
+``agreement.py``: agree %, off %, false alarm %). The audio is not part of this repository. Needs the
+``bench`` extra (librosa, swift-f0) and access to PyPI on the first run.
 
     python benchmarks/recordings.py [--estimators fft,lstm,zc] [--cache DIR]
 """
@@ -23,16 +25,23 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from agreement import AgreementTable, missing_peers  # noqa: E402
 
-ARCHIVE_URL = (
-    "https://files.pythonhosted.org/packages/d3/68/384dcaa2493497581ef7a0f18c76ce35afa26ea8a8d703f4761bdae632e6/"
-    "basic_pitch-0.4.0.tar.gz"
-)
-ARCHIVE_SHA256 = "6f48ac4b909c990fd59460622137a03b857c829bb1f3e65c71708da576ab68e5"
-#: The recordings inside the archive, and what each one is.
-RECORDINGS = {
-    "basic_pitch-0.4.0/tests/resources/vocadito_10.wav": "Vocadito 10, low voice, 9.1 s",
-    "basic_pitch-0.4.0/tests/resources/vocadito_14.wav": "Vocadito 14, higher voice, 12.2 s",
-}
+_PYPI = "https://files.pythonhosted.org/packages/"
+#: ``(archive URL, its SHA-256, {member: what it is})``: the source distributions the recordings ship in.
+ARCHIVES = [
+    (
+        _PYPI + "d3/68/384dcaa2493497581ef7a0f18c76ce35afa26ea8a8d703f4761bdae632e6/basic_pitch-0.4.0.tar.gz",
+        "6f48ac4b909c990fd59460622137a03b857c829bb1f3e65c71708da576ab68e5",
+        {
+            "basic_pitch-0.4.0/tests/resources/vocadito_10.wav": "Vocadito 10, sung, low voice, 9.1 s",
+            "basic_pitch-0.4.0/tests/resources/vocadito_14.wav": "Vocadito 14, sung, higher voice, 12.2 s",
+        },
+    ),
+    (
+        _PYPI + "56/70/0f42ddd75cf4fe1f15dd4165576b3ca9563ef98862ea918a953a5842789d/pysptk-1.0.1.tar.gz",
+        "78b1c9338bf795a41cdc3ff03fcd4699c401c323f54630bb71a19710078d0b3f",
+        {"pysptk-1.0.1/pysptk/example_audio_data/arctic_a0007.wav": "CMU ARCTIC a0007, spoken, male, 4.0 s"},
+    ),
+]
 
 
 def default_cache() -> Path:
@@ -40,21 +49,24 @@ def default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "streamfreq-bench"
 
 
-def fetch(cache: Path) -> list[Path]:
-    """The recordings' paths in ``cache``, downloading and checking the archive first where they are missing."""
-    paths = [cache / Path(member).name for member in RECORDINGS]
-    if all(path.exists() for path in paths):
-        return paths
-    with urllib.request.urlopen(ARCHIVE_URL, timeout=60) as response:
-        archive = response.read()
-    digest = hashlib.sha256(archive).hexdigest()
-    if digest != ARCHIVE_SHA256:
-        raise RuntimeError(f"{ARCHIVE_URL} has SHA-256 {digest}, expected {ARCHIVE_SHA256}")
-    cache.mkdir(parents=True, exist_ok=True)
-    with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
-        for member, path in zip(RECORDINGS, paths, strict=True):
-            path.write_bytes(tar.extractfile(member).read())
-    return paths
+def fetch(cache: Path) -> list[tuple[Path, str]]:
+    """``(path, what it is)`` of every recording in ``cache``, downloading and checking an archive first where
+    one of its recordings is missing."""
+    recordings = []
+    for url, sha256, members in ARCHIVES:
+        paths = [cache / Path(member).name for member in members]
+        if not all(path.exists() for path in paths):
+            with urllib.request.urlopen(url, timeout=60) as response:
+                archive = response.read()
+            digest = hashlib.sha256(archive).hexdigest()
+            if digest != sha256:
+                raise RuntimeError(f"{url} has SHA-256 {digest}, expected {sha256}")
+            cache.mkdir(parents=True, exist_ok=True)
+            with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+                for member, path in zip(members, paths, strict=True):
+                    path.write_bytes(tar.extractfile(member).read())
+        recordings += zip(paths, members.values(), strict=True)
+    return recordings
 
 
 def main(argv: list[str] | None = None) -> int:
@@ -68,17 +80,17 @@ def main(argv: list[str] | None = None) -> int:
         print('recordings.py: error: needs pyin and SwiftF0 (pip install -e ".[bench]")', file=sys.stderr)
         return 2
     try:
-        paths = fetch(args.cache)
+        recordings = fetch(args.cache)
     except (OSError, RuntimeError) as error:
         print(f"recordings.py: error: cannot fetch the recordings: {error}", file=sys.stderr)
         return 2
     table = AgreementTable([n for n in args.estimators.split(",") if n])
-    for path, label in zip(paths, RECORDINGS.values(), strict=True):
+    for path, label in recordings:
         samples, samplerate = soundfile.read(path, dtype="float32", always_2d=True)
         table.add([label], samples.mean(axis=1), float(samplerate))
         print(f"  {label} done", file=sys.stderr, flush=True)
     print("python benchmarks/recordings.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print("real solo singing (Vocadito); reference: frames where pyin and SwiftF0 agree (see agreement.py)")
+    print("real solo singing (Vocadito) and speech (CMU ARCTIC); reference: frames where pyin and SwiftF0 agree")
     table.print(["recording"])
     return 0
 

@@ -42,6 +42,11 @@ MIN_PERIODS = 2.0
 QUIET_DB = 40.0
 #: Seconds the loudest window is remembered for :data:`QUIET_DB`.
 QUIET_HOLD = 2.0
+#: A window this many dB (or half of ``quiet_db``, if less) above the quiet level is faint: an estimate of it
+#: counts only with a confidence of at least :data:`FAINT_CONFIDENCE`, and says ``no_tone`` otherwise.
+FAINT_MARGIN_DB = 10.0
+#: The confidence an estimate of a faint window needs (see :data:`FAINT_MARGIN_DB`).
+FAINT_CONFIDENCE = 0.8
 #: Highest ``fmin`` accepted, in Hz (the estimators' own upper limits are in their docstrings).
 FMAX = 4000.0
 

@@ -43,7 +43,7 @@ import numpy as np
 from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
-from streamfreq.estimators.base import ERROR, NO_TONE, Estimate, Estimator
+from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator
 from streamfreq.live import BATCH, LiveSession
 from streamfreq.process import one_blas_thread
 from streamfreq.quiet import QuietGate
@@ -83,7 +83,9 @@ class Engine:
         A window this many dB below the loudest window of the stream's last
         :data:`~streamfreq.defaults.QUIET_HOLD` seconds says ``no_tone`` for every
         estimator (:mod:`streamfreq.quiet`: reverberant tails, breath and hum between
-        notes); None reports every window on its own.
+        notes), and one up to :data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that
+        keeps only the numbers of confidence :data:`~streamfreq.defaults.FAINT_CONFIDENCE`
+        or more; None reports every window on its own.
     """
 
     def __init__(
@@ -173,7 +175,7 @@ class Engine:
                     continue
             results = self._run_estimators(chunk)
             if gate is not None:
-                _silence(results, gate.quiet(chunk))
+                _silence(results, *gate.marks(chunk))
             self.stats.windows += len(chunk)
             for i, start in enumerate(chunk_starts.tolist()):
                 centre = start + self.window / 2
@@ -380,10 +382,14 @@ class Engine:
             yield from self.push(block)
 
 
-def _silence(results: dict[str, list[Estimate]], quiet: np.ndarray) -> None:
-    """Make every estimate of the ``quiet`` windows ``no_tone``, except an estimator's errors."""
+def _silence(results: dict[str, list[Estimate]], quiet: np.ndarray, faint: np.ndarray) -> None:
+    """Make every estimate of the ``quiet`` windows ``no_tone``, and those of the ``faint`` windows with a number
+    below :data:`~streamfreq.defaults.FAINT_CONFIDENCE`; an estimator's errors stay."""
     nothing = Estimate.nothing(NO_TONE)
     for estimates in results.values():
         for i in np.flatnonzero(quiet).tolist():
             if estimates[i].status != ERROR:
+                estimates[i] = nothing
+        for i in np.flatnonzero(faint).tolist():
+            if estimates[i].status == OK and estimates[i].confidence < defaults.FAINT_CONFIDENCE:
                 estimates[i] = nothing

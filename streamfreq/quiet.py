@@ -5,7 +5,11 @@ breath, and the hum of the equipment: periodic sounds that each estimator, looki
 tones. A listener hears them as silence, because something much louder played a moment ago, and the published
 trackers, scored against annotated recordings, call them unvoiced. The gate compares each window's level (its
 RMS) with the loudest window of the last :data:`~streamfreq.defaults.QUIET_HOLD` seconds of the same stream;
-a window more than ``below_db`` under it says ``no_tone`` for every estimator.
+a window more than ``below_db`` under it says ``no_tone`` for every estimator. A *faint* window, within
+:data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that level (30..40 dB under at the default 40), keeps only
+the estimates whose confidence is at least :data:`~streamfreq.defaults.FAINT_CONFIDENCE`: the ends of notes,
+a hummed consonant's murmur and breath through the singer's resonances are read with doubt, a clear quiet
+note is read.
 
 It looks back only, so a live readout is never delayed. A stream's first loud sound is never gated (nothing
 louder came before it), and neither is a steady sound of any level. Praat's pitch tracker has the same kind of
@@ -15,9 +19,10 @@ Example
 -------
 >>> import numpy as np
 >>> gate = QuietGate(samplerate=48000.0, hop=512)
->>> loud, faint = np.ones((1, 2048)), np.full((1, 2048), 0.001)  # 0 and -60 dB
->>> gate.quiet(loud).tolist(), gate.quiet(faint).tolist()
-([False], [True])
+>>> levels = np.array([1.0, 0.02, 0.001])[:, None] * np.ones((3, 2048))  # 0, -34 and -60 dB
+>>> quiet, faint = gate.marks(levels)
+>>> quiet.tolist(), faint.tolist()
+([False, False, True], [False, True, False])
 """
 
 from __future__ import annotations
@@ -29,7 +34,8 @@ from streamfreq.errors import check_range
 
 
 class QuietGate:
-    """Marks the windows of one stream that lie ``below_db`` under the loudest of the last ``hold`` seconds.
+    """Marks the windows of one stream that lie ``below_db`` under the loudest of the last ``hold`` seconds
+    (quiet), and those a little above that (faint).
 
     Parameters
     ----------
@@ -52,14 +58,18 @@ class QuietGate:
         check_range("quiet_db", below_db, 1.0, 200.0)
         check_range("quiet hold", hold, 0.0, 3600.0)
         self.ratio = 10.0 ** (-float(below_db) / 20.0)
+        faint_db = max(float(below_db) - defaults.FAINT_MARGIN_DB, float(below_db) / 2.0)
+        self.faint_ratio = 10.0 ** (-faint_db / 20.0)
         self.windows = max(1, round(hold * float(samplerate) / hop))  # windows remembered, this one included
         self._recent = np.zeros(self.windows - 1)  # the last windows' RMS, oldest first
 
-    def quiet(self, frames: np.ndarray) -> np.ndarray:
-        """Which of the stream's next windows ``frames`` (batch, N), in order, are quiet (bool per window)."""
+    def marks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        """``(quiet, faint)``: which of the stream's next windows ``frames`` (batch, N), in order, are quiet,
+        and which are faint but not quiet (bool per window)."""
         frames = np.asarray(frames)
         rms = np.sqrt(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / max(frames.shape[1], 1))
         history = np.concatenate([self._recent, rms])
         loudest = np.lib.stride_tricks.sliding_window_view(history, self.windows).max(axis=1)
         self._recent = history[len(history) - (self.windows - 1) :]
-        return rms < self.ratio * loudest
+        quiet = rms < self.ratio * loudest
+        return quiet, ~quiet & (rms < self.faint_ratio * loudest)

@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from streamfreq.defaults import QUIET_DB, QUIET_HOLD
+from streamfreq.defaults import FAINT_CONFIDENCE, FAINT_MARGIN_DB, QUIET_DB, QUIET_HOLD
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError
 from streamfreq.estimators.base import NO_TONE, OK
@@ -13,13 +13,16 @@ from streamfreq.sources.base import PullSource
 FS, WINDOW, HOP = 48000, 2048, 512
 
 
-def loud_then_faint(faint_db: float, loud_s: float = 0.5, faint_s: float = 3.5, seed: int = 3) -> np.ndarray:
-    """A 330 Hz tone at amplitude 0.5, then the same tone ``faint_db`` dB quieter, with noise 100 dB below the
-    loud part (so that the faint part is a clear tone to every estimator)."""
+def loud_then_faint(
+    faint_db: float, loud_s: float = 0.5, faint_s: float = 3.5, seed: int = 3, noise: float = 5e-6
+) -> np.ndarray:
+    """A 330 Hz tone at amplitude 0.5, then the same tone ``faint_db`` dB quieter, with white noise of standard
+    deviation ``noise`` throughout (by default 100 dB below the loud part, so that the faint part is a clear
+    tone to every estimator)."""
     rng = np.random.default_rng(seed)
     t = np.arange(round((loud_s + faint_s) * FS)) / FS
     level = np.where(t < loud_s, 0.5, 0.5 * 10 ** (-faint_db / 20))
-    return (level * np.cos(2 * np.pi * 330.0 * t) + 5e-6 * rng.standard_normal(len(t))).astype(np.float32)
+    return (level * np.cos(2 * np.pi * 330.0 * t) + noise * rng.standard_normal(len(t))).astype(np.float32)
 
 
 def statuses(readouts, name: str) -> np.ndarray:
@@ -31,21 +34,42 @@ def window_rms(signal: np.ndarray) -> np.ndarray:
     return np.array([np.sqrt(np.mean(signal[s : s + WINDOW].astype(np.float64) ** 2)) for s in starts])
 
 
-def test_a_window_quiet_against_any_of_the_last_hold_seconds_is_quiet_and_batches_do_not_matter():
-    signal = loud_then_faint(50.0)
+def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_and_batches_do_not_matter():
+    # a tone 50 dB down, then (in steps over 2 s) 35 dB down: quiet, faint, then the loudest of the last 2 s
+    signal = np.concatenate([loud_then_faint(50.0, faint_s=2.5), loud_then_faint(35.0, faint_s=2.5)])
     rms = window_rms(signal)
     held = round(QUIET_HOLD * FS / HOP)
     loudest = np.array([rms[max(0, i - held + 1) : i + 1].max() for i in range(len(rms))])
-    expected = rms < 10 ** (-QUIET_DB / 20) * loudest
+    quiet = rms < 10 ** (-QUIET_DB / 20) * loudest
+    faint = ~quiet & (rms < 10 ** (-(QUIET_DB - FAINT_MARGIN_DB) / 20) * loudest)
     starts = np.arange(len(rms)) * HOP
     frames = np.stack([signal[s : s + WINDOW] for s in starts])
+    whole = QuietGate(FS, HOP).marks(frames)
     gate = QuietGate(FS, HOP)
-    whole = gate.quiet(frames)
-    gate = QuietGate(FS, HOP)
-    pieces = np.concatenate([gate.quiet(frames[i : i + 7]) for i in range(0, len(frames), 7)])
-    np.testing.assert_array_equal(whole, expected)
-    np.testing.assert_array_equal(pieces, expected)
-    assert expected.any() and not expected.all()  # the faint tone is quiet for a while, then the loudest
+    pieces = [gate.marks(frames[i : i + 7]) for i in range(0, len(frames), 7)]
+    for got in (whole, tuple(np.concatenate(part) for part in zip(*pieces, strict=True))):
+        np.testing.assert_array_equal(got[0], quiet)
+        np.testing.assert_array_equal(got[1], faint)
+    assert quiet.any() and faint.any() and not (quiet | faint).all()
+
+
+def test_a_faint_window_keeps_only_its_sure_numbers():
+    """A tone 35 dB below a loud one, in noise: each estimator's number stays where its confidence is at least
+    FAINT_CONFIDENCE and says no_tone where it is less; before the loud note is 2 s back."""
+    names = ["fft", "zc"]
+    signal = loud_then_faint(35.0, faint_s=1.0, noise=0.5 * 10 ** (-35 / 20) / 2)  # the faint tone at 3 dB SNR
+    gated = Engine(FS, WINDOW, HOP, names).push(signal)
+    alone = Engine(FS, WINDOW, HOP, names, quiet_db=None).push(signal)
+    faint = np.array([r.start >= 0.5 * FS for r in alone])  # whole windows of the faint tone, all within 2 s
+    for name in names:
+        before = [r.estimates[name] for r in alone]
+        sure = np.array([e.status == OK and e.confidence >= FAINT_CONFIDENCE for e in before])
+        unsure = np.array([e.status == OK and e.confidence < FAINT_CONFIDENCE for e in before])
+        after = statuses(gated, name)
+        assert (after[faint & sure] == OK).all() and (after[faint & unsure] == NO_TONE).all(), name
+        np.testing.assert_array_equal(after[~faint], statuses(alone, name)[~faint])
+    fft = [r.estimates["fft"] for r in alone]
+    assert 0 < sum(e.status == OK and e.confidence < FAINT_CONFIDENCE for e in fft) < sum(faint)  # both kinds
 
 
 def test_a_tone_40_db_and_more_below_the_last_seconds_says_no_tone_then_is_read_again():
