@@ -37,6 +37,10 @@ WINDOW = 2048
 HOP = 512
 #: Fewest periods of the fundamental a window must hold to measure it.
 MIN_PERIODS = 2.0
+#: The lowest fundamental read with the default window unless ``fmin`` says otherwise, where the window would
+#: reach lower: at 16 kHz its 1024 samples (64 ms) hold two periods of 31 Hz, and what reads that low in a
+#: voice or speech recording is mostly rumble. At 44.1 and 48 kHz the window's own bound (43 and 46.9 Hz) is higher.
+FMIN_FLOOR = 40.0
 #: A window this many dB below the loudest window of the last :data:`QUIET_HOLD` seconds says ``no_tone``
 #: (:mod:`streamfreq.quiet`): a room's reverberant tail, breath and hum between notes.
 QUIET_DB = 40.0

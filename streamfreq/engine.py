@@ -78,7 +78,9 @@ class Engine:
         Optional ``truth(sample_index) -> Hz`` giving the true frequency (synthetic input).
     fmin
         Lowest fundamental to measure, in Hz; None for the lowest the window
-        allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz).
+        allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz),
+        with the default window not below :data:`~streamfreq.defaults.FMIN_FLOOR` (40 Hz:
+        the 1024 samples of 16 kHz would reach 31 Hz).
     quiet_db
         A window this many dB below the loudest window of the stream's last
         :data:`~streamfreq.defaults.QUIET_HOLD` seconds says ``no_tone`` for every
@@ -106,13 +108,16 @@ class Engine:
             raise ParameterError(
                 f"fmin must lie between 0 and half the samplerate, {self.samplerate / 2:g} Hz (got {fmin:g})"
             )
-        if window is None:
+        chosen = window is None
+        if chosen:
             window = defaults.window_for(self.samplerate, fmin)
         if hop is None:
             hop = defaults.hop_for_window(window)
         self.windower = Windower(window, hop)
         if fmin is None:
             fmin = defaults.lowest_f0(self.windower.window, self.samplerate)
+            if chosen:
+                fmin = max(fmin, defaults.FMIN_FLOOR)
         elif fmin < defaults.lowest_f0(self.windower.window, self.samplerate):
             raise ParameterError(
                 f"window must hold {defaults.MIN_PERIODS:g} periods of fmin {fmin:g} Hz, i.e. at least "

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 
 from streamfreq.bounds import harmonic_crlb_hz
+from streamfreq.defaults import FMIN_FLOOR, lowest_f0
 from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import (
@@ -437,6 +438,21 @@ def test_fmin_reaches_the_estimators_and_lower_notes():
     samples = harmonic_tone(int(FS), FS, 33.0, [1.0, 0.8, 0.6, 0.5, 0.4], seed=2).astype(np.float32)
     hz = np.array([r.estimates["fft"].hz for r in engine.push(samples)])
     assert np.isfinite(hz).mean() >= 0.9 and np.all(np.abs(cents(hz[np.isfinite(hz)], 33.0)) < 10.0)
+
+
+def test_the_default_window_reads_no_fundamental_below_the_floor_where_it_would_reach_lower():
+    """At 16 kHz the default 1024 samples hold two periods of 31 Hz, but a 35 Hz hum is out_of_range unless
+    fmin or the window says otherwise; at 48 kHz the window's own bound (46.9 Hz) stands."""
+    rate = 16000.0
+    hum = (0.3 * np.cos(2 * np.pi * 35.0 * np.arange(int(rate)) / rate)).astype(np.float32)
+    default = Engine(rate, estimators=["fft"])
+    assert default.window == 1024 and default.fmin == FMIN_FLOOR == 40.0
+    assert {r.estimates["fft"].status for r in default.push(hum)} == {OUT_OF_RANGE}
+    for told in (Engine(rate, estimators=["fft"], fmin=32.0), Engine(rate, 1024, estimators=["fft"])):
+        assert told.window == 1024 and told.fmin <= 32.0
+        hz = np.array([r.estimates["fft"].hz for r in told.push(hum)])
+        assert np.all(np.abs(cents(hz, 35.0)) < 5.0)
+    assert Engine(FS, estimators=["fft"]).fmin == lowest_f0(N, FS) > FMIN_FLOOR
 
 
 @pytest.mark.parametrize("missing", [False, True])
