@@ -247,6 +247,25 @@ def test_fft_reads_a_gliding_pitch_at_the_window_centre(rate):
     assert np.max(np.abs(cents(hz, truth))) < 10.0
 
 
+@pytest.mark.parametrize("rate", [1.0, 2.0, -2.0])
+def test_zc_reads_a_glide_at_the_window_centre_in_most_windows(rate):
+    """Sines gliding 1 and 2 octaves per second (20 dB): the crossing pattern's spans grow or shrink steadily,
+    and the fit's curvature takes the glide. Within 10 cents of the centre pitch wherever zc gives a number,
+    and a number in at least 90% of the windows (a straight fit through the crossings gave one in 62% of them
+    at 1 octave per second and in none at 2)."""
+    schedule = LogSweep(150.0, 150.0 * 2.0**rate, 1.0) if rate > 0 else LogSweep(1200.0, 1200.0 * 2.0**rate, 1.0)
+    n_samples = int(FS)
+    clean = harmonic_tone(n_samples, FS, schedule, [1.0], seed=9)
+    noisy = clean + np.random.default_rng(9).normal(0.0, harmonic_noise_sigma([1.0], 20.0), n_samples)
+    starts = np.arange(0, n_samples - N, 512)
+    frames = noisy[starts[:, None] + np.arange(N)].astype(np.float32)
+    truth = centre_f0(schedule.frequency(np.arange(n_samples) / FS), starts, N)
+    hz, status = readings(ZeroCrossingEstimator(), frames)
+    ok = np.array(status) == OK
+    assert ok.mean() >= 0.9
+    assert np.max(np.abs(cents(hz[ok], truth[ok]))) < 10.0
+
+
 @pytest.mark.parametrize(("samplerate", "n"), [(16000.0, 1024), (48000.0, 4096), (16000.0, 2048)])
 def test_fft_reads_a_steep_glide_in_a_long_window_at_the_window_centre(samplerate, n):
     """A sine gliding 2 octaves per second down from 1.7 kHz (20 dB) in windows of 64, 85 and 128 ms (the default

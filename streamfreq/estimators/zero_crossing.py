@@ -7,9 +7,12 @@ sound towards its fundamental); a sine stays a sine while noise averages
 away. Crossing times are interpolated linearly between samples. A periodic
 waveform crosses zero the same ``k`` times every period, so the spans
 ``t[i + k] - t[i]`` are all one period: the smallest ``k`` whose spans
-repeat (:func:`_pattern`) gives the period, and a line through all
+repeat (:func:`_pattern`; a span may grow or shrink steadily, as a gliding
+pitch's does) gives the period, and a gently curved line through all
 crossings, one intercept per crossing of the pattern (so DC offsets and
-uneven waveforms do no harm), measures it. The fit's standard error, the
+uneven waveforms do no harm) and a shared curvature (so a pitch that glides
+or bends in vibrato within the window does no harm), measures it at the
+middle of the window. The fit's standard error, the
 scatter of the crossings and the pattern's own checks (a shorter pattern
 that nearly repeats too, a longer one that repeats far better) decide
 whether it can be trusted; anything else is ``"no_tone"``, so zc gives a
@@ -189,9 +192,10 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     """Crossings per period of each window's repeating pattern, and whether a shorter pattern nearly repeats.
 
     For ``k = 2, 4, ...`` crossings, the spans ``t[i + k] - t[i]`` of a
-    periodic waveform are all one period; their scatter (in samples: the
-    crossing-time noise, whatever ``k``) measures how well the pattern
-    repeats every ``k`` crossings. The period is the
+    periodic waveform are all one period (or, where the pitch glides, lie on
+    a straight line against ``t[i]``); their scatter about that line (in
+    samples: the crossing-time noise, whatever ``k``) measures how well the
+    pattern repeats every ``k`` crossings. The period is the
     smallest ``k`` whose scatter is within :data:`PATTERN_TIE` times the
     best's (a multiple of the period repeats no better, so no sub-octave).
     A window where a pattern that divides the chosen one (a half, a third)
@@ -207,13 +211,20 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     rather than risk an octave error.
     """
     ks = _PATTERN_LENGTHS
-    cell, span = _spans(window_index, times)
+    cell, start, span = _spans(window_index, times)
     cells = count * len(ks)
     spans = np.bincount(cell, minlength=cells).reshape(count, len(ks))
+
+    def cell_mean(values: np.ndarray) -> np.ndarray:
+        return np.bincount(cell, weights=values, minlength=cells).reshape(count, len(ks)) / spans
+
     with np.errstate(divide="ignore", invalid="ignore"):
-        mean = np.bincount(cell, weights=span, minlength=cells).reshape(count, len(ks)) / spans
+        mean = cell_mean(span)
         deviation = span - mean.ravel()[cell]
-        variance = np.bincount(cell, weights=deviation * deviation, minlength=cells).reshape(count, len(ks)) / spans
+        offset = start - cell_mean(start).ravel()[cell]
+        spread, covariance = cell_mean(offset * offset), cell_mean(offset * deviation)
+        trend = np.where(spread > 0, covariance * covariance / spread, 0.0)  # the variance a straight line explains
+        variance = np.maximum(cell_mean(deviation * deviation) - trend, 0.0)
         scatter = np.where((spans >= MIN_SPANS + ks) & (mean > 0), np.sqrt(variance), np.inf)
     spans_mean = np.where(spans > 0, mean, np.inf)
     best = scatter.min(axis=1)
@@ -231,10 +242,10 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     return np.where(np.isfinite(best), ks[chosen], 2), ambiguous | ~np.isfinite(best)
 
 
-def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every crossing ``i`` against crossing ``i + k`` of the same window, for each ``k`` of :data:`_PATTERN_LENGTHS`:
-    the cell ``window * len(ks) + column of k`` and the span ``t[i + k] - t[i]`` of each, ``k`` by ``k`` and in
-    time order within each."""
+    the cell ``window * len(ks) + column of k``, the start ``t[i]`` and the span ``t[i + k] - t[i]`` of each,
+    ``k`` by ``k`` and in time order within each."""
     ks = _PATTERN_LENGTHS
     first = np.arange(len(times))
     later = first + ks[:, None]  # (k, crossing)
@@ -242,7 +253,7 @@ def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.
     later = np.minimum(later, len(times) - 1)
     pair &= window_index[later] == window_index
     cell = (window_index * len(ks) + np.arange(len(ks))[:, None])[pair]
-    return cell, (times[later] - times)[pair]
+    return cell, np.broadcast_to(times, later.shape)[pair], (times[later] - times)[pair]
 
 
 def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
@@ -290,13 +301,17 @@ def _crossings(cumulative: np.ndarray, length: np.ndarray) -> tuple[np.ndarray, 
 def _fit(
     count: int, window_index: np.ndarray, times: np.ndarray, per_period: np.ndarray
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    """Fit ``t = t0[phase] + j * period`` to each window's crossings, ``phase`` = crossing index mod ``per_period``.
+    """Fit ``t = t0[phase] + period * j + curve * j**2`` to each window's crossings, ``phase`` = crossing index
+    mod ``per_period`` and ``j`` its period count, centred within each phase.
 
     Each of the ``k = per_period[w]`` crossings of a period has its own
-    intercept (so a DC offset or a waveform's uneven crossings do no harm)
-    and all share the period. Returns ``(period_samples,
-    relative_standard_error, jitter, crossing_count)`` per window, ``jitter``
-    being the RMS residual of the crossing times as a fraction of the period.
+    intercept (so a DC offset or a waveform's uneven crossings do no harm);
+    all share the period and the curvature (a pitch gliding within the
+    window: its period changes by ``2 * curve`` a period). The period is the
+    slope at the middle of the crossings, i.e. of the window. Returns
+    ``(period_samples, relative_standard_error, jitter, crossing_count)`` per
+    window, ``jitter`` being the RMS residual of the crossing times as a
+    fraction of the period.
     """
     counts = np.bincount(window_index, minlength=count)
     first_of_window = np.concatenate(([0], np.cumsum(counts)[:-1]))
@@ -306,25 +321,29 @@ def _fit(
     group = width * window_index + local % k  # within a group, crossings are in time order
     rank = (local // k).astype(np.float64)
     groups = width * count
+    per_group = np.maximum(np.bincount(group, minlength=groups), 1.0)
 
-    def group_sum(values: np.ndarray) -> np.ndarray:
-        return np.bincount(group, weights=values, minlength=groups)
+    def centred(values: np.ndarray) -> np.ndarray:
+        """``values`` less their mean in each phase group (the intercepts fitted away)."""
+        return values - (np.bincount(group, weights=values, minlength=groups) / per_group)[group]
 
-    per_group = np.bincount(group, minlength=groups)
-    safe_n = np.maximum(per_group, 1.0)
-    mean_k = group_sum(rank) / safe_n
-    mean_t = group_sum(times) / safe_n
-    dk = rank - mean_k[group]
-    dt = times - mean_t[group]
-    sxx = np.bincount(window_index, weights=dk * dk, minlength=count)
-    sxy = np.bincount(window_index, weights=dk * dt, minlength=count)
+    def window_sum(values: np.ndarray) -> np.ndarray:
+        return np.bincount(window_index, weights=values, minlength=count)
+
+    dk = centred(rank)
+    dq = centred(dk * dk)
+    dt = centred(times)
+    sxx, sxq, sqq = window_sum(dk * dk), window_sum(dk * dq), window_sum(dq * dq)
+    sxy, sqy = window_sum(dk * dt), window_sum(dq * dt)
     with np.errstate(divide="ignore", invalid="ignore"):
-        period = sxy / sxx
-        residual = dt - period[window_index] * dk
-        sse = np.bincount(window_index, weights=residual * residual, minlength=count)
-        dof = counts - per_period - 1  # an intercept per phase and a slope
-        standard_error = np.sqrt(sse / np.maximum(dof, 1) / sxx)
-        enough = (dof > 0) & (counts >= 2 * per_period)
+        determinant = sxx * sqq - sxq * sxq
+        period = (sqq * sxy - sxq * sqy) / determinant
+        curve = (sxx * sqy - sxq * sxy) / determinant
+        residual = dt - period[window_index] * dk - curve[window_index] * dq
+        sse = window_sum(residual * residual)
+        dof = counts - per_period - 2  # an intercept per phase, a slope and a curvature
+        standard_error = np.sqrt(sse / np.maximum(dof, 1) * sqq / determinant)
+        enough = (dof > 0) & (counts >= 2 * per_period) & (determinant > 0)
         rel_error = np.where(enough, standard_error / np.abs(period), np.inf)
         jitter = np.where(enough, np.sqrt(sse / np.maximum(counts, 1)) / np.abs(period), np.inf)
     return period, rel_error, jitter, counts
