@@ -211,7 +211,7 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     rather than risk an octave error.
     """
     ks = _PATTERN_LENGTHS
-    cell, start, span = _spans(window_index, times)
+    cell, first, span = _spans(window_index, times)
     cells = count * len(ks)
     spans = np.bincount(cell, minlength=cells).reshape(count, len(ks))
 
@@ -221,8 +221,9 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
     with np.errstate(divide="ignore", invalid="ignore"):
         mean = cell_mean(span)
         deviation = span - mean.ravel()[cell]
-        offset = start - cell_mean(start).ravel()[cell]
-        spread, covariance = cell_mean(offset * offset), cell_mean(offset * deviation)
+        # a cell's spans start at its window's crossings 0, 1, ... spans - 1: their mean and variance in closed form
+        spread = (spans * spans - 1.0) / 12.0
+        covariance = cell_mean(first * deviation)
         trend = np.where(spread > 0, covariance * covariance / spread, 0.0)  # the variance a straight line explains
         variance = np.maximum(cell_mean(deviation * deviation) - trend, 0.0)
         scatter = np.where((spans >= MIN_SPANS + ks) & (mean > 0), np.sqrt(variance), np.inf)
@@ -244,8 +245,8 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
 
 def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Every crossing ``i`` against crossing ``i + k`` of the same window, for each ``k`` of :data:`_PATTERN_LENGTHS`:
-    the cell ``window * len(ks) + column of k``, the start ``t[i]`` and the span ``t[i + k] - t[i]`` of each,
-    ``k`` by ``k`` and in time order within each."""
+    the cell ``window * len(ks) + column of k``, ``i`` counted within its window (0, 1, ...) and the span
+    ``t[i + k] - t[i]`` of each, ``k`` by ``k`` and in time order within each."""
     ks = _PATTERN_LENGTHS
     first = np.arange(len(times))
     later = first + ks[:, None]  # (k, crossing)
@@ -253,7 +254,9 @@ def _spans(window_index: np.ndarray, times: np.ndarray) -> tuple[np.ndarray, np.
     later = np.minimum(later, len(times) - 1)
     pair &= window_index[later] == window_index
     cell = (window_index * len(ks) + np.arange(len(ks))[:, None])[pair]
-    return cell, np.broadcast_to(times, later.shape)[pair], (times[later] - times)[pair]
+    counts = np.bincount(window_index)
+    within = first - np.concatenate(([0], np.cumsum(counts)[:-1]))[window_index]
+    return cell, np.broadcast_to(within.astype(np.float64), later.shape)[pair], (times[later] - times)[pair]
 
 
 def _sign_changes(cumulative: np.ndarray, length: np.ndarray):
