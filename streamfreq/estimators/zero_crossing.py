@@ -68,6 +68,9 @@ PATTERN_LOOSE = 0.01
 #: A window whose waveform correlates at half the measured period within this of its correlation at the period
 #: repeats nearly as well every half period: it could be read an octave either way (normalised correlation).
 HALF_PERIOD_MARGIN = 0.05
+#: A window whose waveform correlates at twice the measured period better than at the period by more than this
+#: repeats at the longer period: the crossings follow a partial of a sound whose fundamental is weak or gone.
+DOUBLE_PERIOD_MARGIN = 0.02
 
 
 class ZeroCrossingEstimator:
@@ -143,7 +146,7 @@ class ZeroCrossingEstimator:
             & ~ambiguous
             & (peak > 0)
         )
-        trusted[trusted] = ~_repeats_at_half(y[trusted], period[trusted])
+        trusted[trusted] = ~_period_in_doubt(y[trusted], period[trusted])
         status = np.where(trusted, OK, NO_TONE).astype(object)
         lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -155,32 +158,41 @@ class ZeroCrossingEstimator:
         return estimates_from_arrays(hz, confidence, status)
 
 
-def _repeats_at_half(y: np.ndarray, period: np.ndarray) -> np.ndarray:
-    """Windows ``y`` (batch, N; mean removed) that repeat nearly as well every half ``period`` (samples) as every
-    period: normalised correlation at half the period within :data:`HALF_PERIOD_MARGIN` of that at the period.
+def _period_in_doubt(y: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Windows ``y`` (batch, N; mean removed) whose waveform says ``period`` (samples) may not be the period:
+    its normalised correlation at half the period is within :data:`HALF_PERIOD_MARGIN` of that at the period,
+    or (where twice the period spans at most half the window) its correlation at twice the period exceeds
+    that at the period by more than :data:`DOUBLE_PERIOD_MARGIN`.
 
     The crossing pattern misses such a half where the crossings per period alternate (a voice whose
     alternate periods differ: 8 crossings in one, 10 in the next, so only the pair repeats), and would
     read the sound an octave low. A steady tone correlates at half its period far lower (-1 for a sine).
+    A sound whose fundamental is weak or gone (a voice through a high-pass filter) crosses zero as its
+    second partial does and repeats better at its true period, twice the pattern's.
 
     Example
     -------
     >>> import numpy as np
     >>> m = np.arange(2048)
     >>> sine, pair = np.cos(2 * np.pi * m / 200), np.cos(2 * np.pi * m / 100)  # periods 200 and 100
-    >>> _repeats_at_half(np.array([sine, pair]), np.array([200.0, 200.0])).tolist()
-    [False, True]
+    >>> no_fundamental = np.cos(2 * np.pi * m / 100) + 0.3 * np.cos(2 * np.pi * m / 200 * 3)  # partials 2 and 3
+    >>> _period_in_doubt(np.array([sine, pair, no_fundamental]), np.array([200.0, 200.0, 100.0])).tolist()
+    [False, True, True]
     """
     out = np.zeros(len(y), dtype=bool)
     n = y.shape[1]
+
+    def correlation(window: np.ndarray, lag: int) -> float:
+        head, tail = window[:-lag], window[lag:]
+        return head @ tail / np.sqrt(max(float(head @ head) * float(tail @ tail), 1e-300))
+
     for row, (window, whole) in enumerate(zip(y, np.rint(period).astype(np.int64).tolist(), strict=True)):
         if not 2 <= whole < n - 2:
             continue
-        correlation = []
-        for lag in (whole // 2, whole):
-            head, tail = window[:-lag], window[lag:]
-            correlation.append(head @ tail / np.sqrt(max(float(head @ head) * float(tail @ tail), 1e-300)))
-        out[row] = correlation[0] > correlation[1] - HALF_PERIOD_MARGIN
+        own = correlation(window, whole)
+        out[row] = correlation(window, whole // 2) > own - HALF_PERIOD_MARGIN
+        if not out[row] and 2 * whole <= n // 2:
+            out[row] = correlation(window, 2 * whole) > own + DOUBLE_PERIOD_MARGIN
     return out
 
 
