@@ -205,7 +205,7 @@ def _pattern(count: int, window_index: np.ndarray, times: np.ndarray) -> tuple[n
 
     For ``k = 2, 4, ...`` crossings, the spans ``t[i + k] - t[i]`` of a
     periodic waveform are all one period (or, where the pitch glides, lie on
-    a straight line against ``t[i]``); their scatter about that line (in
+    a straight line against ``i``); their scatter about that line (in
     samples: the crossing-time noise, whatever ``k``) measures how well the
     pattern repeats every ``k`` crossings. The period is the
     smallest ``k`` whose scatter is within :data:`PATTERN_TIE` times the
