@@ -116,6 +116,18 @@ def test_a_quiet_recording_is_not_gated():
     assert all(r.estimates["fft"].status == OK for r in Engine(FS, WINDOW, HOP, ["fft"]).push(signal))
 
 
+@pytest.mark.parametrize(
+    ("quiet_db", "faint_from_db"), [(QUIET_DB, QUIET_DB - FAINT_MARGIN_DB), (12.0, 6.0), (1.0, 0.5)]
+)
+def test_the_faint_band_spans_the_margin_above_the_quiet_level_or_half_of_it(quiet_db, faint_from_db):
+    """Faint from quiet_db - FAINT_MARGIN_DB (or quiet_db / 2, where that is less far down) to quiet_db: a gate of
+    a few dB never makes the recent loudest window, or one barely under it, faint."""
+    levels = 10 ** (-np.array([0.0, 0.9 * faint_from_db, 1.1 * faint_from_db, 0.99 * quiet_db, 1.01 * quiet_db]) / 20)
+    quiet, faint = QuietGate(FS, HOP, quiet_db).marks(levels[:, None] * np.ones((len(levels), WINDOW)))
+    assert quiet.tolist() == [False, False, False, False, True]
+    assert faint.tolist() == [False, False, True, True, False]
+
+
 @pytest.mark.parametrize("bad", [0.0, -3.0, 500.0, float("nan")])
 def test_quiet_db_out_of_range_is_a_parameter_error(bad):
     with pytest.raises(ParameterError, match="quiet_db must be in 1..200"):
