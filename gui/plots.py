@@ -29,7 +29,7 @@ from PyQt6.QtWidgets import QGraphicsItem
 
 from streamfreq.gui.curve import Curve, thin
 from streamfreq.gui.grid import Grid
-from streamfreq.notes import note_name
+from streamfreq.notes import joined, note_name
 
 #: One colour per trace, readable on the dark plot background.
 COLOURS = {"fft": "#4fc3f7", "zc": "#ffb74d", "lstm": "#e57373", "truth": "#e0e0e0"}
@@ -214,27 +214,6 @@ MIN_HALF_SPAN = 1.5
 FOLLOW = 0.3
 #: Points of a history trace that stay within this many pixels of height are drawn as one segment.
 THIN_PIXELS = 0.25
-#: A history trace is broken where consecutive readouts lie more than this many semitones apart: a new
-#: note, or a stray reading of one window, is not a glide. A glide of 2 octaves per second moves a
-#: quarter of a semitone between readouts 10.7 ms apart, a wide vibrato half of one.
-JUMP_SEMITONES = 3.0
-
-
-def drawn_segments(times: np.ndarray, log_hz: np.ndarray, hop_seconds: float) -> np.ndarray:
-    """Which segments of a history trace to draw: ``out[i]`` joins readout ``i`` to ``i + 1``.
-
-    A segment is drawn where both readouts have a number (``log_hz``: log10 Hz, nan where there is none),
-    they are no more than one and a half hops apart (no windows skipped between them) and no more than
-    :data:`JUMP_SEMITONES` apart in pitch.
-
-    Example
-    -------
-    >>> hz = np.array([220.0, 222.0, 51.0, 221.0, np.nan, 220.0, 277.0])  # a stray 51 Hz, a gap, a major third
-    >>> drawn_segments(np.arange(7) * 0.01, np.log10(hz), 0.01).tolist()
-    [True, False, False, False, False, False, False]
-    """
-    step = np.abs(np.diff(log_hz)) <= JUMP_SEMITONES * math.log10(2.0) / 12.0  # False where either is nan
-    return np.append(step & (np.diff(times) <= 1.5 * hop_seconds), False)
 
 
 class HistoryPlot(pg.PlotWidget):
@@ -273,7 +252,7 @@ class HistoryPlot(pg.PlotWidget):
         """Show ``traces`` (Hz, nan for gaps) against ``times`` (seconds, 0 = now); absent names are cleared.
 
         A line is broken where a value is missing, where windows were
-        skipped, or at a jump of more than :data:`JUMP_SEMITONES` (:func:`drawn_segments`).
+        skipped, or at a jump of more than a few semitones (:func:`streamfreq.notes.joined`).
         """
         shown = []
         step = THIN_PIXELS * self.getViewBox().viewPixelSize()[1]
@@ -287,7 +266,7 @@ class HistoryPlot(pg.PlotWidget):
                 continue
             log = np.log10(np.where(finite, values, 1.0))  # the axis is logarithmic
             log[~finite] = math.nan
-            connect = drawn_segments(times, log, hop_seconds)
+            connect = joined(times, np.where(finite, values, math.nan), hop_seconds)
             keep = thin(log, connect, step) if 0 < step < math.inf else slice(None)
             curve.setData(times[keep], log[keep], connect=connect[keep])
             shown.append(name)

@@ -107,8 +107,26 @@ def render_png(track: Track, spectrogram: Spectrogram, *, title: str = "") -> by
     return buffer.getvalue()
 
 
+def _broken_at_jumps(times: np.ndarray, f0: np.ndarray, hop_seconds: float) -> tuple[np.ndarray, np.ndarray]:
+    """``(times, f0)`` with a NaN point after each readout that a drawn trace does not join to the next
+    (:func:`streamfreq.notes.joined`: a gap, skipped windows, a jump of more than a few semitones), so that
+    matplotlib breaks the line there and still marks every readout.
+
+    Example
+    -------
+    >>> t, hz = _broken_at_jumps(np.arange(4) * 0.01, np.array([220.0, 221.0, 51.0, 222.0]), 0.01)
+    >>> hz.tolist()  # the stray 51 Hz stands alone: a marker, no line
+    [220.0, 221.0, nan, 51.0, nan, 222.0]
+    """
+    from streamfreq.notes import joined
+
+    after = np.flatnonzero(~joined(times, f0, hop_seconds)[:-1]) + 1
+    return np.insert(times, after, np.nan), np.insert(f0, after, np.nan)
+
+
 def draw(track: Track, spectrogram: Spectrogram, *, title: str = ""):
-    """A matplotlib Figure: the spectrogram, the track's f0 lines (NaN, i.e. empty, where unvoiced), note names.
+    """A matplotlib Figure: the spectrogram, the track's f0 lines (empty where unvoiced, broken at jumps of more
+    than a few semitones; every readout marked), note names.
 
     Raises
     ------
@@ -142,9 +160,10 @@ def draw(track: Track, spectrogram: Spectrogram, *, title: str = ""):
         figure.colorbar(mesh, ax=axes, label="dB", pad=0.01, fraction=0.03)
     for order, (colour, name) in enumerate(zip(COLOURS * 4, track.names, strict=False)):
         voiced = float(np.mean(track.status[name] == "ok")) if len(track) else 0.0
+        times, f0 = _broken_at_jumps(track.time, track.f0[name], track.hop / track.samplerate)
         axes.plot(
-            track.time,
-            track.f0[name],
+            times,
+            f0,
             color=colour,
             linewidth=max(0.8, 3.2 - 1.0 * order),  # later lines thinner: tracks that agree stay visible
             marker="o",

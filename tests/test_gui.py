@@ -112,23 +112,6 @@ def test_a_thinned_trace_stays_within_a_step_of_every_point_left_out():
         assert np.abs(chord - y[a : b + 1]).max() < step
 
 
-def test_a_history_trace_follows_glides_and_vibrato_but_not_jumps():
-    """Drawn: a glide of 2 octaves per second with a 7 Hz vibrato of +-100 cents, readouts 512 samples apart at
-    48 kHz. Not drawn: the segments to and from a stray reading an octave or more away, a step of 4 semitones."""
-    from streamfreq.gui.plots import drawn_segments
-
-    hop = 512 / 48000
-    t = np.arange(200) * hop
-    glide = 200.0 * 2.0 ** (2.0 * t + (100.0 / 1200.0) * np.sin(2 * np.pi * 7.0 * t))
-    assert drawn_segments(t, np.log10(glide), hop)[:-1].all()
-    stray = glide.copy()
-    stray[100] = 51.0
-    connect = drawn_segments(t, np.log10(stray), hop)
-    assert connect[:-1].sum() == 199 - 2 and not connect[99] and not connect[100]
-    step = np.where(t < t[100], 220.0, 220.0 * 2 ** (4 / 12))
-    assert drawn_segments(t, np.log10(step), hop)[:-1].sum() == 199 - 1
-
-
 def test_toggling_an_estimator(window, qtbot):
     window.start()
     qtbot.waitUntil(lambda: shows(window, "zc", 440.0, 2.0), timeout=SECOND)

@@ -44,8 +44,10 @@ def test_the_f0_lines_are_the_track_and_empty_where_unvoiced(two_notes):
     lines = {line.get_label().split(" ")[0]: line for line in axes.get_lines()}
     assert list(lines) == ["fft", "zc"]
     for name, line in lines.items():
-        np.testing.assert_array_equal(line.get_xdata(), track.time)
-        drawn = np.asarray(line.get_ydata(), dtype=float)
+        x = np.asarray(line.get_xdata(), dtype=float)
+        readout = ~np.isnan(x)  # the other points break the line between readouts it does not join
+        np.testing.assert_array_equal(x[readout], track.time)
+        drawn = np.asarray(line.get_ydata(), dtype=float)[readout]
         np.testing.assert_array_equal(np.isnan(drawn), track.status[name] != "ok")  # unvoiced: no line
         silent = (track.time > 1.1) & (track.time < 1.9)
         assert silent.any() and np.isnan(drawn[silent]).all()
@@ -163,3 +165,25 @@ def test_batch_plots_one_picture_per_done_file_and_draws_missing_ones_on_a_rerun
     assert all(p.read_bytes().startswith(PNG_MAGIC) for p in pictures)
     report = run_batch([str(corpus)], out, Settings(estimators=("zc",), plots=True), workers=1)
     assert (report.skipped, report.done) == (2, 0)
+
+
+def test_a_drawn_trace_follows_glides_and_vibrato_but_not_jumps():
+    """Joined (the app's history and streamfreq plot): a glide of 2 octaves per second with a 7 Hz vibrato of
+    +-100 cents, readouts 512 samples apart at 48 kHz. Not joined: a stray reading an octave or more away (on
+    both sides), a step of 4 semitones, a gap, skipped windows."""
+    from streamfreq.notes import joined
+
+    hop = 512 / 48000
+    t = np.arange(200) * hop
+    glide = 200.0 * 2.0 ** (2.0 * t + (100.0 / 1200.0) * np.sin(2 * np.pi * 7.0 * t))
+    assert joined(t, glide, hop)[:-1].all() and not joined(t, glide, hop)[-1]
+    stray = glide.copy()
+    stray[100] = 51.0
+    assert np.flatnonzero(~joined(t, stray, hop)[:-1]).tolist() == [99, 100]
+    step = np.where(t < t[100], 220.0, 220.0 * 2 ** (4 / 12))
+    assert np.flatnonzero(~joined(t, step, hop)[:-1]).tolist() == [99]
+    gap = glide.copy()
+    gap[50] = np.nan
+    skipped = np.delete(t, 150)
+    assert np.flatnonzero(~joined(t, gap, hop)[:-1]).tolist() == [49, 50]
+    assert np.flatnonzero(~joined(skipped, np.delete(glide, 150), hop)[:-1]).tolist() == [149]
