@@ -34,6 +34,7 @@ import numpy as np
 
 from streamfreq import defaults
 from streamfreq.errors import ParameterError, StreamfreqError, missing_extra
+from streamfreq.notes import joined
 from streamfreq.track import Track
 
 #: Most time columns a spectrogram keeps; longer files average more spectra per column.
@@ -118,8 +119,6 @@ def _broken_at_jumps(times: np.ndarray, f0: np.ndarray, hop_seconds: float) -> t
     >>> hz.tolist()  # the stray 51 Hz stands alone: a marker, no line
     [220.0, 221.0, nan, 51.0, nan, 222.0]
     """
-    from streamfreq.notes import joined
-
     after = np.flatnonzero(~joined(times, f0, hop_seconds)[:-1]) + 1
     return np.insert(times, after, np.nan), np.insert(f0, after, np.nan)
 
