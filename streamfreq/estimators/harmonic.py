@@ -536,7 +536,7 @@ def double_period_excess(power: np.ndarray, n: int, cutoff: float, f0: np.ndarra
     0.22
     """
     top, step = _lag_plan(n, cutoff)
-    angles, weights = _lag_terms(n, cutoff)
+    angles, weights = _lag_terms(n, cutoff)[:2]
     lag = 1.0 / np.asarray(f0, dtype=np.float64)  # samples
     shares = power[:, :top] * weights
     once = np.cos(angles * (lag / step)[:, None])
@@ -626,13 +626,15 @@ def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -
     summed directly from the spectrum (row sums, no inverse FFT)."""
     plan = _plan(n)
     top, step = _lag_plan(n, cutoff)
-    angles, weights = _lag_terms(n, cutoff)
+    weights, cosines = _lag_terms(n, cutoff)[1:]
     inside = (lag >= 0) & (lag <= n // step - 2)  # False where not finite
     lag = np.where(inside, lag, 0.0)
     whole = np.floor(lag)[..., None] + _NEXT  # (*lag.shape, 2)
     shares = power[:, :top] * weights  # each bin's share of the (real) inverse transform
-    flat = whole.reshape(len(power), -1)
-    lagged = (shares[:, None, :] * np.cos(flat[..., None] * angles)).sum(axis=2).reshape(whole.shape)
+    # cos(2 pi lag bin / size) for whole lags: the product lag * bin taken modulo the size, from a table
+    turns = whole.reshape(len(power), -1, 1).astype(np.int64) * np.arange(top)
+    np.remainder(turns, len(cosines), out=turns)
+    lagged = np.einsum("bkt,bt->bk", cosines.take(turns), shares).reshape(whole.shape)  # each its own row sum
     total = np.maximum(shares.sum(axis=1), 1e-37).reshape((-1,) + (1,) * (whole.ndim - 1))
     pair = np.minimum(lagged / (plan["window_correlation"][whole.astype(np.int64) * step] * total), 1.0)
     frac = lag - whole[..., 0]
@@ -640,13 +642,16 @@ def _correlation_at(power: np.ndarray, n: int, cutoff: float, lag: np.ndarray) -
 
 
 @functools.lru_cache(maxsize=16)
-def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray]:
-    """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, for
-    :func:`_correlation_at` and :func:`double_period_excess`."""
+def _lag_terms(n: int, cutoff: float) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Angle per lag step and weight of each bin of :func:`periodicity`'s inverse transform, and the cosine of
+    each whole multiple of the first bin's angle over one turn, for :func:`_correlation_at` and
+    :func:`double_period_excess`."""
     top, step = _lag_plan(n, cutoff)
     size = _plan(n)["nfft"] // step
     bins = np.arange(top)
-    return 2.0 * np.pi * bins / size, np.where((bins > 0) & (2 * bins < size), 2.0, 1.0)  # Nyquist's once
+    angles = 2.0 * np.pi * bins / size
+    weights = np.where((bins > 0) & (2 * bins < size), 2.0, 1.0)  # Nyquist's once
+    return angles, weights, np.cos(2.0 * np.pi * np.arange(size) / size)
 
 
 def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Partials:
