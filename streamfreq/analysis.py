@@ -32,8 +32,6 @@ from streamfreq.errors import ParameterError
 from streamfreq.estimators.base import Estimator
 from streamfreq.track import Track
 
-#: Frames handed to the engine at once: bounds the readouts held in memory.
-BLOCK = 65536
 #: More channels than frames, and more than this many, is an array the wrong way round ((channels, frames)).
 MAX_CHANNELS = 64
 
@@ -134,7 +132,8 @@ def analyze(
         )
     if channel is not None:
         samples = to_mono_float32(samples, channel)
-    blocks = (samples[offset : offset + BLOCK] for offset in range(0, len(samples), BLOCK))
+    step = defaults.BLOCK  # frames handed to the engine at once: bounds the readouts held in memory
+    blocks = (samples[offset : offset + step] for offset in range(0, len(samples), step))
     return Track.concat(
         analyze_blocks(
             blocks,

@@ -44,7 +44,7 @@ from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator
-from streamfreq.live import BATCH, LiveSession
+from streamfreq.live import LiveSession
 from streamfreq.process import one_blas_thread
 from streamfreq.quiet import QuietGate
 from streamfreq.readout import EngineStats, Readout
@@ -167,10 +167,11 @@ class Engine:
         ``gate`` finds quiet say ``no_tone``."""
         readouts: list[Readout] = []
         live = isinstance(arrival, np.ndarray)
-        for offset in range(0, len(starts), BATCH):  # batch by batch: no temporary bigger than one batch
-            chunk = frames[offset : offset + BATCH]
-            chunk_starts = starts[offset : offset + BATCH]
-            chunk_arrival = arrival[offset : offset + BATCH] if live else arrival
+        batch = defaults.BATCH
+        for offset in range(0, len(starts), batch):  # batch by batch: no temporary bigger than one batch
+            chunk = frames[offset : offset + batch]
+            chunk_starts = starts[offset : offset + batch]
+            chunk_arrival = arrival[offset : offset + batch] if live else arrival
             finite = np.isfinite(chunk).all(axis=1)
             if not finite.all():
                 self.stats.skipped_windows += int(np.count_nonzero(~finite))

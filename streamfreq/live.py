@@ -45,6 +45,7 @@ from typing import TYPE_CHECKING
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.process import short_switch_interval
 from streamfreq.readout import EngineStats, Readout
@@ -55,8 +56,6 @@ if TYPE_CHECKING:
     from streamfreq.engine import Engine
     from streamfreq.sources.base import Source
 
-#: Most windows estimated in one batch.
-BATCH = 128
 #: The name of a threaded session's estimating thread.
 _WORKER = "streamfreq-worker"
 
@@ -271,7 +270,7 @@ class LiveSession:
             self._finished = finished
             return []
         lag = (available - (next_start + window)) / engine.samplerate  # audio behind the oldest waiting window
-        count = min(waiting, BATCH)
+        count = min(waiting, defaults.BATCH)
         if self._cost > 0:
             count = max(1, min(count, int((self.max_lag / engine.samplerate - max(lag, 0.0)) / self._cost)))
         end = next_start + (count - 1) * hop + window

@@ -25,6 +25,7 @@ from pathlib import Path
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import SourceError, check_range, missing_extra
 from streamfreq.sources.base import PullSource, to_mono_float32
 
@@ -110,7 +111,7 @@ class FileSource(PullSource):
         self.samplerate = float(self._file.samplerate)
         self.frames = self._file.frames
         self.realtime = bool(realtime)
-        self.block = int(block or (round(self.samplerate / 100) if realtime else 65536))
+        self.block = int(block or (round(self.samplerate / 100) if realtime else defaults.BLOCK))
         #: Problems worth telling the user that do not stop the analysis (e.g. a truncated file).
         self.warnings: list[str] = []
         promised = _promised_frames(self._file)

@@ -16,6 +16,7 @@ from collections.abc import Iterator
 
 import numpy as np
 
+from streamfreq import defaults
 from streamfreq.errors import check_range
 from streamfreq.signals import Constant, Schedule, ToneGenerator
 from streamfreq.sources.base import PullSource
@@ -97,7 +98,7 @@ class SynthSource(PullSource):
         self.samplerate = float(samplerate)
         self.realtime = bool(realtime)
         self.duration = duration
-        self.block = int(block or (round(self.samplerate / 100) if realtime else 65536))
+        self.block = int(block or (round(self.samplerate / 100) if realtime else defaults.BLOCK))
         self.generator = ToneGenerator(schedule, self.samplerate, amplitude=amplitude, snr_db=snr_db, seed=seed)
         self._closed = False
 
