@@ -706,6 +706,25 @@ def test_a_low_note_with_weak_odd_harmonics_is_read_at_its_fundamental_not_its_o
     assert np.max(np.abs(cents)) < 50
 
 
+def test_a_rich_low_note_whose_partials_overlap_is_read_at_its_fundamental():
+    """A sawtooth's spectrum (100 partials falling as 1/l) at 49..75 Hz, 2.1..3.2 cycles per window at
+    30 dB: the partials lie 2.1..3.2 bins apart, their main lobes overlap, and the peak search finds few of them.
+    A model ending at those few left the others' energy unexplained, and their leakage pulled the fundamental
+    (a median 11 cents and up to 121 cents off, and 11% of the windows with no number, before this revision).
+    Fitted again with more harmonics, every numbered window is within 10 cents (0.4 cent measured; the
+    harmonic CRLB here is under 0.1 cent), and at least 90% are numbered (99%)."""
+    rng = np.random.default_rng(17)
+    f0 = np.exp(rng.uniform(np.log(49.0), np.log(75.0), 100))
+    amplitudes = 1.0 / np.arange(1, 101)  # to 4.9..7.5 kHz
+    sigma = harmonic_noise_sigma(amplitudes, 30.0)
+    x = np.stack([harmonic_tone(N, FS, f, amplitudes, seed=int(rng.integers(1 << 30))) for f in f0])
+    estimates = FFTEstimator().estimate_many((x + sigma * rng.standard_normal(x.shape)).astype(np.float32), FS)
+    numbered = np.array([e.status == OK for e in estimates])
+    assert numbered.mean() >= 0.9
+    cents = 1200 * np.log2(np.array([e.hz for e in estimates])[numbered] / f0[numbered])
+    assert np.max(np.abs(cents)) < 10
+
+
 def _tones(amplitudes, snr_db, seed, low=400.0, high=900.0, count=200):
     """Seeded windows of one harmonic spectrum at f0 log-uniform over ``low..high`` Hz in white noise: (frames, f0)."""
     rng = np.random.default_rng(seed)

@@ -81,6 +81,7 @@ from streamfreq.estimators.harmonic import (
     spectrum,
 )
 from streamfreq.estimators.harmonic_fit import (
+    FIT_WIDTH,
     GLIDE_MAX,
     HarmonicFit,
     glide_from_segments,
@@ -121,6 +122,17 @@ STEEP_UNEXPLAINED = 0.6
 #: ... and is dechirped at the glide its parts show only where the parts, each nearly steady, leave at most this
 #: share of what the whole window's fit leaves unexplained (noise and a room's smear leave as much in parts).
 PARTS_UNEXPLAINED = 0.7
+
+
+#: Below this many cycles per window the partials of a low note overlap (a Hann window's main lobe spans 4 bins), and
+#: a rich one (a sawtooth's or a bass's partials falling as 1/l) shows few separate peaks: where its fit leaves
+#: more than :data:`DENSE_UNEXPLAINED` of the window's energy unexplained, it is fitted again with more harmonics
+#: (:meth:`FFTEstimator._unresolved_partials`).
+UNRESOLVED_CYCLES = 4.0
+DENSE_UNEXPLAINED = 0.05
+#: The model orders tried on such a window, each fit starting from the one before's fundamental (up to the most a
+#: window's model can have), so that the top harmonic starts within its main lobe.
+DENSE_ORDERS = (3, 9, FIT_WIDTH)
 
 
 #: Windows whose quarters differ in energy more than this (3 dB) may hold a change of sound (:meth:`_across_change`).
@@ -275,6 +287,47 @@ class FFTEstimator:
         f0[rows[agree]] /= ratios[0][agree]
         return f0
 
+    def _unresolved_partials(
+        self,
+        y: np.ndarray,
+        fit: HarmonicFit,
+        order: np.ndarray,
+        total: np.ndarray,
+        noise_var: np.ndarray,
+        dof: np.ndarray,
+    ) -> None:
+        """Fit again, with more harmonics, the windows of a low note whose partials the peak search could not tell
+        apart; updates ``fit``, ``order``, ``noise_var`` and ``dof`` in place.
+
+        Below :data:`UNRESOLVED_CYCLES` per window the partials' main lobes overlap, and the peak search finds
+        few of a rich low note's partials: its model ends there, the fit leaves the others' energy unexplained
+        and their leakage pulls the fundamental (a 49 Hz sawtooth in 2048 samples at 48 kHz, fitted with the
+        one partial found: up to 80 cents off). Windows whose fit leaves more than :data:`DENSE_UNEXPLAINED`
+        of their energy are fitted with each order of :data:`DENSE_ORDERS` in turn, and keep the last fit where
+        it leaves at most half the energy unexplained that the fit so far left (extra harmonics on noise explain
+        only their share of its degrees of freedom).
+        """
+        n = y.shape[1]
+        unexplained = 1.0 - fit.energy.sum(axis=1) / np.maximum(total, 1e-300)
+        low = fit.omega0 * n < 2.0 * np.pi * UNRESOLVED_CYCLES
+        rows = np.flatnonzero(low & (unexplained > DENSE_UNEXPLAINED) & (order < FIT_WIDTH))
+        if not len(rows):
+            return
+        omega0 = fit.omega0[rows]
+        for rung in DENSE_ORDERS:
+            more = np.minimum(np.maximum(order[rows], rung), _below_nyquist(omega0, n))
+            refit = harmonic_fit_by_order(y[rows], omega0, more, self.newton_steps, chirp=True)
+            omega0 = refit.omega0
+        left = total[rows] - refit.energy.sum(axis=1)
+        better = np.flatnonzero(left <= 0.5 * unexplained[rows] * total[rows])
+        if not len(better):
+            return
+        rows = rows[better]
+        fit.set_rows(rows, refit.rows(better))
+        order[rows] = more[better]
+        dof[rows] = np.maximum(n - 2 * order[rows] - 2, 1)
+        noise_var[rows] = np.maximum(left[better], ROUNDING * total[rows] + 1e-300) / dof[rows]
+
     def _steep_glides(
         self,
         unwarped: np.ndarray,
@@ -399,6 +452,7 @@ class FFTEstimator:
         total = np.einsum("ij,ij->i", y, y)
         dof = np.maximum(n - 2 * order - 2, 1)
         noise_var = np.maximum(total - fit.energy.sum(axis=1), ROUNDING * total + 1e-300) / dof
+        self._unresolved_partials(y, fit, order, total, noise_var, dof)
         rate = glide_rate(fit, noise_var, n)
         unwarped = y.copy() if rate.any() else y
         if rate.any():  # dechirp: the pitch at the window centre, steady over the whole window, and refit
