@@ -133,6 +133,25 @@ def test_a_30_hz_tone_with_flat_partials_gets_no_number(estimator):
     assert not np.any(status == OK)
 
 
+def test_a_rich_tone_at_the_bottom_of_the_range_gets_no_number_far_off(estimator):
+    """A sawtooth's spectrum at 2.05..2.12 cycles per window (48.0..49.7 Hz at 2048 / 48 kHz), at 30 dB: the network
+    read it at about 2.2 cycles, 70..95 cents high, in every window before this revision. The waveform repeats
+    there at a period away from that number, so the window is out of range; no number is 50 cents off. Sines at
+    2.2..2.4 cycles, 10 dB, whose noisy periods the check leaves alone (they repeat at under 0.9), keep theirs."""
+    rng = np.random.default_rng(21)
+    amplitudes = 1.0 / np.arange(1, 101)
+    cycles = rng.uniform(2.05, 2.12, 60)
+    x = np.stack([harmonic_tone(N, FS, c * FS / N, amplitudes, seed=int(rng.integers(1 << 30))) for c in cycles])
+    x += 0.03 * np.sqrt(np.sum(amplitudes**2) / 2) * rng.standard_normal(x.shape)
+    hz, status, _ = _run(estimator, x.astype(np.float32))
+    ok = status == OK
+    assert np.all(np.abs(1200 * np.log2(hz[ok] / (cycles[ok] * FS / N))) < 50)
+    frames, sine_cycles = _tones(22, 60, 10.0, 2.2, 2.4)
+    hz, status, _ = _run(estimator, frames)
+    assert np.all(status == OK)
+    assert np.all(np.abs(1200 * np.log2(hz / (sine_cycles * FS / N))) < 50)
+
+
 def test_no_tone_on_coloured_noise_and_breath(estimator):
     from streamfreq.models.data import negative_window
 
@@ -500,12 +519,13 @@ def test_more_views_do_not_hurt_accuracy():
 
 
 def test_fmin_above_the_trained_range_makes_lower_fundamentals_out_of_range(estimator):
-    """``Engine(fmin=...)`` and ``--fmin`` bound every estimator: a 50 Hz hum (inside the LSTM's range) is
-    out_of_range with fmin 70, while a 220 Hz tone is still read; without fmin the hum is read."""
+    """``Engine(fmin=...)`` and ``--fmin`` bound every estimator: a 60 Hz hum (inside the LSTM's range) is
+    out_of_range with fmin 70, while a 220 Hz tone is still read; without fmin the hum is read. (A 50 Hz hum, at
+    2.13 cycles per window, the network reads 50 cents high: out of range since the check of the range's bottom.)"""
     from streamfreq.engine import Engine
     from streamfreq.estimators.lstm import LSTMEstimator
 
-    hum = harmonic_tone(N, FS, 50.0, [1.0, 0.0, 0.5, 0.0, 0.25])[None].astype(np.float32)
+    hum = harmonic_tone(N, FS, 60.0, [1.0, 0.0, 0.5, 0.0, 0.25])[None].astype(np.float32)
     voice = harmonic_tone(N, FS, 220.0, [1.0, 0.6, 0.4], seed=3)[None].astype(np.float32)
     bounded = LSTMEstimator(fmin=70.0)
     assert _run(estimator, hum)[1].tolist() == [OK]

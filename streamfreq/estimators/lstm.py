@@ -118,6 +118,14 @@ THIRD_MARGIN = 0.1
 #: Share of a window's energy below the trained range above which a window the network
 #: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
 LOW_BAND_SHARE = 0.25
+#: A number within this factor of the trained range's bottom is checked against the period the window's waveform
+#: repeats at: the network reads a rich tone at the range's bottom (2.05..2.12 cycles per window) at about 2.2 cycles,
+#: 70..95 cents high. Where the waveform repeats clearly (a normalised correlation of :data:`EDGE_REPEATS` or more)
+#: at a period below the range, or more than :data:`EDGE_AGREE_CENTS` from the number, the window is
+#: ``out_of_range``. (A sine at 0..10 dB SNR repeats at 0.5..0.9, at a period that noise moves further than that.)
+EDGE_RATIO = 1.15
+EDGE_AGREE_CENTS = 50.0
+EDGE_REPEATS = 0.9
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
 
@@ -433,6 +441,7 @@ class LSTMEstimator:
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
         high_side &= ~below_band
         self._half_fundamental(frames, samplerate, cycles, status, low)
+        self._check_bottom_edge(frames, cycles, status, low)
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
@@ -456,6 +465,40 @@ class LSTMEstimator:
         half = check[octave.half_fundamental(y, omega0[check], padded_power(y), samplerate)]
         cycles[half] *= 0.5
         status[half[cycles[half] < low]] = _OUT_OF_RANGE
+
+    @staticmethod
+    def _check_bottom_edge(frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float) -> None:
+        """Make ``out_of_range`` the ``"ok"`` numbers of windows ``frames`` within :data:`EDGE_RATIO` of the range's
+        bottom ``low`` (cycles per window) whose waveform repeats clearly (:data:`EDGE_REPEATS`) at a period below
+        the range or away from the number (:data:`EDGE_AGREE_CENTS`). Updates ``status``.
+
+        The period is the lag, between 0.8 and 1.25 times the number's and at most the window's length over
+        0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
+        its last ``N - lag`` samples, parabolically interpolated.
+        """
+        rows = np.flatnonzero((status == _OK) & (cycles < EDGE_RATIO * low))
+        if not len(rows):
+            return
+        y = centred_unit_peak(frames[rows])[0]
+        n = y.shape[1]
+        spectrum = np.fft.rfft(y, 2 * n, axis=1)
+        products = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=1)[:, :n]
+        energy = np.zeros((len(rows), n + 1))
+        np.cumsum(y * y, axis=1, out=energy[:, 1:])
+        lags = np.arange(n)
+        head, tail = energy[:, n - lags], energy[:, n:] - energy[:, lags]
+        correlation = products / np.sqrt(np.maximum(head * tail, 1e-300))
+        shortest = np.floor(n / (1.25 * cycles[rows])).astype(np.int64)
+        longest = np.minimum(np.ceil(n / (0.8 * cycles[rows])), min(n / (0.9 * low), n - 2)).astype(np.int64)
+        inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
+        best = np.clip(np.where(inside, correlation, -np.inf).argmax(axis=1), 1, n - 2)
+        left, mid, right = (np.take_along_axis(correlation, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
+        curvature = left - 2.0 * mid + right
+        shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+        period = best + np.clip(shift, -0.5, 0.5)
+        repeats = n / period
+        off = np.abs(1200.0 * np.log2(repeats / cycles[rows])) > EDGE_AGREE_CENTS
+        status[rows[((repeats < low) | off) & (mid >= EDGE_REPEATS)]] = _OUT_OF_RANGE
 
     def _zoom(
         self,
