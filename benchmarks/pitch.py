@@ -12,7 +12,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      half of its energy in the tail), scored against the dry voice: a tracker that reads a note's reverberant
      tail in the gap after it gets voicing false alarms there, as on an annotated recording of a singer;
   c. General-MIDI notes rendered by fluidsynth (streamfreq.material), each held 1 s and scored from 0.25 s
-     after its note-on to its note-off (the sustained part);
+     after its note-on to its note-off (the sustained part); from MuseScore General, or from the soundfont
+     ``--soundfont`` names (Debian's fluid-soundfont-gm and timgm6mb-soundfont: other samples of the same notes);
   e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR;
@@ -40,13 +41,14 @@ The tones and sweeps are independent clips, each tracked on its own (pyin's pitc
 carry over from one clip to the next); the voice and the notes are one signal each.
 
     python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
-                               [--seed 0] [--fmin HZ]
+                               [--seed 0] [--fmin HZ] [--soundfont PATH]
 """
 
 from __future__ import annotations
 
 import argparse
 import math
+import os
 import sys
 import time
 import warnings
@@ -274,13 +276,14 @@ def room_voice_material(duration: float, seed: int, rt60: float = 0.5, wet: floa
     return replace(dry, key="r", title=title, samples=samples.astype(np.float32))
 
 
-def notes_material(per_instrument: int, every: int = 1, effects: int = 0) -> Material:
+def notes_material(per_instrument: int, every: int = 1, effects: int = 0, soundfont: str | None = None) -> Material:
     """Rendered General-MIDI notes (every ``every``-th instrument), one after the other, scored on their sustain;
-    with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``)."""
-    from streamfreq.material import INSTRUMENTS, note_set, render_notes
+    with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``); from
+    ``soundfont`` where given (default: MuseScore General)."""
+    from streamfreq.material import INSTRUMENTS, SOUNDFONT, note_set, render_notes
 
     notes = note_set(per_instrument, INSTRUMENTS[::every])
-    rendered = render_notes(notes, hold=1.0, release=0.3, effects=effects)
+    rendered = render_notes(notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT)
     rate = rendered[0].samplerate
     f0s, segment = [], []
     for index, note in enumerate(rendered):
@@ -298,11 +301,16 @@ def notes_material(per_instrument: int, every: int = 1, effects: int = 0) -> Mat
     key = "e" if effects else "c"
     title = (
         f"{key}. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM "
-        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, MuseScore General via fluidsynth, {rate:g} Hz"
+        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {_soundfont_name(soundfont)} via fluidsynth, {rate:g} Hz"
         + (f", reverb and chorus sends {effects})" if effects else ")")
     )
     samples = np.concatenate([n.samples for n in rendered])
     return Material(key, title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
+
+
+def _soundfont_name(soundfont: str | None) -> str:
+    """How a table title names the soundfont: MuseScore General, or the file's name."""
+    return "MuseScore General" if soundfont is None else os.path.basename(soundfont)
 
 
 def sweeps_material(
@@ -557,7 +565,7 @@ MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "d", "w")
 EFFECTS_SEND = 64
 
 
-def build_material(key: str, quick: bool, seed: int) -> Material:
+def build_material(key: str, quick: bool, seed: int, soundfont: str | None = None) -> Material:
     if key == "a":
         return tones_material(40 if quick else 250, seed, harmonic=True)
     if key == "n":
@@ -575,7 +583,9 @@ def build_material(key: str, quick: bool, seed: int) -> Material:
         return room_voice_material(8.0 if quick else 40.0, seed + 4)
     if key in ("c", "e"):
         effects = EFFECTS_SEND if key == "e" else 0
-        return notes_material(2, every=4, effects=effects) if quick else notes_material(8, effects=effects)
+        if quick:
+            return notes_material(2, every=4, effects=effects, soundfont=soundfont)
+        return notes_material(8, effects=effects, soundfont=soundfont)
     if key in ("d", "w"):
         rates = (2.0,) if quick else (0.5, 1.0, 1.5, 2.0)
         return sweeps_material(
@@ -594,6 +604,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin, yin and SwiftF0")
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fmin", type=float, default=None, help="lowest f0 for streamfreq (picks the window)")
+    parser.add_argument(
+        "--soundfont", default=None, help="render the notes (c, e) from this soundfont (default: MuseScore General)"
+    )
     args = parser.parse_args(argv)
     names = [n for n in args.estimators.split(",") if n]
     unknown = [n for n in names if n not in ESTIMATOR_NAMES]
@@ -610,7 +623,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
     for key in keys:
         made = time.perf_counter()
-        material = build_material(key, args.quick, args.seed)
+        material = build_material(key, args.quick, args.seed, args.soundfont)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
         told = [] if args.fmin is not None else told_trackers(names, material)
