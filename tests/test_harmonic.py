@@ -725,6 +725,41 @@ def test_a_rich_low_note_whose_partials_overlap_is_read_at_its_fundamental():
     assert np.max(np.abs(cents)) < 10
 
 
+def test_a_low_note_with_several_strong_odd_partials_is_read_at_its_fundamental_not_its_octave():
+    """FluidR3's double bass E1 (41.2 Hz, read with ``fmin`` 30: 3.8 cycles in 4096 samples at 44.1 kHz), its first 16
+    partials at the levels fitted to a window of its sustain: the spectrum reads the even ones as a series at 82 Hz;
+    the odd ones of half that explain 11-15% more of the window, but shared between the 3rd, 5th and 7th (the
+    strongest holds under half of them, as a voice's jitter spreads its energy), and the waveform repeats about 0.25
+    better at twice the period than at it. Every window reads the fundamental (the code before this revision read
+    82 Hz in 19 of these 200 windows, and in 19 of the 28 sustain windows of the rendered note)."""
+    rng = np.random.default_rng(41)
+    fs, n = 44100.0, 4096
+    levels = [
+        -27.5,
+        0.0,
+        -11.7,
+        -4.2,
+        -11.2,
+        -26.8,
+        -15.1,
+        -24.8,
+        -20.2,
+        -14.7,
+        -26.2,
+        -35.5,
+        -25.4,
+        -32.0,
+        -33.3,
+        -23.4,
+    ]
+    amplitudes = 10.0 ** (np.array(levels) / 20.0)
+    sigma = harmonic_noise_sigma(amplitudes, 30.0)
+    x = np.stack([harmonic_tone(n, fs, 41.2, amplitudes, seed=int(rng.integers(1 << 30))) for _ in range(200)])
+    estimates = FFTEstimator(fmin=30.0).estimate_many((x + sigma * rng.standard_normal(x.shape)).astype(np.float32), fs)
+    assert all(e.status == OK for e in estimates)
+    assert np.max(np.abs(cents(np.array([e.hz for e in estimates]), 41.2))) < 50.0
+
+
 def _tones(amplitudes, snr_db, seed, low=400.0, high=900.0, count=200):
     """Seeded windows of one harmonic spectrum at f0 log-uniform over ``low..high`` Hz in white noise: (frames, f0)."""
     rng = np.random.default_rng(seed)

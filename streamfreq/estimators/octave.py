@@ -76,6 +76,15 @@ HALF_FIT_SHARE = 0.03
 #: 7th holds 60-84% of it, and not energy spread between all the partials, as a low voice's jitter and shimmer leave
 #: (up to 20% of a right window, spread).
 ODD_PARTIAL_SHARE = 0.5
+#: ...unless the waveform repeats this much better at twice the period than at it (the autocorrelation's excess,
+#: about twice the share of the energy the half's odd harmonics hold in a steady sound) and those harmonics explain
+#: :data:`CLEAR_ODD_SHARE` of the window: several strong odd partials share their energy, as FluidR3's double bass
+#: E1 (41.2 Hz) read at 82 Hz, its 3rd, 5th and 7th 10-13 dB under the 2nd, does (excess 0.23-0.32, 11-15% of the
+#: energy, the strongest 38-52% of it). A creaky frame of espeak-ng's male voice repeats as much better at twice
+#: its period (0.27) with only 4-5% in odd harmonics: its waveform changes from period to period, and both peers
+#: read its period; with an excess of 0.15 and no share, a few frames of the synthetic voice were halved too.
+CLEAR_EXCESS = 0.2
+CLEAR_ODD_SHARE = 0.08
 #: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
 #: the half's odd harmonics: a partial keeps 93-98% of its power there, so a window below it cannot gain
 #: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
@@ -172,7 +181,8 @@ def half_fundamental(
     """
     n = y.shape[1]
     cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-    test = double_period_excess(power, n, cutoff, omega0 / (2.0 * np.pi)) >= 0.0
+    excess = double_period_excess(power, n, cutoff, omega0 / (2.0 * np.pi))
+    test = excess >= 0.0
     if unexplained is not None:
         test &= unexplained >= HALF_FIT_SHARE
     test = np.flatnonzero(test)
@@ -190,7 +200,9 @@ def half_fundamental(
     halves = harmonic_fit_by_order(y[test], 0.5 * omega0[test], 2 * band, steps).energy
     odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
     gain = halves[:, 1:].sum(axis=1) - own
-    keep = (gain >= HALF_FIT_SHARE * total) & (odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1))
+    partial = odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1)
+    clear = (excess[test] >= CLEAR_EXCESS) & (gain >= CLEAR_ODD_SHARE * total)
+    keep = (gain >= HALF_FIT_SHARE * total) & (partial | clear)
     return test[keep]
 
 
