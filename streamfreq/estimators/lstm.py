@@ -80,8 +80,9 @@ from streamfreq.estimators.base import (
     estimates_from_arrays,
     repeating_at_centre,
 )
-from streamfreq.estimators.harmonic import padded_power
+from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
 from streamfreq.estimators.lstm_contract import Contract
+from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.windowing import PREPROCESS_VERSION
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
@@ -115,6 +116,11 @@ HALF_MARGIN = 0.1
 #: 2 right numbers of 2000 generated windows (``lstm_accuracy.py``: a 3rd partial 10 dB over the 2nd, a vibrato;
 #: the autocorrelation of the network's input is biased towards short lags, by 0.07 and 0.06 there).
 THIRD_MARGIN = 0.1
+#: A number whose window repeats at half its period better than at the period by more than this is an octave too
+#: low and is doubled: a period repeats at least as well as any multiple of it, so the waveform's period is at most
+#: half (FluidR3's steel guitar at 622 Hz, partials 1 and 2 and nothing at odd multiples of 311 Hz, read 311 Hz in 25
+#: of its 33 sustain windows told ``fmin`` 30: 0.97-0.98 there against 0.94-0.96 at the number).
+DOUBLE_MARGIN = 0.01
 #: Share of a window's energy below the trained range above which a window the network
 #: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
 LOW_BAND_SHARE = 0.25
@@ -132,8 +138,9 @@ MIN_CONFIDENCE = 0.5
 #: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
 _OK, _NO_TONE, _OUT_OF_RANGE = 0, 1, 2
-#: Where the octave checks read the autocorrelation: at twice the estimate's period, at its own, and at a third of it.
-_HALF_OWN_THIRD = np.array([0.5, 1.0, 3.0])
+#: Where the octave checks read the autocorrelation: at twice the estimate's period, at its own, at half of it and at
+#: a third of it.
+_HALF_OWN_DOUBLE_THIRD = np.array([0.5, 1.0, 2.0, 3.0])
 
 
 #: Fewest network rows for a batch to be split over two interpreters on two threads. Smaller batches (the live
@@ -418,16 +425,21 @@ class LSTMEstimator:
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
         # an octave too high: the window correlates better at twice the period than at the estimate's own
-        halved, own, thirded = self.contract.lag_autocorrelation_at(x, cycles[:, None] * _HALF_OWN_THIRD).T
+        halved, own, doubled, thirded = self.contract.lag_autocorrelation_at(
+            x, cycles[:, None] * _HALF_OWN_DOUBLE_THIRD
+        ).T
         with np.errstate(invalid="ignore"):
             octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
             third_low = (cycles >= low) & ~octave_high & (thirded >= HALF_REPEATS) & (thirded > own + THIRD_MARGIN)
+            octave_low = (cycles >= low) & (2 * cycles <= high) & ~octave_high & ~third_low
+            octave_low &= doubled > own + DOUBLE_MARGIN
         kind = cls.argmax(axis=1)
         status = np.full(count, _OK, dtype=np.int8)  # indices into _STATUS_NAMES
         with np.errstate(invalid="ignore"):  # nan where off the grid: not halved
             half = octave_high & (halved >= HALF_REPEATS) & (halved > own + HALF_MARGIN)
         cycles[half] *= 0.5
         cycles[third_low] *= 3.0
+        cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
         if self.fmin is not None:
             low = max(low, self.fmin * n / float(samplerate))
@@ -465,6 +477,25 @@ class LSTMEstimator:
         half = check[octave.half_fundamental(y, omega0[check], padded_power(y), samplerate)]
         cycles[half] *= 0.5
         status[half[cycles[half] < low]] = _OUT_OF_RANGE
+
+    @staticmethod
+    def _octave_low(frames: np.ndarray, samplerate: float, cycles: np.ndarray, candidates: np.ndarray) -> np.ndarray:
+        """The windows of ``frames`` among ``candidates`` (whose waveform repeats better at half the number's period)
+        where the spectrum holds next to nothing at the number's odd harmonics 1, 3, 5, ... (under
+        :data:`~streamfreq.estimators.partial_fit.MINOR_SHARE`, -25 dB, of its power below 3 kHz within a bin of
+        them: no partial that counts for ``fft`` either): the number is an octave below the fundamental. A tone
+        whose odd partials are weak (MuseScore General's bassoon at 208 Hz, its 1st, 3rd and 5th 22-28 dB under
+        its 2nd: 0.9% of the power) also repeats better at half its period in the network's input, whose
+        autocorrelation leans towards short lags, but its odd partials are there; FluidR3's steel guitar at 622
+        Hz holds 0.1% at odd multiples of 311 Hz."""
+        rows = np.flatnonzero(candidates)
+        if not len(rows):
+            return rows
+        n = frames.shape[1]
+        f0 = 2.0 * cycles[rows] / n  # the doubled number, cycles/sample
+        band = np.clip(np.floor(min(0.5, PERIOD_CUTOFF_HZ / samplerate) / f0), 1, octave.MAX_HARMONICS).astype(np.int64)
+        power = padded_power(centred_unit_peak(frames[rows])[0])
+        return rows[octave.odd_power_share(power, n, f0, band, first=1) < MINOR_SHARE]
 
     @staticmethod
     def _check_bottom_edge(frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float) -> None:

@@ -187,7 +187,7 @@ def half_fundamental(
         test &= unexplained >= HALF_FIT_SHARE
     test = np.flatnonzero(test)
     band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
-    keep = _odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
+    keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
     test, band = test[keep], band[keep]
     if not len(test):
         return test
@@ -206,13 +206,24 @@ def half_fundamental(
     return test[keep]
 
 
-def _odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray) -> np.ndarray:
+def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray, first: int = 3) -> np.ndarray:
     """Share of each padded power spectrum ``power`` (windows of ``n``, numbers ``f0`` cycles/sample, ``band``
-    harmonics of them fitted) within one bin of the window of the half's odd harmonics 3, 5, ..., ``2 band - 1``."""
+    harmonics of them fitted) within one bin of the window of the half's odd harmonics ``first``, ``first + 2``, ...,
+    ``2 band - 1`` (from the 3rd by default: the half's 1st lies where rumble, hum and breath do).
+
+    Example
+    -------
+    >>> from streamfreq.estimators.harmonic import padded_power
+    >>> from streamfreq.signals import harmonic_tone
+    >>> octave_up = harmonic_tone(2048, 48000.0, 600.0, [1.0, 0.5])[None]  # read at 300 Hz: none at 300, 900 Hz
+    >>> power = padded_power(octave_up)
+    >>> round(float(odd_power_share(power, 2048, np.array([600.0 / 48000]), np.array([4]), first=1)[0]), 3)
+    0.0
+    """
     bins = power.shape[1]
     nfft = 2 * (bins - 1)
     reach = nfft // n  # padded bins per bin of the window
-    odd = np.arange(3, 2 * MAX_HARMONICS, 2)
+    odd = np.arange(first, 2 * MAX_HARMONICS, 2)
     centres = np.outer(0.5 * f0 * nfft, odd)  # padded bins
     offsets = np.arange(-reach, reach + 1)
     index = np.rint(centres[..., None] + offsets).astype(np.int64)
