@@ -23,12 +23,14 @@ import numpy as np
 import scipy.fft
 import soundfile
 
+from streamfreq import defaults
 from streamfreq.engine import Engine
 from streamfreq.estimators import available_estimators, build_estimators
 from streamfreq.signals import Steps, ToneGenerator
 
 SAMPLERATE = 48000
 WINDOW, HOP = 2048, 512
+BATCH = defaults.BATCH  # the engine's batch
 
 
 def median_seconds(function, repeats: int = 15) -> float:
@@ -54,10 +56,11 @@ def write_test_file(path: Path, seconds: float) -> None:
 
 def per_window_table(names: list[str]) -> None:
     rng = np.random.default_rng(0)
-    frames = (np.cos(2 * np.pi * 0.0213 * np.arange(WINDOW)) + 0.1 * rng.normal(size=(128, WINDOW))).astype(np.float32)
+    noise = 0.1 * rng.normal(size=(BATCH, WINDOW))
+    frames = (np.cos(2 * np.pi * 0.0213 * np.arange(WINDOW)) + noise).astype(np.float32)
     reference = median_seconds(lambda: scipy.fft.rfft(frames[0]), 200)
     print(f"reference: one rfft of {WINDOW} samples = {1e6 * reference:.1f} us\n")
-    print("| estimator | one window (ms) | x rfft | per window in batches of 128 (ms) | x rfft |")
+    print(f"| estimator | one window (ms) | x rfft | per window in batches of {BATCH} (ms) | x rfft |")
     print("|---|---|---|---|---|")
     for estimator in build_estimators(names):
         estimator.estimate_many(frames[:1], SAMPLERATE)  # warm-up (model load, caches)
