@@ -52,7 +52,7 @@ class FileSource(PullSource):
     realtime
         Pace blocks by the wall clock (playback speed) instead of reading as fast as possible.
     block
-        Frames per block (default: 10 ms in real time, 64k otherwise).
+        Frames per block (default: 10 ms in real time, :data:`~streamfreq.defaults.BLOCK` otherwise).
 
     Raises
     ------

@@ -66,7 +66,7 @@ class SynthSource(PullSource):
     realtime
         Pace blocks by the wall clock (as a live input would) or produce them as fast as possible.
     block
-        Samples per block (default: 10 ms in real time, 64k otherwise).
+        Samples per block (default: 10 ms in real time, :data:`~streamfreq.defaults.BLOCK` otherwise).
     seed
         Noise seed.
     """
