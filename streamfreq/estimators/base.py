@@ -174,9 +174,12 @@ def repeating_at_centre(frames: np.ndarray, period: np.ndarray, level: np.ndarra
     """
     frames = np.asarray(frames)
     count, n = frames.shape
-    lags = np.rint(np.nan_to_num(np.asarray(period, dtype=np.float64), nan=0.0, posinf=0.0)).astype(np.int64)
     repeating = np.ones(count, dtype=bool)
-    checked = (lags >= 1) & (3 * lags <= n) & (np.asarray(level) < QUIET_CENTRE)
+    quiet = np.asarray(level) < QUIET_CENTRE
+    if not quiet.any():  # (most windows: nothing to test, and a live window's cost is mostly numpy's calls)
+        return repeating
+    lags = np.rint(np.nan_to_num(np.asarray(period, dtype=np.float64), nan=0.0, posinf=0.0)).astype(np.int64)
+    checked = (lags >= 1) & (3 * lags <= n) & quiet
     for row in np.flatnonzero(checked):  # a loop: a few small products per window
         y, lag = frames[row], int(lags[row])
         length = max(n // 8, lag)

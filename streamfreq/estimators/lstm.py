@@ -439,7 +439,8 @@ class LSTMEstimator:
             half = octave_high & (halved >= HALF_REPEATS) & (halved > own + HALF_MARGIN)
         cycles[half] *= 0.5
         cycles[third_low] *= 3.0
-        cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
+        if octave_low.any():
+            cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
         if self.fmin is not None:
             low = max(low, self.fmin * n / float(samplerate))
@@ -453,7 +454,9 @@ class LSTMEstimator:
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
         high_side &= ~below_band
         self._half_fundamental(frames, samplerate, cycles, status, low)
-        self._check_bottom_edge(frames, cycles, status, low)
+        edge = (status == _OK) & (cycles < EDGE_RATIO * low)
+        if edge.any():
+            self._check_bottom_edge(frames, cycles, status, low, np.flatnonzero(edge))
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
@@ -489,8 +492,6 @@ class LSTMEstimator:
         autocorrelation leans towards short lags, but its odd partials are there; FluidR3's steel guitar at 622
         Hz holds 0.1% at odd multiples of 311 Hz."""
         rows = np.flatnonzero(candidates)
-        if not len(rows):
-            return rows
         n = frames.shape[1]
         f0 = 2.0 * cycles[rows] / n  # the doubled number, cycles/sample
         band = np.clip(np.floor(min(0.5, PERIOD_CUTOFF_HZ / samplerate) / f0), 1, octave.MAX_HARMONICS).astype(np.int64)
@@ -498,18 +499,17 @@ class LSTMEstimator:
         return rows[octave.odd_power_share(power, n, f0, band, first=1) < MINOR_SHARE]
 
     @staticmethod
-    def _check_bottom_edge(frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float) -> None:
-        """Make ``out_of_range`` the ``"ok"`` numbers of windows ``frames`` within :data:`EDGE_RATIO` of the range's
-        bottom ``low`` (cycles per window) whose waveform repeats clearly (:data:`EDGE_REPEATS`) at a period below
-        the range or away from the number (:data:`EDGE_AGREE_CENTS`). Updates ``status``.
+    def _check_bottom_edge(
+        frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float, rows: np.ndarray
+    ) -> None:
+        """Make ``out_of_range`` the ``"ok"`` numbers of windows ``frames[rows]`` (those within :data:`EDGE_RATIO`
+        of the range's bottom ``low``, cycles per window) whose waveform repeats clearly (:data:`EDGE_REPEATS`) at a
+        period below the range or away from the number (:data:`EDGE_AGREE_CENTS`). Updates ``status``.
 
         The period is the lag, between 0.8 and 1.25 times the number's and at most the window's length over
         0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
         its last ``N - lag`` samples, parabolically interpolated.
         """
-        rows = np.flatnonzero((status == _OK) & (cycles < EDGE_RATIO * low))
-        if not len(rows):
-            return
         y = centred_unit_peak(frames[rows])[0]
         n = y.shape[1]
         spectrum = np.fft.rfft(y, 2 * n, axis=1)
