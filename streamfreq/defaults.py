@@ -58,6 +58,10 @@ QUIET_HOLD = 2.0
 FAINT_MARGIN_DB = 10.0
 #: The confidence an estimate of a faint window needs (see :data:`FAINT_MARGIN_DB`).
 FAINT_CONFIDENCE = 0.8
+#: A window whose RMS lies below this (dB under full scale, 1.0) is faint too, whatever the stream's history: a
+#: room's hiss at -70 dBFS before a singer's first note, which nothing louder precedes yet. Samples pushed as
+#: floats are taken as full scale 1.0, as integers are scaled to it.
+NEAR_SILENCE_DBFS = -60.0
 #: Highest ``fmin`` accepted, in Hz (the estimators' own upper limits are in their docstrings).
 FMAX = 4000.0
 

@@ -60,16 +60,18 @@ class QuietGate:
         self.ratio = 10.0 ** (-float(below_db) / 20.0)
         faint_db = max(float(below_db) - defaults.FAINT_MARGIN_DB, float(below_db) / 2.0)
         self.faint_ratio = 10.0 ** (-faint_db / 20.0)
+        self.near_silence = 10.0 ** (defaults.NEAR_SILENCE_DBFS / 20.0)
         self.windows = max(1, round(hold * float(samplerate) / hop))  # windows remembered, this one included
         self._recent = np.zeros(self.windows - 1)  # the last windows' RMS, oldest first
 
     def marks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(quiet, faint)``: which of the stream's next windows ``frames`` (batch, N), in order, are quiet,
-        and which are faint but not quiet (bool per window)."""
+        and which are faint but not quiet (bool per window): near the quiet level, or below
+        :data:`~streamfreq.defaults.NEAR_SILENCE_DBFS`."""
         frames = np.asarray(frames)
         rms = np.sqrt(np.einsum("ij,ij->i", frames, frames, dtype=np.float64) / max(frames.shape[1], 1))
         history = np.concatenate([self._recent, rms])
         loudest = np.lib.stride_tricks.sliding_window_view(history, self.windows).max(axis=1)
         self._recent = history[len(history) - (self.windows - 1) :]
         quiet = rms < self.ratio * loudest
-        return quiet, ~quiet & (rms < self.faint_ratio * loudest)
+        return quiet, ~quiet & ((rms < self.faint_ratio * loudest) | (rms < self.near_silence))

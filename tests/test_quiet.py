@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from streamfreq.defaults import FAINT_CONFIDENCE, FAINT_MARGIN_DB, QUIET_DB, QUIET_HOLD
+from streamfreq.defaults import FAINT_CONFIDENCE, FAINT_MARGIN_DB, NEAR_SILENCE_DBFS, QUIET_DB, QUIET_HOLD
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError
 from streamfreq.estimators.base import NO_TONE, OK
@@ -41,7 +41,9 @@ def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_
     held = round(QUIET_HOLD * FS / HOP)
     loudest = np.array([rms[max(0, i - held + 1) : i + 1].max() for i in range(len(rms))])
     quiet = rms < 10 ** (-QUIET_DB / 20) * loudest
-    faint = ~quiet & (rms < 10 ** (-(QUIET_DB - FAINT_MARGIN_DB) / 20) * loudest)
+    faint = ~quiet & (
+        (rms < 10 ** (-(QUIET_DB - FAINT_MARGIN_DB) / 20) * loudest) | (rms < 10 ** (NEAR_SILENCE_DBFS / 20))
+    )
     starts = np.arange(len(rms)) * HOP
     frames = np.stack([signal[s : s + WINDOW] for s in starts])
     whole = QuietGate(FS, HOP).marks(frames)
@@ -70,6 +72,32 @@ def test_a_faint_window_keeps_only_its_sure_numbers():
         np.testing.assert_array_equal(after[~faint], statuses(alone, name)[~faint])
     fft = [r.estimates["fft"] for r in alone]
     assert 0 < sum(e.status == OK and e.confidence < FAINT_CONFIDENCE for e in fft) < sum(faint)  # both kinds
+
+
+def test_a_window_near_silence_keeps_only_its_sure_numbers_before_anything_louder():
+    """A stream that starts near silence (a 330 Hz tone in white noise at 3 dB SNR, -65 dBFS RMS, nothing louder
+    before it: a room's hiss before the first note) keeps each estimator's numbers of confidence FAINT_CONFIDENCE
+    and more, and says no_tone for the rest; the same sound 20 dB louder keeps them all."""
+    names = ["fft", "zc"]
+    rng = np.random.default_rng(5)
+    t = np.arange(FS) / FS
+    rms = 10 ** (-65 / 20)
+    amplitude = rms * np.sqrt(2 / (1 + 10 ** (-3 / 10)))  # tone and noise together at that RMS
+    sound = amplitude * np.cos(2 * np.pi * 330.0 * t) + amplitude / np.sqrt(2) / 10 ** (3 / 20) * rng.standard_normal(
+        FS
+    )
+    for gain, near in ((1.0, True), (10.0, False)):
+        signal = (gain * sound).astype(np.float32)
+        assert (window_rms(signal) < 10 ** (NEAR_SILENCE_DBFS / 20)).all() == near
+        gated = Engine(FS, WINDOW, HOP, names).push(signal)
+        alone = Engine(FS, WINDOW, HOP, names, quiet_db=None).push(signal)
+        for name in names:
+            before = [r.estimates[name] for r in alone]
+            unsure = np.array([e.status == OK and e.confidence < FAINT_CONFIDENCE for e in before])
+            after = statuses(gated, name)
+            expected = np.where(unsure & near, NO_TONE, statuses(alone, name))
+            np.testing.assert_array_equal(after, expected, err_msg=name)
+        assert any(e.status == OK and e.confidence < FAINT_CONFIDENCE for e in (r.estimates["fft"] for r in alone))
 
 
 def test_a_tone_40_db_and_more_below_the_last_seconds_says_no_tone_then_is_read_again():
