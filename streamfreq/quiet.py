@@ -9,7 +9,8 @@ a window more than ``below_db`` under it says ``no_tone`` for every estimator. A
 :data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that level (30..40 dB under at the default 40), keeps only
 the estimates whose confidence is at least :data:`~streamfreq.defaults.FAINT_CONFIDENCE`: the ends of notes,
 a hummed consonant's murmur and breath through the singer's resonances are read with doubt, a clear quiet
-note is read.
+note is read. A window below :data:`~streamfreq.defaults.NEAR_SILENCE_DBFS` is faint too, whatever came before
+it: near silence (a room's hiss before the first note) is read with the same doubt.
 
 It looks back only, so a live readout is never delayed. A stream's first loud sound is never gated (nothing
 louder came before it), and neither is a steady sound of any level. Praat's pitch tracker has the same kind of
