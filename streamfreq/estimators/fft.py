@@ -302,7 +302,7 @@ class FFTEstimator:
         Below :data:`UNRESOLVED_CYCLES` per window the partials' main lobes overlap, and the peak search finds
         few of a rich low note's partials: its model ends there, the fit leaves the others' energy unexplained
         and their leakage pulls the fundamental (a 49 Hz sawtooth in 2048 samples at 48 kHz, fitted with the
-        one partial found: up to 80 cents off). Windows whose fit leaves more than :data:`DENSE_UNEXPLAINED`
+        one partial found: up to 73 cents off). Windows whose fit leaves more than :data:`DENSE_UNEXPLAINED`
         of their energy are fitted with each order of :data:`DENSE_ORDERS` in turn, and keep the last fit where
         it leaves at most half the energy unexplained that the fit so far left (extra harmonics on noise explain
         only their share of its degrees of freedom).
