@@ -32,8 +32,11 @@ on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform doe
 so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
 
 Two unrelated tones read as the one the harmonic model explains best
-(usually the louder); tones in a simple ratio read as their common
-fundamental.
+(usually the louder); tones an octave, a fifth or a twelfth apart read as
+their common fundamental. Two notes in a closer simple ratio (a fourth, a
+third, a tone: a melody handing one note to the next) read as the louder of
+them where their partials lie on the two notes' harmonic series and nowhere
+else (:mod:`~streamfreq.estimators.two_notes`).
 
 Example
 -------
@@ -97,6 +100,7 @@ from streamfreq.estimators.partial_fit import (
     significant,
 )
 from streamfreq.estimators.sums import warp
+from streamfreq.estimators.two_notes import louder_note
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
@@ -250,8 +254,10 @@ class FFTEstimator:
                 standing[doubt] = _repeats_clearly(coarse.spectrum.power[doubt], n, f0[doubt], cutoff)
             if not standing.all():
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
+                f0 = f0[standing]
+            two_notes = _louder_of_two_notes(coarse, f0, partials, n)
         if len(rows):
-            f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate)
+            f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate, two_notes)
             period = np.where(status == OK, samplerate / f0_hz, np.nan)  # a sound that stops off the centre, in breath
             status[~repeating_at_centre(frames, period, level)] = NO_TONE
         return estimates_from_arrays(f0_hz, confidence, status)
@@ -440,12 +446,13 @@ class FFTEstimator:
         return np.concatenate(rows), np.concatenate(fundamentals)
 
     def _fit(
-        self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float
+        self, y: np.ndarray, partials: Partials, coarse: Coarse, samplerate: float, two_notes: np.ndarray
     ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Dechirp, refine and fit the windows ``y`` whose partials stand clear: ``(f0 Hz, confidence, status)``.
 
         ``partials`` are those found near the harmonics of the coarse stage's fundamental, ``coarse`` what that
-        stage read (its spectra and saliences)."""
+        stage read (its spectra and saliences); ``two_notes`` marks the windows read as the louder of two notes,
+        which are not read at a fraction (the other note's partials would pass for the fraction's own)."""
         count, n = y.shape
         start, order = harmonic_start(partials, n)
         fit = harmonic_fit_by_order(y, start, order, self.newton_steps, chirp=True)
@@ -522,7 +529,8 @@ class FFTEstimator:
             status[ok[(repeats < REPEATS_MIN) | (share < LOBE_SHARE_MIN)]] = NO_TONE
             unrepeated[ok[(repeats < REPEATS_MIN) & (share >= LOBE_SHARE_MIN)]] = True
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
-        numbered, omega0, order, highest = status == OK, omega0.copy(), order.copy(), highest.copy()
+        numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
+        unrepeated &= ~two_notes
         for _ in range(FRACTION_ROUNDS):  # a number lowered to a fraction is checked again, as a number
             rows, fundamental = self._fraction(
                 y, omega0, order, highest, coarse, unexplained, numbered, unrepeated, samplerate
@@ -561,6 +569,20 @@ def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -
     """Whether the windows of ``n`` with padded power spectra ``power`` repeat at the period ``1 / f0`` (cycles/sample)
     above :data:`REPEATS_CLEAR`, over their partials below ``cutoff``."""
     return correlation_at_period(power, n, f0, np.maximum(np.floor(cutoff / f0), 1.0)) > REPEATS_CLEAR
+
+
+def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
+    """The windows whose ``partials``, found at the coarse fundamentals ``f0`` (cycles/sample), are two notes' in a
+    simple ratio (:func:`~streamfreq.estimators.two_notes.louder_note`), as a mask; there ``f0`` moves to the louder
+    note's fundamental and ``partials`` to the partials found at it (both in place)."""
+    louder = louder_note(partials)
+    rows = np.flatnonzero(louder > 1)
+    if len(rows):
+        f0[rows] *= louder[rows]
+        again = find_partials(coarse.rows(rows), f0[rows], PARTIAL_HARMONICS, n)
+        for mine, note in zip(partials, again, strict=True):
+            mine[rows] = note
+    return louder > 1
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
