@@ -152,6 +152,19 @@ def test_a_rich_tone_at_the_bottom_of_the_range_gets_no_number_far_off(estimator
     assert np.all(np.abs(1200 * np.log2(hz / (sine_cycles * FS / N))) < 50)
 
 
+@pytest.mark.parametrize("hz", [30.0, 35.0, 40.0, 45.0])
+def test_a_rich_tone_below_the_range_whose_partials_are_in_it_is_out_of_range(estimator, hz):
+    """A tone of 1.28..1.92 cycles per window (30..45 Hz at 2048 / 48 kHz) with 20 partials of random levels holds
+    little of its energy below the trained range, and the network calls it no tone; its waveform repeats at its
+    period, longer than the range's longest, so it is out of range (every one of these windows said no_tone
+    before this revision)."""
+    rng = np.random.default_rng(4)
+    amplitudes = rng.uniform(0.2, 1.0, 20)
+    x = np.stack([harmonic_tone(N, FS, hz, amplitudes, seed=s) + rng.normal(0.0, 0.01, N) for s in range(20)])
+    _, status, _ = _run(estimator, x.astype(np.float32))
+    assert np.all(status == OUT_OF_RANGE)
+
+
 def test_no_tone_on_coloured_noise_and_breath(estimator):
     from streamfreq.models.data import negative_window
 

@@ -18,7 +18,8 @@ otherwise it is ``"no_tone"``. It is ``"out_of_range"`` when the network says
 so, when the estimate falls outside the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
 sees no tone but a quarter or more of the window's energy lies below the
-trained range (a fundamental too slow for it). Energy above the kept band
+trained range, or its waveform repeats clearly at a period longer than the
+range's longest (a fundamental too slow for it, its partials in range or not). Energy above the kept band
 counts only when it has a spectral peak (a tone), so hiss stays ``no_tone``.
 A window out of range above (a tone's peak above the range, an estimate above
 it, or the network's class "out of range" with its estimate in the upper half
@@ -83,7 +84,7 @@ from streamfreq.estimators.base import (
 from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
-from streamfreq.windowing import PREPROCESS_VERSION
+from streamfreq.windowing import PREPROCESS_VERSION, resample_to_length
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
 #: window's energy is taken to lie above the network's band (out of range).
@@ -124,6 +125,17 @@ DOUBLE_MARGIN = 0.01
 #: Share of a window's energy below the trained range above which a window the network
 #: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
 LOW_BAND_SHARE = 0.25
+#: ...as is one whose waveform repeats at least this well (normalised correlation of its first and last ``N - lag``
+#: samples) at a lag longer than the trained range's longest period, where the window overlaps itself by
+#: :data:`BELOW_OVERLAP` or more, and :data:`BELOW_HALF_MARGIN` better than at half that lag (no period in range
+#: repeats there too): a rich tone whose fundamental lies below the range while its partials lie in it, which the
+#: energy below the range does not show. ``lstm_accuracy.py --per-snr 500``: harmonic tones of 0.5..1.99 cycles per
+#: window said ``out_of_range`` 42.8 -> 75.6% (the rest repeat only beyond that overlap, or not within the window);
+#: of 4000 windows of coloured noise (1/f to 1/f**3), 2000 of the training generator's negatives and 4000 sines in
+#: range (2.1..6 cycles, -5..40 dB) none changed its status.
+BELOW_REPEATS = 0.95
+BELOW_HALF_MARGIN = 0.1
+BELOW_OVERLAP = 0.125
 #: A number within this factor of the trained range's bottom is checked against the period the window's waveform
 #: repeats at: the network reads a rich tone at the range's bottom (2.05..2.12 cycles per window) at about 2.2 cycles,
 #: 70..95 cents high. Where the waveform repeats clearly (a normalised correlation of :data:`EDGE_REPEATS` or more)
@@ -146,6 +158,42 @@ _HALF_OWN_DOUBLE_THIRD = np.array([0.5, 1.0, 2.0, 3.0])
 #: Fewest network rows for a batch to be split over two interpreters on two threads. Smaller batches (the live
 #: path) run on the caller's thread alone: less CPU, no thread hand-over. Each row costs about 0.65 ms.
 SPLIT_ROWS = 16
+
+
+def _repeats_longer(frames: np.ndarray, low: float, threshold: float) -> np.ndarray:
+    """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
+    than ``N / low`` where they overlap by :data:`BELOW_OVERLAP` or more, and :data:`BELOW_HALF_MARGIN` better
+    than at half that lag."""
+    correlation = _lag_correlation(centred_unit_peak(frames)[0])
+    n = correlation.shape[1]
+    shortest, longest = math.ceil(n / low), int((1.0 - BELOW_OVERLAP) * n)
+    if shortest > longest or not len(frames):
+        return np.zeros(len(frames), dtype=bool)
+    rows = np.arange(len(frames))
+    lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
+    best = correlation[rows, lag]
+    return (best >= threshold) & (correlation[rows, lag // 2] < best - BELOW_HALF_MARGIN)
+
+
+def _lag_correlation(y: np.ndarray) -> np.ndarray:
+    """The normalised correlation of each window ``y`` (batch, N; mean removed) with itself at lags ``0..N-1``: of
+    its first and its last ``N - lag`` samples (1 at lag 0; 0 where either part is silent).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> y = np.cos(2 * np.pi * np.arange(1000) / 100)[None]
+    >>> [round(float(v), 3) for v in _lag_correlation(y)[0, [0, 50, 100, 500]]]
+    [1.0, -1.0, 1.0, 1.0]
+    """
+    n = y.shape[1]
+    spectrum = np.fft.rfft(y, 2 * n, axis=1)
+    products = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=1)[:, :n]
+    energy = np.zeros((len(y), n + 1))
+    np.cumsum(y * y, axis=1, out=energy[:, 1:])
+    lags = np.arange(n)
+    head, tail = energy[:, n - lags], energy[:, n:] - energy[:, lags]
+    return products / np.sqrt(np.maximum(head * tail, 1e-300))
 
 
 class _Rows:
@@ -448,6 +496,10 @@ class LSTMEstimator:
         status[kind == 1] = _NO_TONE
         status[above_band] = _OUT_OF_RANGE
         status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
+        doubt = np.flatnonzero((status == _NO_TONE) & (level >= CENTRE_LEVEL))
+        if len(doubt):  # a fundamental below the range whose partials are in it: the waveform repeats that slowly
+            slow = doubt[self._repeats_below(frames[doubt], self.range_cycles[0])]
+            status[slow], below_band[slow] = _OUT_OF_RANGE, True
         status[level < CENTRE_LEVEL] = _NO_TONE  # silent, or a silent centre
         # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
         # its estimate in the upper half of the range
@@ -498,6 +550,16 @@ class LSTMEstimator:
         power = padded_power(centred_unit_peak(frames[rows])[0])
         return rows[octave.odd_power_share(power, n, f0, band, first=1) < MINOR_SHARE]
 
+    def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
+        """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
+        not at half of it (:data:`BELOW_REPEATS`, :data:`BELOW_HALF_MARGIN`, :data:`BELOW_OVERLAP`). Only the
+        windows that nearly do so resampled to the network's input length (a quarter of the work: most noise
+        ends there) are read at full rate, where a burst of noise low-passed looks more like the next."""
+        near = _repeats_longer(resample_to_length(frames, self.length), low, BELOW_REPEATS - BELOW_HALF_MARGIN)
+        rows = np.flatnonzero(near)
+        near[rows] = _repeats_longer(frames[rows], low, BELOW_REPEATS)
+        return near
+
     @staticmethod
     def _check_bottom_edge(
         frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float, rows: np.ndarray
@@ -510,15 +572,9 @@ class LSTMEstimator:
         0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
         its last ``N - lag`` samples, parabolically interpolated.
         """
-        y = centred_unit_peak(frames[rows])[0]
-        n = y.shape[1]
-        spectrum = np.fft.rfft(y, 2 * n, axis=1)
-        products = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=1)[:, :n]
-        energy = np.zeros((len(rows), n + 1))
-        np.cumsum(y * y, axis=1, out=energy[:, 1:])
+        correlation = _lag_correlation(centred_unit_peak(frames[rows])[0])
+        n = correlation.shape[1]
         lags = np.arange(n)
-        head, tail = energy[:, n - lags], energy[:, n:] - energy[:, lags]
-        correlation = products / np.sqrt(np.maximum(head * tail, 1e-300))
         shortest = np.floor(n / (1.25 * cycles[rows])).astype(np.int64)
         longest = np.minimum(np.ceil(n / (0.8 * cycles[rows])), min(n / (0.9 * low), n - 2)).astype(np.int64)
         inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
