@@ -19,8 +19,9 @@ so, when the estimate falls outside the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
 sees no tone but a quarter or more of the window's energy lies below the
 trained range, or its waveform repeats clearly at a period longer than the
-range's longest (a fundamental too slow for it, its partials in range or not). Energy above the kept band
-counts only when it has a spectral peak (a tone), so hiss stays ``no_tone``.
+range's longest (a fundamental too slow for it, its partials in range or
+not). Energy above the kept band counts only when it has a spectral peak (a
+tone), so hiss stays ``no_tone``.
 A window out of range above (a tone's peak above the range, an estimate above
 it, or the network's class "out of range" with its estimate in the upper half
 of the range; and not a quarter of its energy below the range) is read
@@ -552,9 +553,11 @@ class LSTMEstimator:
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
-        not at half of it (:data:`BELOW_REPEATS`, :data:`BELOW_HALF_MARGIN`, :data:`BELOW_OVERLAP`). Only the
-        windows that nearly do so resampled to the network's input length (a quarter of the work: most noise
-        ends there) are read at full rate, where a burst of noise low-passed looks more like the next."""
+        not at half of it (:data:`BELOW_REPEATS`, :data:`BELOW_HALF_MARGIN`, :data:`BELOW_OVERLAP`).
+
+        The windows are read first resampled to the network's input length (a quarter of the work), at a
+        threshold :data:`BELOW_HALF_MARGIN` lower; only those that pass are read again at full rate, where
+        bursts of noise, which low-passing makes alike, do not pass."""
         near = _repeats_longer(resample_to_length(frames, self.length), low, BELOW_REPEATS - BELOW_HALF_MARGIN)
         rows = np.flatnonzero(near)
         near[rows] = _repeats_longer(frames[rows], low, BELOW_REPEATS)

@@ -14,9 +14,9 @@ partials fill the harmonic numbers in between (a voice's, a horn's or a
 bassoon's, however weak its lowest). :func:`louder_note` finds the windows
 whose partials are two such series, each with its own partials and energy,
 and gives the harmonic number of the louder note (in a legato change, mostly
-the new one). Ratios with ``p`` of 1 or 2 (an
-octave, a fifth, a twelfth) are left alone: a single note whose odd partials
-are weak, or whose fundamental is missing, looks like those.
+the new one). Ratios with ``p`` of 1 or 2 (an octave, a fifth, a twelfth) are
+left alone: a single note whose odd partials are weak, or whose fundamental
+is missing, looks like those.
 
 Example
 -------
@@ -56,8 +56,6 @@ OWN_SHARE = 0.05
 #: floor: in loud noise a single tone whose partials the noise buries but a few can leave them on two such series
 #: (a 100 Hz tone at -5..0 dB showing its 2nd, 3rd, 4th, 6th and 8th, 9-20 dB over the floor).
 NOTE_LOG_SNR = math.log(100.0)
-
-
 #: A note's loudness is the energy of its first this many partials (which the other note's never share).
 LOUDNESS_PARTIALS = 3
 
