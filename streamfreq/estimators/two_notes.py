@@ -43,6 +43,8 @@ from streamfreq.estimators.harmonic import Partials
 #: The ratios ``(p, q)``, lower note first, that two notes are looked for at: whole numbers without a common
 #: factor, ``3 <= p < q < 2 p`` (less than an octave apart), in this order of preference.
 RATIOS = tuple((p, q) for p in range(3, 10) for q in range(p + 1, 2 * p) if math.gcd(p, q) == 1)
+#: The lower and the upper numbers of :data:`RATIOS`, as arrays.
+_LOWER, _UPPER = (np.array(side) for side in zip(*RATIOS, strict=True))
 #: Found partials that neither note's series holds, at most: a chance peak of the noise, or a trace of a third
 #: sound (two notes rendered with reverberation show 0..3).
 STRAYS = 2
@@ -66,7 +68,7 @@ def _series(harmonics: int) -> tuple[np.ndarray, ...]:
     :data:`LOUDNESS_PARTIALS` of ``p`` and of ``q``, and the numbers below ``p``; each (ratios, harmonics), as floats
     to weigh partials with."""
     numbers = np.arange(1, harmonics + 1)
-    p, q = (np.array(side)[:, None] for side in zip(*RATIOS, strict=True))
+    p, q = _LOWER[:, None], _UPPER[:, None]
     of_p, of_q = numbers % p == 0, numbers % q == 0
     first_p, first_q = of_p & (numbers <= LOUDNESS_PARTIALS * p), of_q & (numbers <= LOUDNESS_PARTIALS * q)
     masks = (of_p & ~of_q, of_q & ~of_p, of_p | of_q, first_p, first_q, numbers < p)
@@ -86,8 +88,8 @@ def louder_note(partials: Partials) -> np.ndarray:
     The partials are a window's peaks at that fundamental's harmonics (``energy`` 0 where none is found).
     Two notes ``p:q``: every found partial but :data:`STRAYS` (holding :data:`STRAY_SHARE` of the energy at
     most) lies at a multiple of ``p`` or ``q``; each note has :data:`OWN_PARTIALS` found partials of its own
-    holding :data:`OWN_SHARE` of the energy, and its fundamental stands :data:`NOTE_LOG_SNR` over its floor,
-    where no partial below both notes does (a voice whose fundamental a filter took away shows its 2nd, 3rd,
+    holding :data:`OWN_SHARE` of the energy, and its fundamental stands :data:`NOTE_LOG_SNR` over its floor;
+    no partial below both notes stands so (a voice whose fundamental a filter took away shows its 2nd, 3rd,
     4th, 6th and 8th partials, which fit 3:4, and its 2nd stands clear).
     Of the ratios that fit, the one whose two series miss fewest harmonics up to the highest partial found
     counts (two notes 6:5 fit 5:3 too, every multiple of 6 being one of 3, but miss its 3rd, 9th and 21st
@@ -112,7 +114,7 @@ def louder_note(partials: Partials) -> np.ndarray:
     fits &= total - _weighed(energy, either) <= STRAY_SHARE * total
     fits &= (_weighed(counted, only_p) >= OWN_PARTIALS) & (_weighed(counted, only_q) >= OWN_PARTIALS)
     fits &= (energy_p >= OWN_SHARE * total) & (energy_q >= OWN_SHARE * total)
-    p, q = (np.array(side) for side in zip(*RATIOS, strict=True))
+    p, q = _LOWER, _UPPER
     fits &= standing[:, p - 1] & standing[:, q - 1] & (_weighed(standing.astype(np.float64), under) == 0)
     highest = found.shape[1] - np.argmax(found[:, ::-1], axis=1)  # the highest harmonic found
     below = (np.arange(1, found.shape[1] + 1) <= highest[:, None]).astype(np.float64)
