@@ -146,7 +146,7 @@ class ZeroCrossingEstimator:
             & ~ambiguous
             & (peak > 0)
         )
-        trusted[trusted] = ~_period_in_doubt(y[trusted], period[trusted])
+        trusted &= ~_period_in_doubt(y, np.where(trusted, period, 0.0))  # (0: not checked)
         status = np.where(trusted, OK, NO_TONE).astype(object)
         lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
         with np.errstate(divide="ignore", invalid="ignore"):
@@ -162,7 +162,8 @@ def _period_in_doubt(y: np.ndarray, period: np.ndarray) -> np.ndarray:
     """Windows ``y`` (batch, N; mean removed) whose waveform says ``period`` (samples) may not be the period:
     its normalised correlation at half the period is within :data:`HALF_PERIOD_MARGIN` of that at the period,
     or (where twice the period spans at most half the window) its correlation at twice the period exceeds
-    that at the period by more than :data:`DOUBLE_PERIOD_MARGIN`.
+    that at the period by more than :data:`DOUBLE_PERIOD_MARGIN`. Periods that round below 2 samples (0 for a
+    window not to check) are not checked.
 
     The crossing pattern misses such a half where the crossings per period alternate (a voice whose
     alternate periods differ: 8 crossings in one, 10 in the next, so only the pair repeats), and would
@@ -181,19 +182,35 @@ def _period_in_doubt(y: np.ndarray, period: np.ndarray) -> np.ndarray:
     """
     out = np.zeros(len(y), dtype=bool)
     n = y.shape[1]
-
-    def correlation(window: np.ndarray, lag: int) -> float:
-        head, tail = window[:-lag], window[lag:]
-        return head @ tail / np.sqrt(max(float(head @ head) * float(tail @ tail), 1e-300))
-
-    for row, (window, whole) in enumerate(zip(y, np.rint(period).astype(np.int64).tolist(), strict=True)):
-        if not 2 <= whole < n - 2:
-            continue
-        own = correlation(window, whole)
-        out[row] = correlation(window, whole // 2) > own - HALF_PERIOD_MARGIN
-        if not out[row] and 2 * whole <= n // 2:
-            out[row] = correlation(window, 2 * whole) > own + DOUBLE_PERIOD_MARGIN
+    lags = np.rint(period).astype(np.int64)
+    rows = np.flatnonzero((lags >= 2) & (lags < n - 2))
+    rows = rows[np.argsort(lags[rows], kind="stable")]
+    # windows that share a period are checked together: a few numpy calls per period, not per window (a loop
+    # over windows held the GIL long enough to slow the estimators running beside zc)
+    for group in np.split(rows, np.flatnonzero(np.diff(lags[rows])) + 1) if len(rows) else ():
+        whole = int(lags[group[0]])
+        block = y if len(group) == len(y) else y[group]  # (one period for every window: them all, in order)
+        own = _correlation_at_lag(block, whole)
+        doubt = _correlation_at_lag(block, whole // 2) > own - HALF_PERIOD_MARGIN
+        if 2 * whole <= n // 2:
+            doubt |= _correlation_at_lag(block, 2 * whole) > own + DOUBLE_PERIOD_MARGIN
+        out[group] = doubt
     return out
+
+
+def _correlation_at_lag(y: np.ndarray, lag: int) -> np.ndarray:
+    """The normalised correlation of each window ``y`` (batch, N) with itself ``lag`` samples on: of its first and
+    its last ``N - lag`` samples (each row its own dot product, whatever the batch).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> y = np.cos(2 * np.pi * np.arange(1000) / 100)[None]
+    >>> [round(float(v), 3) for v in (_correlation_at_lag(y, 50)[0], _correlation_at_lag(y, 100)[0])]
+    [-1.0, 1.0]
+    """
+    head, tail = y[:, None, :-lag], y[:, lag:, None]
+    return (head @ tail)[:, 0, 0] / np.sqrt(np.maximum((head @ head.mT)[:, 0, 0] * (tail.mT @ tail)[:, 0, 0], 1e-300))
 
 
 #: Crossings per pattern tried: 2, 4, ... :data:`MAX_PATTERN`.
