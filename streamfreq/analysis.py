@@ -49,6 +49,9 @@ def analyze_blocks(
 ) -> Iterator[Track]:
     """Analyse a stream of blocks; yield the Track of the windows each block completes.
 
+    Each block's Track comes once the next block has been read (:meth:`~streamfreq.engine.Engine.push_blocks`
+    estimates it meanwhile): for recordings, not for a stream that waits for its audio to arrive.
+
     Yields at least one Track (an empty one when the audio is shorter than a
     window), so ``Track.concat(analyze_blocks(...))`` always works.
 
@@ -74,8 +77,7 @@ def analyze_blocks(
 
     engine = Engine(samplerate, window, hop, estimators, model_path=model_path, fmin=fmin, quiet_db=quiet_db)
     empty = True
-    for block in blocks:
-        readouts = engine.push(block)
+    for readouts in engine.push_blocks(blocks):  # the next block estimated while this one's Track is made
         if readouts:
             empty = False
             yield Track.from_readouts(readouts, engine.names, engine.samplerate, engine.window, engine.hop)

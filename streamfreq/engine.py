@@ -30,13 +30,15 @@ Example
 
 from __future__ import annotations
 
+import collections
 import contextlib
 import math
 import os
 import threading
 import time
-from collections.abc import Callable, Iterator, Sequence
-from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Callable, Iterable, Iterator, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor, wait
+from typing import NamedTuple
 
 import numpy as np
 
@@ -51,6 +53,17 @@ from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
 from streamfreq.windowing import Windower
+
+
+class _Batch(NamedTuple):
+    """A batch of windows on its way through the estimators: where each starts, its samples, when it arrived,
+    and each estimator's estimates (or the future that will hold them)."""
+
+    starts: np.ndarray
+    frames: np.ndarray
+    arrival: float | np.ndarray
+    results: dict[str, list[Estimate]] | dict[str, Future]
+
 
 #: Fewest windows in a batch for the estimators to run side by side on pool threads; smaller
 #: batches (the live path) run one estimator after the other, which costs less CPU and no thread hand-over.
@@ -134,6 +147,7 @@ class Engine:
         self.stats = EngineStats()
         self.disabled: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
+        self._lanes: dict[str, ThreadPoolExecutor] = {}  # push_blocks: one thread per estimator
         self._session: LiveSession | None = None
         self._halt = threading.Event()  # stop() for a run over a source that is not real time
         self._warm = False
@@ -145,16 +159,64 @@ class Engine:
         or integer (scaled to [-1, 1]). Non-finite samples are counted, and the
         windows that contain them are skipped (counted in ``stats.skipped_windows``).
         """
+        starts, frames, arrival = self._windows(block)
+        if len(starts) == 0:
+            return []
+        with self.blas_limit():
+            return self._estimate(starts, frames, arrival, self._gate)
+
+    def push_blocks(self, blocks: Iterable[np.ndarray]) -> Iterator[list[Readout]]:
+        """:meth:`push` each of ``blocks`` in turn; yield the readouts of each, the same readouts push returns.
+
+        For recordings: each estimator runs on its own thread, the next block is read and estimated while the
+        caller takes the readouts of this one, and a fast estimator goes on to the next batch while a slow one
+        finishes this one. So a block's readouts come once the next block has been read: a stream that waits for
+        its audio to arrive (a pipe) goes through :meth:`push`, block by block.
+
+        Raises
+        ------
+        Exception
+            What iterating ``blocks`` raised, once the readouts of every block before it have been yielded.
+
+        Example
+        -------
+        >>> from streamfreq.signals import tone
+        >>> engine = Engine(8000, 1024, 1024, ["fft", "zc"])
+        >>> blocks = [0.5 * tone(4096, 4096 * 440.0 / 8000)] * 2  # two blocks of a 440 Hz tone
+        >>> [[round(r.hz("zc"), 2) for r in readouts] for readouts in engine.push_blocks(blocks)]
+        [[440.0, 440.0, 440.0, 440.0], [440.0, 440.0, 440.0, 440.0]]
+        """
+        inflight: collections.deque[list[_Batch]] = collections.deque()  # per block read, its batches
+        blocks = iter(blocks)
+        try:
+            with self.blas_limit():
+                while True:
+                    try:
+                        block = next(blocks)
+                    except StopIteration:
+                        break
+                    except Exception:  # a source's error: first the readouts of what it gave
+                        while inflight:
+                            yield self._collect(inflight.popleft())
+                        raise
+                    inflight.append(self._submit(*self._windows(block)))
+                    while len(inflight) > 1:
+                        yield self._collect(inflight.popleft())
+                while inflight:
+                    yield self._collect(inflight.popleft())
+        finally:  # the caller stopped early: the estimators finish what they hold before the engine is used again
+            futures = [future for batches in inflight for batch in batches for future in batch.results.values()]
+            wait(futures)
+
+    def _windows(self, block: np.ndarray) -> tuple[np.ndarray, np.ndarray, float]:
+        """``(starts, frames, arrival time)`` of the windows ``block`` completes; its non-finite samples counted."""
         mono = to_mono_float32(block)
         arrival = time.monotonic()
         bad = np.count_nonzero(~np.isfinite(mono))
         if bad:
             self.stats.nonfinite_samples += int(bad)
         starts, frames = self.windower.push(mono)
-        if len(starts) == 0:
-            return []
-        with self.blas_limit():
-            return self._estimate(starts, frames, arrival, self._gate)
+        return starts, frames, arrival
 
     def new_gate(self) -> QuietGate | None:
         """A quiet gate for a new stream of this engine's windows (None where ``quiet_db`` is None)."""
@@ -166,9 +228,18 @@ class Engine:
         """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows); the windows
         ``gate`` finds quiet say ``no_tone``."""
         readouts: list[Readout] = []
+        for chunk_starts, chunk, chunk_arrival in self._batches(starts, frames, arrival):
+            readouts += self._readouts(_Batch(chunk_starts, chunk, chunk_arrival, self._run_estimators(chunk)), gate)
+        return readouts
+
+    def _batches(
+        self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray
+    ) -> Iterator[tuple[np.ndarray, np.ndarray, float | np.ndarray]]:
+        """``(starts, frames, arrival)`` of the windows in batches of :data:`~streamfreq.defaults.BATCH` (no
+        temporary bigger than one batch), without the windows that hold non-finite samples (counted)."""
         live = isinstance(arrival, np.ndarray)
         batch = defaults.BATCH
-        for offset in range(0, len(starts), batch):  # batch by batch: no temporary bigger than one batch
+        for offset in range(0, len(starts), batch):
             chunk = frames[offset : offset + batch]
             chunk_starts = starts[offset : offset + batch]
             chunk_arrival = arrival[offset : offset + batch] if live else arrival
@@ -179,26 +250,52 @@ class Engine:
                 chunk_arrival = chunk_arrival[finite] if live else arrival
                 if len(chunk) == 0:
                     continue
-            results = self._run_estimators(chunk)
-            if gate is not None:
-                _silence(results, *gate.marks(chunk))
-            self.stats.windows += len(chunk)
-            for i, start in enumerate(chunk_starts.tolist()):
-                centre = start + self.window / 2
-                readouts.append(
-                    Readout(
-                        start=start,
-                        window=self.window,
-                        samplerate=self.samplerate,
-                        estimates={name: values[i] for name, values in results.items()},
-                        truth=self.truth(centre) if self.truth else math.nan,
-                        arrival=float(chunk_arrival[i]) if live else chunk_arrival,
-                        dropped_windows=self.stats.dropped_windows,
-                        overrun_samples=self.stats.overrun_samples,
-                        input_overflows=self.stats.input_overflows,
-                    )
-                )
+            yield chunk_starts, chunk, chunk_arrival
+
+    def _readouts(self, batch: _Batch, gate: QuietGate | None) -> list[Readout]:
+        """The readouts of an estimated ``batch``; the windows ``gate`` finds quiet say ``no_tone``."""
+        results = batch.results
+        if gate is not None:
+            _silence(results, *gate.marks(batch.frames))
+        self.stats.windows += len(batch.frames)
+        live = isinstance(batch.arrival, np.ndarray)
+        return [
+            Readout(
+                start=start,
+                window=self.window,
+                samplerate=self.samplerate,
+                estimates={name: values[i] for name, values in results.items()},
+                truth=self.truth(start + self.window / 2) if self.truth else math.nan,
+                arrival=float(batch.arrival[i]) if live else batch.arrival,
+                dropped_windows=self.stats.dropped_windows,
+                overrun_samples=self.stats.overrun_samples,
+                input_overflows=self.stats.input_overflows,
+            )
+            for i, start in enumerate(batch.starts.tolist())
+        ]
+
+    def _submit(self, starts: np.ndarray, frames: np.ndarray, arrival: float) -> list[_Batch]:
+        """Hand the windows' batches to the estimators' own threads (:meth:`push_blocks`); ``results`` hold futures."""
+        active = [e for e in self.estimators if e.name not in self.disabled]
+        batches = []
+        for chunk_starts, chunk, chunk_arrival in self._batches(starts, frames, arrival):
+            futures = {e.name: self._lane(e.name).submit(self._run_estimator, e, chunk) for e in active}
+            batches.append(_Batch(chunk_starts, chunk, chunk_arrival, futures))
+        return batches
+
+    def _collect(self, batches: list[_Batch]) -> list[Readout]:
+        """The readouts of batches handed over by :meth:`_submit`, once their estimates are made."""
+        readouts: list[Readout] = []
+        for batch in batches:
+            results = {name: future.result() for name, future in batch.results.items()}
+            readouts += self._readouts(batch._replace(results=results), self._gate)
         return readouts
+
+    def _lane(self, name: str) -> ThreadPoolExecutor:
+        """The thread that runs estimator ``name`` for :meth:`push_blocks`, made on first use."""
+        if name not in self._lanes:
+            self._lanes[name] = ThreadPoolExecutor(1, thread_name_prefix=f"streamfreq-{name}")
+        return self._lanes[name]
 
     def _run_estimators(self, frames: np.ndarray) -> dict[str, list[Estimate]]:
         """Every enabled estimator on the same batch; big batches side by side on pool threads.
@@ -379,13 +476,21 @@ class Engine:
         if self.truth is None and hasattr(source, "truth_at"):
             self.truth = source.truth_at
         self._halt.clear()
-        fed = 0
-        for block in source.blocks():  # type: ignore[attr-defined]
-            if self._halt.is_set() or fed >= limit:
-                return
-            block = block[: int(min(len(block), limit - fed))]
-            fed += len(block)
-            yield from self.push(block)
+
+        def blocks() -> Iterator[np.ndarray]:
+            fed = 0
+            for block in source.blocks():  # type: ignore[attr-defined]
+                if self._halt.is_set() or fed >= limit:
+                    return
+                block = block[: int(min(len(block), limit - fed))]
+                fed += len(block)
+                yield block
+
+        # a recording is read ahead (estimated while its readouts are taken); a pipe block by block, as it arrives.
+        # After stop() nothing more is read, and the readouts of every block read come: none is lost to the stream.
+        each_block = self.push_blocks(blocks()) if getattr(source, "read_ahead", False) else map(self.push, blocks())
+        for readouts in each_block:
+            yield from readouts
 
 
 def _silence(results: dict[str, list[Estimate]], quiet: np.ndarray, faint: np.ndarray) -> None:

@@ -78,6 +78,36 @@ def test_batch_run_loses_nothing_and_reports_truth():
     assert all(r.hz("zc") == pytest.approx(r.truth, rel=1e-4) for r in clean)
 
 
+def test_push_blocks_gives_each_block_the_readouts_push_gives():
+    """Read ahead, each estimator on its own thread: the same readouts, block for block, and the same counts."""
+    signal = ToneGenerator(Steps([(0, 300.0), (0.2, 1234.5)]), FS, snr_db=20, seed=3).next_block(FS // 2)
+    signal[9000] = np.nan
+    sizes = [5000, 100, 3000, 2048 * 9, 7, 4000]  # blocks completing no window, one window, several batches
+    blocks = np.split(signal, np.cumsum(sizes))
+    pushed = Engine(FS, 2048, 512, ["fft", "zc"])
+    expected = [readout_table(pushed.push(block)) for block in blocks]
+    piped = Engine(FS, 2048, 512, ["fft", "zc"])
+    assert [readout_table(readouts) for readouts in piped.push_blocks(blocks)] == expected
+    counts = ("windows", "skipped_windows", "nonfinite_samples")
+    assert [getattr(piped.stats, c) for c in counts] == [getattr(pushed.stats, c) for c in counts]
+    assert piped.stats.skipped_windows == 4
+
+
+def test_stop_ends_a_read_ahead_run_with_the_blocks_already_read_and_loses_no_window():
+    """stop() from the consumer: nothing more is read, the readouts of the block read ahead still come, and the
+    engine's next run goes on with the stream's next window."""
+    block = 16 * 512
+    engine = Engine(FS, 2048, 512, ["fft", "zc"])
+    received = []
+    for readout in engine.run(SynthSource(440.0, FS, realtime=False, block=block)):  # endless
+        received.append(readout)
+        if len(received) == 3:
+            engine.stop()
+    assert [r.start for r in received] == [512 * k for k in range(1 + (2 * block - 2048) // 512)]  # two blocks
+    more = list(engine.run(SynthSource(440.0, FS, realtime=False, duration=0.1)))
+    assert [r.start for r in more][:2] == [received[-1].start + 512, received[-1].start + 1024]
+
+
 def test_duration_limits_a_run_by_sample_count():
     source = SynthSource(440.0, FS, realtime=False)  # endless
     readouts = list(Engine(FS, 2048, 512, ["fft"]).run(source, duration=0.5))
@@ -107,9 +137,10 @@ def test_engine_stop_ends_a_live_run_from_another_thread():
 class FailingSource(PullSource):
     """Yields good blocks, then fails like a corrupt file would."""
 
-    def __init__(self, realtime: bool) -> None:
+    def __init__(self, realtime: bool, read_ahead: bool = False) -> None:
         self.samplerate = float(FS)
         self.realtime = realtime
+        self.read_ahead = read_ahead
         self.generator = ToneGenerator(Steps([(0, 440.0)]), FS)
 
     def blocks(self):
@@ -118,12 +149,12 @@ class FailingSource(PullSource):
         raise SourceError("the disk went away")
 
 
-@pytest.mark.parametrize("realtime", [False, True])
-def test_a_failing_source_raises_after_everything_before_it(realtime):
+@pytest.mark.parametrize(("realtime", "read_ahead"), [(False, False), (False, True), (True, False)])
+def test_a_failing_source_raises_after_everything_before_it(realtime, read_ahead):
     engine = Engine(FS, 2048, 512, ["fft"])
     received = []
     with pytest.raises(SourceError, match="the disk went away"):
-        for readout in engine.run(FailingSource(realtime)):
+        for readout in engine.run(FailingSource(realtime, read_ahead)):
             received.append(readout)
     # unpaced "live" blocks arrive faster than real time, so the worker may skip ahead: counted, not lost silently
     assert len(received) + engine.stats.dropped_windows == 1 + (24000 - 2048) // 512

@@ -2,7 +2,11 @@
 
 A source has a ``samplerate``, says whether it is ``realtime`` (paced by a
 clock: the engine then runs it on its own thread through a ring buffer) and
-yields mono float32 blocks from ``blocks()``. Live sources that push samples
+yields mono float32 blocks from ``blocks()``. A source that is not real time may
+say ``read_ahead`` (reading a block never waits for audio to arrive: a file, the
+synthetic source): the engine then reads and estimates the next block while the
+readouts of this one are taken (:meth:`~streamfreq.engine.Engine.push_blocks`);
+otherwise (a pipe) it hands over each block's readouts before reading on. Live sources that push samples
 from a callback implement ``feed(write, stop)`` instead; pull sources get
 ``feed`` from :class:`PullSource`.
 
@@ -51,6 +55,8 @@ class PullSource:
 
     samplerate: float
     realtime: bool = False
+    #: Reading a block never waits for audio to arrive (a file, the synthetic source; not a pipe).
+    read_ahead: bool = False
 
     def blocks(self) -> Iterator[np.ndarray]:
         """Yield mono float32 blocks until the source is exhausted."""

@@ -66,6 +66,8 @@ class FileSource(PullSource):
         ``channel`` does not exist in the file.
     """
 
+    read_ahead = True  # (a block never waits for audio to arrive)
+
     def __init__(
         self,
         path: str | os.PathLike[str],

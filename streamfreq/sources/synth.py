@@ -71,6 +71,8 @@ class SynthSource(PullSource):
         Noise seed.
     """
 
+    read_ahead = True  # (a block never waits for audio to arrive)
+
     def __init__(
         self,
         freq: float = 440.0,
