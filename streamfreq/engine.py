@@ -65,6 +65,10 @@ class _Batch(NamedTuple):
     results: dict[str, list[Estimate]] | dict[str, Future]
 
 
+#: :meth:`Engine.push_blocks`'s thread for each estimator name, shared by every engine of the process.
+_LANES: dict[str, ThreadPoolExecutor] = {}
+_LANES_LOCK = threading.Lock()
+
 #: Fewest windows in a batch for the estimators to run side by side on pool threads; smaller
 #: batches (the live path) run one estimator after the other, which costs less CPU and no thread hand-over.
 SIDE_BY_SIDE = 16
@@ -147,7 +151,6 @@ class Engine:
         self.stats = EngineStats()
         self.disabled: set[str] = set()
         self._pool: ThreadPoolExecutor | None = None
-        self._lanes: dict[str, ThreadPoolExecutor] = {}  # push_blocks: one thread per estimator
         self._session: LiveSession | None = None
         self._halt = threading.Event()  # stop() for a run over a source that is not real time
         self._warm = False
@@ -291,11 +294,15 @@ class Engine:
             readouts += self._readouts(batch._replace(results=results), self._gate)
         return readouts
 
-    def _lane(self, name: str) -> ThreadPoolExecutor:
-        """The thread that runs estimator ``name`` for :meth:`push_blocks`, made on first use."""
-        if name not in self._lanes:
-            self._lanes[name] = ThreadPoolExecutor(1, thread_name_prefix=f"streamfreq-{name}")
-        return self._lanes[name]
+    @staticmethod
+    def _lane(name: str) -> ThreadPoolExecutor:
+        """The thread that runs the estimators called ``name`` for :meth:`push_blocks`: one per name in the
+        process, made on first use and kept, so that a batch worker's engine per file starts no threads (and
+        the allocator's arenas, which keep freed memory for the next batch, stay as many as its threads)."""
+        with _LANES_LOCK:
+            if name not in _LANES:
+                _LANES[name] = ThreadPoolExecutor(1, thread_name_prefix=f"streamfreq-{name}")
+            return _LANES[name]
 
     def _run_estimators(self, frames: np.ndarray) -> dict[str, list[Estimate]]:
         """Every enabled estimator on the same batch; big batches side by side on pool threads.
