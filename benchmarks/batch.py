@@ -41,6 +41,7 @@ import numpy as np
 import pyarrow.parquet as pq
 import soundfile
 
+from streamfreq import defaults
 from streamfreq.signals import Steps, ToneGenerator
 
 SAMPLERATE = 44100
@@ -212,7 +213,8 @@ def check_faults(root: Path, files: int, engine: str) -> str:
         rows = list(csv.DictReader(handle))
     table = pq.read_table(out / "readouts.parquet", columns=["path", "start"])
     pairs = set(zip(table.column("path").to_pylist(), table.column("start").to_pylist(), strict=True))
-    windows = 1 + (16000 - 2048) // 512
+    window = defaults.window_for(16000.0)  # the default window at that rate (1024 samples: 64 ms)
+    windows = 1 + (16000 - window) // defaults.hop_for_window(window)
     done = sum(row["status"] == "done" for row in rows)
     once = len(pairs) == table.num_rows == files * windows and len({row["path"] for row in rows}) == len(rows)
     verdict = "every file done exactly once" if done == files and once else "FAILED"
