@@ -8,6 +8,7 @@ import numpy as np
 import pytest
 from conftest import SlowToClose, first_readouts
 
+from streamfreq import defaults
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError, SourceError
 from streamfreq.estimators.base import OK
@@ -80,10 +81,11 @@ def test_batch_run_loses_nothing_and_reports_truth():
 
 def test_push_blocks_gives_each_block_the_readouts_push_gives():
     """Read ahead, each estimator on its own thread: the same readouts, block for block, and the same counts."""
-    signal = ToneGenerator(Steps([(0, 300.0), (0.2, 1234.5)]), FS, snr_db=20, seed=3).next_block(FS // 2)
+    signal = ToneGenerator(Steps([(0, 300.0), (0.2, 1234.5)]), FS, snr_db=20, seed=3).next_block(13 * FS // 2)
     signal[9000] = np.nan
-    sizes = [5000, 100, 3000, 2048 * 9, 7, 4000]  # blocks completing no window, one window, several batches
+    sizes = [5000, 100, 3000, 7, 4000]  # blocks completing no window or a few; the rest, two batches of windows
     blocks = np.split(signal, np.cumsum(sizes))
+    assert len(blocks[-1]) // 512 > defaults.BATCH
     pushed = Engine(FS, 2048, 512, ["fft", "zc"])
     expected = [readout_table(pushed.push(block)) for block in blocks]
     piped = Engine(FS, 2048, 512, ["fft", "zc"])
