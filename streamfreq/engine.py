@@ -69,6 +69,17 @@ class _Batch(NamedTuple):
 _LANES: dict[str, ThreadPoolExecutor] = {}
 _LANES_LOCK = threading.Lock()
 
+
+def _forget_lanes() -> None:
+    """In a forked child: the parent's estimator threads are not there (their executors would wait for ever)."""
+    global _LANES_LOCK
+    _LANES.clear()
+    _LANES_LOCK = threading.Lock()
+
+
+if hasattr(os, "register_at_fork"):  # (not on Windows, which does not fork)
+    os.register_at_fork(after_in_child=_forget_lanes)
+
 #: Fewest windows in a batch for the estimators to run side by side on pool threads; smaller
 #: batches (the live path) run one estimator after the other, which costs less CPU and no thread hand-over.
 SIDE_BY_SIDE = 16

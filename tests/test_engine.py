@@ -13,7 +13,7 @@ from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError, SourceError
 from streamfreq.estimators.base import OK
 from streamfreq.estimators.fft import FFTEstimator
-from streamfreq.signals import Steps, ToneGenerator
+from streamfreq.signals import Steps, ToneGenerator, tone
 from streamfreq.sources.base import PullSource
 from streamfreq.sources.synth import SynthSource
 
@@ -108,6 +108,32 @@ def test_stop_ends_a_read_ahead_run_with_the_blocks_already_read_and_loses_no_wi
     assert [r.start for r in received] == [512 * k for k in range(1 + (2 * block - 2048) // 512)]  # two blocks
     more = list(engine.run(SynthSource(440.0, FS, realtime=False, duration=0.1)))
     assert [r.start for r in more][:2] == [received[-1].start + 512, received[-1].start + 1024]
+
+
+def _analyse_in(queue, samples):
+    from streamfreq import analyze
+
+    queue.put(len(analyze(samples, FS, estimators=["fft", "zc"])))
+
+
+def test_a_process_forked_after_push_blocks_runs_its_own_estimator_threads():
+    """push_blocks' estimator threads are the process's; a forked child has none of them and must make its own
+    (with the parent's executors it would wait for ever)."""
+    import multiprocessing
+
+    samples = 0.5 * tone(FS, 440.0)
+    expected = len(Engine(FS, estimators=["fft", "zc"]).push(samples))
+    list(Engine(FS, estimators=["fft", "zc"]).push_blocks([samples]))  # the parent's threads exist now
+    context = multiprocessing.get_context("fork")
+    queue = context.Queue()
+    child = context.Process(target=_analyse_in, args=(queue, samples))
+    child.start()
+    child.join(60)  # a guard against a hang, not a speed limit
+    alive = child.is_alive()
+    if alive:
+        child.kill()
+    assert not alive and child.exitcode == 0
+    assert queue.get(timeout=5) == expected
 
 
 def test_duration_limits_a_run_by_sample_count():
