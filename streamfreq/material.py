@@ -219,10 +219,10 @@ def render_notes(
     directory = Path(cache_dir) if cache_dir is not None else _cache_dir()
     directory.mkdir(parents=True, exist_ok=True)
     wav = directory / f"{key}.wav"
-    if not wav.exists():
-        midi_path = directory / f"{key}.mid"
+    if not wav.exists():  # each process renders to its own names: two that render the same notes at once both finish
+        midi_path = directory / f"{key}.{os.getpid()}.mid"
         midi_path.write_bytes(midi)
-        partial = directory / f"{key}.partial.wav"
+        partial = directory / f"{key}.{os.getpid()}.partial.wav"
         on = "1" if effects else "0"
         command = [executable, "-ni", "-q", "-R", on, "-C", on, "-g", str(gain), "-r", str(samplerate)]
         command += ["-T", "wav", "-O", "s16", "-F", str(partial), soundfont, str(midi_path)]

@@ -1,6 +1,7 @@
 """The pitch benchmark's scoring on hand-made tracks, and the rendered instrument notes."""
 
 import importlib.util
+import multiprocessing
 import shutil
 import sys
 from pathlib import Path
@@ -139,6 +140,21 @@ def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
         assert between < 0.1 * harmonics and odd > 0.1 * harmonics
     again = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)  # from the cache
     assert all(np.array_equal(a.samples, b.samples) for a, b in zip(rendered, again, strict=True))
+
+
+def _render_flute(cache_dir: str) -> bytes:
+    return render_notes([Note("flute", 73, 79)], hold=0.6, release=0.3, cache_dir=cache_dir)[0].samples.tobytes()
+
+
+def test_two_processes_rendering_the_same_notes_at_once_both_get_them(tmp_path):
+    """Two benchmarks started together render the same notes into one cache: each renders to files of its own
+    (one shared partial file made one of them fail when the other moved it into place)."""
+    require_tool("fluidsynth")
+    context = multiprocessing.get_context("spawn")
+    with context.Pool(2) as pool:
+        first, second = pool.map(_render_flute, [str(tmp_path)] * 2)
+    assert first == second and len(first) > 0
+    assert [p.suffix for p in tmp_path.iterdir()] == [".wav"]  # one rendering kept, nothing left behind
 
 
 def test_tone_material_knows_its_f0_noise_and_bound_and_leaves_the_joins_unscored():
