@@ -140,7 +140,7 @@ def test_local_engine_analyses_every_good_file_and_reports_the_bad_ones(corpus, 
 def test_channel_picks_one_channel_and_a_file_without_it_is_an_error_row(corpus, tmp_path):
     out = tmp_path / "out"
     stereo, mono = corpus / "sub" / "stereo300.wav", corpus / "a220.wav"
-    arguments = [str(stereo), str(mono), "--out", str(out), "--estimators", "fft", "--channel", "1", "--quiet"]
+    arguments = [str(stereo), str(mono), "-o", str(out), "--estimators", "fft", "--channel", "1", "--quiet"]
     assert batch_main([*arguments, "--workers", "1"]) == 1
     listed = rows(out)
     assert float(listed[str(stereo)]["fft_median_hz"]) == pytest.approx(600.0, abs=0.01)  # the right channel

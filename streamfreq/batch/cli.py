@@ -41,7 +41,9 @@ def build_parser() -> ArgumentParser:
         "one row per file in DIR/files.csv. Rerun the same command to resume.",
     )
     parser.add_argument("paths", nargs="+", metavar="PATH", help="files, folders (recursive), globs or @list.txt")
-    parser.add_argument("--out", required=True, metavar="DIR", help="output folder (created; resumed when it exists)")
+    parser.add_argument(
+        "-o", "--out", required=True, metavar="DIR", help="output folder (created; resumed when it exists)"
+    )
     add_analysis_options(parser)
     add_channel_option(parser)
     parser.add_argument("--engine", choices=ENGINES, default="local", help="local process pool or Ray (default local)")
