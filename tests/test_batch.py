@@ -407,7 +407,7 @@ def test_a_missing_file_from_a_list_is_an_error_row(corpus, tmp_path):
     ("arguments", "message"),
     [
         ([], r"the following arguments are required: .*--out"),
-        (["{corpus}"], r"the following arguments are required: --out"),
+        (["{corpus}"], r"the following arguments are required: -o/--out"),
         (["--out", "{out}"], r"the following arguments are required: PATH"),
         (["{corpus}", "--out", "{out}", "--workers", "0"], r"workers must be in 1\.\.4096 \(got 0\)"),
         (["{corpus}", "--out", "{out}", "--engine", "spark"], r"argument --engine: invalid choice: 'spark'"),
