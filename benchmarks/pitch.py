@@ -615,6 +615,14 @@ def main(argv: Sequence[str] | None = None) -> None:
     keys = [k.strip() for k in args.material.split(",") if k.strip()]
     if not keys or any(k not in MATERIALS for k in keys):
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
+    if {"c", "e"} & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the other materials
+        from streamfreq.errors import SourceError
+        from streamfreq.material import SOUNDFONT, fluidsynth_path
+
+        try:
+            fluidsynth_path(args.soundfont or SOUNDFONT)
+        except SourceError as error:
+            parser.error(str(error))
     ours = [streamfreq_tracker(n, args.fmin) for n in names]
     peers = [] if args.no_peers else peer_trackers()
     began = time.perf_counter()

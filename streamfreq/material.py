@@ -174,6 +174,10 @@ def fluidsynth_path(soundfont: str = SOUNDFONT) -> str:
         raise SourceError(f"fluidsynth is not installed; install it with: {INSTALL_HINT}")
     if not os.path.isfile(soundfont):
         raise SourceError(f"soundfont {soundfont} not found; install it with: {INSTALL_HINT}")
+    with open(soundfont, "rb") as handle:  # fluidsynth skips a file it cannot read and plays its default font
+        head = handle.read(12)
+    if head[:4] != b"RIFF" or head[8:] != b"sfbk":
+        raise SourceError(f"{soundfont} is not a SoundFont (.sf2 or .sf3 file); give one, e.g. {SOUNDFONT}")
     return path
 
 
@@ -226,11 +230,14 @@ def render_notes(
         on = "1" if effects else "0"
         command = [executable, "-ni", "-q", "-R", on, "-C", on, "-g", str(gain), "-r", str(samplerate)]
         command += ["-T", "wav", "-O", "s16", "-F", str(partial), soundfont, str(midi_path)]
-        result = subprocess.run(command, capture_output=True, text=True, timeout=600)
-        if result.returncode != 0 or not partial.exists():
-            raise SourceError(f"fluidsynth failed ({result.returncode}): {result.stderr.strip()[-300:]}")
-        partial.replace(wav)
-        midi_path.unlink()
+        try:
+            result = subprocess.run(command, capture_output=True, text=True, timeout=600)
+            if result.returncode != 0 or not partial.exists():
+                raise SourceError(f"fluidsynth failed ({result.returncode}): {result.stderr.strip()[-300:]}")
+            partial.replace(wav)
+        finally:  # nothing of a failed rendering stays in the cache
+            midi_path.unlink()
+            partial.unlink(missing_ok=True)
     samples, rate = _read_wav(wav)
     slot = round((hold + release) * rate)
     rendered = []

@@ -3,6 +3,7 @@
 import importlib.util
 import multiprocessing
 import shutil
+import subprocess
 import sys
 from pathlib import Path
 
@@ -11,7 +12,16 @@ import pytest
 from conftest import require_tool
 
 from streamfreq.errors import ParameterError, SourceError
-from streamfreq.material import INSTRUMENTS, Note, _variable_length, midi_file, midi_hz, note_set, render_notes
+from streamfreq.material import (
+    INSTRUMENTS,
+    SOUNDFONT,
+    Note,
+    _variable_length,
+    midi_file,
+    midi_hz,
+    note_set,
+    render_notes,
+)
 
 _SPEC = importlib.util.spec_from_file_location("pitch_benchmark", Path(__file__).parent.parent / "benchmarks/pitch.py")
 pitch = sys.modules.setdefault("pitch_benchmark", importlib.util.module_from_spec(_SPEC))
@@ -113,6 +123,36 @@ def test_a_missing_fluidsynth_names_the_packages(monkeypatch):
     monkeypatch.setattr(shutil, "which", lambda name: None)
     with pytest.raises(SourceError, match="apt-get install fluidsynth musescore-general-soundfont"):
         render_notes([Note("flute", 73, 72)])
+
+
+def test_a_file_that_is_no_soundfont_is_a_clear_error(tmp_path):
+    """fluidsynth itself skips such a file and plays its default font, exit status 0."""
+    require_tool("fluidsynth")
+    junk = tmp_path / "junk.sf2"
+    junk.write_bytes(b"not a soundfont")
+    with pytest.raises(SourceError, match=r"junk\.sf2 is not a SoundFont \(\.sf2 or \.sf3 file\)"):
+        render_notes([Note("flute", 73, 72)], soundfont=str(junk), cache_dir=tmp_path / "cache")
+
+
+def test_the_benchmark_refuses_a_soundfont_it_cannot_use_before_it_runs(tmp_path, capsys):
+    require_tool("fluidsynth")
+    junk = tmp_path / "junk.sf3"
+    junk.write_bytes(b"RIFF\0\0\0\0WAVE")  # a RIFF file, but a WAV's
+    with pytest.raises(SystemExit) as stopped:
+        pitch.main(["--material", "s,c", "--estimators", "zc", "--no-peers", "--soundfont", str(junk)])
+    assert stopped.value.code == 2
+    out, err = capsys.readouterr()
+    assert out == ""  # nothing ran
+    assert err.splitlines()[-1].endswith(f"junk.sf3 is not a SoundFont (.sf2 or .sf3 file); give one, e.g. {SOUNDFONT}")
+
+
+def test_a_failed_rendering_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
+    require_tool("fluidsynth")
+    failing = subprocess.CompletedProcess([], 1, "", "fluidsynth: error: out of memory")
+    monkeypatch.setattr(subprocess, "run", lambda *args, **kwargs: failing)
+    with pytest.raises(SourceError, match=r"fluidsynth failed \(1\): fluidsynth: error: out of memory"):
+        render_notes([Note("flute", 73, 72)], cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
