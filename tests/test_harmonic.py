@@ -450,6 +450,29 @@ def test_fft_flags_a_fundamental_below_fmin():
     assert pure[1] == [OUT_OF_RANGE] * 5
 
 
+def test_fft_says_out_of_range_for_a_bass_note_below_the_floor_that_it_would_read_an_octave_up():
+    """A 41.2 Hz E1 at 44.1 kHz (1.9 periods in the default window, whose floor is 43 Hz) with its 2nd partial
+    loudest read as 82 Hz in most windows; its waveform repeats at its own period, twice the number's: out_of_range.
+    A note at 82.4 Hz itself keeps its number, and told ``--fmin 30`` the E1 is read."""
+    rate = 44100.0
+    floor = lowest_f0(N, rate)
+    assert 41.2 < floor < 43.5
+    amplitudes = [0.2, 1.0, 0.5, 0.6, 0.4, 0.3]
+    rng = np.random.default_rng(5)
+    bass = np.array(
+        [harmonic_tone(N, rate, 41.2, amplitudes, seed=i) + rng.normal(0.0, 0.001, N) for i in range(10)],
+        dtype=np.float32,
+    )
+    assert [e.status for e in FFTEstimator().estimate_many(bass, rate)] == [OUT_OF_RANGE] * 10
+    octave_up = np.array([harmonic_tone(N, rate, 82.4, amplitudes, seed=i) for i in range(10)], dtype=np.float32)
+    estimates = FFTEstimator().estimate_many(octave_up, rate)
+    assert [e.status for e in estimates] == [OK] * 10
+    assert np.all(np.abs(cents(np.array([e.hz for e in estimates]), 82.4)) < 10.0)
+    note = harmonic_tone(int(rate), rate, 41.2, amplitudes, seed=3) + rng.normal(0.0, 0.001, int(rate))
+    hz = np.array([r.estimates["fft"].hz for r in Engine(rate, estimators=["fft"], fmin=30.0).push(note)])
+    assert np.isfinite(hz).mean() >= 0.8 and np.all(np.abs(cents(hz[np.isfinite(hz)], 41.2)) < 50.0)
+
+
 def test_fmin_reaches_the_estimators_and_lower_notes():
     engine = Engine(FS, estimators=["fft", "zc"], fmin=30.0)
     assert engine.window == 4096 and [e.fmin for e in engine.estimators] == [30.0, 30.0]

@@ -202,6 +202,27 @@ def _correlation(products: np.ndarray, i: int, j: int) -> float:
     return float(products[i, j] / norm) if norm > 0 else 0.0
 
 
+def lag_correlation(y: np.ndarray) -> np.ndarray:
+    """The normalised correlation of each window ``y`` (batch, N; mean removed) with itself at lags ``0..N-1``: of
+    its first and its last ``N - lag`` samples (1 at lag 0; 0 where either part is silent).
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> y = np.cos(2 * np.pi * np.arange(1000) / 100)[None]
+    >>> [round(float(v), 3) for v in lag_correlation(y)[0, [0, 50, 100, 500]]]
+    [1.0, -1.0, 1.0, 1.0]
+    """
+    n = y.shape[1]
+    spectrum = np.fft.rfft(y, 2 * n, axis=1)
+    products = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=1)[:, :n]
+    energy = np.zeros((len(y), n + 1))
+    np.cumsum(y * y, axis=1, out=energy[:, 1:])
+    lags = np.arange(n)
+    head, tail = energy[:, n - lags], energy[:, n:] - energy[:, lags]
+    return products / np.sqrt(np.maximum(head * tail, 1e-300))
+
+
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []

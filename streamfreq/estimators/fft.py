@@ -544,6 +544,11 @@ class FFTEstimator:
             order[rows] = np.minimum(order[rows] * divisor, _below_nyquist(fundamental, n))
             numbered, unrepeated = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
             numbered[rows] = status[rows] == OK
+        # a number whose half lies below the window's lowest f0, where the waveform repeats: too low to read here
+        low = np.flatnonzero((status == OK) & (f0_hz < 2.0 * lowest))
+        if len(low):
+            half = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
+            status[low[half]] = OUT_OF_RANGE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 

@@ -80,6 +80,7 @@ from streamfreq.estimators.base import (
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
+    lag_correlation,
     repeating_at_centre,
 )
 from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
@@ -165,7 +166,7 @@ def _repeats_longer(frames: np.ndarray, low: float, threshold: float) -> np.ndar
     """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
     than ``N / low`` where they overlap by :data:`BELOW_OVERLAP` or more, and :data:`BELOW_HALF_MARGIN` better
     than at half that lag."""
-    correlation = _lag_correlation(centred_unit_peak(frames)[0])
+    correlation = lag_correlation(centred_unit_peak(frames)[0])
     n = correlation.shape[1]
     shortest, longest = math.ceil(n / low), int((1.0 - BELOW_OVERLAP) * n)
     if shortest > longest or not len(frames):
@@ -174,27 +175,6 @@ def _repeats_longer(frames: np.ndarray, low: float, threshold: float) -> np.ndar
     lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
     best = correlation[rows, lag]
     return (best >= threshold) & (correlation[rows, lag // 2] < best - BELOW_HALF_MARGIN)
-
-
-def _lag_correlation(y: np.ndarray) -> np.ndarray:
-    """The normalised correlation of each window ``y`` (batch, N; mean removed) with itself at lags ``0..N-1``: of
-    its first and its last ``N - lag`` samples (1 at lag 0; 0 where either part is silent).
-
-    Example
-    -------
-    >>> import numpy as np
-    >>> y = np.cos(2 * np.pi * np.arange(1000) / 100)[None]
-    >>> [round(float(v), 3) for v in _lag_correlation(y)[0, [0, 50, 100, 500]]]
-    [1.0, -1.0, 1.0, 1.0]
-    """
-    n = y.shape[1]
-    spectrum = np.fft.rfft(y, 2 * n, axis=1)
-    products = np.fft.irfft(spectrum.real**2 + spectrum.imag**2, 2 * n, axis=1)[:, :n]
-    energy = np.zeros((len(y), n + 1))
-    np.cumsum(y * y, axis=1, out=energy[:, 1:])
-    lags = np.arange(n)
-    head, tail = energy[:, n - lags], energy[:, n:] - energy[:, lags]
-    return products / np.sqrt(np.maximum(head * tail, 1e-300))
 
 
 class _Rows:
@@ -575,7 +555,7 @@ class LSTMEstimator:
         0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
         its last ``N - lag`` samples, parabolically interpolated.
         """
-        correlation = _lag_correlation(centred_unit_peak(frames[rows])[0])
+        correlation = lag_correlation(centred_unit_peak(frames[rows])[0])
         n = correlation.shape[1]
         lags = np.arange(n)
         shortest = np.floor(n / (1.25 * cycles[rows])).astype(np.int64)

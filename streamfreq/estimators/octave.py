@@ -27,6 +27,12 @@ can read at its third partial, with the 6th; the third's own partials (its
 sits on a formant, its 2nd and 3rd weak, reads at that partial in pink
 noise; the quarter's own partials (its 1st, 5th, ...) say so.
 
+Where half the number lies below the lowest f0 the window can measure, neither
+check can read the half: :func:`half_below_floor` says whether the waveform
+repeats clearly better at twice the number's period, a fundamental too low for
+the window (a double bass's E1 at the default window): the estimators say
+``out_of_range`` there rather than the octave.
+
 Example
 -------
 >>> import numpy as np
@@ -49,6 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from streamfreq.estimators.base import lag_correlation
 from streamfreq.estimators.harmonic import (
     BINS_PER_OCTAVE,
     CLEAR_LOG_SNR,
@@ -90,6 +97,21 @@ CLEAR_ODD_SHARE = 0.08
 #: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
 #: numbers, which have no fit of their own to go by).
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
+
+
+#: A number below twice the lowest f0 a window can measure is out of its range where the window repeats at twice the
+#: number's period at least this well (the normalised correlation of its first and last ``N - lag`` samples)...
+BELOW_FLOOR_REPEATS = 0.9
+#: ...and better than at the number's own period by more than this: the fundamental is half the number, too low for
+#: the window. MuseScore General's E1 and D1 (41.2 and 36.7 Hz; 1.7..1.9 periods in the default window at 44.1
+#: kHz), read at their octave, repeat there at 0.97..1.0 against 0.57..0.74 at the number; a steady tone repeats at
+#: twice its period about as well as at it. Creaky frames of espeak-ng's low male voice (80 Hz) repeat better at
+#: twice their period too, where pyin and SwiftF0 (which read down to 40 and 47 Hz) agree on 80 Hz: a margin of
+#: 0.1 took 7 such frames, 0.3 two; a note whose odd partials are weak (the waveform nearly repeats at the number)
+#: keeps its octave.
+BELOW_FLOOR_MARGIN = 0.3
+#: Lags are read at their best within this fraction of the period: a pitch that drifts a little moves the peak.
+_LAG_REACH = 0.02
 
 
 #: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
@@ -231,3 +253,36 @@ def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray,
     rows = (np.arange(len(power)) * bins)[:, None, None]
     near = np.where(inside, power.take(np.minimum(index, bins - 1) + rows), 0.0).sum(axis=(1, 2))
     return near / np.maximum(power.sum(axis=1), 1e-37)
+
+
+def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray:
+    """Which windows ``y`` (batch, N; mean removed), read at ``f0`` cycles/sample, have their fundamental at half the
+    number and below ``lowest`` (cycles/sample): the number lies below twice ``lowest`` and the waveform repeats at
+    twice its period :data:`BELOW_FLOOR_REPEATS` well and :data:`BELOW_FLOOR_MARGIN` better than at its own.
+
+    Example
+    -------
+    >>> from streamfreq.signals import harmonic_tone
+    >>> bass = harmonic_tone(2048, 44100.0, 41.2, [0.2, 1.0, 0.5, 0.6, 0.4, 0.3])[None]  # E1, its 2nd partial loudest
+    >>> half_below_floor(bass - bass.mean(), np.array([82.4 / 44100]), 43.1 / 44100).tolist()  # read at 82.4 Hz
+    [True]
+    >>> tone = harmonic_tone(2048, 44100.0, 82.4, [1.0, 0.5, 0.3])[None]  # a note at 82.4 Hz itself
+    >>> half_below_floor(tone - tone.mean(), np.array([82.4 / 44100]), 43.1 / 44100).tolist()
+    [False]
+    """
+    below = np.zeros(len(y), dtype=bool)
+    rows = np.flatnonzero((f0 > 0) & (f0 < 2.0 * lowest))
+    if not len(rows):
+        return below
+    correlation = lag_correlation(y[rows])
+    n = y.shape[1]
+    lags = np.arange(n)
+    period = 1.0 / f0[rows]
+
+    def best_near(lag: np.ndarray) -> np.ndarray:
+        near = np.abs(lags - lag[:, None]) <= np.maximum(_LAG_REACH * lag, 1.0)[:, None]
+        return np.where(near, correlation, -np.inf).max(axis=1)
+
+    own, double = best_near(period), best_near(2.0 * period)
+    below[rows] = (double >= BELOW_FLOOR_REPEATS) & (double > own + BELOW_FLOOR_MARGIN)
+    return below
