@@ -940,3 +940,23 @@ def test_a_rendered_double_bass_low_note_is_read_at_its_fundamental_not_its_octa
     fft = np.array([r.estimates["fft"].hz for r in readouts if r.estimates["fft"].ok])
     assert len(fft) == len(readouts) > 50
     assert np.max(np.abs(cents(fft, note.note.hz))) < 50.0
+
+
+@pytest.mark.parametrize("effects", [0, 64])
+def test_a_rendered_double_bass_note_below_the_floor_is_out_of_range_not_its_octave(effects):
+    """MuseScore General's double bass at 41.2 Hz (E1), below the default window's 43.1 Hz at 44.1 kHz: `fft` read
+    its octave in all 78 sustain windows and the LSTM in 7 (29 with reverb); the waveform repeats at the note's
+    period, twice the number's, and says the fundamental is too low for the window."""
+    require_tool("fluidsynth")
+    from streamfreq.estimators.lstm import lstm_available
+    from streamfreq.material import Note, render_notes
+
+    note = render_notes([Note("contrabass", 43, 28)], hold=1.0, release=0.3, effects=effects)[0]
+    names = ["fft", "lstm"] if lstm_available() else ["fft"]
+    start, stop = (int(s * note.samplerate) for s in note.sustain)
+    readouts = [r for r in Engine(note.samplerate, estimators=names).push(note.samples) if start <= r.start]
+    readouts = [r for r in readouts if r.start + r.window <= stop]
+    assert len(readouts) > 50
+    for name in names:
+        statuses = [r.estimates[name].status for r in readouts]
+        assert statuses.count(OK) <= 0.15 * len(readouts) and statuses.count(OUT_OF_RANGE) >= 0.8 * len(readouts)

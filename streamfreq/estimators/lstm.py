@@ -487,6 +487,10 @@ class LSTMEstimator:
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
         high_side &= ~below_band
         self._half_fundamental(frames, samplerate, cycles, status, low)
+        below = np.flatnonzero((status == _OK) & (cycles < 2.0 * low))  # its half too low for the range: out of it
+        if len(below):
+            half = octave.half_below_floor(centred_unit_peak(frames[below])[0], cycles[below] / n, low / n)
+            status[below[half]] = _OUT_OF_RANGE
         edge = (status == _OK) & (cycles < EDGE_RATIO * low)
         if edge.any():
             self._check_bottom_edge(frames, cycles, status, low, np.flatnonzero(edge))
