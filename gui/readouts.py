@@ -92,6 +92,7 @@ class ReadoutCard(QFrame):
         self.confidence.setRange(0, 100)
         self.confidence.setTextVisible(False)
         self.confidence.setFixedHeight(6)
+        self.confidence.setMinimumWidth(24)  # its own hint (95 px) cut the status word in a narrow card
         self.confidence.setStyleSheet(
             f"QProgressBar {{ background: #2c323b; border: none; border-radius: 3px; }}"
             f" QProgressBar::chunk {{ background: {tint}; border-radius: 3px; }}"

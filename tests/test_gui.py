@@ -457,3 +457,18 @@ def test_quit_after_prints_one_line_and_writes_the_screenshot(tmp_path):
     assert abs(float(match[5]) - 440.0) <= 0.5
     assert match[7] == "null"  # not asked for
     assert Path(shot).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+def test_every_status_word_fits_its_card_at_the_window_s_size(qtbot):
+    """The confidence bar's own width hint (95 px) squeezed "out of range" to "out of ra" in the 1280-px window."""
+    from streamfreq.estimators.base import Estimate
+
+    win = make_window(qtbot, "--estimators", "fft,zc,lstm")
+    win.resize(1280, 800)
+    for name, card in win.readouts.cards.items():
+        if name == "truth":
+            continue
+        for status in ("out_of_range", "no_tone", "ok"):
+            card.show_estimate(Estimate(440.0 if status == "ok" else float("nan"), 0.5, status))
+            qtbot.waitUntil(lambda card=card: card.status_label.width() >= card.status_label.sizeHint().width())
+    win.shutdown()
