@@ -58,6 +58,14 @@ QUIET_HOLD = 2.0
 FAINT_MARGIN_DB = 10.0
 #: The confidence an estimate of a faint window needs (see :data:`FAINT_MARGIN_DB`).
 FAINT_CONFIDENCE = 0.8
+#: A window this many dB (or ``quiet_db``, if less) below the loudest window of the last :data:`QUIET_HOLD` seconds is
+#: softer: an estimate of it keeps its number only where the whole window repeats at the number's period with a
+#: normalised correlation of at least :data:`SOFTER_REPEATS`, and says ``no_tone`` otherwise.
+SOFTER_DB = 6.0
+#: How well a softer window (:data:`SOFTER_DB`) must repeat at a number's period to keep the number: what is left
+#: after a loud sound, breath, a creak, the noise of a decay, reads 0.1..0.3 there while a sung or played note reads
+#: 0.6..1 (a steady tone in white noise reads ``s / (1 + s)`` at per-sample SNR ``s``: 0.5 at 0 dB).
+SOFTER_REPEATS = 0.3
 #: A window whose RMS lies below this (dB under full scale, 1.0) is faint too, whatever the stream's history: a
 #: room's hiss at -70 dBFS before a singer's first note, which nothing louder precedes yet. Samples pushed as
 #: floats are taken as full scale 1.0, as integers are scaled to it.

@@ -45,10 +45,10 @@ import numpy as np
 from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
-from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator
+from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator, whole_repeats
 from streamfreq.live import LiveSession
 from streamfreq.process import one_blas_thread
-from streamfreq.quiet import QuietGate
+from streamfreq.quiet import Marks, QuietGate
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
@@ -270,7 +270,7 @@ class Engine:
         """The readouts of an estimated ``batch``; the windows ``gate`` finds quiet say ``no_tone``."""
         results = batch.results
         if gate is not None:
-            _silence(results, *gate.marks(batch.frames))
+            _silence(results, gate.marks(batch.frames), batch.frames, self.samplerate)
         self.stats.windows += len(batch.frames)
         live = isinstance(batch.arrival, np.ndarray)
         return [
@@ -511,14 +511,21 @@ class Engine:
             yield from readouts
 
 
-def _silence(results: dict[str, list[Estimate]], quiet: np.ndarray, faint: np.ndarray) -> None:
-    """Make every estimate of the ``quiet`` windows ``no_tone``, and those of the ``faint`` windows with a number
-    below :data:`~streamfreq.defaults.FAINT_CONFIDENCE`; an estimator's errors stay."""
+def _silence(results: dict[str, list[Estimate]], marks: Marks, frames: np.ndarray, samplerate: float) -> None:
+    """Make every estimate of the quiet windows ``no_tone``, those of the faint windows with a number below
+    :data:`~streamfreq.defaults.FAINT_CONFIDENCE`, and those of the softer windows (``frames``) with a number whose
+    period the window does not repeat at (:data:`~streamfreq.defaults.SOFTER_REPEATS`); an estimator's errors
+    stay."""
     nothing = Estimate.nothing(NO_TONE)
     for estimates in results.values():
-        for i in np.flatnonzero(quiet).tolist():
+        for i in np.flatnonzero(marks.quiet).tolist():
             if estimates[i].status != ERROR:
                 estimates[i] = nothing
-        for i in np.flatnonzero(faint).tolist():
+        for i in np.flatnonzero(marks.faint).tolist():
             if estimates[i].status == OK and estimates[i].confidence < defaults.FAINT_CONFIDENCE:
+                estimates[i] = nothing
+        softer = [i for i in np.flatnonzero(marks.softer).tolist() if estimates[i].status == OK]
+        if softer:
+            period = samplerate / np.array([estimates[i].hz for i in softer])
+            for i in np.asarray(softer)[whole_repeats(frames[softer], period) < defaults.SOFTER_REPEATS].tolist():
                 estimates[i] = nothing

@@ -3,10 +3,18 @@
 import numpy as np
 import pytest
 
-from streamfreq.defaults import FAINT_CONFIDENCE, FAINT_MARGIN_DB, NEAR_SILENCE_DBFS, QUIET_DB, QUIET_HOLD
+from streamfreq.defaults import (
+    FAINT_CONFIDENCE,
+    FAINT_MARGIN_DB,
+    NEAR_SILENCE_DBFS,
+    QUIET_DB,
+    QUIET_HOLD,
+    SOFTER_DB,
+    SOFTER_REPEATS,
+)
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError
-from streamfreq.estimators.base import NO_TONE, OK
+from streamfreq.estimators.base import NO_TONE, OK, whole_repeats
 from streamfreq.quiet import QuietGate
 from streamfreq.sources.base import PullSource
 
@@ -44,6 +52,7 @@ def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_
     faint = ~quiet & (
         (rms < 10 ** (-(QUIET_DB - FAINT_MARGIN_DB) / 20) * loudest) | (rms < 10 ** (NEAR_SILENCE_DBFS / 20))
     )
+    softer = ~quiet & (rms < 10 ** (-SOFTER_DB / 20) * loudest)
     starts = np.arange(len(rms)) * HOP
     frames = np.stack([signal[s : s + WINDOW] for s in starts])
     whole = QuietGate(FS, HOP).marks(frames)
@@ -52,7 +61,8 @@ def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_
     for got in (whole, tuple(np.concatenate(part) for part in zip(*pieces, strict=True))):
         np.testing.assert_array_equal(got[0], quiet)
         np.testing.assert_array_equal(got[1], faint)
-    assert quiet.any() and faint.any() and not (quiet | faint).all()
+        np.testing.assert_array_equal(got[2], softer)
+    assert quiet.any() and faint.any() and not (quiet | faint).all() and (softer & ~faint).any()
 
 
 def test_a_faint_window_keeps_only_its_sure_numbers():
@@ -119,6 +129,55 @@ def test_a_tone_40_db_and_more_below_the_last_seconds_says_no_tone_then_is_read_
             assert (within == NO_TONE).all() if gated else (within == OK).all(), (name, faint_db, quiet_db)
 
 
+def test_a_softer_window_keeps_only_the_numbers_whose_period_it_repeats_at():
+    """After a loud tone, the same tone 20 dB down at -8 dB SNR (the window, noise and all, 11 dB under the loud
+    one; it repeats at its period at about s / (1 + s) = 0.14, below SOFTER_REPEATS), then at +6 dB (0.8): fft's
+    numbers of the first say no_tone, those of the second stay; with nothing louder before it, the noisy tone keeps
+    every number (a steady sound is never gated)."""
+    rng = np.random.default_rng(11)
+    t = np.arange(round(1.7 * FS)) / FS
+    soft = 0.5 * 10 ** (-20 / 20)
+    level = np.where(t < 0.5, 0.5, soft)
+    snr_db = np.where(t < 1.1, -8.0, 6.0)
+    noise = np.where(t < 0.5, 0.0, soft / np.sqrt(2) / 10 ** (snr_db / 20)) * rng.standard_normal(len(t))
+    signal = (level * np.cos(2 * np.pi * 330.0 * t) + noise).astype(np.float32)
+    gated = Engine(FS, WINDOW, HOP, ["fft"]).push(signal)
+    alone = Engine(FS, WINDOW, HOP, ["fft"], quiet_db=None).push(signal)
+    start = np.array([r.start for r in alone])
+    frames = np.stack([signal[s : s + WINDOW] for s in start])
+    repeats = whole_repeats(frames, FS / np.array([r.estimates["fft"].hz for r in alone]))
+    after, before = statuses(gated, "fft"), statuses(alone, "fft")
+    softer = start >= 0.5 * FS  # whole windows of the soft tone, under the loud one of the last 2 s
+    noisy = softer & (start + WINDOW <= 1.1 * FS)
+    clear = start >= 1.1 * FS
+    assert (before[softer] == OK).all()  # fft reads the noisy tone, where the gate is off
+    np.testing.assert_array_equal(after[softer], np.where(repeats[softer] < SOFTER_REPEATS, NO_TONE, OK))
+    np.testing.assert_array_equal(after[~softer], before[~softer])
+    assert (after[noisy] == NO_TONE).mean() > 0.9 and (after[clear] == OK).all()
+    steady = signal[int(0.5 * FS) :]
+    assert (statuses(Engine(FS, WINDOW, HOP, ["fft"]).push(steady), "fft") == OK).all()
+
+
+@pytest.mark.parametrize("snr_db", [-8.0, 0.0, 6.0, 30.0])
+def test_a_window_in_white_noise_repeats_at_its_period_as_its_snr_says(snr_db):
+    """whole_repeats of a tone in white noise at per-sample SNR s is s / (1 + s) (a sample correlation over ~2000
+    samples: standard deviation about 0.02; the best of three lags adds a little), for any phase and period."""
+    rng = np.random.default_rng(int(snr_db) + 50)
+    s = 10 ** (snr_db / 10)
+    periods = FS / np.exp(rng.uniform(np.log(60.0), np.log(2000.0), 40))
+    t = np.arange(WINDOW)
+    tones = np.sqrt(2) * np.cos(2 * np.pi * t / periods[:, None] + rng.uniform(0, 2 * np.pi, (40, 1)))
+    frames = tones + rng.standard_normal((40, WINDOW)) / np.sqrt(s)
+    got = whole_repeats(frames, periods)
+    assert abs(np.median(got) - s / (1 + s)) < 0.05 and np.all(np.abs(got - s / (1 + s)) < 0.12)
+
+
+def test_whole_repeats_says_nan_where_it_cannot_read_the_period():
+    frames = np.random.default_rng(0).standard_normal((4, WINDOW))
+    got = whole_repeats(frames, np.array([np.nan, 1.0, 0.9 * WINDOW, 100.0]))
+    assert np.isnan(got[:3]).all() and np.isfinite(got[3])
+
+
 class Blocks(PullSource):
     """An array as a source, in blocks of 1000 samples."""
 
@@ -151,7 +210,7 @@ def test_the_faint_band_spans_the_margin_above_the_quiet_level_or_half_of_it(qui
     """Faint from quiet_db - FAINT_MARGIN_DB (or quiet_db / 2, where that is less far down) to quiet_db: a gate of
     a few dB never makes the recent loudest window, or one barely under it, faint."""
     levels = 10 ** (-np.array([0.0, 0.9 * faint_from_db, 1.1 * faint_from_db, 0.99 * quiet_db, 1.01 * quiet_db]) / 20)
-    quiet, faint = QuietGate(FS, HOP, quiet_db).marks(levels[:, None] * np.ones((len(levels), WINDOW)))
+    quiet, faint, _ = QuietGate(FS, HOP, quiet_db).marks(levels[:, None] * np.ones((len(levels), WINDOW)))
     assert quiet.tolist() == [False, False, False, False, True]
     assert faint.tolist() == [False, False, True, True, False]
 
