@@ -113,9 +113,11 @@ class Engine:
         A window this many dB below the loudest window of the stream's last
         :data:`~streamfreq.defaults.QUIET_HOLD` seconds says ``no_tone`` for every
         estimator (:mod:`streamfreq.quiet`: reverberant tails, breath and hum between
-        notes), and one up to :data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that
+        notes), one up to :data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that
         keeps only the numbers of confidence :data:`~streamfreq.defaults.FAINT_CONFIDENCE`
-        or more; None reports every window on its own.
+        or more, and one :data:`~streamfreq.defaults.SOFTER_DB` or more below the loudest
+        only the numbers whose period it repeats at (:data:`~streamfreq.defaults.SOFTER_REPEATS`);
+        None reports every window on its own.
     """
 
     def __init__(
