@@ -12,6 +12,7 @@ from streamfreq.bounds import harmonic_crlb_hz
 from streamfreq.defaults import FMIN_FLOOR, lowest_f0
 from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimators
+from streamfreq.estimators import fft as fft_module
 from streamfreq.estimators.base import (
     OK,
     OUT_OF_RANGE,
@@ -61,8 +62,8 @@ def harmonic_windows(count, snr_db, seed, low=50.0, high=2000.0, max_harmonics=2
     return np.array(frames, dtype=np.float32), np.array(f0s), np.array(bounds)
 
 
-def readings(estimator, frames):
-    estimates = estimator.estimate_many(frames, FS)
+def readings(estimator, frames, samplerate=FS):
+    estimates = estimator.estimate_many(frames, samplerate)
     return np.array([e.hz for e in estimates]), [e.status for e in estimates]
 
 
@@ -471,6 +472,43 @@ def test_fft_says_out_of_range_for_a_bass_note_below_the_floor_that_it_would_rea
     note = harmonic_tone(int(rate), rate, 41.2, amplitudes, seed=3) + rng.normal(0.0, 0.001, int(rate))
     hz = np.array([r.estimates["fft"].hz for r in Engine(rate, estimators=["fft"], fmin=30.0).push(note)])
     assert np.isfinite(hz).mean() >= 0.8 and np.all(np.abs(cents(hz[np.isfinite(hz)], 41.2)) < 50.0)
+
+
+def test_fft_gives_fewer_numbers_a_fifth_or_more_above_a_note_below_the_floor_and_keeps_low_notes_in_noise(
+    monkeypatch,
+):
+    """D1 and E1 (36.7 and 41.2 Hz at 44.1 kHz, below the default window's 43 Hz floor) with a weak fundamental:
+    the fft's numbers there lie a fifth to an octave and a half above the note, where the whole window repeats
+    far less than the fit's share of its energy; the low-number check (LOW_REPEATS_SHARE) takes some of them and
+    no right one. Low notes at -5 dB in white noise repeat as well as their fit's share (s / (1 + s) both), and
+    the check takes none of their numbers."""
+    rng = np.random.default_rng(7)
+    rate = 44100.0
+    notes = np.repeat([36.7, 41.2], 40)
+    frames = []
+    for i, f0 in enumerate(notes):
+        amplitudes = rng.uniform(0.1, 1.0, 12) * np.arange(1, 13) ** -rng.uniform(0.0, 1.0)
+        amplitudes[0] *= rng.uniform(0.0, 0.3)
+        frames.append(harmonic_tone(N, rate, f0, amplitudes, seed=i) + rng.normal(0.0, 0.001, N))
+    frames = np.array(frames, dtype=np.float32)
+    amplitudes = np.array([1.0, 0.7, 0.5, 0.4, 0.3])
+    sigma = harmonic_noise_sigma(amplitudes, -5.0)
+    low = np.repeat([50.0, 60.0, 90.0], 30)
+    noisy = np.array(
+        [harmonic_tone(N, FS, f0, amplitudes, seed=i) + rng.normal(0.0, sigma, N) for i, f0 in enumerate(low)],
+        dtype=np.float32,
+    )
+    checked = readings(FFTEstimator(), frames, rate), readings(FFTEstimator(), noisy)
+    monkeypatch.setattr(fft_module, "LOW_REPEATS_SHARE", 0.0)
+    unchecked = readings(FFTEstimator(), frames, rate), readings(FFTEstimator(), noisy)
+    (hz, status), (hz_unchecked, status_unchecked) = checked[0], unchecked[0]
+    ok, ok_unchecked = np.array(status) == OK, np.array(status_unchecked) == OK
+    right = np.abs(cents(hz_unchecked, notes)) < 50
+    assert np.sum(ok_unchecked & ~right) >= 10  # the check has something to take
+    taken = ok_unchecked & ~ok
+    assert taken.any() and not right[taken].any() and np.all(ok <= ok_unchecked)
+    np.testing.assert_array_equal(hz[ok], hz_unchecked[ok])
+    assert checked[1][1] == unchecked[1][1] and checked[1][1].count(OK) >= 45
 
 
 def test_fmin_reaches_the_estimators_and_lower_notes():

@@ -30,6 +30,8 @@ at its third where two or more of the third's own harmonics (1, 2, 4, 5, 7, 8) a
 so (a missing or weak fundamental whose other partials noise buries but some, or a voice whose 4th partial sits
 on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read
 so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
+A low number (under :data:`LOW_CHECK_RATIO` times the window's lowest f0) is kept only where the whole window
+repeats at its period at least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
@@ -67,6 +69,7 @@ from streamfreq.estimators.base import (
     centred_unit_peak,
     estimates_from_arrays,
     repeating_at_centre,
+    whole_repeats,
 )
 from streamfreq.estimators.harmonic import (
     DETECT_LOG_SNR,
@@ -164,6 +167,17 @@ REPEATS_CLEAR = 0.5
 #: centre frequency) about a third, and the lone low "partial" that rumble (brown noise) puts at 47..100 Hz
 #: mostly less: its power spreads over the bins around it, which a low note's other partials would fill.
 LOBE_SHARE_MIN = 0.5
+
+
+#: A low number, below this many times the window's lowest f0 (2 to 6 periods in the window), is kept only where the
+#: whole window repeats at its period (:func:`~streamfreq.estimators.base.whole_repeats`) at least
+#: :data:`LOW_REPEATS_SHARE` of the share of the window's energy its fit explains: a periodic sound in white noise
+#: repeats as well as that share (s / (1 + s) both), a note repeats near 1. A note below the window's lowest f0 (a
+#: bass's D1 or E1 in a 2048-sample window at 44.1 kHz) gets numbers at a fifth or a twelfth above it from partials
+#: the fit lines up, where the window repeats at 0.1..0.3 against the fit's 0.4..1.
+LOW_CHECK_RATIO = 3.0
+#: See :data:`LOW_CHECK_RATIO`. Notes, voices and tones in noise read 0.9 and more of the fit's share.
+LOW_REPEATS_SHARE = 0.5
 
 
 #: A number is read at a fraction of itself (:meth:`FFTEstimator._fraction`) at most this many times over: a tone
@@ -549,6 +563,11 @@ class FFTEstimator:
         if len(low):
             half = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
             status[low[half]] = OUT_OF_RANGE
+        # a low number the window (dechirped where the pitch moves) repeats at far less than its fit explains
+        low = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))
+        if len(low):
+            repeats = whole_repeats(y[low], samplerate / f0_hz[low])
+            status[low[repeats < LOW_REPEATS_SHARE * (1.0 - unexplained[low])]] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 
