@@ -511,6 +511,18 @@ def test_fft_gives_fewer_numbers_a_fifth_or_more_above_a_note_below_the_floor_an
     assert checked[1][1] == unchecked[1][1] and checked[1][1].count(OK) >= 45
 
 
+def test_a_low_number_is_dropped_where_the_window_repeats_sooner_at_no_whole_fraction_of_its_period():
+    """A voice at 178 Hz read at 52 Hz (a common fundamental of partials where it changes note) repeats at its own
+    period, 0.29 of the number's and no whole fraction of it, far better than at the number's: _repeats_sooner says
+    so. At its own period it does not, nor does a rich 52 Hz note at its period (it repeats as well at the whole
+    fractions P/2 .. P/6, which do not count)."""
+    voice = harmonic_tone(N, FS, 178.0, [1.0, 0.8, 0.6, 0.5, 0.4, 0.3], seed=1)
+    note = harmonic_tone(N, FS, 52.0, [0.3, 1.0, 0.9, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.2], seed=2)
+    frames = centred_unit_peak(np.stack([voice, voice, note]))[0]
+    sooner = fft_module._repeats_sooner(frames, FS / np.array([52.0, 178.0, 52.0]))
+    assert sooner.tolist() == [True, False, False]
+
+
 def test_fmin_reaches_the_estimators_and_lower_notes():
     engine = Engine(FS, estimators=["fft", "zc"], fmin=30.0)
     assert engine.window == 4096 and [e.fmin for e in engine.estimators] == [30.0, 30.0]

@@ -31,7 +31,8 @@ so (a missing or weak fundamental whose other partials noise buries but some, or
 on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read
 so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
 A low number (under :data:`LOW_CHECK_RATIO` times the window's lowest f0) is kept only where the whole window
-repeats at its period at least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains.
+repeats at its period at least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains, and
+not clearly better at a shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`).
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
@@ -68,6 +69,7 @@ from streamfreq.estimators.base import (
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
+    lag_correlation,
     repeating_at_centre,
     whole_repeats,
 )
@@ -178,6 +180,16 @@ LOBE_SHARE_MIN = 0.5
 LOW_CHECK_RATIO = 3.0
 #: See :data:`LOW_CHECK_RATIO`. Notes, voices and tones in noise read 0.9 and more of the fit's share.
 LOW_REPEATS_SHARE = 0.5
+#: A low number (:data:`LOW_CHECK_RATIO`) is also dropped where the window repeats clearly at a shorter lag that is no
+#: whole fraction of its period (a sixth of it and up): better by this much than at the period, and at least
+#: :data:`SHORTER_REPEATS`. Where a voice changes note, or a legato melody hands one note to the next, partials of
+#: both can line up as harmonics of a low common fundamental (51-54 Hz under a voice at 178-246 Hz) while the
+#: window repeats at the voice's own period at 0.8-0.95 and at the number's at 0.4-0.6.
+SHORTER_MARGIN = 0.1
+#: See :data:`SHORTER_MARGIN`.
+SHORTER_REPEATS = 0.5
+#: Lags within this share of a whole fraction of the period (``period / k``, k = 2..6) count as that fraction.
+FRACTION_TOLERANCE = 0.06
 
 
 #: A number is read at a fraction of itself (:meth:`FFTEstimator._fraction`) at most this many times over: a tone
@@ -563,13 +575,39 @@ class FFTEstimator:
         if len(low):
             half = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
             status[low[half]] = OUT_OF_RANGE
-        # a low number the window (dechirped where the pitch moves) repeats at far less than its fit explains
+        # a low number the window (dechirped where the pitch moves) repeats at far less than its fit explains, or
+        # than at a shorter lag that is no whole fraction of its period
         low = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))
         if len(low):
             repeats = whole_repeats(y[low], samplerate / f0_hz[low])
             status[low[repeats < LOW_REPEATS_SHARE * (1.0 - unexplained[low])]] = NO_TONE
+            low = low[status[low] == OK]
+            status[low[_repeats_sooner(y[low], samplerate / f0_hz[low])]] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
+
+
+def _repeats_sooner(y: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """Which windows ``y`` (batch, N; centred) repeat at a lag from a sixth of their ``period`` (samples) to 95% of
+    it, and not near a whole fraction of it, better than at the period by :data:`SHORTER_MARGIN` and at least at
+    :data:`SHORTER_REPEATS` (the normalised correlation of :func:`~streamfreq.estimators.base.lag_correlation`)."""
+    sooner = np.zeros(len(y), dtype=bool)
+    if not len(y):
+        return sooner
+    correlation = lag_correlation(y)
+    n = y.shape[1]
+    for row, lag in enumerate(period.tolist()):
+        at = int(round(lag))
+        if at + 2 > n:
+            continue
+        lags = np.arange(max(2, int(lag / 6.0)), int(0.95 * lag))
+        ratio = lag / lags
+        whole = np.rint(ratio)
+        other = lags[np.abs(ratio - whole) >= FRACTION_TOLERANCE * whole]
+        if len(other):
+            best = correlation[row, other].max()
+            sooner[row] = best > max(correlation[row, at - 1 : at + 2].max() + SHORTER_MARGIN, SHORTER_REPEATS)
+    return sooner
 
 
 def _refit_fraction(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int, divisor: int) -> np.ndarray:
