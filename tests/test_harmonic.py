@@ -20,6 +20,7 @@ from streamfreq.estimators.base import (
     centre_level,
     centred_unit_peak,
     repeating_at_centre,
+    whole_repeats,
 )
 from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.estimators.harmonic import (
@@ -521,6 +522,23 @@ def test_a_low_number_is_dropped_where_the_window_repeats_sooner_at_no_whole_fra
     frames = centred_unit_peak(np.stack([voice, voice, note]))[0]
     sooner = fft_module._repeats_sooner(frames, FS / np.array([52.0, 178.0, 52.0]))
     assert sooner.tolist() == [True, False, False]
+
+
+@pytest.mark.parametrize(("f0", "number", "expected"), [(120.0, 60.0, True), (60.0, 60.0, False)])
+def test_a_low_number_that_repeats_unclearly_and_as_well_at_half_its_period_is_no_fundamental(f0, number, expected):
+    """In white noise at 0 dB (whole_repeats about s / (1 + s) = 0.5 at the period, below UNCLEAR_REPEATS) a 120 Hz
+    note read at 60 Hz repeats as well, in expectation, at half the number's period (its own) as at the number's:
+    the noise flags about half of such windows. A 60 Hz note with odd partials read at 60 Hz repeats far worse at
+    half its period (its odd partials change sign there): never flagged."""
+    rng = np.random.default_rng(int(f0))
+    amplitudes = np.array([1.0, 0.7, 0.5, 0.4, 0.3])
+    sigma = harmonic_noise_sigma(amplitudes, 0.0)
+    frames = np.array([harmonic_tone(N, FS, f0, amplitudes, seed=i) + rng.normal(0.0, sigma, N) for i in range(20)])
+    period = np.full(20, FS / number)
+    repeats = whole_repeats(frames, period)
+    assert np.all(repeats < fft_module.UNCLEAR_REPEATS)
+    flagged = fft_module._repeats_as_well_at_half(frames, period, repeats).mean()
+    assert flagged >= 0.25 if expected else flagged == 0.0
 
 
 def test_fmin_reaches_the_estimators_and_lower_notes():

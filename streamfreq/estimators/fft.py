@@ -32,7 +32,8 @@ on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform doe
 so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
 A low number (under :data:`LOW_CHECK_RATIO` times the window's lowest f0) is kept only where the whole window
 repeats at its period at least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains, and
-not clearly better at a shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`).
+not clearly better at a shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`), nor, where it
+repeats unclearly, as well at half its period (:data:`UNCLEAR_REPEATS`).
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
@@ -190,6 +191,12 @@ SHORTER_MARGIN = 0.1
 SHORTER_REPEATS = 0.5
 #: Lags within this share of a whole fraction of the period (``period / k``, k = 2..6) count as that fraction.
 FRACTION_TOLERANCE = 0.06
+#: A low number (:data:`LOW_CHECK_RATIO`) whose window repeats at its period below this, and no better there than at
+#: half the period, is dropped: a period repeats at least as well as any multiple of it, so the number is no
+#: fundamental (an octave or so low where a note starts or changes; Vocadito 10's 47-61 Hz windows under a voice at
+#: 100-150 Hz repeat at 0.33-0.48 at the number and as well at half its period). A low note repeats at its period
+#: better than at half of it by the energy of its odd partials.
+UNCLEAR_REPEATS = 0.6
 
 
 #: A number is read at a fraction of itself (:meth:`FFTEstimator._fraction`) at most this many times over: a tone
@@ -576,15 +583,26 @@ class FFTEstimator:
             half = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
             status[low[half]] = OUT_OF_RANGE
         # a low number the window (dechirped where the pitch moves) repeats at far less than its fit explains, or
-        # than at a shorter lag that is no whole fraction of its period
+        # than at a shorter lag that is no whole fraction of its period, or no better than at half its period
         low = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))
         if len(low):
-            repeats = whole_repeats(y[low], samplerate / f0_hz[low])
-            status[low[repeats < LOW_REPEATS_SHARE * (1.0 - unexplained[low])]] = NO_TONE
+            period = samplerate / f0_hz[low]
+            repeats = whole_repeats(y[low], period)
+            unclear = _repeats_as_well_at_half(y[low], period, repeats)
+            status[low[(repeats < LOW_REPEATS_SHARE * (1.0 - unexplained[low])) | unclear]] = NO_TONE
             low = low[status[low] == OK]
             status[low[_repeats_sooner(y[low], samplerate / f0_hz[low])]] = NO_TONE
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
+
+
+def _repeats_as_well_at_half(y: np.ndarray, period: np.ndarray, repeats: np.ndarray) -> np.ndarray:
+    """Which windows ``y`` (batch, N), repeating at their ``period`` (samples) at ``repeats``
+    (:func:`~streamfreq.estimators.base.whole_repeats`) below :data:`UNCLEAR_REPEATS`, repeat at least as well at
+    half the period."""
+    unclear = repeats < UNCLEAR_REPEATS
+    unclear[unclear] = whole_repeats(y[unclear], 0.5 * period[unclear]) >= repeats[unclear]
+    return unclear
 
 
 def _repeats_sooner(y: np.ndarray, period: np.ndarray) -> np.ndarray:
