@@ -21,7 +21,10 @@ sees no tone but a quarter or more of the window's energy lies below the
 trained range, or its waveform repeats clearly at a period longer than the
 range's longest (a fundamental too slow for it, its partials in range or
 not). Energy above the kept band counts only when it has a spectral peak (a
-tone), so hiss stays ``no_tone``.
+tone), so hiss stays ``no_tone``; out of range below by the energy there or the
+network's class is ``no_tone`` where the window is steep coloured noise (rumble,
+wind: :func:`~streamfreq.estimators.slow_tone.coloured_below`) and the network
+reads no pitch below the range (its estimate is pinned to its lowest bins).
 A window out of range above (a tone's peak above the range, an estimate above
 it, or the network's class "out of range" with its estimate in the upper half
 of the range; and not a quarter of its energy below the range) is read
@@ -86,6 +89,7 @@ from streamfreq.estimators.base import (
 from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
+from streamfreq.estimators.slow_tone import coloured_below
 from streamfreq.windowing import PREPROCESS_VERSION, resample_to_length
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
@@ -146,6 +150,10 @@ BELOW_OVERLAP = 0.125
 EDGE_RATIO = 1.15
 EDGE_AGREE_CENTS = 50.0
 EDGE_REPEATS = 0.9
+#: A network estimate within this many octaves of its lowest bin is pinned there, not a reading of a pitch below the
+#: range: coloured noise reads 1.12 cycles per window (the lowest bin is 1 cycle), a double bass's or a piano's E1
+#: (1.91 cycles) 1.92..2.02.
+PINNED_OCTAVES = 0.25
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
 
@@ -476,7 +484,17 @@ class LSTMEstimator:
         status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
         status[kind == 1] = _NO_TONE
         status[above_band] = _OUT_OF_RANGE
-        status[(status == _NO_TONE) & below_band] = _OUT_OF_RANGE
+        by_energy = (status == _NO_TONE) & below_band
+        status[by_energy] = _OUT_OF_RANGE
+        # out of range below the trained range by the energy there or the network's class: rumble (steep coloured
+        # noise), unless a slow tone explains it
+        bottom, top = self.range_cycles
+        low_side = ((kind == 2) & ((cycles < math.sqrt(bottom * top)) | below_band)) | (cycles < bottom) | by_energy
+        read_below = (cycles >= self.contract.bin_low * 2.0**PINNED_OCTAVES) & (cycles < bottom)
+        rumble = np.flatnonzero((status == _OUT_OF_RANGE) & low_side & ~above_band & ~read_below)
+        if len(rumble):
+            rumble = rumble[coloured_below(frames[rumble], bottom)]
+            status[rumble], below_band[rumble] = _NO_TONE, False
         doubt = np.flatnonzero((status == _NO_TONE) & (level >= CENTRE_LEVEL))
         if len(doubt):  # a fundamental below the range whose partials are in it: the waveform repeats that slowly
             slow = doubt[self._repeats_below(frames[doubt], self.range_cycles[0])]
