@@ -38,7 +38,10 @@ def build_parser() -> argparse.ArgumentParser:
     """The argument parser (its source and analysis options are shared with ``streamfreq-gui``)."""
     parser = ArgumentParser(
         prog="streamfreq",
-        description="Estimate the frequency of a tone, live, with an LSTM beside FFT and zero-crossing estimators.",
+        description=(
+            "Estimate the pitch (the fundamental frequency) of a voice, an instrument or a tone, live, with an LSTM "
+            "beside FFT and zero-crossing estimators."
+        ),
         epilog="Corpora and pictures: `streamfreq batch PATH... --out DIR` and `streamfreq plot INPUT -o out.png` "
         "(each has its own --help).",
     )
