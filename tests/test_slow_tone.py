@@ -41,3 +41,17 @@ def test_a_slow_tone_explaining_nearly_all_the_window_is_a_tone_whatever_is_left
     slow = tone(N, cycles, np.linspace(0, 6, cycles.size))
     assert not np.any(coloured_below(slow, 2.1))
     assert not np.any(coloured_below(np.zeros((3, N)), 2.1))  # silence: no energy, no noise
+
+
+def test_a_rich_tone_below_the_range_that_repeats_in_the_window_is_no_rumble():
+    # its partials, left behind by the slow sinusoid, look like coloured noise; but the window holds more than a
+    # period and an eighth of it (1.2..2 cycles), and the waveform repeats there at 0.95 or more
+    from streamfreq.estimators.slow_tone import rumble
+    from streamfreq.signals import harmonic_tone
+
+    rng = np.random.default_rng(8)
+    cycles = np.exp(rng.uniform(math.log(1.2), math.log(2.0), 40))
+    rich = np.stack([harmonic_tone(N, float(N), c, rng.uniform(0.2, 1.0, 20), seed=i) for i, c in enumerate(cycles)])
+    assert np.all(coloured_below(rich, 2.1))
+    assert not np.any(rumble(rich, 2.1))
+    assert np.mean(rumble(_coloured(rng, 200, 2.0), 2.1)) >= 0.95

@@ -16,24 +16,23 @@ on a warped time axis and refitted, so the estimate is the pitch at the
 window centre) and a stiff string's stretched partials (then refined one by
 one and fitted as ``l f0 (1 + B l**2 / 2)``, :func:`partial_fit`).
 
-Detection is the generalised likelihood ratio ``J / sigma**2`` of the
-fitted partials over the residual noise, with a partial standing clear of
-its local noise floor (or, where noise fills the valleys between the
-partials, a waveform that repeats clearly at the period found), sound at
-the window centre, and a waveform that repeats at the fundamental's period
-over its partials' band (chance peaks of coloured noise do not); anything
-else is ``no_tone``. A fundamental below ``fmin`` is ``"out_of_range"``. A low number whose half has few
-periods in the window is read at that half where the waveform repeats at least as well at twice its period and
-the odd harmonics of the half stand out as a partial; a higher number is read at its half where two or more of the
-half's odd harmonics 1..9 are found as peaks in their places, holding 3% of the energy of the half's partials, else
-at its third where two or more of the third's own harmonics (1, 2, 4, 5, 7, 8) are found so, else at its quarter
-so (a missing or weak fundamental whose other partials noise buries but some, or a voice whose 4th partial sits
-on a formant: :mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read
-so where the waveform repeats at the fraction's. A number read at a fraction is checked once more as a number.
-A low number (under :data:`LOW_CHECK_RATIO` times the window's lowest f0) is kept only where the whole window
-repeats at its period at least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains, and
-not clearly better at a shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`), nor, where it
-repeats unclearly, as well at half its period (:data:`UNCLEAR_REPEATS`).
+Detection is the generalised likelihood ratio ``J / sigma**2`` of the fitted partials over the residual noise, with a
+partial standing clear of its local noise floor (or, where noise fills the valleys between the partials, a waveform
+that repeats clearly at the period found), sound at the window centre, and a waveform that repeats at the
+fundamental's period over its partials' band (chance peaks of coloured noise do not); anything else is ``no_tone``. A
+fundamental below ``fmin`` is ``"out_of_range"``, unless it lies below the window's own floor in rumble
+(:func:`~streamfreq.estimators.slow_tone.rumble`: steep coloured noise, ``no_tone``). A low number whose half has few
+periods in the window is read at that half where the waveform repeats at least as well at twice its period and the odd
+harmonics of the half stand out as a partial; a higher number is read at its half where two or more of the half's odd
+harmonics 1..9 are found as peaks in their places, holding 3% of the energy of the half's partials, else at its third
+where two or more of the third's own harmonics (1, 2, 4, 5, 7, 8) are found so, else at its quarter so (a missing or
+weak fundamental whose other partials noise buries but some, or a voice whose 4th partial sits on a formant:
+:mod:`~streamfreq.estimators.octave`); a number whose waveform does not repeat at its period is read so where the
+waveform repeats at the fraction's. A number read at a fraction is checked once more as a number. A low number (under
+:data:`LOW_CHECK_RATIO` times the window's lowest f0) is kept only where the whole window repeats at its period at
+least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit explains, and not clearly better at a
+shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`), nor, where it repeats unclearly, as well
+at half its period (:data:`UNCLEAR_REPEATS`).
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
@@ -105,6 +104,7 @@ from streamfreq.estimators.partial_fit import (
     partial_fit,
     significant,
 )
+from streamfreq.estimators.slow_tone import rumble
 from streamfreq.estimators.sums import warp
 from streamfreq.estimators.two_notes import louder_note
 
@@ -579,9 +579,15 @@ class FFTEstimator:
             numbered[rows] = status[rows] == OK
         # a number whose half lies below the window's lowest f0, where the waveform repeats: too low to read here
         low = np.flatnonzero((status == OK) & (f0_hz < 2.0 * lowest))
+        half_below = np.zeros(count, dtype=bool)
         if len(low):
-            half = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
-            status[low[half]] = OUT_OF_RANGE
+            half_below[low] = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
+            status[half_below] = OUT_OF_RANGE
+        # out of range below the window's floor, in rumble (coloured noise that does not repeat that slowly): no tone
+        floor = lowest_f0(n, samplerate)
+        below = np.flatnonzero((status == OUT_OF_RANGE) & ((f0_hz < floor) | half_below))
+        if len(below):
+            status[below[rumble(unwarped[below], floor * n / samplerate)]] = NO_TONE
         # a low number the window (dechirped where the pitch moves) repeats at far less than its fit explains, or
         # than at a shorter lag that is no whole fraction of its period, or no better than at half its period
         low = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))

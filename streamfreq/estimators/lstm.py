@@ -89,7 +89,7 @@ from streamfreq.estimators.base import (
 from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
-from streamfreq.estimators.slow_tone import coloured_below
+from streamfreq.estimators.slow_tone import SLOW_REPEATS, SLOWER_HALF_MARGIN, coloured_below, repeats_slower
 from streamfreq.windowing import PREPROCESS_VERSION, resample_to_length
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
@@ -128,20 +128,12 @@ THIRD_MARGIN = 0.1
 #: half (FluidR3's steel guitar at 622 Hz, partials 1 and 2 and nothing at odd multiples of 311 Hz, read 311 Hz in 25
 #: of its 33 sustain windows told ``fmin`` 30: 0.97-0.98 there against 0.94-0.96 at the number).
 DOUBLE_MARGIN = 0.01
-#: Share of a window's energy below the trained range above which a window the network
-#: calls "no tone" is "out of range" instead: a fundamental too slow for the trained range.
+#: Share of a window's energy below the trained range above which a window the network calls "no tone" is "out of
+#: range" instead: a fundamental too slow for the trained range. So is one whose waveform repeats at a period longer
+#: than the range's longest (:func:`~streamfreq.estimators.slow_tone.repeats_slower` at
+#: :data:`~streamfreq.estimators.slow_tone.SLOW_REPEATS`): a rich tone whose fundamental lies below the range while
+#: its partials lie in it, which the energy below the range does not show.
 LOW_BAND_SHARE = 0.25
-#: ...as is one whose waveform repeats at least this well (normalised correlation of its first and last ``N - lag``
-#: samples) at a lag longer than the trained range's longest period, where the window overlaps itself by
-#: :data:`BELOW_OVERLAP` or more, and :data:`BELOW_HALF_MARGIN` better than at half that lag (no period in range
-#: repeats there too): a rich tone whose fundamental lies below the range while its partials lie in it, which the
-#: energy below the range does not show. ``lstm_accuracy.py --per-snr 500``: harmonic tones of 0.5..1.99 cycles per
-#: window said ``out_of_range`` 42.8 -> 75.6% (the rest repeat only beyond that overlap, or not within the window);
-#: of 4000 windows of coloured noise (1/f to 1/f**3), 2000 of the training generator's negatives and 4000 sines in
-#: range (2.1..6 cycles, -5..40 dB) none changed its status.
-BELOW_REPEATS = 0.95
-BELOW_HALF_MARGIN = 0.1
-BELOW_OVERLAP = 0.125
 #: A number within this factor of the trained range's bottom is checked against the period the window's waveform
 #: repeats at: the network reads a rich tone at the range's bottom (2.05..2.12 cycles per window) at about 2.2 cycles,
 #: 70..95 cents high. Where the waveform repeats clearly (a normalised correlation of :data:`EDGE_REPEATS` or more)
@@ -168,21 +160,6 @@ _HALF_OWN_DOUBLE_THIRD = np.array([0.5, 1.0, 2.0, 3.0])
 #: Fewest network rows for a batch to be split over two interpreters on two threads. Smaller batches (the live
 #: path) run on the caller's thread alone: less CPU, no thread hand-over. Each row costs about 0.65 ms.
 SPLIT_ROWS = 16
-
-
-def _repeats_longer(frames: np.ndarray, low: float, threshold: float) -> np.ndarray:
-    """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
-    than ``N / low`` where they overlap by :data:`BELOW_OVERLAP` or more, and :data:`BELOW_HALF_MARGIN` better
-    than at half that lag."""
-    correlation = lag_correlation(centred_unit_peak(frames)[0])
-    n = correlation.shape[1]
-    shortest, longest = math.ceil(n / low), int((1.0 - BELOW_OVERLAP) * n)
-    if shortest > longest or not len(frames):
-        return np.zeros(len(frames), dtype=bool)
-    rows = np.arange(len(frames))
-    lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
-    best = correlation[rows, lag]
-    return (best >= threshold) & (correlation[rows, lag // 2] < best - BELOW_HALF_MARGIN)
 
 
 class _Rows:
@@ -555,14 +532,15 @@ class LSTMEstimator:
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
-        not at half of it (:data:`BELOW_REPEATS`, :data:`BELOW_HALF_MARGIN`, :data:`BELOW_OVERLAP`).
+        not at half of it (:func:`~streamfreq.estimators.slow_tone.repeats_slower` at
+        :data:`~streamfreq.estimators.slow_tone.SLOW_REPEATS`).
 
         The windows are read first resampled to the network's input length (a quarter of the work), at a
-        threshold :data:`BELOW_HALF_MARGIN` lower; only those that pass are read again at full rate, where
-        bursts of noise, which low-passing makes alike, do not pass."""
-        near = _repeats_longer(resample_to_length(frames, self.length), low, BELOW_REPEATS - BELOW_HALF_MARGIN)
+        threshold :data:`~streamfreq.estimators.slow_tone.SLOWER_HALF_MARGIN` lower; only those that pass are
+        read again at full rate, where bursts of noise, which low-passing makes alike, do not pass."""
+        near = repeats_slower(resample_to_length(frames, self.length), low, SLOW_REPEATS - SLOWER_HALF_MARGIN)
         rows = np.flatnonzero(near)
-        near[rows] = _repeats_longer(frames[rows], low, BELOW_REPEATS)
+        near[rows] = repeats_slower(frames[rows], low, SLOW_REPEATS)
         return near
 
     @staticmethod

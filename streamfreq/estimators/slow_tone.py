@@ -8,22 +8,31 @@ windows hold such noise: the slow sinusoid explains less than :data:`SLOW_SHARE`
 what it leaves has :data:`COLOUR_RATIO` or more times the power per bin just above the lowest bins
 (:data:`NEAR_BINS`) than higher up (:data:`FAR_BINS`). White noise reads 1 there, pink noise (1/f) about 20 and
 brown noise (1/f**2) about 150; a tone's fit leaves white noise, or a residual too small to matter.
+A rich tone whose fundamental lies below the range, its partials in it, leaves its partials behind, which look
+like coloured noise to that test; where the window holds more than a period of it, its waveform repeats at that
+period (:func:`repeats_slower`), which coloured noise seldom does as well. :func:`rumble` is both tests.
 
 Example
 -------
 >>> import numpy as np
 >>> rng = np.random.default_rng(0)
->>> rumble = np.cumsum(rng.standard_normal((1, 2048)), axis=1)  # brown noise
+>>> brown = np.cumsum(rng.standard_normal((1, 2048)), axis=1)  # a random walk
 >>> slow = np.sin(2 * np.pi * 1.3 * np.arange(2048) / 2048)[None] + 0.5 * rng.standard_normal((1, 2048))
->>> coloured_below(np.concatenate([rumble, slow]), 2.1).tolist()
+>>> coloured_below(np.concatenate([brown, slow]), 2.1).tolist()
 [True, False]
+>>> bass = np.sign(np.sin(2 * np.pi * 1.5 * np.arange(2048) / 2048))[None]  # 1.5 cycles, odd partials in range
+>>> coloured_below(bass, 2.1).tolist(), rumble(bass, 2.1).tolist()
+([True], [False])
 """
 
 from __future__ import annotations
 
 import functools
+import math
 
 import numpy as np
+
+from streamfreq.estimators.base import centred_unit_peak, lag_correlation
 
 #: A slow sinusoid explaining at least this share of a window's energy (less its mean) is a tone, whatever is left
 #: (the error of fitting a tone at the nearest of the sought frequencies leaves at most 0.2%). A random walk (brown
@@ -41,6 +50,15 @@ FAR_BINS = (32, 257)
 SLOWEST = 0.1
 #: The step between them: a tone between two of them is fitted to 99% of its energy or more.
 GRID_STEP = 0.05
+#: A waveform repeating at least this well (the normalised correlation of its first and last ``N - lag`` samples) at a
+#: lag longer than the range's longest period (:func:`repeats_slower`) holds a fundamental below the range: most
+#: windows of the rendered double basses' and tubas' E1 and D1 repeat at 0.99..1 (a piano's E1, its partials
+#: stretched, at 0.77..0.97), the generator's coloured noise at 0.39 (median; 0.95 in one window of a hundred).
+SLOW_REPEATS = 0.95
+#: ...and better by this than at half that lag (no period in the range repeats there too).
+SLOWER_HALF_MARGIN = 0.1
+#: ...where the window overlaps itself by this share of its length or more.
+SLOWER_OVERLAP = 0.125
 
 
 def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
@@ -88,3 +106,27 @@ def _slow_basis(n: int, low: float) -> tuple[np.ndarray, np.ndarray]:
     basis -= basis.mean(axis=0)
     gram = np.einsum("nfi,nfj->fij", basis, basis)
     return basis, np.linalg.inv(gram)
+
+
+def repeats_slower(frames: np.ndarray, low: float, threshold: float = SLOW_REPEATS) -> np.ndarray:
+    """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
+    than ``N / low`` (a period below ``low`` cycles per window) where they overlap by :data:`SLOWER_OVERLAP` or more,
+    and :data:`SLOWER_HALF_MARGIN` better than at half that lag."""
+    correlation = lag_correlation(centred_unit_peak(frames)[0])
+    n = correlation.shape[1]
+    shortest, longest = math.ceil(n / low), int((1.0 - SLOWER_OVERLAP) * n)
+    if shortest > longest or not len(frames):
+        return np.zeros(len(frames), dtype=bool)
+    rows = np.arange(len(frames))
+    lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
+    best = correlation[rows, lag]
+    return (best >= threshold) & (correlation[rows, lag // 2] < best - SLOWER_HALF_MARGIN)
+
+
+def rumble(frames: np.ndarray, low: float) -> np.ndarray:
+    """Which windows ``frames`` (batch, N) hold coloured noise (:func:`coloured_below`) that does not repeat at a
+    period below ``low`` cycles per window (:func:`repeats_slower`): rumble, not a tone below the range."""
+    noise = coloured_below(frames, low)
+    rows = np.flatnonzero(noise)
+    noise[rows] = ~repeats_slower(np.asarray(frames)[rows], low)
+    return noise
