@@ -55,7 +55,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamfreq.estimators.base import lag_correlation
+from streamfreq.estimators.base import WHOLE_OVERLAP, lag_correlation
 from streamfreq.estimators.harmonic import (
     BINS_PER_OCTAVE,
     CLEAR_LOG_SNR,
@@ -110,9 +110,6 @@ BELOW_FLOOR_REPEATS = 0.9
 #: 0.1 took 7 such frames, 0.3 two; a note whose odd partials are weak (the waveform nearly repeats at the number)
 #: keeps its octave.
 BELOW_FLOOR_MARGIN = 0.3
-#: ...where the window overlaps itself at twice the period by at least this share of its length (a correlation over a
-#: few samples says nothing).
-BELOW_FLOOR_OVERLAP = 0.125
 #: Lags are read at their best within this fraction of the period: a pitch that drifts a little moves the peak.
 _LAG_REACH = 0.02
 
@@ -261,8 +258,8 @@ def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray,
 def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray:
     """Which windows ``y`` (batch, N; mean removed), read at ``f0`` cycles/sample, have their fundamental at half the
     number and below ``lowest`` (cycles/sample): the number lies below twice ``lowest`` and the waveform repeats at
-    twice its period (where it overlaps itself by :data:`BELOW_FLOOR_OVERLAP`) :data:`BELOW_FLOOR_REPEATS` well and
-    :data:`BELOW_FLOOR_MARGIN` better than at its own.
+    twice its period (where it overlaps itself by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP`)
+    :data:`BELOW_FLOOR_REPEATS` well and :data:`BELOW_FLOOR_MARGIN` better than at its own.
 
     Example
     -------
@@ -276,7 +273,7 @@ def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray
     """
     below = np.zeros(len(y), dtype=bool)
     n = y.shape[1]
-    rows = np.flatnonzero((f0 < 2.0 * lowest) & ((1.0 - BELOW_FLOOR_OVERLAP) * n * f0 >= 2.0))  # twice the period fits
+    rows = np.flatnonzero((f0 < 2.0 * lowest) & ((1.0 - WHOLE_OVERLAP) * n * f0 >= 2.0))  # twice the period fits
     if not len(rows):
         return below
     correlation = lag_correlation(y[rows])

@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.base import centred_unit_peak, lag_correlation
+from streamfreq.estimators.base import WHOLE_OVERLAP, centred_unit_peak, lag_correlation
 
 #: A slow sinusoid explaining at least this share of a window's energy (less its mean) is a tone, whatever is left
 #: (the error of fitting a tone at the nearest of the sought frequencies leaves at most 0.2%). A random walk (brown
@@ -55,10 +55,9 @@ GRID_STEP = 0.05
 #: windows of the rendered double basses' and tubas' E1 and D1 repeat at 0.99..1 (a piano's E1, its partials
 #: stretched, at 0.77..0.97), the generator's coloured noise at 0.39 (median; 0.95 in one window of a hundred).
 SLOW_REPEATS = 0.95
-#: ...and better by this than at half that lag (no period in the range repeats there too).
+#: ...and better by this than at half that lag (no period in the range repeats there too), at lags where the window
+#: overlaps itself by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` of its length or more.
 SLOWER_HALF_MARGIN = 0.1
-#: ...where the window overlaps itself by this share of its length or more.
-SLOWER_OVERLAP = 0.125
 
 
 def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
@@ -110,11 +109,12 @@ def _slow_basis(n: int, low: float) -> tuple[np.ndarray, np.ndarray]:
 
 def repeats_slower(frames: np.ndarray, low: float, threshold: float = SLOW_REPEATS) -> np.ndarray:
     """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
-    than ``N / low`` (a period below ``low`` cycles per window) where they overlap by :data:`SLOWER_OVERLAP` or more,
-    and :data:`SLOWER_HALF_MARGIN` better than at half that lag."""
+    than ``N / low`` (a period below ``low`` cycles per window) where they overlap by
+    :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` or more, and :data:`SLOWER_HALF_MARGIN` better than at half that
+    lag."""
     correlation = lag_correlation(centred_unit_peak(frames)[0])
     n = correlation.shape[1]
-    shortest, longest = math.ceil(n / low), int((1.0 - SLOWER_OVERLAP) * n)
+    shortest, longest = math.ceil(n / low), int((1.0 - WHOLE_OVERLAP) * n)
     if shortest > longest or not len(frames):
         return np.zeros(len(frames), dtype=bool)
     rows = np.arange(len(frames))
