@@ -356,6 +356,25 @@ def test_fft_says_no_tone_for_silence_and_noise():
     assert status.count(OK) <= 0.03 * len(status)
 
 
+def test_a_number_whose_half_below_the_floor_repeats_0_2_better_is_out_of_range():
+    """An E1 (41.2 Hz at 44.1 kHz, below the default window's floor) whose odd partials hold a tenth of its energy,
+    read at its octave: the window repeats at the number's period at 0.8 and at twice it at 1.0, as FluidR3's piano
+    E1 does (0.79 and 0.96). A margin of 0.3 let the octave stand; 0.15 (``octave.BELOW_FLOOR_MARGIN``) does not. A
+    note at the number itself repeats at twice its period no better than at it."""
+    from streamfreq.estimators import octave
+
+    rate = 44100.0
+    rng = np.random.default_rng(3)
+    amplitudes = [0.25, 1.0, 0.25, 0.6, 0.2, 0.4]
+    e1 = np.array([harmonic_tone(N, rate, 41.2, amplitudes, seed=i) + rng.normal(0.0, 0.01, N) for i in range(8)])
+    octave_up = np.array([harmonic_tone(N, rate, 82.4, amplitudes[1::2], seed=i) for i in range(8)])
+    number, floor = np.full(8, 82.4 / rate), lowest_f0(N, rate) / rate
+    repeats = whole_repeats(e1 - e1.mean(axis=1, keepdims=True), np.full(8, rate / 82.4))
+    assert np.all(np.abs(repeats - 0.8) < 0.05)
+    assert np.all(octave.half_below_floor(e1 - e1.mean(axis=1, keepdims=True), number, floor))
+    assert not np.any(octave.half_below_floor(octave_up - octave_up.mean(axis=1, keepdims=True), number, floor))
+
+
 @pytest.mark.parametrize("rate, n", [(48000.0, N), (16000.0, N // 2)])
 def test_fft_says_no_tone_not_out_of_range_for_rumble(rate, n):
     """A random walk (brown noise: rumble, wind, a handled microphone) holds most of its energy below the window's

@@ -105,11 +105,12 @@ BELOW_FLOOR_REPEATS = 0.9
 #: ...and better than at the number's own period by more than this: the fundamental is half the number, too low for
 #: the window. MuseScore General's E1 and D1 (41.2 and 36.7 Hz; 1.7..1.9 periods in the default window at 44.1
 #: kHz), read at their octave, repeat there at 0.97..1.0 against 0.57..0.74 at the number; a steady tone repeats at
-#: twice its period about as well as at it. Creaky frames of espeak-ng's low male voice (80 Hz) repeat better at
-#: twice their period too, where pyin and SwiftF0 (which read down to 40 and 47 Hz) agree on 80 Hz: a margin of
-#: 0.1 took 7 such frames, 0.3 two; a note whose odd partials are weak (the waveform nearly repeats at the number)
-#: keeps its octave.
-BELOW_FLOOR_MARGIN = 0.3
+#: twice its period about as well as at it. FluidR3's piano and double bass E1, whose odd partials are stronger,
+#: repeat 0.15..0.3 better there (the piano 0.96 against 0.79). Creaky frames of espeak-ng's low male voice (80 Hz)
+#: repeat better at twice their period too, where pyin and SwiftF0 (which read down to 40 and 47 Hz) agree on 80 Hz:
+#: a margin of 0.1 took 7 such frames, 0.15 five, 0.3 two; a note whose odd partials are weak (the waveform nearly
+#: repeats at the number) keeps its octave.
+BELOW_FLOOR_MARGIN = 0.15
 #: Lags are read at their best within this fraction of the period: a pitch that drifts a little moves the peak.
 _LAG_REACH = 0.02
 
