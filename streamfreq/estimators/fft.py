@@ -143,6 +143,9 @@ DENSE_UNEXPLAINED = 0.05
 #: The model orders tried on such a window, each fit starting from the one before's fundamental (up to the most a
 #: window's model can have), so that the top harmonic starts within its main lobe.
 DENSE_ORDERS = (3, 9, FIT_WIDTH)
+#: A fit whose fundamental walks below this many cycles per window (Newton's steps from a start on near silence)
+#: is no note's: its harmonics and the constant grow alike, and the next order's model cannot be solved.
+DENSE_FLOOR_CYCLES = 0.5
 
 
 #: Windows whose quarters differ in energy more than this (3 dB) may hold a change of sound (:meth:`_across_change`).
@@ -348,17 +351,19 @@ class FFTEstimator:
         """
         n = y.shape[1]
         unexplained = 1.0 - fit.energy.sum(axis=1) / np.maximum(total, 1e-300)
-        low = fit.omega0 * n < 2.0 * np.pi * UNRESOLVED_CYCLES
+        cycles = fit.omega0 * n / (2.0 * np.pi)
+        low = (cycles < UNRESOLVED_CYCLES) & (cycles >= DENSE_FLOOR_CYCLES)
         rows = np.flatnonzero(low & (unexplained > DENSE_UNEXPLAINED) & (order < FIT_WIDTH))
         if not len(rows):
             return
-        omega0 = fit.omega0[rows]
+        start = omega0 = fit.omega0[rows]
         for rung in DENSE_ORDERS:
             more = np.minimum(np.maximum(order[rows], rung), _below_nyquist(omega0, n))
             refit = harmonic_fit_by_order(y[rows], omega0, more, self.newton_steps, chirp=True)
-            omega0 = refit.omega0
+            walked_off = ~(refit.omega0 * n >= 2.0 * np.pi * DENSE_FLOOR_CYCLES)  # nan too
+            omega0 = np.where(walked_off, start, refit.omega0)
         left = total[rows] - refit.energy.sum(axis=1)
-        better = np.flatnonzero(left <= 0.5 * unexplained[rows] * total[rows])
+        better = np.flatnonzero((left <= 0.5 * unexplained[rows] * total[rows]) & ~walked_off)
         if not len(better):
             return
         rows = rows[better]

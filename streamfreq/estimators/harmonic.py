@@ -92,6 +92,11 @@ PERIOD_RATIO = 0.7
 PERIOD_MIN = 0.5
 #: Multiples within this of the best autocorrelation count as equally good (the smallest wins).
 PERIOD_TIE = 0.05
+#: A period's peak rises at least this far above the lowest the autocorrelation reads at any shorter lag. Over a
+#: period it averages about 0, so a period that can win (:data:`PERIOD_MIN`) rises 0.5 or more; a ripple of noise
+#: on the main lobe's slope, where a low note's waveform has hardly changed, does not (at -5..0 dB it came within
+#: :data:`PERIOD_TIE` of the period's own peak, and its 2..3 kHz won).
+PERIOD_DEPTH = 0.25
 #: Where the Hann window's autocorrelation has fallen below ``1 / PERIOD_LAG_FREE`` of its peak (lags past about a
 #: third of the window), the normalised autocorrelation divides by a small overlap, and energy that is not spread
 #: evenly over the window lifts it towards 1: strong low-frequency noise (pink noise or rumble 10 dB below a low
@@ -456,8 +461,9 @@ def prefer_period(
     waveform tells: it repeats at the true period. When the normalised
     autocorrelation at ``1 / f0`` is below :data:`PERIOD_RATIO` of its
     highest peak (lags ``1 / cutoff`` to half the window, fundamentals down to
-    ``low``), the shortest lag whose peak is within :data:`PERIOD_TIE` of
-    that highest is the period (only for candidates below ``cutoff``,
+    ``low``; a peak counts where it rises :data:`PERIOD_DEPTH` above every
+    shorter lag's value), the shortest lag whose peak is within
+    :data:`PERIOD_TIE` of that highest is the period (only for candidates below ``cutoff``,
     which the autocorrelation sees). A multiple of the period repeats no better
     than the period itself, so a sub-octave is never preferred. Peaks at lags
     where the window overlaps itself little are read less the penalty of
@@ -499,6 +505,7 @@ def prefer_period(
     nacf = periodicity(power[rows], n, cutoff)[0]
     middle = nacf[:, start:top]
     peaks = (middle >= nacf[:, start - 1 : top - 1]) & (middle > nacf[:, start + 1 : top + 1])
+    peaks &= middle - np.minimum.accumulate(nacf[:, :top], axis=1)[:, start:top] >= PERIOD_DEPTH
     value = np.where(peaks, middle, -np.inf)
     adjusted = value - _long_lag_penalty(n, cutoff)[start:top]
     first = (adjusted >= (adjusted.max(axis=1) - PERIOD_TIE)[:, None]).argmax(axis=1) + start
