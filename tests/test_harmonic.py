@@ -488,6 +488,27 @@ def test_the_dense_refit_of_a_start_on_near_silence_neither_walks_below_zero_nor
         assert order[0] >= 1 and (fit.omega0[0] == before[0] or cycles >= fft_module.DENSE_FLOOR_CYCLES)
 
 
+def test_a_number_without_a_significant_odd_harmonic_is_read_at_its_double(monkeypatch):
+    """A 440 Hz tone (six harmonics, 30 dB) that the coarse stage reads at 220 Hz, as it reads the voice whose
+    glottal pulses alternate, and whose weak subharmonics also stand as spectral peaks (which keep the
+    common divisor of the partials from doubling it; forced here): the fit at 220 Hz finds only its even
+    harmonics significant, so the fundamental is the double. A tone whose odd harmonics lie 20 dB under its
+    even ones (a bassoon's weak fundamental and odd partials) keeps its number."""
+    amplitudes = np.array([1.0, 0.8, 0.6, 0.5, 0.4, 0.3])
+    rng = np.random.default_rng(8)
+    tone = harmonic_tone(N, FS, 440.0, amplitudes, seed=8) + rng.normal(0.0, harmonic_noise_sigma(amplitudes, 30.0), N)
+    weak_odd = amplitudes * np.where(np.arange(1, 7) % 2 == 1, 0.1, 1.0)
+    bassoon_like = harmonic_tone(N, FS, 207.7, weak_odd, seed=9) + rng.normal(
+        0.0, harmonic_noise_sigma(weak_odd, 30.0), N
+    )
+    assert abs(cents(FFTEstimator().estimate_many(bassoon_like[None], FS)[0].hz, 207.7)) < 5.0
+    real_prefer_period = fft_module.prefer_period
+    monkeypatch.setattr(fft_module, "prefer_period", lambda *a, **k: 0.5 * real_prefer_period(*a, **k))
+    monkeypatch.setattr(fft_module, "common_divisor", lambda numbers, *_: np.ones(len(numbers), dtype=np.int64))
+    estimate = FFTEstimator().estimate_many(tone[None], FS)[0]
+    assert estimate.status == OK and abs(cents(estimate.hz, 440.0)) < 5.0
+
+
 def test_a_fundamental_read_in_lowest_terms_is_fitted_with_all_its_harmonics():
     """The coarse stage may land on a sub-harmonic (here 881/14 Hz) whose model order ends below the tone's
     second harmonic; the fundamental 14 times higher is then fitted with every harmonic it has, not the one

@@ -206,6 +206,9 @@ UNCLEAR_REPEATS = 0.6
 #: read at its 8th partial (its 8th and 10th the strongest, the rest buried in loud noise) comes down to its 2nd
 #: partial by the quarter's own partials, and from there to its fundamental by the half's.
 FRACTION_ROUNDS = 2
+#: A number none of whose odd harmonics is significant is read at its double where at least this many of its even
+#: ones are (one even partial alone is a lone partial's reading, which the double would explain no better).
+EVEN_HARMONICS = 2
 
 
 #: Salience at which the harmonic part of the confidence saturates.
@@ -478,7 +481,9 @@ class FFTEstimator:
                 check = np.concatenate((halves, check))
             if len(check):
                 rows.append(check)
-                fundamentals.append(_refit_fraction(y[check], omega0[check], order[check], steps, divisor))
+                lower = omega0[check] / divisor
+                more = np.minimum(divisor * order[check], _below_nyquist(lower, n))
+                fundamentals.append(_refit_near(y[check], lower, more, steps))
         if not rows:
             return halves, omega0[:0]  # none
         return np.concatenate(rows), np.concatenate(fundamentals)
@@ -569,6 +574,7 @@ class FFTEstimator:
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
         unrepeated &= ~two_notes
+        lowered = np.zeros(count, dtype=bool)
         for _ in range(FRACTION_ROUNDS):  # a number lowered to a fraction is checked again, as a number
             rows, fundamental = self._fraction(
                 y, omega0, order, highest, coarse, unexplained, numbered, unrepeated, samplerate
@@ -582,6 +588,14 @@ class FFTEstimator:
             order[rows] = np.minimum(order[rows] * divisor, _below_nyquist(fundamental, n))
             numbered, unrepeated = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
             numbered[rows] = status[rows] == OK
+            lowered[rows] = True
+        # no odd harmonic of the number stands out of the noise, two even ones do: the fundamental is the double
+        below_top = omega0 * n / np.pi <= n / 2 - self.min_cycles  # the double, in cycles per window
+        rows = np.flatnonzero((status == OK) & ~two_notes & ~lowered & below_top & _odd_harmonics_absent(valid))
+        if len(rows):
+            order[rows], highest[rows] = np.maximum(order[rows] // 2, 1), np.maximum(highest[rows] // 2, 1)
+            omega0[rows] = _refit_near(y[rows], 2.0 * omega0[rows], order[rows], self.newton_steps)
+            f0_hz[rows] = omega0[rows] * samplerate / (2.0 * np.pi)
         # a number whose half lies below the window's lowest f0, where the waveform repeats: too low to read here
         low = np.flatnonzero((status == OK) & (f0_hz < 2.0 * lowest))
         half_below = np.zeros(count, dtype=bool)
@@ -639,15 +653,26 @@ def _repeats_sooner(y: np.ndarray, period: np.ndarray) -> np.ndarray:
     return sooner
 
 
-def _refit_fraction(y: np.ndarray, omega0: np.ndarray, order: np.ndarray, steps: int, divisor: int) -> np.ndarray:
-    """The fundamental (rad/sample) of windows ``y`` whose fundamental is ``1 / divisor`` of the number ``omega0``
-    (fitted with ``order`` harmonics): the fit there with ``divisor`` times the order, or the fraction itself where
-    that fit moves by half a bin or more."""
+def _refit_near(y: np.ndarray, start: np.ndarray, order: np.ndarray, steps: int) -> np.ndarray:
+    """The fundamental (rad/sample) of windows ``y`` at a whole fraction or multiple ``start`` of their number:
+    the fit there with ``order`` harmonics, or ``start`` itself where that fit moves by half a bin or more."""
     n = y.shape[1]
-    fraction = omega0 / divisor
-    fit = harmonic_fit_by_order(y, fraction, np.minimum(divisor * order, _below_nyquist(fraction, n)), steps)
-    near = np.abs(fit.omega0 - fraction) * n < np.pi  # moved under half a bin
-    return np.where(near, fit.omega0, fraction)
+    fit = harmonic_fit_by_order(y, start, order, steps)
+    near = np.abs(fit.omega0 - start) * n < np.pi  # moved under half a bin
+    return np.where(near, fit.omega0, start)
+
+
+def _odd_harmonics_absent(valid: np.ndarray) -> np.ndarray:
+    """Windows whose harmonic fit has no significant odd harmonic (1st, 3rd, 5th, ...) and at least
+    :data:`EVEN_HARMONICS` significant even ones (``valid``: each window's significant harmonics, columns 1, 2,
+    3, ...).
+
+    Every partial the number explains is then a harmonic of its double: the number is a sub-octave the coarse
+    stage read from partials too weak to count (a voice whose glottal pulses alternate puts subharmonics 20-27
+    dB under its partials, which the salience credits). A note with a fundamental or any odd partial that
+    stands out of the noise keeps its number (a bassoon whose fundamental and odd partials lie 15-27 dB down).
+    """
+    return ~valid[:, 0::2].any(axis=1) & (valid[:, 1::2].sum(axis=1) >= EVEN_HARMONICS)
 
 
 def _below_nyquist(omega0: np.ndarray, n: int) -> np.ndarray:
