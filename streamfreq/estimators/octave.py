@@ -53,6 +53,8 @@ Example
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from streamfreq.estimators.base import WHOLE_OVERLAP, lag_correlation
@@ -127,6 +129,12 @@ RESOLVED_OFFSET_BINS = 0.5
 #: ...and together holding :data:`HALF_FIT_SHARE` of the energy of all the half's partials found up to its 9th
 #: harmonic: a flute's overblown note keeps partials of the fingered note an octave below 20-40 dB down, 0.6% of it.
 _HALF_HARMONICS = 9
+#: One such partial alone will do where it stands ``DETECT_LOG_SNR`` (13 dB) over its floor and every clear peak
+#: is a harmonic of the fraction; this far (log power, 10 dB) where the number has a second partial of its own
+#: standing as far (a chance peak of noise next to a lone sine passes 10 dB in 1 of a few hundred windows, not
+#: twice). A tone without its fundamental in loud noise (-5..0 dB), read at its 2nd partial, keeps its 3rd 10..18
+#: dB over the floor, as high as its 4th.
+LONE_PARTIAL_LOG_SNR = math.log(10.0)
 
 
 def checked(omega0: np.ndarray, n: int) -> np.ndarray:
@@ -150,11 +158,11 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     multiples of ``divisor`` (the half's 1, 3, 5, 7, 9; the third's 1, 2, 4, 5, 7, 8) found within
     :data:`RESOLVED_OFFSET_BINS` of their places, holding :data:`HALF_FIT_SHARE` of the energy of all the
     fraction's partials found up to its 9th harmonic; at least :data:`ODD_PARTIALS` of them, or one standing
-    ``DETECT_LOG_SNR`` (13 dB, as a tone's strongest partial must to be detected at all) over its floor where
+    13 dB (:data:`LONE_PARTIAL_LOG_SNR`, 10 dB, beside a second partial of the number's) over its floor where
     every peak that stands ``CLEAR_LOG_SNR`` over its floor is a harmonic of the fraction (a second tone, as a
     major third above the number, puts one such partial there too, and peaks of its own between). A tone
     without its fundamental in loud noise, read at its 2nd partial, may keep only its 3rd out of the noise,
-    13..15 dB over its floor.
+    10..18 dB over its floor.
     """
     fraction = omega0 / (2.0 * np.pi * divisor)  # cycles/sample
     found = search_partials(spec, fraction, _HALF_HARMONICS, n, PARTIAL_REACH)
@@ -166,7 +174,10 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     odd = np.where(near, found.energy[:, own - 1], 0.0).sum(axis=1)
     every = np.where(np.isfinite(found.frequency), found.energy, 0.0).sum(axis=1)
     lowered = (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
-    alone = np.flatnonzero(~lowered & (near & (found.log_snr[:, own - 1] > DETECT_LOG_SNR)).any(axis=1))
+    # from 10 dB where the number has a partial of its own beyond its first (a tone, not a lone sine), else 13 dB
+    series = (found.log_snr[:, numbers[2 * divisor - 1 :: divisor] - 1] > LONE_PARTIAL_LOG_SNR).any(axis=1)
+    standing = found.log_snr[:, own - 1] > np.where(series, LONE_PARTIAL_LOG_SNR, DETECT_LOG_SNR)[:, None]
+    alone = np.flatnonzero(~lowered & (near & standing).any(axis=1))
     alone = alone[odd[alone] >= HALF_FIT_SHARE * every[alone]]
     if len(alone):
         lowered[alone] = _series_of(spec.rows(alone), fraction[alone])
