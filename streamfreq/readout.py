@@ -83,7 +83,8 @@ class EngineStats:
     nonfinite_samples, skipped_windows
         NaN or infinite samples received, and the windows skipped because they held some.
     estimator_errors, last_errors
-        Failed batches per estimator, and the last exception of each.
+        Failed batches per estimator (each counted once, however far its failure was narrowed to the windows that
+        fail), and the last exception of each.
     estimator_seconds
         Time spent in each estimator.
     """

@@ -83,21 +83,45 @@ class FailingSynth(SynthSource):
 # -- a failing estimator ---------------------------------------------------------------------------
 
 
-def test_a_failing_estimator_marks_only_its_own_readouts():
-    engine = Engine(RATE, WINDOW, HOP, [FFTEstimator(), FlakyEstimator(ZeroCrossingEstimator(), {1, 3})])
+class TrippedByLoudWindows:
+    """Behaves like ``inner`` except on a batch holding a window louder than ``limit``, where it raises (a
+    numerical corner that one window's content reaches)."""
+
+    def __init__(self, inner, limit: float) -> None:
+        self.inner, self.name, self.limit, self.calls = inner, inner.name, limit, 0
+
+    def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
+        self.calls += 1
+        if np.abs(frames).max(initial=0.0) > self.limit:
+            raise FloatingPointError("model blew up on a loud window")
+        return self.inner.estimate_many(frames, samplerate)
+
+
+def test_a_window_that_trips_an_estimator_costs_that_window_alone():
+    """A click in one stretch of a file trips an estimator on the windows holding it: those say ``error``, every
+    other window of the same batch (the whole signal at once here) keeps its number, and the other estimator
+    does not notice."""
     tone = np.sin(2 * np.pi * 1000.0 * np.arange(40000) / RATE)
-    batches = [engine.push(tone[i : i + 4000]) for i in range(0, 40000, 4000)]
-    readouts = [r for batch in batches for r in batch]
-    assert len(readouts) == windows_in(40000)  # nothing lost
-    for index, batch in enumerate(batches):
-        for readout in batch:
-            assert readout.estimates["fft"].ok and abs(readout.hz("fft") - 1000.0) < 1e-3
-            if index in (1, 3):
-                assert readout.estimates["zc"] == Estimate.nothing(ERROR)
-            else:
-                assert abs(readout.hz("zc") - 1000.0) < 0.5
-    assert engine.stats.estimator_errors == {"zc": 2}
-    assert engine.stats.last_errors["zc"] == "FloatingPointError: model blew up on batch 3"
+    tone[20000] = 5.0
+    tripped = TrippedByLoudWindows(ZeroCrossingEstimator(), limit=2.0)
+    engine = Engine(RATE, WINDOW, HOP, [FFTEstimator(), tripped])
+    readouts = engine.push(tone)
+    assert len(readouts) == windows_in(40000)
+    holding = [r.start <= 20000 < r.start + WINDOW for r in readouts]
+    assert sum(holding) == WINDOW // HOP
+    for readout, clicked in zip(readouts, holding, strict=True):
+        assert readout.estimates["fft"].ok and (readout.estimates["zc"].status == ERROR) == clicked
+        assert clicked or abs(readout.hz("zc") - 1000.0) < 0.5
+    assert engine.stats.estimator_errors == {"zc": 1}  # one failed batch, however far it was narrowed
+    assert engine.stats.last_errors["zc"] == "FloatingPointError: model blew up on a loud window"
+
+
+def test_an_estimator_that_fails_on_everything_costs_two_more_runs_per_batch():
+    broken = TrippedByLoudWindows(ZeroCrossingEstimator(), limit=0.0)
+    engine = Engine(RATE, WINDOW, HOP, [FFTEstimator(), broken])
+    readouts = engine.push(np.sin(2 * np.pi * 1000.0 * np.arange(40000) / RATE))
+    assert all(r.estimates["zc"] == Estimate.nothing(ERROR) and r.estimates["fft"].ok for r in readouts)
+    assert broken.calls == 3 * engine.stats.estimator_errors["zc"]
 
 
 class NumbersNotEstimates:
