@@ -451,20 +451,25 @@ def test_the_period_check_passes_over_a_lone_upper_partial_on_the_main_lobe():
     assert np.all(np.abs(cents(np.array(f0), 55.0)) < 150.0)
 
 
+def _windows_read_in_noise(f0: float, amplitudes: np.ndarray, snr_db: float, windows: int = 40) -> int:
+    """How many of ``windows`` windows of a harmonic tone in white noise (seeds 0, 1, ...) ``fft`` reads within 50
+    cents."""
+    sigma = harmonic_noise_sigma(amplitudes, snr_db)
+    read = 0
+    for seed in range(windows):
+        noise = np.random.default_rng(seed).normal(0.0, sigma, N)
+        estimate = FFTEstimator().estimate_many((harmonic_tone(N, FS, f0, amplitudes, seed=seed) + noise)[None], FS)[0]
+        read += estimate.status == OK and abs(cents(estimate.hz, f0)) < 50.0
+    return read
+
+
 def test_a_low_note_in_loud_noise_is_read_at_its_period_not_at_a_ripple_on_the_main_lobe():
     """A 55.5 Hz note of nine harmonics in white noise at -1 dB per-sample SNR: its autocorrelation below 3 kHz
     falls slowly from lag 0 (the note hardly changes over a few samples) and the noise puts ripples on that slope
     that come within a tie of the period's own peak; such a ripple is no period (it rises a few hundredths over
     the lags before it, a period about 0.5 and more). ``fft`` reads at least three quarters of 40 windows within 50
     cents (half of them when a ripple could win, the rest read at 2..3 kHz or no tone)."""
-    amplitudes = np.array([1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2])
-    sigma = harmonic_noise_sigma(amplitudes, -1.0)
-    read = []
-    for seed in range(40):
-        noise = np.random.default_rng(seed).normal(0.0, sigma, N)
-        estimate = FFTEstimator().estimate_many((harmonic_tone(N, FS, 55.5, amplitudes, seed=seed) + noise)[None], FS)
-        read.append(estimate[0].status == OK and abs(cents(estimate[0].hz, 55.5)) < 50.0)
-    assert sum(read) >= 30
+    assert _windows_read_in_noise(55.5, np.array([1.0, 0.8, 0.7, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2]), -1.0) >= 30
 
 
 def test_the_dense_refit_of_a_start_on_near_silence_neither_walks_below_zero_nor_fails():
@@ -514,14 +519,7 @@ def test_a_tone_without_its_fundamental_in_loud_noise_is_lowered_by_a_lone_third
     reads its 2nd partial, and its 3rd, the half's only own partial left in the noise, stands 10..18 dB over its
     floor. A lone partial of the half counts from 10 dB (white noise passes that in a given bin with probability
     5e-5): at least 28 of 40 windows within 50 cents of 1175 Hz (20 when it took 13 dB)."""
-    amplitudes = np.array([0.0, 1.0, 0.3, 0.3, 0.2])
-    sigma = harmonic_noise_sigma(amplitudes, -5.0)
-    read = []
-    for seed in range(40):
-        noise = np.random.default_rng(seed).normal(0.0, sigma, N)
-        estimate = FFTEstimator().estimate_many((harmonic_tone(N, FS, 1175.0, amplitudes, seed=seed) + noise)[None], FS)
-        read.append(estimate[0].status == OK and abs(cents(estimate[0].hz, 1175.0)) < 50.0)
-    assert sum(read) >= 28
+    assert _windows_read_in_noise(1175.0, np.array([0.0, 1.0, 0.3, 0.3, 0.2]), -5.0) >= 28
 
 
 def test_a_fundamental_read_in_lowest_terms_is_fitted_with_all_its_harmonics():
