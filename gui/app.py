@@ -27,7 +27,7 @@ from streamfreq.argparsing import ArgumentParser
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import ESTIMATOR_NAMES
 from streamfreq.gui import TONE_RANGE
-from streamfreq.options import add_analysis_options, add_source_options, estimator_names
+from streamfreq.options import add_analysis_options, add_source_options, chosen_source, estimator_names
 from streamfreq.sources import synth_rate, synth_schedule
 
 #: The sources the app offers (standard input is for the command line).
@@ -87,6 +87,8 @@ def parse_args(argv: Sequence[str] | None) -> argparse.Namespace:
     args.realtime = True
     args.sweep_repeat = True
     try:
+        if chosen_source(args) not in SOURCES:
+            raise ParameterError("the app reads no standard input: give --input an audio file's path")
         check_range("freq", args.freq, TONE_RANGE[0], min(TONE_RANGE[1], synth_rate(args) / 2))  # the app's boxes
         synth_schedule(args)
         if args.sweep:

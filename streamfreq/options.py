@@ -36,7 +36,11 @@ def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] =
     group.add_argument(
         "--source", choices=tuple(sources), help="where the audio comes from (default: file with --input, else synth)"
     )
-    group.add_argument("--input", metavar="PATH", help="audio file (implies --source file)")
+    group.add_argument(
+        "--input",
+        metavar="PATH",
+        help=f"audio file (implies --source file; {STDIN_PATH}: standard input, --source stdin)",
+    )
     group.add_argument("--freq", type=float, default=440.0, metavar="HZ", help="synth frequency (default 440)")
     group.add_argument("--sweep", metavar="F0:F1:SECONDS", help="synth: sweep from F0 to F1 Hz over SECONDS")
     group.add_argument("--sweep-scale", choices=("linear", "log"), default="log", help="synth sweep spacing")
@@ -65,8 +69,13 @@ def add_source_options(parser: argparse.ArgumentParser, sources: Sequence[str] =
     )
 
 
+#: The ``--input`` path that names standard input.
+STDIN_PATH = "-"
+
+
 def chosen_source(args: argparse.Namespace) -> str:
-    """The source the options name: ``--source``, else ``file`` where ``--input`` is given, else ``synth``.
+    """The source the options name: ``--source``, else ``file`` where ``--input`` is given (``stdin`` where it is
+    :data:`STDIN_PATH`, as for most Unix tools), else ``synth``.
 
     Raises
     ------
@@ -75,12 +84,13 @@ def chosen_source(args: argparse.Namespace) -> str:
 
     Example
     -------
-    >>> [chosen_source(argparse.Namespace(source=None, input=path)) for path in ("a.wav", None)]
-    ['file', 'synth']
+    >>> [chosen_source(argparse.Namespace(source=None, input=path)) for path in ("a.wav", "-", None)]
+    ['file', 'stdin', 'synth']
     """
-    source = args.source or ("file" if args.input else "synth")
-    if args.input and source != "file":
-        raise ParameterError(f"--input is read with --source file only (got --source {source}); leave --source out")
+    named = "stdin" if args.input == STDIN_PATH else "file"
+    source = args.source or (named if args.input else "synth")
+    if args.input and source != named:
+        raise ParameterError(f"--input is read with --source {named} only (got --source {source}); leave --source out")
     return source
 
 

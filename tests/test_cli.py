@@ -166,6 +166,7 @@ def test_silence_is_no_tone_not_zero_hz():
         (["--samplerate", "0"], 2, r"samplerate must be in 1000\.\.768000 \(got 0\.0\)"),
         (["--amplitude", "-1"], 2, r"amplitude must be in 0\.\.1e\+30 \(got -1\.0\)"),
         (["--source", "synth", "--input", "a.wav"], 2, r"--input is read with --source file only"),
+        (["--source", "file", "--input", "-"], 2, r"--input is read with --source stdin only"),
     ],
 )
 def test_errors_are_one_line_with_the_right_exit_code(args, code, message):
@@ -186,12 +187,13 @@ def test_errors_are_one_line_with_the_right_exit_code(args, code, message):
 )
 @pytest.mark.parametrize("piped", [False, True], ids=["redirected", "piped"])
 def test_stdin_decodes_wav_flac_ogg_and_mp3_with_the_rate_from_the_header(tmp_path, suffix, subtype, piped):
-    """``streamfreq --source stdin < tone.wav`` (and ``cat tone.flac | ...``): no --samplerate, no raw-PCM garbage.
-    The MP3 has no ID3 tag: it is known by its first frame header."""
+    """``streamfreq --source stdin < tone.wav`` (and ``cat tone.flac | streamfreq --input -``): no --samplerate, no
+    raw-PCM garbage. The MP3 has no ID3 tag: it is known by its first frame header."""
     rate = 44100
     path = tmp_path / f"tone{suffix}"
     soundfile.write(path, 0.5 * np.sin(2 * np.pi * 440.0 * np.arange(rate) / rate), rate, subtype=subtype)
-    command = [sys.executable, "-m", "streamfreq", "--source", "stdin", "--format", "jsonl", "--estimators", "fft"]
+    source = ["--input", "-"] if piped else ["--source", "stdin"]
+    command = [sys.executable, "-m", "streamfreq", *source, "--format", "jsonl", "--estimators", "fft"]
     with open(path, "rb") as stdin:
         if piped:
             result = subprocess.run(command, input=stdin.read(), capture_output=True, timeout=120)

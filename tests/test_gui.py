@@ -305,7 +305,14 @@ def test_arguments_from_streamfreq_gui_are_accepted(capsys):
     assert args.source == "synth" and args.freq == 880.0
     assert "ignoring --format csv --duration 3" in capsys.readouterr().err
     assert gui_app.parse_args(["--sweep", "110:1760:4"]).sweep == "110:1760:4"
-    for bad in (["--quit-after", "-1"], ["--sweep", "1:2"], ["--estimators", "fft,yin"], ["--source", "stdin"]):
+    wrong = (
+        ["--quit-after", "-1"],
+        ["--sweep", "1:2"],
+        ["--estimators", "fft,yin"],
+        ["--source", "stdin"],
+        ["--input", "-"],
+    )
+    for bad in wrong:
         with pytest.raises(SystemExit):
             gui_app.parse_args(bad)
     (line,) = capsys.readouterr().err.splitlines()[-1:]
