@@ -258,9 +258,12 @@ def tones_material(
 
 
 def voice_material(duration: float, seed: int, samplerate: float = 48000.0) -> Material:
-    """The synthetic voice: f0 90..700 Hz, 5..7 Hz vibrato of +-30..100 cents, 0.5 % jitter, 5 % shimmer."""
+    """The synthetic voice: f0 90..700 Hz, 5..7 Hz vibrato of +-30..100 cents, 0.5 % jitter, 5 % shimmer.
+
+    The reference is the pitch sung (:attr:`~streamfreq.signals.VoiceSignal.contour`), of which the jitter moves
+    each period's own f0 by 9 cents (one standard deviation)."""
     signal = voice(duration, samplerate, seed=seed, f0_range=(90.0, 700.0))
-    f0 = np.nan_to_num(signal.f0, nan=0.0)
+    f0 = np.nan_to_num(signal.contour, nan=0.0)
     title = f"b. synthetic voice ({duration:g} s, f0 90..700 Hz, vibrato, jitter, glides, gaps with breath, 48 kHz)"
     segment = np.zeros(len(f0), np.int32)
     return Material("b", title, signal.samples.astype(np.float32), samplerate, f0, segment, fmin=80.0)

@@ -6,7 +6,9 @@
 # The shipped weights were trained with the data generator of commit 7861a56 (streamfreq/models/data.py);
 # the generator has since changed (more weak and missing fundamentals, uniform-scatter spectra, more
 # no-pitch windows), so for the same weights run this script in a checkout of that commit, then the
-# last command below in this one.
+# last command below in a checkout of commit 01e9ecd, whose generator the shipped offsets and tables were
+# fitted with: since then a voice window is labelled with the pitch sung (the voice's contour, not its
+# jittered period at the centre), and that command fits slightly different ones.
 # Usage: models/reproduce.sh OUT_DIR     (needs: pip install "streamfreq[train]")
 set -euo pipefail
 out="${1:?usage: models/reproduce.sh OUT_DIR}"

@@ -395,9 +395,13 @@ class VoiceSignal(NamedTuple):
     samples: np.ndarray
     """The waveform (float64, peak 0.5)."""
     f0: np.ndarray
-    """The exact fundamental at each sample in Hz; nan where unvoiced."""
+    """The exact fundamental at each sample in Hz, period by period (jitter included); nan where unvoiced."""
     pulses: np.ndarray
     """Glottal closure instants as fractional sample indices (where the pulse phase is a whole number)."""
+    contour: np.ndarray
+    """The pitch the voice sings at each sample in Hz: :attr:`f0` without the jitter, which moves each glottal
+    pulse at random about it (each period's own f0 lies a relative ``jitter`` off it, standard deviation): the
+    fundamental of any stretch of a few periods; nan where unvoiced."""
 
 
 def voice_contour(
@@ -597,4 +601,6 @@ def voice(
         out += (1.0 - envelope) * noise * rms * 10.0 ** (breath_db / 20.0)
     scale = 0.5 / np.abs(out).max()
     pulses = np.interp(warped_at, phi, index.astype(np.float64), left=np.nan, right=np.nan)
-    return VoiceSignal(out * scale, np.where(voiced, f0_exact, np.nan), pulses[np.isfinite(pulses)])
+    return VoiceSignal(
+        out * scale, np.where(voiced, f0_exact, np.nan), pulses[np.isfinite(pulses)], np.where(voiced, filled, np.nan)
+    )

@@ -86,6 +86,21 @@ def test_voice_f0_track_integrates_to_one_cycle_between_pulses_and_matches_the_w
     assert np.diff(pulses).std() > 3.0  # while 2 % jitter moves the periods (240 samples) by ~5 samples
 
 
+def test_voice_contour_is_the_pitch_the_jittered_periods_scatter_about():
+    fs = 48000.0
+    n = int(2 * fs)
+    signal = voice(2.0, fs, seed=4, contour=np.full(n, 200.0), vowels="", jitter=0.02, shimmer=0.0, breath_db=None)
+    assert np.array_equal(signal.contour, np.full(n, 200.0))
+    # each period's own f0 scatters 2 % about it (the pulses move, their mean rate does not): ~399 periods
+    spread = np.std(signal.f0 / signal.contour - 1.0)
+    assert 0.016 < spread < 0.024
+    inner = signal.pulses[(signal.pulses > 1000) & (signal.pulses < n - 1000)]
+    rate = (len(inner) - 1) * fs / (inner[-1] - inner[0])  # pulses per second over ~380 periods
+    assert abs(1200 * np.log2(rate / 200.0)) < 1.0  # one pulse moved by 2 % of a period: ~0.1 cent here
+    still = voice(0.5, fs, seed=4, jitter=0.0)
+    assert np.array_equal(still.f0, still.contour, equal_nan=True)
+
+
 def test_voice_without_jitter_is_harmonic_at_its_f0():
     fs = 16000.0
     signal = voice(1.0, fs, seed=1, contour=np.full(int(fs), 250.0), jitter=0.0, shimmer=0.0, vowels="a")
