@@ -28,9 +28,8 @@ def test_voice_windows_are_labelled_with_the_pitch_sung_not_the_jittered_period_
     from streamfreq.estimators.fft import FFTEstimator
 
     rng = np.random.default_rng(5)
-    frames, cycles = (
-        np.concatenate(part) for part in zip(*(data.voice_windows(rng, 60, data.DataConfig()) for _ in range(8)))
-    )
+    drawn = [data.voice_windows(rng, 60, data.DataConfig()) for _ in range(8)]
+    frames, cycles = np.concatenate([f for f, _ in drawn]), np.concatenate([c for _, c in drawn])
     pitched = np.isfinite(cycles) & (cycles > 4.0)
     rate = 48000.0
     estimates = FFTEstimator().estimate_many(frames[pitched], rate)
