@@ -316,17 +316,26 @@ def _soundfont_name(soundfont: str | None) -> str:
     return "MuseScore General" if soundfont is None else os.path.basename(soundfont)
 
 
+#: Where the sweeps start going up and end going down (Hz), unless told otherwise (``--sweep-from``).
+SWEEP_FROM = 110.0
+
+
 def sweeps_material(
-    seed: int, rates: Sequence[float], clip_s: float = 2.0, samplerate: float = 48000.0, key: str = "d"
+    seed: int,
+    rates: Sequence[float],
+    clip_s: float = 2.0,
+    samplerate: float = 48000.0,
+    key: str = "d",
+    low: float = SWEEP_FROM,
 ) -> Material:
-    """Exponential and linear sine sweeps up (from 110 Hz) and down (to 110 Hz) at the given rates, 20 dB SNR."""
+    """Exponential and linear sine sweeps up (from ``low`` Hz) and down (to ``low``) at the given rates, 20 dB SNR."""
     rng = np.random.default_rng(seed)
     n = int(clip_s * samplerate)
     clips, kinds, speeds = [], [], []
     for kind in ("log", "linear"):
         for rate in rates:
             for direction in (1.0, -1.0):
-                up = sweep_schedule(kind, 110.0, rate, clip_s)
+                up = sweep_schedule(kind, low, rate, clip_s)
                 schedule = up if direction > 0 else type(up)(up.stop_hz, up.start_hz, clip_s)
                 track = schedule.frequency(np.arange(n) / samplerate)
                 x = harmonic_tone(n, samplerate, track, [0.5], seed=int(rng.integers(1 << 31)))
@@ -335,11 +344,12 @@ def sweeps_material(
                 speeds.append(rate)
     samples, f0, segment, bounds = _join(clips, samplerate)
     title = (
-        f"{key}. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, 110 Hz and up, 20 dB SNR, "
+        f"{key}. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, {low:g} Hz and up, 20 dB SNR, "
         f"{samplerate / 1000:g} kHz)"
     )
     info = {"kind": np.array(kinds), "rate": np.array(speeds)}
-    return Material(key, title, samples, samplerate, f0, segment, fmin=100.0, clips=bounds, info=info)
+    # the peers are told 10 Hz below the low end
+    return Material(key, title, samples, samplerate, f0, segment, fmin=low - 10.0, clips=bounds, info=info)
 
 
 # -- trackers ----------------------------------------------------------------------------------------------
@@ -568,7 +578,9 @@ MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "d", "w")
 EFFECTS_SEND = 64
 
 
-def build_material(key: str, quick: bool, seed: int, soundfont: str | None = None) -> Material:
+def build_material(
+    key: str, quick: bool, seed: int, soundfont: str | None = None, sweep_from: float = SWEEP_FROM
+) -> Material:
     if key == "a":
         return tones_material(40 if quick else 250, seed, harmonic=True)
     if key == "n":
@@ -592,7 +604,11 @@ def build_material(key: str, quick: bool, seed: int, soundfont: str | None = Non
     if key in ("d", "w"):
         rates = (2.0,) if quick else (0.5, 1.0, 1.5, 2.0)
         return sweeps_material(
-            seed + 3 if key == "d" else seed + 6, rates, samplerate=48000.0 if key == "d" else 16000.0, key=key
+            seed + 3 if key == "d" else seed + 6,
+            rates,
+            samplerate=48000.0 if key == "d" else 16000.0,
+            key=key,
+            low=sweep_from,
         )
     raise ValueError(f"unknown material {key!r}")
 
@@ -609,6 +625,9 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--fmin", type=float, default=None, help="lowest f0 for streamfreq (picks the window)")
     parser.add_argument(
         "--soundfont", default=None, help="render the notes (c, e) from this soundfont (default: MuseScore General)"
+    )
+    parser.add_argument(
+        "--sweep-from", type=float, default=SWEEP_FROM, metavar="HZ", help=f"the sweeps' low end (d, w; {SWEEP_FROM:g})"
     )
     args = parser.parse_args(argv)
     names = [n for n in args.estimators.split(",") if n]
@@ -634,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
     for key in keys:
         made = time.perf_counter()
-        material = build_material(key, args.quick, args.seed, args.soundfont)
+        material = build_material(key, args.quick, args.seed, args.soundfont, args.sweep_from)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
         told = [] if args.fmin is not None else told_trackers(names, material)
