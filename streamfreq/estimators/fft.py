@@ -104,7 +104,7 @@ from streamfreq.estimators.partial_fit import (
     partial_fit,
     significant,
 )
-from streamfreq.estimators.slow_tone import rumble
+from streamfreq.estimators.slow_tone import EDGE_RATIO, off_the_bottom, rumble
 from streamfreq.estimators.sums import warp
 from streamfreq.estimators.two_notes import louder_note
 
@@ -617,6 +617,12 @@ class FFTEstimator:
             status[low[(repeats < LOW_REPEATS_SHARE * (1.0 - unexplained[low])) | unclear]] = NO_TONE
             low = low[status[low] == OK]
             status[low[_repeats_sooner(y[low], samplerate / f0_hz[low])]] = NO_TONE
+        # a tone below the range that the window cannot resolve, read just above its bottom: out of range
+        edge = np.flatnonzero((status == OK) & (f0_hz < EDGE_RATIO * lowest))
+        if len(edge):
+            status[edge[off_the_bottom(unwarped[edge], f0_hz[edge] * n / samplerate, lowest * n / samplerate)]] = (
+                OUT_OF_RANGE
+            )
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
 

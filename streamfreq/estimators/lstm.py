@@ -83,13 +83,19 @@ from streamfreq.estimators.base import (
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
-    lag_correlation,
     repeating_at_centre,
 )
 from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
-from streamfreq.estimators.slow_tone import SLOW_REPEATS, SLOWER_HALF_MARGIN, coloured_below, repeats_slower
+from streamfreq.estimators.slow_tone import (
+    EDGE_RATIO,
+    SLOW_REPEATS,
+    SLOWER_HALF_MARGIN,
+    coloured_below,
+    off_the_bottom,
+    repeats_slower,
+)
 from streamfreq.windowing import PREPROCESS_VERSION, resample_to_length
 
 #: In-band energy share, as a fraction of what white noise keeps, below which a
@@ -134,14 +140,6 @@ DOUBLE_MARGIN = 0.01
 #: :data:`~streamfreq.estimators.slow_tone.SLOW_REPEATS`): a rich tone whose fundamental lies below the range while
 #: its partials lie in it, which the energy below the range does not show.
 LOW_BAND_SHARE = 0.25
-#: A number within this factor of the trained range's bottom is checked against the period the window's waveform
-#: repeats at: the network reads a rich tone at the range's bottom (2.05..2.12 cycles per window) at about 2.2 cycles,
-#: 70..95 cents high. Where the waveform repeats clearly (a normalised correlation of :data:`EDGE_REPEATS` or more)
-#: at a period below the range, or more than :data:`EDGE_AGREE_CENTS` from the number, the window is
-#: ``out_of_range``. (A sine at 0..10 dB SNR repeats at 0.5..0.9, at a period that noise moves further than that.)
-EDGE_RATIO = 1.15
-EDGE_AGREE_CENTS = 50.0
-EDGE_REPEATS = 0.9
 #: A network estimate within this many octaves of its lowest bin is pinned there, not a reading of a pitch below the
 #: range: coloured noise reads 1.12 cycles per window (the lowest bin is 1 cycle), a double bass's or a piano's E1
 #: (1.91 cycles) 1.92..2.02.
@@ -486,9 +484,9 @@ class LSTMEstimator:
         if len(below):
             half = octave.half_below_floor(centred_unit_peak(frames[below])[0], cycles[below] / n, low / n)
             status[below[half]] = _OUT_OF_RANGE
-        edge = (status == _OK) & (cycles < EDGE_RATIO * low)
-        if edge.any():
-            self._check_bottom_edge(frames, cycles, status, low, np.flatnonzero(edge))
+        edge = np.flatnonzero((status == _OK) & (cycles < EDGE_RATIO * low))  # a tone below the range read above it
+        if len(edge):
+            status[edge[off_the_bottom(frames[edge], cycles[edge], low)]] = _OUT_OF_RANGE
         too_high = np.flatnonzero((status == _OUT_OF_RANGE) & high_side)
         if len(too_high) and n // 2 >= self.length:
             self._zoom(frames, too_high, samplerate, cycles, confidence, status)
@@ -542,33 +540,6 @@ class LSTMEstimator:
         rows = np.flatnonzero(near)
         near[rows] = repeats_slower(frames[rows], low, SLOW_REPEATS)
         return near
-
-    @staticmethod
-    def _check_bottom_edge(
-        frames: np.ndarray, cycles: np.ndarray, status: np.ndarray, low: float, rows: np.ndarray
-    ) -> None:
-        """Make ``out_of_range`` the ``"ok"`` numbers of windows ``frames[rows]`` (those within :data:`EDGE_RATIO`
-        of the range's bottom ``low``, cycles per window) whose waveform repeats clearly (:data:`EDGE_REPEATS`) at a
-        period below the range or away from the number (:data:`EDGE_AGREE_CENTS`). Updates ``status``.
-
-        The period is the lag, between 0.8 and 1.25 times the number's and at most the window's length over
-        0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
-        its last ``N - lag`` samples, parabolically interpolated.
-        """
-        correlation = lag_correlation(centred_unit_peak(frames[rows])[0])
-        n = correlation.shape[1]
-        lags = np.arange(n)
-        shortest = np.floor(n / (1.25 * cycles[rows])).astype(np.int64)
-        longest = np.minimum(np.ceil(n / (0.8 * cycles[rows])), min(n / (0.9 * low), n - 2)).astype(np.int64)
-        inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
-        best = np.clip(np.where(inside, correlation, -np.inf).argmax(axis=1), 1, n - 2)
-        left, mid, right = (np.take_along_axis(correlation, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
-        curvature = left - 2.0 * mid + right
-        shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
-        period = best + np.clip(shift, -0.5, 0.5)
-        repeats = n / period
-        off = np.abs(1200.0 * np.log2(repeats / cycles[rows])) > EDGE_AGREE_CENTS
-        status[rows[((repeats < low) | off) & (mid >= EDGE_REPEATS)]] = _OUT_OF_RANGE
 
     def _zoom(
         self,

@@ -58,6 +58,16 @@ SLOW_REPEATS = 0.95
 #: ...and better by this than at half that lag (no period in the range repeats there too), at lags where the window
 #: overlaps itself by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` of its length or more.
 SLOWER_HALF_MARGIN = 0.1
+#: A number within this factor of a range's bottom is checked against the period its window's waveform repeats at
+#: (:func:`off_the_bottom`): a rich tone just below the bottom, whose partials one window cannot resolve, is read a
+#: little above it (the LSTM reads 2.05..2.12 cycles per window at about 2.2, 70..95 cents high; `fft` a plucked
+#: E1 at 41.2 Hz, below its 43 Hz floor at 2048 / 44.1 kHz, at 43.5 Hz, 93 cents high). Where the waveform repeats
+#: clearly (a normalised correlation of :data:`EDGE_REPEATS` or more) at a period below the range, or more than
+#: :data:`EDGE_AGREE_CENTS` from the number, the window is out of the range. (A sine at 0..10 dB SNR repeats at
+#: 0.5..0.9, at a period that noise moves further than that.)
+EDGE_RATIO = 1.15
+EDGE_AGREE_CENTS = 50.0
+EDGE_REPEATS = 0.9
 
 
 def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
@@ -121,6 +131,30 @@ def repeats_slower(frames: np.ndarray, low: float, threshold: float = SLOW_REPEA
     lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
     best = correlation[rows, lag]
     return (best >= threshold) & (correlation[rows, lag // 2] < best - SLOWER_HALF_MARGIN)
+
+
+def off_the_bottom(frames: np.ndarray, cycles: np.ndarray, low: float) -> np.ndarray:
+    """Which windows ``frames`` (batch, N), read at ``cycles`` per window within :data:`EDGE_RATIO` of the range's
+    bottom ``low`` (cycles per window), repeat clearly (:data:`EDGE_REPEATS`) at a period below the range or away
+    from the number (:data:`EDGE_AGREE_CENTS`): a tone below the range read just above its bottom.
+
+    The period is the lag, between 0.8 and 1.25 times the number's and at most the window's length over
+    0.9 ``low``, where the window correlates best with itself: the normalised correlation of its first and
+    its last ``N - lag`` samples, parabolically interpolated.
+    """
+    correlation = lag_correlation(centred_unit_peak(frames)[0])
+    n = correlation.shape[1]
+    lags = np.arange(n)
+    shortest = np.floor(n / (1.25 * cycles)).astype(np.int64)
+    longest = np.minimum(np.ceil(n / (0.8 * cycles)), min(n / (0.9 * low), n - 2)).astype(np.int64)
+    inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
+    best = np.clip(np.where(inside, correlation, -np.inf).argmax(axis=1), 1, n - 2)
+    left, mid, right = (np.take_along_axis(correlation, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    repeats = n / (best + np.clip(shift, -0.5, 0.5))
+    off = np.abs(1200.0 * np.log2(repeats / cycles)) > EDGE_AGREE_CENTS
+    return ((repeats < low) | off) & (mid >= EDGE_REPEATS)
 
 
 def rumble(frames: np.ndarray, low: float) -> np.ndarray:
