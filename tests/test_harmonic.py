@@ -384,11 +384,13 @@ def test_fft_says_no_tone_not_out_of_range_for_rumble(rate, n):
     """A random walk (brown noise: rumble, wind, a handled microphone) holds most of its energy below the window's
     floor, where the harmonic fit found a fundamental in 57 of these 100 windows at 48 kHz and 66 at 16 kHz and said
     out_of_range; it is noise (``slow_tone.rumble``: one slow sinusoid leaves coloured noise, and the waveform does
-    not repeat that slowly), so no_tone; the bass notes below the floor (the test below) stay out_of_range."""
+    not repeat that slowly), so no_tone; the bass notes below the floor (the test below) stay out_of_range. One walk
+    at 48 kHz does repeat at 0.95 or more at a period below the floor, as a slow tone does: it says out_of_range, as
+    the LSTM says of it (and of 6 more), since a sounding window without a number is checked for that too."""
     rng = np.random.default_rng(21)
     walk = np.cumsum(rng.standard_normal((100, N)), axis=1) * np.exp(rng.uniform(-9.0, 0.0, (100, 1))) / 50.0
     _, status = readings(FFTEstimator(), np.ascontiguousarray(walk[:, :n]).astype(np.float32), rate)
-    assert status.count(OUT_OF_RANGE) == 0
+    assert status.count(OUT_OF_RANGE) <= 1
     assert status.count(OK) <= 5
 
 
@@ -582,22 +584,26 @@ def test_fft_says_out_of_range_for_a_bass_note_below_the_floor_that_it_would_rea
     assert np.isfinite(hz).mean() >= 0.8 and np.all(np.abs(cents(hz[np.isfinite(hz)], 41.2)) < 50.0)
 
 
-def test_fft_gives_no_number_to_a_plucked_note_below_the_floor_that_it_would_read_just_above_it(tmp_path):
+def test_fft_says_out_of_range_for_a_plucked_note_below_the_floor_that_it_would_read_just_above_it(tmp_path):
     """sox's plucked E1 (41.2 Hz at 44.1 kHz, below the default window's 43.1 Hz floor), its 1st and 2nd partials
-    strongest, unresolved in 1.9 periods: `fft` read 43..45 Hz (70..160 cents high) in 13 of its 255 windows, and
-    F1's (43.7 Hz, just above the floor) 46..47 Hz in 6. The waveform repeats at the note's own period: a number
-    within 15% of the floor is out of range where it repeats clearly below the floor or more than 50 cents from the
-    number (``slow_tone.off_the_bottom``, as for the LSTM). F1 keeps its right numbers, G1 (49 Hz) all of them."""
+    strongest, unresolved in 1.9 periods: `fft` read 43..45 Hz (70..160 cents high) in 13 of its 255 windows and said
+    `no_tone` in 200, and F1's (43.7 Hz, just above the floor) 46..47 Hz in 6. The waveform repeats at the note's own
+    period: a number within 15% of the floor is out of range where it repeats clearly below the floor or more than
+    50 cents from the number (``slow_tone.off_the_bottom``, as for the LSTM), and a window without a number that
+    repeats below the floor is out of range too (``slow_tone.repeats_slower``). D1 and E1 get no number and say
+    `out_of_range` (as the LSTM does), F1 keeps its right numbers, G1 (49 Hz) all of them."""
     sox = require_tool("sox")
     rate = 44100.0
-    for note, hz, least_right in (("E1", 41.2, 0), ("F1", 43.65, 100), ("G1", 49.0, 255)):
+    for note, hz, least_right in (("D1", 36.7, 0), ("E1", 41.2, 0), ("F1", 43.65, 100), ("G1", 49.0, 255)):
         path = tmp_path / f"{note}.wav"
         subprocess.run([sox, "-n", "-r", "44100", str(path), "synth", "3", "pluck", note, "vol", "0.8"], check=True)
         samples, _ = soundfile.read(path, dtype="float32")
-        numbers = np.array([r.hz("fft") or np.nan for r in Engine(rate, estimators=["fft"]).push(samples)])
-        numbered = numbers[np.isfinite(numbers)]
+        estimates = [r.estimates["fft"] for r in Engine(rate, estimators=["fft"]).push(samples)]
+        numbered = np.array([e.hz for e in estimates if e.status == OK])
         assert np.all(np.abs(cents(numbered, hz)) < 50.0), (note, numbered[np.abs(cents(numbered, hz)) >= 50.0])
         assert len(numbered) >= least_right
+        if hz < lowest_f0(N, rate):
+            assert np.mean([e.status == OUT_OF_RANGE for e in estimates]) >= 0.95
 
 
 def test_fft_gives_fewer_numbers_a_fifth_or_more_above_a_note_below_the_floor_and_keeps_low_notes_in_noise(

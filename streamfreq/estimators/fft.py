@@ -34,6 +34,10 @@ least :data:`LOW_REPEATS_SHARE` as well as the share of its energy the fit expla
 shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`), nor, where it repeats unclearly, as well
 at half its period (:data:`UNCLEAR_REPEATS`).
 
+A note too low for the window is ``"out_of_range"`` too where the fit reads it just above ``fmin`` but the
+waveform repeats clearly below it (:func:`~streamfreq.estimators.slow_tone.off_the_bottom`), or where it gets no
+number but the waveform repeats at a period below ``fmin`` (:func:`~streamfreq.estimators.slow_tone.repeats_slower`).
+
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
 their common fundamental. Two notes in a closer simple ratio (a fourth, a
@@ -104,7 +108,7 @@ from streamfreq.estimators.partial_fit import (
     partial_fit,
     significant,
 )
-from streamfreq.estimators.slow_tone import EDGE_RATIO, off_the_bottom, rumble
+from streamfreq.estimators.slow_tone import EDGE_RATIO, off_the_bottom, repeats_slower, rumble
 from streamfreq.estimators.sums import warp
 from streamfreq.estimators.two_notes import louder_note
 
@@ -299,7 +303,21 @@ class FFTEstimator:
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate, two_notes)
             period = np.where(status == OK, samplerate / f0_hz, np.nan)  # a sound that stops off the centre, in breath
             status[~repeating_at_centre(frames, period, level)] = NO_TONE
+        self._below_floor(frames, status, level, peak, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
+
+    def _below_floor(
+        self, frames: np.ndarray, status: np.ndarray, level: np.ndarray, peak: np.ndarray, samplerate: float
+    ) -> None:
+        """Make ``out_of_range`` the sounding windows ``frames`` without a number (``no_tone`` in ``status``) whose
+        waveform repeats at a period below the lowest f0 (:func:`~streamfreq.estimators.slow_tone.repeats_slower`):
+        a rich note too low for the window, whose partials it cannot read as one harmonic series (sox's plucked E1
+        at 2048 / 44.1 kHz, 1.9 periods), as the LSTM says of a fundamental below its range. Updates ``status``."""
+        n = frames.shape[1]
+        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        doubt = np.flatnonzero((status == NO_TONE) & (level >= CENTRE_LEVEL) & (peak > 0))
+        if len(doubt):
+            status[doubt[repeats_slower(frames[doubt], lowest * n / samplerate)]] = OUT_OF_RANGE
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:
         """The fundamental of windows ``y`` whose sound changes within them: a whole fraction of the coarse ``f0``
