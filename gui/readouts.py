@@ -228,20 +228,30 @@ class Tuner(QWidget):
         self.note = ""
         self.cents = 0.0
         self.steady: bool | None = None
+        self.out_of_range = False
 
-    def show_pitch(self, hz: float | None, steady: bool | None) -> None:
-        """Show ``hz`` (None: no pitch) and whether it is steady; repaints only on a visible change."""
+    def show_pitch(self, hz: float | None, steady: bool | None, out_of_range: bool = False) -> None:
+        """Show ``hz`` (None: no pitch; ``out_of_range``: an estimator says the pitch lies outside what it reads) and
+        whether it is steady; repaints only on a visible change."""
         note, cents = note_name(hz) if hz is not None else ("", 0.0)
-        if (note, round(cents), steady) == (self.note, round(self.cents), self.steady) and (hz is None) == (
-            self.hz is None
-        ):
+        out_of_range = hz is None and out_of_range
+        if (note, round(cents), steady, out_of_range) == (
+            self.note,
+            round(self.cents),
+            self.steady,
+            self.out_of_range,
+        ) and (hz is None) == (self.hz is None):
             return
-        self.hz, self.note, self.cents, self.steady = hz, note, cents, steady
+        self.hz, self.note, self.cents, self.steady, self.out_of_range = hz, note, cents, steady, out_of_range
         self.update()
 
     def status(self) -> str:
-        """``"steady"``, ``"unsteady"`` or ``"no tone"``."""
-        return "no tone" if self.hz is None or self.steady is None else ("steady" if self.steady else "unsteady")
+        """``"steady"``, ``"unsteady"``, ``"no tone"`` or, with no pitch where an estimator says the pitch lies
+        outside what it reads (a bass note below the window's lowest f0: a longer window reads it), ``"out of
+        range"``."""
+        if self.hz is None or self.steady is None:
+            return "out of range" if self.out_of_range else "no tone"
+        return "steady" if self.steady else "unsteady"
 
     def paintEvent(self, event: object) -> None:  # noqa: N802 (Qt's name)
         painter = QPainter(self)

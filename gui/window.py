@@ -325,7 +325,8 @@ class MainWindow(QMainWindow):
 
     def _draw_cards(self, last: Readout, enabled: list[str]) -> None:
         track = np.array(self.pitches)
-        self.readouts.tuner.show_pitch(pitch(last, enabled), steady(track[:, 0], track[:, 1]))
+        beyond = any(e is not None and e.status == "out_of_range" for e in map(last.estimates.get, enabled))
+        self.readouts.tuner.show_pitch(pitch(last, enabled), steady(track[:, 0], track[:, 1]), beyond)
         for name, card in self.readouts.cards.items():
             if name == "truth":
                 card.show_truth(last.truth if math.isfinite(last.truth) else None)

@@ -414,6 +414,16 @@ def test_the_tuner_shows_the_note_cents_and_steadiness(window, qtbot):
     qtbot.waitUntil(lambda: window.readouts.tuner.status() == "unsteady", timeout=2 * SECOND)
 
 
+def test_the_tuner_says_out_of_range_for_a_tone_below_what_the_window_reads(window, qtbot):
+    """A 30 Hz tone at 48 kHz lies below the default window's lowest f0 (46.9 Hz): no pitch, and the tuner says why."""
+    window.controls.freq.setValue(30.0)
+    window.start()
+    qtbot.waitUntil(lambda: window.readouts.tuner.status() == "out of range", timeout=2 * SECOND)
+    assert window.readouts.tuner.hz is None
+    window.controls.freq.setValue(440.0)  # back in range: a pitch again
+    qtbot.waitUntil(lambda: window.readouts.tuner.status() == "steady", timeout=2 * SECOND)
+
+
 def test_a_short_source_page_has_no_empty_rows_above_it(window, qtbot):
     window.controls.set_source("file")
     qtbot.waitUntil(lambda: window.controls.pages.currentIndex() == 2, timeout=SECOND)
