@@ -16,7 +16,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      ``--soundfont`` names (Debian's fluid-soundfont-gm and timgm6mb-soundfont: other samples of the same notes);
   e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
-  d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR;
+  d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR, from 110 Hz up (or
+     from where ``--sweep-from`` says);
   w. another draw of those sweeps made at 16 kHz (the default window there, 1024 samples, spans 64 ms: a glide
      turns a partial's phase against a steady tone 2.25 times as far as in the 43 ms at 48 kHz).
 
@@ -41,7 +42,7 @@ The tones and sweeps are independent clips, each tracked on its own (pyin's pitc
 carry over from one clip to the next); the voice and the notes are one signal each.
 
     python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
-                               [--seed 0] [--fmin HZ] [--soundfont PATH]
+                               [--seed 0] [--fmin HZ] [--soundfont PATH] [--sweep-from 110]
 """
 
 from __future__ import annotations
