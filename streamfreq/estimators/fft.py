@@ -306,6 +306,10 @@ class FFTEstimator:
         self._below_floor(frames, status, level, peak, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
 
+    def _lowest(self, n: int, samplerate: float) -> float:
+        """The lowest f0 (Hz) read in windows of ``n`` at ``samplerate``: ``fmin``, else the window's own floor."""
+        return lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+
     def _below_floor(
         self, frames: np.ndarray, status: np.ndarray, level: np.ndarray, peak: np.ndarray, samplerate: float
     ) -> None:
@@ -314,7 +318,7 @@ class FFTEstimator:
         a rich note too low for the window, whose partials it cannot read as one harmonic series (sox's plucked E1
         at 2048 / 44.1 kHz, 1.9 periods), as the LSTM says of a fundamental below its range. Updates ``status``."""
         n = frames.shape[1]
-        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        lowest = self._lowest(n, samplerate)
         doubt = np.flatnonzero((status == NO_TONE) & (level >= CENTRE_LEVEL) & (peak > 0))
         if len(doubt):
             status[doubt[repeats_slower(frames[doubt], lowest * n / samplerate)]] = OUT_OF_RANGE
@@ -568,7 +572,7 @@ class FFTEstimator:
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
-        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        lowest = self._lowest(n, samplerate)
         f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE
