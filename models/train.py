@@ -40,7 +40,7 @@ from pathlib import Path
 
 import numpy as np
 
-from streamfreq.estimators.lstm_contract import CLASSES, Contract, fit_bias, fit_reliability
+from streamfreq.estimators.lstm_contract import CLASSES, OFFSET_REACH, Contract, fit_bias, fit_reliability
 from streamfreq.models.data import DataConfig, make_windows
 from streamfreq.signals import noise_sigma, tone
 
@@ -73,6 +73,9 @@ class TrainConfig:
     lstm_units: int = 64
     norm_epsilon: float = 1e-2
     dense_units: int = 128
+    #: frequency input: hidden layers of the offset head; with any, it reads each step's features and the input
+    #: at that step and its two neighbours (a nonlinear head, fitted by :func:`refit_offset_head`)
+    offset_hidden: tuple[int, ...] = ()
     pos_weight: float = 0.1
     offset_weight: float = 1.0
     stop_after: int | None = None  #: stop after this many epochs (the schedule still spans ``epochs``)
@@ -191,6 +194,10 @@ def build_model(cfg: TrainConfig, export_batch: int | None = None):
         h = layers.Dense(cfg.dense_units, activation="relu", name="dense")(head)
         logits = layers.Reshape((nb,), name="logits")(layers.Dense(cfg.bins_per_step, name="bin_logits")(h))
         bins = layers.Softmax(name="bins")(logits)
+        if cfg.offset_hidden:
+            h = layers.Concatenate(name="offset_in")([h, *_input_by_step(layers, inp, steps)])
+            for i, units in enumerate(cfg.offset_hidden):
+                h = layers.Dense(units, activation="relu", name=f"offset_hidden{i}")(h)
         off = layers.Reshape((nb,), name="off")(layers.Dense(cfg.bins_per_step, name="bin_offsets")(h))
         pooled = layers.Concatenate(name="pooled")(
             [layers.GlobalAveragePooling1D(name="mean")(seq), layers.GlobalMaxPooling1D(name="max")(seq)]
@@ -201,6 +208,15 @@ def build_model(cfg: TrainConfig, export_batch: int | None = None):
     pos = pos_layer(bins)
     pos_layer.set_weights([np.arange(nb, dtype=np.float32)[:, None]])
     return keras.Model(inp, {"bins": bins, "pos": pos, "off": off, "cls": cls}, name="streamfreq_lstm")
+
+
+def _input_by_step(layers, inp, steps: int) -> list:
+    """The network input cut into ``steps`` steps (each its bins' input points, every channel), and the same
+    shifted by one step up and down (zeros past the ends): ``[previous, own, next]``, each (steps, points)."""
+    own = layers.Reshape((steps, -1), name="input_steps")(inp)
+    previous = layers.Cropping1D((0, 1), name="input_previous")(layers.ZeroPadding1D((1, 0))(own))
+    following = layers.Cropping1D((1, 0), name="input_next")(layers.ZeroPadding1D((0, 1))(own))
+    return [previous, own, following]
 
 
 def init_from(model, source) -> list[str]:
@@ -311,7 +327,7 @@ def score(ev: dict) -> float:
 
 
 def calibrate(
-    predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 6000, keep_bias: bool = False
+    predict, contract: Contract, cfg: TrainConfig, seed: int = 99, count: int = 6000, keep: tuple[str, ...] = ()
 ) -> Contract:
     """Fit the contract's bias and reliability tables on generated windows of a seed of their own.
 
@@ -323,7 +339,8 @@ def calibrate(
     counts as wrong. The sines stay out of the reliability fit: they are easier
     than the generated mix, and with them a confidence of 0.9 held only 95% of
     the time on held-out generated windows (without them, 99%). Never fitted on a
-    benchmark's test material. ``keep_bias`` keeps the contract's bias table and fits the reliability only.
+    benchmark's test material. ``keep`` names the contract's tables (``"bias"``, ``"reliability"``) that are
+    kept as they are.
     """
     rng = np.random.default_rng(seed)
     dcfg = cfg.data_config()
@@ -332,11 +349,13 @@ def calibrate(
     x = contract.inputs(np.concatenate([frames, sines]))
     truth = np.concatenate([cycles, sine_cycles])
     in_range = np.concatenate([kind, np.zeros(sine_cycles.size, dtype=int)]) == 0
-    if not keep_bias:
+    if "bias" not in keep:
         logc, cls, _ = contract.decode_raw(predict(contract.views_of(x, 4)))  # each of the four views counts once
         good = np.tile(in_range, 4) & (np.argmax(cls, axis=1) == 0)
         bias = fit_bias(logc[good], np.tile(np.log2(truth), 4)[good], contract.range_cycles)
         contract = contract.replace(bias=bias)
+    if "reliability" in keep:
+        return contract
     contract = contract.replace(reliability=((), ()))
     est, cls, raw = contract.decode(predict(contract.views_of(x[:count])), contract.views)
     called = np.argmax(cls, axis=1) == 0
@@ -358,72 +377,112 @@ def reliability_table(confidence: np.ndarray, correct: np.ndarray, edges=(0.0, 0
 #: calibration's (99), validation's (12345) or ``benchmarks/lstm_accuracy.py``'s (2024..2028 by default).
 OFFSET_REFIT_SEED = 7001
 #: SNRs (dB) of the pure tones among them.
-OFFSET_REFIT_SNRS = (5.0, 20.0, 40.0)
+OFFSET_REFIT_SNRS = (0.0, 10.0, 20.0, 40.0)
+#: Cycles per window of the extra pure tones at the range's bottom, where a few cycles make the offset hardest.
+OFFSET_REFIT_FEW_CYCLES = (2.1, 4.0)
+#: Passes of the head's fit over its rows.
+OFFSET_REFIT_EPOCHS = 60
 
 
-def refit_offset_head(model, contract: Contract, cfg: TrainConfig, count: int = 24000, log=print) -> dict:
-    """Refit the offset head (layer ``bin_offsets``) of ``model`` where the decoding reads it, every other weight
-    kept; return a record of the fit.
+def refit_offset_head(model, contract: Contract, cfg: TrainConfig, count: int = 24000, log=print):
+    """Fit the offset head of ``model`` where the decoding reads it, every other weight kept; return
+    ``(model, record of the fit)``.
 
-    Training fits every bin's offset within 1.5 bins of the truth (``_offset_loss``), but an estimate reads
-    only the top bin's. Here each of the head's ``bins_per_step`` columns (one linear map from the features
-    of an LSTM step, layer ``dense``) is refitted on the rows the decoding reads: for each window the network
-    calls a tone in range, the features of the step that holds its top bin, and the truth's offset from that
-    bin's centre, where it is within one bin. The fit is least absolute deviations (iteratively reweighted
-    least squares). ``count`` generated windows (:func:`~streamfreq.models.data.make_windows`, seed
-    :data:`OFFSET_REFIT_SEED`) and half as many pure tones at :data:`OFFSET_REFIT_SNRS`. The bins, the classes
-    and so the confidence do not change; the bias table must be fitted again after it.
+    Training fits every bin's offset within :data:`~streamfreq.estimators.lstm_contract.OFFSET_REACH` bins of the
+    truth (``_offset_loss``), but an estimate reads only the top bin's, or the one beside it where the top bin's
+    offset lands (:meth:`Contract.decode_raw`). Here the head (layers ``offset_hidden*`` and ``bin_offsets``: from
+    the features of an LSTM step, and with :attr:`TrainConfig.offset_hidden`, that step's input and its
+    neighbours') is fitted on those rows: for each window the network calls a tone in range, the head's input at
+    the step of its top bin and of the bins either side, and the truth's offset from each bin's centre, where it is
+    within ``OFFSET_REACH``; least absolute deviations (Adam, seeded), on inputs standardised and folded back into
+    the first layer.
+    The network is rebuilt with the head ``cfg.offset_hidden`` asks for (:func:`build_model`, every other
+    layer copied), so a linear head can be replaced by one with hidden layers. ``count`` generated windows
+    (:func:`~streamfreq.models.data.make_windows`, seed :data:`OFFSET_REFIT_SEED`), a sixth as many pure tones
+    over the range at each of :data:`OFFSET_REFIT_SNRS` and a twelfth as many in the band
+    :data:`OFFSET_REFIT_FEW_CYCLES`. The bins, the classes and so the confidence do not change; the bias table
+    must be fitted again after it.
     """
     import keras
 
     started = time.monotonic()
-    if "bin_offsets" not in {layer.name for layer in model.layers}:
-        raise ValueError("refit_offset_head: the model has no bin_offsets layer (a waveform model?)")
+    if contract.along_time:
+        raise ValueError("refit_offset_head: a waveform model has no per-bin offset head")
+    head = [f"offset_hidden{i}" for i in range(len(cfg.offset_hidden))] + ["bin_offsets"]
+    old_offsets = keras.Model(model.input, model.get_layer("off").output)  # the head as it was, for the record
+    rebuilt = build_model(cfg)  # the head ``cfg`` asks for; every other layer copied
+    init_from(rebuilt, model)
+    model = rebuilt
     rng = np.random.default_rng(OFFSET_REFIT_SEED)
     frames, cycles, kind = make_windows(rng, count, cfg.data_config())
-    tones = [_sines(rng, count // (2 * len(OFFSET_REFIT_SNRS)), snr, cfg.range_cycles) for snr in OFFSET_REFIT_SNRS]
+    spans = [cfg.range_cycles] * len(OFFSET_REFIT_SNRS) + [OFFSET_REFIT_FEW_CYCLES] * len(OFFSET_REFIT_SNRS)
+    sizes = [count // 6] * len(OFFSET_REFIT_SNRS) + [count // 12] * len(OFFSET_REFIT_SNRS)
+    tones = [_sines(rng, size, snr, span) for size, snr, span in zip(sizes, OFFSET_REFIT_SNRS * 2, spans, strict=True)]
     frames = np.concatenate([frames] + [t[0] for t in tones])
     truth = np.concatenate([cycles] + [t[1] for t in tones])
     in_range = np.concatenate([kind == 0] + [np.ones(t[1].size, dtype=bool) for t in tones])
-    features = keras.Model(model.input, [model.get_layer(name).output for name in ("dense", "bins", "cls")])
-    chunks = [features.predict(contract.inputs(part), batch_size=512, verbose=0) for part in np.array_split(frames, 8)]
-    dense, bins, cls = (np.concatenate(parts) for parts in zip(*chunks, strict=True))
+    source = "offset_in" if cfg.offset_hidden else "dense"
+    features = keras.Model(model.input, [model.get_layer(name).output for name in (source, "bins", "cls")])
+    inputs = np.concatenate([contract.inputs(part) for part in np.array_split(frames, 16)])
+    head_in, bins, cls = features.predict(inputs, batch_size=512, verbose=0)
     top = bins.argmax(axis=1)
     per_step = cfg.bins_per_step
-    rows = dense[np.arange(top.size), top // per_step].astype(np.float64)
     with np.errstate(invalid="ignore", divide="ignore"):
         target = (np.log2(truth) - contract.centres()[top]) / contract.bin_step  # nan without a pitch
-    use = in_range & (cls.argmax(axis=1) == 0) & (np.abs(target) <= 1.0)
-    layer = model.get_layer("bin_offsets")
-    weights, biases = (w.astype(np.float64) for w in layer.get_weights())
-    before, after, fitted = [], [], []
-    for column in range(per_step):
-        pick = use & (top % per_step == column)
-        x, y = np.c_[rows[pick], np.ones(pick.sum())], target[pick]
-        old = x @ np.r_[weights[:, column], biases[column]]
-        weight = np.ones(y.size)
-        for _ in range(6):  # least absolute deviations: weights 1 / |residual| (at least 0.02 bins)
-            gram = (x * weight[:, None]).T @ x + 1e-3 * np.eye(x.shape[1])
-            solution = np.linalg.solve(gram, (x * weight[:, None]).T @ y)
-            weight = 1.0 / np.maximum(np.abs(x @ solution - y), 0.02)
-        weights[:, column], biases[column] = solution[:-1], solution[-1]
-        before.append(float(np.mean(np.abs(old - y))))
-        after.append(float(np.mean(np.abs(x @ solution - y))))
-        fitted.append(int(pick.sum()))
-    layer.set_weights([weights.astype(np.float32), biases.astype(np.float32)])
+    use = in_range & (cls.argmax(axis=1) == 0) & (np.abs(target) <= OFFSET_REACH)
+    picked = np.arange(use.sum()), top[use]
+    before = np.abs(old_offsets.predict(inputs[use], batch_size=512, verbose=0)[picked] - target[use])
+    # the top bin's row and its neighbours' where the truth lies within reach of their centres too: the network's
+    # top bin is now and then the farther of two, or one more away, and the head must read as far as that
+    windows, bin_of = [], []
+    for shift in (0, -1, 1):
+        chosen = np.flatnonzero(use & (np.abs(target - shift) <= OFFSET_REACH) & (top + shift >= 0))
+        chosen = chosen[top[chosen] + shift < contract.n_bins]
+        windows.append(chosen)
+        bin_of.append(top[chosen] + shift)
+    windows, bin_of = np.concatenate(windows), np.concatenate(bin_of)
+    rows = head_in[windows, bin_of // per_step].astype(np.float64)
+    column = bin_of % per_step
+    wanted = np.zeros((column.size, 2 * per_step), dtype=np.float32)  # _offset_loss's layout: targets, then mask
+    wanted[np.arange(column.size), column] = (np.log2(truth[windows]) - contract.centres()[bin_of]) / contract.bin_step
+    wanted[np.arange(column.size), per_step + column] = 1.0
+    mean, scale = rows.mean(axis=0), rows.std(axis=0) + 1e-6
+    keras.utils.set_random_seed(OFFSET_REFIT_SEED)
+    fit = keras.Sequential(
+        [keras.Input((rows.shape[1],))]
+        + [keras.layers.Dense(units, activation="relu") for units in cfg.offset_hidden]
+        + [keras.layers.Dense(per_step)]
+    )
+    fit.compile(keras.optimizers.Adam(1e-3), loss=_offset_loss)
+    fit.fit(
+        ((rows - mean) / scale).astype(np.float32),
+        wanted,
+        epochs=OFFSET_REFIT_EPOCHS,
+        batch_size=256,
+        verbose=0,
+        callbacks=[keras.callbacks.ReduceLROnPlateau("loss", patience=5)],
+    )
+    weights = [layer.get_weights() for layer in fit.layers]
+    first, bias = weights[0]
+    weights[0] = [first / scale[:, None], bias - (mean / scale) @ first]  # the standardisation, folded in
+    for name, values in zip(head, weights, strict=True):
+        model.get_layer(name).set_weights([v.astype(np.float32) for v in values])
+    refitted = np.abs(_predict(model, inputs[use])[:, -contract.n_bins :][picked] - target[use])
+    top_column = top[use] % per_step
     record = {
         "seed": OFFSET_REFIT_SEED,
         "windows": int(truth.size),
-        "rows_per_column": fitted,
-        "mean_abs_bins_before": [round(v, 4) for v in before],
-        "mean_abs_bins_after": [round(v, 4) for v in after],
+        "hidden": list(cfg.offset_hidden),
+        "rows_per_column": [int(np.sum(column == c)) for c in range(per_step)],
+        "mean_abs_bins_before": [round(float(before[top_column == c].mean()), 4) for c in range(per_step)],
+        "mean_abs_bins_after": [round(float(refitted[top_column == c].mean()), 4) for c in range(per_step)],
         "seconds": round(time.monotonic() - started, 1),
     }
     log(
-        f"offset head refitted on {sum(fitted)} windows: mean |error| {record['mean_abs_bins_before']} -> "
-        f"{record['mean_abs_bins_after']} bins"
+        f"offset head refitted on {use.sum()} windows ({column.size} rows): mean |error| at the top bin "
+        f"{record['mean_abs_bins_before']} -> {record['mean_abs_bins_after']} bins"
     )
-    return record
+    return model, record
 
 
 # ---------------------------------------------------------------- export
@@ -489,14 +548,14 @@ def finish_model_dir(
     model_dir: Path,
     cfg: TrainConfig | None = None,
     log=print,
-    keep_bias: bool = False,
+    keep: tuple[str, ...] = (),
     overrides: dict | None = None,
     refit_offsets: bool = False,
 ) -> dict:
     """Export the LiteRT files of ``model_dir/lstm.keras`` and fit its calibration; rewrite ``lstm.json``.
 
-    ``cfg`` defaults to the configuration recorded in ``lstm.json``, with ``overrides`` applied;
-    ``keep_bias`` keeps the recorded bias table and refits the reliability only; ``refit_offsets`` first
+    ``cfg`` defaults to the configuration recorded in ``lstm.json``, with ``overrides`` applied; ``keep``
+    names the recorded tables (``"bias"``, ``"reliability"``) kept as they are; ``refit_offsets`` first
     refits the offset head (:func:`refit_offset_head`) and saves the weights (the bias is then refitted too).
     """
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
@@ -508,19 +567,18 @@ def finish_model_dir(
         cfg = _config_from({**meta.get("training", {}).get("config", {}), **(overrides or {})})
     model = keras.models.load_model(model_dir / "lstm.keras", compile=False)
     contract = cfg.contract()
-    extra = {}
+    extra = {"training": {"config": asdict(cfg)}}  # with the overrides: the export rebuilds the network from it
     if refit_offsets:
-        extra["training"] = {"offset_refit": refit_offset_head(model, contract, cfg, log=log)}
+        model, record = refit_offset_head(model, contract, cfg, log=log)
+        extra["training"]["offset_refit"] = record
         save_weights_only_model(model, model_dir / "lstm.keras")
-        keep_bias = False
-    if keep_bias:
-        contract = contract.replace(bias=Contract.from_metadata(meta).bias)
+        keep = tuple(name for name in keep if name != "bias")
+    recorded = Contract.from_metadata(meta) if keep else None
+    contract = contract.replace(**{name: getattr(recorded, name) for name in keep})
     export_litert(model, cfg, model_dir)
     start = time.monotonic()
     if cfg.calibrate:
-        contract = calibrate(
-            lambda a: _predict(model, a), contract, cfg, count=cfg.calibration_count, keep_bias=keep_bias
-        )
+        contract = calibrate(lambda a: _predict(model, a), contract, cfg, count=cfg.calibration_count, keep=keep)
     done = f"calibrated in {time.monotonic() - start:.0f} s" if cfg.calibrate else "not calibrated"
     log(f"exported {EXPORT_FILE}; {done}")
     return write_metadata(model_dir, contract, cfg, extra)
@@ -623,8 +681,9 @@ def main(argv: list[str] | None = None) -> int:
         help="only export and calibrate the model in DIR (e.g. the best epoch of a run that was stopped); "
         "--set overrides its recorded configuration",
     )
+    parser.add_argument("--keep-bias", action="store_true", help="with --finish-only: keep the recorded bias table")
     parser.add_argument(
-        "--keep-bias", action="store_true", help="with --finish-only: keep the bias table, refit the reliability"
+        "--keep-reliability", action="store_true", help="with --finish-only: keep the recorded reliability table"
     )
     parser.add_argument(
         "--refit-offsets",
@@ -648,7 +707,13 @@ def main(argv: list[str] | None = None) -> int:
     if args.finish_only is not None:
         log = lambda m: print(m, flush=True)  # noqa: E731
         finish_model_dir(
-            args.finish_only, log=log, keep_bias=args.keep_bias, overrides=overrides, refit_offsets=args.refit_offsets
+            args.finish_only,
+            log=log,
+            keep=tuple(
+                name for name, wanted in (("bias", args.keep_bias), ("reliability", args.keep_reliability)) if wanted
+            ),
+            overrides=overrides,
+            refit_offsets=args.refit_offsets,
         )
         return 0
     cfg = TrainConfig(seed=args.seed, **(QUICK if args.quick else {}))
