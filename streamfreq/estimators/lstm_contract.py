@@ -76,6 +76,8 @@ DECODERS = ("offset", "average", "blend")
 SCORE_HALF_WIDTH = 2
 #: Tolerance (cents) behind the calibrated confidence: P(|error| < 50 cents).
 TOLERANCE_CENTS = 50.0
+#: Bins from a bin's centre within which its offset is trained, fitted and read (clipped there when decoding).
+OFFSET_REACH = 1.5
 
 
 def autocorrelation(x: np.ndarray) -> np.ndarray:
@@ -443,7 +445,7 @@ class Contract:
         bins[~has] = 0.0
         position = (logc - centres[0]) / step
         off = position[:, None] - np.arange(self.n_bins)[None, :]
-        mask = (np.abs(off) <= 1.5) & has[:, None]
+        mask = (np.abs(off) <= OFFSET_REACH) & has[:, None]
         return {
             "bins": bins.astype(np.float32),
             "pos": np.stack([position, has.astype(np.float64)], axis=1).astype(np.float32),
@@ -470,6 +472,18 @@ class Contract:
             ),
         }
 
+    def _read_offset(self, probs: np.ndarray, top: np.ndarray) -> np.ndarray:
+        """log2 cycles read from the offsets (each within :data:`OFFSET_REACH` bins): the top bin's centre plus its
+        offset, or, where that lands past the top bin's edge (nearer another bin's centre), that bin's centre plus
+        its own offset, which was fitted where the truth lies nearer it."""
+        nb, nc = self.n_bins, len(CLASSES)
+        centres, step = self._tables["centres"], self._tables["bin_step"]
+        rows = np.arange(top.size)
+        offsets = np.clip(probs[:, nb + nc : nb + nc + nb], -OFFSET_REACH, OFFSET_REACH)
+        first = centres[top] + step * offsets[rows, top]
+        landed = np.clip(np.rint((first - centres[0]) / step).astype(np.int64), 0, nb - 1)
+        return np.where(landed == top, first, centres[landed] + step * offsets[rows, landed])
+
     def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(log2 cycles before the bias correction, class probabilities, raw score)`` per output row."""
         probs = np.asarray(probs, dtype=np.float64)
@@ -480,7 +494,7 @@ class Contract:
         rows = np.arange(top.size)
         method = decoder or self.decoder
         has_offsets = probs.shape[1] > nb + nc  # a first-format model has none
-        offset = centres[top] + self._tables["bin_step"] * probs[rows, nb + nc + top] if has_offsets else 0.0
+        offset = self._read_offset(probs, top) if has_offsets else 0.0
         if method == "offset":
             logc = offset
         else:  # the probability-weighted mean of the bins within 4 of the top
