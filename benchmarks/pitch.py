@@ -42,7 +42,7 @@ The tones and sweeps are independent clips, each tracked on its own (pyin's pitc
 carry over from one clip to the next); the voice and the notes are one signal each.
 
     python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
-                               [--seed 0] [--fmin HZ] [--soundfont PATH] [--sweep-from 110]
+                               [--seed 0] [--fmin HZ] [--soundfont PATH] [--sweep-from 110] [--model DIR]
 """
 
 from __future__ import annotations
@@ -364,11 +364,11 @@ class Tracker:
     voicing: bool = True
 
 
-def streamfreq_tracker(name: str, fmin: float | None) -> Tracker:
+def streamfreq_tracker(name: str, fmin: float | None, model_path: str | None = None) -> Tracker:
     from streamfreq import Engine
 
     def run(samples: np.ndarray, samplerate: float, _: float) -> tuple[np.ndarray, np.ndarray]:
-        engine = Engine(samplerate, estimators=[name], fmin=fmin)
+        engine = Engine(samplerate, estimators=[name], fmin=fmin, model_path=model_path)
         readouts = engine.push(samples)
         times = np.array([r.time for r in readouts])
         return times, np.array([r.hz(name) or 0.0 for r in readouts])
@@ -377,14 +377,14 @@ def streamfreq_tracker(name: str, fmin: float | None) -> Tracker:
     return Tracker(label, run)
 
 
-def told_trackers(names: Sequence[str], material: Material) -> list[Tracker]:
+def told_trackers(names: Sequence[str], material: Material, model_path: str | None = None) -> list[Tracker]:
     """streamfreq's estimators told the material's lowest f0, where the default window cannot reach it."""
     from streamfreq.defaults import WINDOW, lowest_f0
 
     voiced = material.f0[material.f0 > 0]  # nan compares False
     if len(voiced) == 0 or voiced.min() >= lowest_f0(WINDOW, material.samplerate):
         return []
-    return [streamfreq_tracker(name, material.fmin) for name in names]
+    return [streamfreq_tracker(name, material.fmin, model_path) for name in names]
 
 
 def peer_trackers() -> list[Tracker]:
@@ -627,6 +627,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--soundfont", default=None, help="render the notes (c, e) from this soundfont (default: MuseScore General)"
     )
+    parser.add_argument("--model", default=None, help="the LSTM's model (lstm.json or its folder; default: shipped)")
     parser.add_argument(
         "--sweep-from", type=float, default=SWEEP_FROM, metavar="HZ", help=f"the sweeps' low end (d, w; {SWEEP_FROM:g})"
     )
@@ -646,7 +647,7 @@ def main(argv: Sequence[str] | None = None) -> None:
             fluidsynth_path(args.soundfont or SOUNDFONT)
         except SourceError as error:
             parser.error(str(error))
-    ours = [streamfreq_tracker(n, args.fmin) for n in names]
+    ours = [streamfreq_tracker(n, args.fmin, args.model) for n in names]
     peers = [] if args.no_peers else peer_trackers()
     began = time.perf_counter()
     print(f"python benchmarks/pitch.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
@@ -657,7 +658,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         material = build_material(key, args.quick, args.seed, args.soundfont, args.sweep_from)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
-        told = [] if args.fmin is not None else told_trackers(names, material)
+        told = [] if args.fmin is not None else told_trackers(names, material, args.model)
         runs = [run_tracker(t, material) for t in ours + told + peers]
         print_mir_eval(runs)
         if key in ("a", "n", "s"):
