@@ -479,10 +479,13 @@ class Contract:
         nb, nc = self.n_bins, len(CLASSES)
         centres, step = self._tables["centres"], self._tables["bin_step"]
         rows = np.arange(top.size)
-        offsets = np.clip(probs[:, nb + nc : nb + nc + nb], -OFFSET_REACH, OFFSET_REACH)
-        first = centres[top] + step * offsets[rows, top]
+
+        def offset_of(bins: np.ndarray) -> np.ndarray:  # read two values a row, not the whole offset block
+            return np.clip(probs[rows, nb + nc + bins], -OFFSET_REACH, OFFSET_REACH)
+
+        first = centres[top] + step * offset_of(top)
         landed = np.clip(np.rint((first - centres[0]) / step).astype(np.int64), 0, nb - 1)
-        return np.where(landed == top, first, centres[landed] + step * offsets[rows, landed])
+        return np.where(landed == top, first, centres[landed] + step * offset_of(landed))
 
     def decode_raw(self, probs: np.ndarray, decoder: str | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """``(log2 cycles before the bias correction, class probabilities, raw score)`` per output row."""
