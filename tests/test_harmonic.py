@@ -14,7 +14,7 @@ import soundfile
 from streamfreq.bounds import harmonic_crlb_hz
 from streamfreq.defaults import FMIN_FLOOR, lowest_f0
 from streamfreq.engine import Engine
-from streamfreq.estimators import build_estimators
+from streamfreq.estimators import build_estimators, slow_tone
 from streamfreq.estimators import fft as fft_module
 from streamfreq.estimators.base import (
     OK,
@@ -613,7 +613,9 @@ def test_fft_gives_fewer_numbers_a_fifth_or_more_above_a_note_below_the_floor_an
     the fft's numbers there lie a fifth to an octave and a half above the note, where the whole window repeats
     far less than the fit's share of its energy; the low-number check (LOW_REPEATS_SHARE) takes some of them and
     no right one. Low notes at -5 dB in white noise repeat as well as their fit's share (s / (1 + s) both), and
-    the check takes none of their numbers."""
+    the check takes none of their numbers. (The check of a number below the floor, which takes the rest, is off
+    here: see the next test.)"""
+    monkeypatch.setattr(slow_tone, "SLOWER_NUMBER_MARGIN", 2.0)  # correlations lie within -1..1: never
     rng = np.random.default_rng(7)
     rate = 44100.0
     notes = np.repeat([36.7, 41.2], 40)
@@ -641,6 +643,37 @@ def test_fft_gives_fewer_numbers_a_fifth_or_more_above_a_note_below_the_floor_an
     assert taken.any() and not right[taken].any() and np.all(ok <= ok_unchecked)
     np.testing.assert_array_equal(hz[ok], hz_unchecked[ok])
     assert checked[1][1] == unchecked[1][1] and checked[1][1].count(OK) >= 45
+
+
+def test_fft_says_out_of_range_where_a_note_below_the_floor_repeats_far_better_than_at_its_number():
+    """D1 and E1 (36.7 and 41.2 Hz at 44.1 kHz, below the default window's 43 Hz floor, 1.7..1.9 periods) with
+    random partials and a weak fundamental: `fft` read 32 of 200 such windows at a partial or a ratio of partials
+    (1.23..3.0 times the note; the rendered tubas' D1 at 92 Hz, 2.5 times), where the window repeats at the note's
+    period far better than at the number's. Such a number is `out_of_range` now, unless the note's period lies
+    within ``MULTIPLE_TOLERANCE`` of a whole multiple of the number's (a partial, as a voice's period over a few
+    of its periods: ``slow_tone.repeats_slower`` given the number's period); 7 of the 9 numbers left are the 3rd
+    partial. G1, A1 and C2 notes drawn the same way, in range, keep every number, all within 50 cents."""
+    rng = np.random.default_rng(7)
+    rate = 44100.0
+
+    def notes(f0s: list[float]) -> tuple[np.ndarray, np.ndarray]:
+        f0 = np.repeat(f0s, 100)
+        frames = []
+        for i, hz in enumerate(f0):
+            amplitudes = rng.uniform(0.1, 1.0, 12) * np.arange(1, 13) ** -rng.uniform(0.0, 1.0)
+            amplitudes[0] *= rng.uniform(0.0, 0.3)
+            frames.append(harmonic_tone(N, rate, hz, amplitudes, seed=i) + rng.normal(0.0, 0.001, N))
+        return np.array(frames, dtype=np.float32), f0
+
+    below, f0 = notes([36.7, 41.2])
+    hz, status = readings(FFTEstimator(), below, rate)
+    ratio = hz[np.array(status) == OK] / f0[np.array(status) == OK]
+    assert status.count(OUT_OF_RANGE) >= 0.9 * len(below)
+    assert np.all(np.abs(ratio - np.rint(ratio)) <= slow_tone.MULTIPLE_TOLERANCE), ratio
+    inside, f0 = notes([49.0, 55.0, 65.4])
+    hz, status = readings(FFTEstimator(), inside, rate)
+    assert status == [OK] * len(inside)
+    assert np.all(np.abs(cents(hz, f0)) < 50.0)
 
 
 def test_a_low_number_is_dropped_where_the_window_repeats_sooner_at_no_whole_fraction_of_its_period():

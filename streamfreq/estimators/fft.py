@@ -35,8 +35,9 @@ shorter lag that is no whole fraction of its period (:data:`SHORTER_MARGIN`), no
 at half its period (:data:`UNCLEAR_REPEATS`).
 
 A note too low for the window is ``"out_of_range"`` too where the fit reads it just above ``fmin`` but the
-waveform repeats clearly below it (:func:`~streamfreq.estimators.slow_tone.off_the_bottom`), or where it gets no
-number but the waveform repeats at a period below ``fmin`` (:func:`~streamfreq.estimators.slow_tone.repeats_slower`).
+waveform repeats clearly below it (:func:`~streamfreq.estimators.slow_tone.off_the_bottom`), or where the waveform
+repeats at a period below ``fmin`` (:func:`~streamfreq.estimators.slow_tone.repeats_slower`) and gets no number or
+repeats clearly worse at the number's period.
 
 Two unrelated tones read as the one the harmonic model explains best
 (usually the louder); tones an octave, a fifth or a twelfth apart read as
@@ -303,7 +304,7 @@ class FFTEstimator:
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate, two_notes)
             period = np.where(status == OK, samplerate / f0_hz, np.nan)  # a sound that stops off the centre, in breath
             status[~repeating_at_centre(frames, period, level)] = NO_TONE
-        self._below_floor(frames, status, level, peak, samplerate)
+        self._below_floor(frames, f0_hz, confidence, status, level, peak, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
 
     def _lowest(self, n: int, samplerate: float) -> float:
@@ -311,17 +312,31 @@ class FFTEstimator:
         return lowest_f0(n, samplerate) if self.fmin is None else self.fmin
 
     def _below_floor(
-        self, frames: np.ndarray, status: np.ndarray, level: np.ndarray, peak: np.ndarray, samplerate: float
+        self,
+        frames: np.ndarray,
+        f0_hz: np.ndarray,
+        confidence: np.ndarray,
+        status: np.ndarray,
+        level: np.ndarray,
+        peak: np.ndarray,
+        samplerate: float,
     ) -> None:
-        """Make ``out_of_range`` the sounding windows ``frames`` without a number (``no_tone`` in ``status``) whose
-        waveform repeats at a period below the lowest f0 (:func:`~streamfreq.estimators.slow_tone.repeats_slower`):
-        a rich note too low for the window, whose partials it cannot read as one harmonic series (sox's plucked E1
-        at 2048 / 44.1 kHz, 1.9 periods), as the LSTM says of a fundamental below its range. Updates ``status``."""
+        """Make ``out_of_range`` the sounding windows ``frames`` whose waveform repeats at a period below the lowest
+        f0 (:func:`~streamfreq.estimators.slow_tone.repeats_slower`): a rich note too low for the window, whose
+        partials it cannot read as one harmonic series, as the LSTM says of a fundamental below its range. A window
+        without a number (sox's plucked E1 at 2048 / 44.1 kHz, 1.9 periods) is so where it repeats there; one with a
+        number, where it also repeats clearly worse at the number's period (a tuba's D1 read at 2.5 times its f0).
+        Updates ``f0_hz``, ``confidence`` and ``status``."""
         n = frames.shape[1]
-        lowest = self._lowest(n, samplerate)
-        doubt = np.flatnonzero((status == NO_TONE) & (level >= CENTRE_LEVEL) & (peak > 0))
+        low = self._lowest(n, samplerate) * n / samplerate
+        sounding = (level >= CENTRE_LEVEL) & (peak > 0)
+        doubt = np.flatnonzero(sounding & (status == NO_TONE))
         if len(doubt):
-            status[doubt[repeats_slower(frames[doubt], lowest * n / samplerate)]] = OUT_OF_RANGE
+            status[doubt[repeats_slower(frames[doubt], low)]] = OUT_OF_RANGE
+        numbered = np.flatnonzero(status == OK)
+        if len(numbered):
+            below = numbered[repeats_slower(frames[numbered], low, period=samplerate / f0_hz[numbered])]
+            f0_hz[below], confidence[below], status[below] = np.nan, 0.0, OUT_OF_RANGE
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:
         """The fundamental of windows ``y`` whose sound changes within them: a whole fraction of the coarse ``f0``

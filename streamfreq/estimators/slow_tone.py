@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.base import WHOLE_OVERLAP, centred_unit_peak, lag_correlation
+from streamfreq.estimators.base import WHOLE_OVERLAP, centred_unit_peak, lag_correlation, whole_repeats
 
 #: A slow sinusoid explaining at least this share of a window's energy (less its mean) is a tone, whatever is left
 #: (the error of fitting a tone at the nearest of the sought frequencies leaves at most 0.2%). A random walk (brown
@@ -58,6 +58,17 @@ SLOW_REPEATS = 0.95
 #: ...and better by this than at half that lag (no period in the range repeats there too), at lags where the window
 #: overlaps itself by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` of its length or more.
 SLOWER_HALF_MARGIN = 0.1
+#: ...and, for a window given a number, better by this than at the number's period: the number is not the window's
+#: fundamental but one of a sub-floor note's partials, or a ratio of them (MuseScore General's and FluidR3's tuba D1,
+#: 36.7 Hz, read 92 Hz by `fft` at 2048 / 44.1 kHz). The 78 such windows of three soundfonts' notes, dry and through
+#: reverb, repeat at 0.97..1 at the note's period and at 0.11..0.31 at the number's; their 70,000 windows read right
+#: repeat at their number's period at most 0.16 worse than at their best longer lag (0.12 in 999 of 1000).
+SLOWER_NUMBER_MARGIN = 0.3
+#: ...at a lag this many of the number's periods or more from its whole multiples: a voice (jitter, vibrato) read
+#: right at 88..113 Hz can repeat at 0.95 and more over the short overlap of 3 or 4 of its periods (a quarter of the
+#: window), and at 0.4..0.6 at one. A note read at 2.5 or 1.68 times its f0 (a tuba's D1, a piano's E1) lies 0.5
+#: and 0.32 periods from them.
+MULTIPLE_TOLERANCE = 0.2
 #: A number within this factor of a range's bottom is checked against the period its window's waveform repeats at
 #: (:func:`off_the_bottom`): a rich tone just below the bottom, whose partials one window cannot resolve, is read a
 #: little above it (the LSTM reads 2.05..2.12 cycles per window at about 2.2, 70..95 cents high; `fft` a plucked
@@ -117,20 +128,47 @@ def _slow_basis(n: int, low: float) -> tuple[np.ndarray, np.ndarray]:
     return basis, np.linalg.inv(gram)
 
 
-def repeats_slower(frames: np.ndarray, low: float, threshold: float = SLOW_REPEATS) -> np.ndarray:
+def repeats_slower(
+    frames: np.ndarray, low: float, threshold: float = SLOW_REPEATS, period: np.ndarray | None = None
+) -> np.ndarray:
     """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
     than ``N / low`` (a period below ``low`` cycles per window) where they overlap by
     :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` or more, and :data:`SLOWER_HALF_MARGIN` better than at half that
-    lag."""
-    correlation = lag_correlation(centred_unit_peak(frames)[0])
-    n = correlation.shape[1]
-    shortest, longest = math.ceil(n / low), int((1.0 - WHOLE_OVERLAP) * n)
-    if shortest > longest or not len(frames):
-        return np.zeros(len(frames), dtype=bool)
+    lag; with ``period`` (samples, per window: a number read in it), also :data:`SLOWER_NUMBER_MARGIN` better than at
+    that period (:func:`~streamfreq.estimators.base.whole_repeats`), at a lag more than :data:`MULTIPLE_TOLERANCE`
+    periods from any whole multiple of it.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> t = np.arange(2048)
+    >>> low = sum(np.cos(2 * np.pi * k * 1.7 * t / 2048 + k) for k in range(2, 9))[None]  # partials 2..8 of 1.7
+    >>> repeats_slower(low, 2.1).tolist(), repeats_slower(low, 2.1, period=np.array([2048 / (2.5 * 1.7)])).tolist()
+    ([True], [True])
+    >>> tone = np.cos(2 * np.pi * 4.25 * t / 2048)[None]  # repeats at 2048 / 4.25 and 4 times that
+    >>> repeats_slower(tone, 2.1).tolist(), repeats_slower(tone, 2.1, period=np.array([2048 / 4.25])).tolist()
+    ([True], [False])
+    """
+    slower = np.zeros(len(frames), dtype=bool)
     rows = np.arange(len(frames))
+    if period is not None:  # only a window that repeats at its number's period unclearly can repeat far better slower
+        at_number = whole_repeats(frames, period)
+        rows = np.flatnonzero(at_number < 1.0 - SLOWER_NUMBER_MARGIN)
+    n = frames.shape[1]
+    shortest, longest = math.ceil(n / low), int((1.0 - WHOLE_OVERLAP) * n)
+    if shortest > longest or not len(rows):
+        return slower
+    correlation = lag_correlation(centred_unit_peak(frames[rows])[0])
+    at = np.arange(len(rows))
     lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
-    best = correlation[rows, lag]
-    return (best >= threshold) & (correlation[rows, lag // 2] < best - SLOWER_HALF_MARGIN)
+    best = correlation[at, lag]
+    found = (best >= threshold) & (correlation[at, lag // 2] < best - SLOWER_HALF_MARGIN)
+    if period is not None:
+        multiples = lag / period[rows]
+        found &= np.abs(multiples - np.rint(multiples)) > MULTIPLE_TOLERANCE
+        found &= at_number[rows] < best - SLOWER_NUMBER_MARGIN
+    slower[rows] = found
+    return slower
 
 
 def off_the_bottom(frames: np.ndarray, cycles: np.ndarray, low: float) -> np.ndarray:
