@@ -325,17 +325,19 @@ class FFTEstimator:
         f0 (:func:`~streamfreq.estimators.slow_tone.repeats_slower`): a rich note too low for the window, whose
         partials it cannot read as one harmonic series, as the LSTM says of a fundamental below its range. A window
         without a number (sox's plucked E1 at 2048 / 44.1 kHz, 1.9 periods) is so where it repeats there; one with a
-        number, where it also repeats clearly worse at the number's period (a tuba's D1 read at 2.5 times its f0).
+        low number (under :data:`LOW_CHECK_RATIO` times the lowest f0), where it also repeats clearly worse at the
+        number's period (a tuba's D1 read at 2.5 times its f0).
         Updates ``f0_hz``, ``confidence`` and ``status``."""
         n = frames.shape[1]
-        low = self._lowest(n, samplerate) * n / samplerate
+        lowest = self._lowest(n, samplerate)
         sounding = (level >= CENTRE_LEVEL) & (peak > 0)
         doubt = np.flatnonzero(sounding & (status == NO_TONE))
         if len(doubt):
-            status[doubt[repeats_slower(frames[doubt], low)]] = OUT_OF_RANGE
-        numbered = np.flatnonzero(status == OK)
+            status[doubt[repeats_slower(frames[doubt], lowest * n / samplerate)]] = OUT_OF_RANGE
+        numbered = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))
         if len(numbered):
-            below = numbered[repeats_slower(frames[numbered], low, period=samplerate / f0_hz[numbered])]
+            period = samplerate / f0_hz[numbered]
+            below = numbered[repeats_slower(frames[numbered], lowest * n / samplerate, period=period)]
             f0_hz[below], confidence[below], status[below] = np.nan, 0.0, OUT_OF_RANGE
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:

@@ -60,15 +60,21 @@ SLOW_REPEATS = 0.95
 SLOWER_HALF_MARGIN = 0.1
 #: ...and, for a window given a number, better by this than at the number's period: the number is not the window's
 #: fundamental but one of a sub-floor note's partials, or a ratio of them (MuseScore General's and FluidR3's tuba D1,
-#: 36.7 Hz, read 92 Hz by `fft` at 2048 / 44.1 kHz). The 78 such windows of three soundfonts' notes, dry and through
-#: reverb, repeat at 0.97..1 at the note's period and at 0.11..0.31 at the number's; their 70,000 windows read right
-#: repeat at their number's period at most 0.16 worse than at their best longer lag (0.12 in 999 of 1000).
+#: 36.7 Hz, read 92 Hz by `fft` at 2048 / 44.1 kHz). The 91 such windows of three soundfonts' notes, dry and through
+#: reverb, read at low numbers (:data:`NUMBER_SLOW_REPEATS`) repeat at 0.83..1 at the note's period and at 0.11..0.32
+#: at the number's; their 70,000 windows read right repeat at their number's period at most 0.16 worse than at their
+#: best longer lag (0.12 in 999 of 1000).
 SLOWER_NUMBER_MARGIN = 0.3
 #: ...at a lag this many of the number's periods or more from its whole multiples: a voice (jitter, vibrato) read
 #: right at 88..113 Hz can repeat at 0.95 and more over the short overlap of 3 or 4 of its periods (a quarter of the
 #: window), and at 0.4..0.6 at one. A note read at 2.5 or 1.68 times its f0 (a tuba's D1, a piano's E1) lies 0.5
 #: and 0.32 periods from them.
 MULTIPLE_TOLERANCE = 0.2
+#: A window given a number, and so repeating clearly worse at it, holds a fundamental below the range where it
+#: repeats at this or more at a period there (:data:`SLOW_REPEATS` without a number): a piano's E1, its partials
+#: stretched, repeats at 0.77..0.97 (MuseScore General's, read at 1.68 times the note in 15 of its windows, at
+#: 0.83..0.89). Right numbers of the notes never come within the margin (above) at any threshold down to 0.7.
+NUMBER_SLOW_REPEATS = 0.8
 #: A number within this factor of a range's bottom is checked against the period its window's waveform repeats at
 #: (:func:`off_the_bottom`): a rich tone just below the bottom, whose partials one window cannot resolve, is read a
 #: little above it (the LSTM reads 2.05..2.12 cycles per window at about 2.2, 70..95 cents high; `fft` a plucked
@@ -129,14 +135,15 @@ def _slow_basis(n: int, low: float) -> tuple[np.ndarray, np.ndarray]:
 
 
 def repeats_slower(
-    frames: np.ndarray, low: float, threshold: float = SLOW_REPEATS, period: np.ndarray | None = None
+    frames: np.ndarray, low: float, threshold: float | None = None, period: np.ndarray | None = None
 ) -> np.ndarray:
-    """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` or more at some lag longer
-    than ``N / low`` (a period below ``low`` cycles per window) where they overlap by
-    :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` or more, and :data:`SLOWER_HALF_MARGIN` better than at half that
-    lag; with ``period`` (samples, per window: a number read in it), also :data:`SLOWER_NUMBER_MARGIN` better than at
-    that period (:func:`~streamfreq.estimators.base.whole_repeats`), at a lag more than :data:`MULTIPLE_TOLERANCE`
-    periods from any whole multiple of it.
+    """Which windows ``frames`` (batch, N) correlate with themselves at ``threshold`` (default :data:`SLOW_REPEATS`,
+    or :data:`NUMBER_SLOW_REPEATS` given ``period``) or more at some lag longer than ``N / low`` (a period below
+    ``low`` cycles per window) where they overlap by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` or more, and
+    :data:`SLOWER_HALF_MARGIN` better than at half that lag; with ``period`` (samples, per window: a number read in
+    it), also :data:`SLOWER_NUMBER_MARGIN` better than at that period
+    (:func:`~streamfreq.estimators.base.whole_repeats`), at a lag more than :data:`MULTIPLE_TOLERANCE` periods from
+    any whole multiple of it.
 
     Example
     -------
@@ -151,6 +158,8 @@ def repeats_slower(
     """
     slower = np.zeros(len(frames), dtype=bool)
     rows = np.arange(len(frames))
+    if threshold is None:
+        threshold = SLOW_REPEATS if period is None else NUMBER_SLOW_REPEATS
     if period is not None:  # only a window that repeats at its number's period unclearly can repeat far better slower
         at_number = whole_repeats(frames, period)
         rows = np.flatnonzero(at_number < 1.0 - SLOWER_NUMBER_MARGIN)
