@@ -85,7 +85,7 @@ from streamfreq.estimators.base import (
     estimates_from_arrays,
     repeating_at_centre,
 )
-from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power
+from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power, spectrum
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.slow_tone import (
@@ -454,6 +454,11 @@ class LSTMEstimator:
         if octave_low.any():
             cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
+        withheld = np.flatnonzero(octave_high & ~half & (confidence >= self.min_confidence))
+        if len(withheld):  # an octave high, but unclearly by the waveform: the spectrum may say so clearly
+            halves = withheld[self._half_by_spectrum(frames[withheld], samplerate, cycles[withheld])]
+            cycles[halves] *= 0.5
+            status[halves] = _OK
         if self.fmin is not None:
             low = max(low, self.fmin * n / float(samplerate))
         status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
@@ -510,6 +515,25 @@ class LSTMEstimator:
         half = check[octave.half_fundamental(y, omega0[check], padded_power(y), samplerate)]
         cycles[half] *= 0.5
         status[half[cycles[half] < low]] = _OUT_OF_RANGE
+
+    @staticmethod
+    def _half_by_spectrum(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
+        """Which windows ``frames``, read at ``cycles`` per window, have their fundamental at half of it by ``fft``'s
+        tests on the full-resolution window: by the fits at the half where the spectrum cannot resolve the half's
+        partials (:func:`~streamfreq.estimators.octave.half_fundamental`), else by the half's odd partials
+        (:func:`~streamfreq.estimators.octave.fraction_by_partials`)."""
+        n = frames.shape[1]
+        y = centred_unit_peak(frames)[0]
+        omega0 = 2.0 * np.pi * cycles / n
+        half = np.zeros(len(frames), dtype=bool)
+        checked = np.flatnonzero(octave.checked(omega0, n))
+        if len(checked):
+            power = padded_power(y[checked])
+            half[checked[octave.half_fundamental(y[checked], omega0[checked], power, samplerate)]] = True
+        resolved = np.flatnonzero(octave.resolved(omega0, n))
+        if len(resolved):
+            half[resolved[octave.fraction_by_partials(spectrum(y[resolved]), omega0[resolved], n, 2)]] = True
+        return half
 
     @staticmethod
     def _octave_low(frames: np.ndarray, samplerate: float, cycles: np.ndarray, candidates: np.ndarray) -> np.ndarray:
