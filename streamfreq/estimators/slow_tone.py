@@ -61,9 +61,9 @@ SLOWER_HALF_MARGIN = 0.1
 #: ...and, for a window given a number, better by this than at the number's period: the number is not the window's
 #: fundamental but one of a sub-floor note's partials, or a ratio of them (MuseScore General's and FluidR3's tuba D1,
 #: 36.7 Hz, read 92 Hz by `fft` at 2048 / 44.1 kHz). The 91 such windows of three soundfonts' notes, dry and through
-#: reverb, read at low numbers (:data:`NUMBER_SLOW_REPEATS`) repeat at 0.83..1 at the note's period and at 0.11..0.32
-#: at the number's; their 70,000 windows read right repeat at their number's period at most 0.16 worse than at their
-#: best longer lag (0.12 in 999 of 1000).
+#: reverb (`fft`'s low numbers, this check's :data:`NUMBER_SLOW_REPEATS`), repeat at 0.83..1 at the note's period and
+#: at 0.11..0.32 at the number's; their 70,000 windows read right repeat at their number's period at most 0.16 worse
+#: than at their best longer lag (0.12 in 999 of 1000).
 SLOWER_NUMBER_MARGIN = 0.3
 #: ...at a lag this many of the number's periods or more from its whole multiples: a voice (jitter, vibrato) read
 #: right at 88..113 Hz can repeat at 0.95 and more over the short overlap of 3 or 4 of its periods (a quarter of the
