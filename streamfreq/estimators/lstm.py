@@ -507,12 +507,10 @@ class LSTMEstimator:
         fundamental is half of them (:mod:`~streamfreq.estimators.octave`, as ``fft`` does); those below ``low``
         cycles become ``out_of_range``. Updates ``cycles`` and ``status``."""
         n = frames.shape[1]
-        omega0 = 2.0 * np.pi * cycles / n
-        check = np.flatnonzero((status == _OK) & octave.checked(omega0, n))
+        check = np.flatnonzero((status == _OK) & octave.checked(2.0 * np.pi * cycles / n, n))
         if not len(check):
             return
-        y = centred_unit_peak(frames[check])[0]
-        half = check[octave.half_fundamental(y, omega0[check], padded_power(y), samplerate)]
+        half = check[LSTMEstimator._half_by_spectrum(frames[check], samplerate, cycles[check])]
         cycles[half] *= 0.5
         status[half[cycles[half] < low]] = _OUT_OF_RANGE
 
