@@ -16,6 +16,10 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      ``--soundfont`` names (Debian's fluid-soundfont-gm and timgm6mb-soundfont: other samples of the same notes);
   e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
+  o. the notes of the 15 instruments played with vibrato (strings, voices, brass, reeds, flute), the modulation
+     wheel at 64: the soundfont's vibrato swings the pitch 20..28 cents either way at 8 Hz; the reference stays
+     the nominal pitch, so a frame counts as right within 50 cents of it (read a vibrato's peaks 50..60 cents off
+     on a note whose sample sits flat or sharp as that, not as an octave);
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR, from 110 Hz up (or
      from where ``--sweep-from`` says);
   w. another draw of those sweeps made at 16 kHz (the default window there, 1024 samples, spans 64 ms: a glide
@@ -41,7 +45,7 @@ RMSE/CRLB is the root mean square of (error / harmonic CRLB for a 2048-sample wi
 The tones and sweeps are independent clips, each tracked on its own (pyin's pitch-continuity prior must not
 carry over from one clip to the next); the voice and the notes are one signal each.
 
-    python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,d,w] [--estimators fft,zc,lstm] [--no-peers]
+    python benchmarks/pitch.py [--quick] [--material a,n,s,b,v,r,c,e,o,d,w] [--estimators fft,zc,lstm] [--no-peers]
                                [--seed 0] [--fmin HZ] [--soundfont PATH] [--sweep-from 110] [--model DIR]
 """
 
@@ -280,14 +284,21 @@ def room_voice_material(duration: float, seed: int, rt60: float = 0.5, wet: floa
     return replace(dry, key="r", title=title, samples=samples.astype(np.float32))
 
 
-def notes_material(per_instrument: int, every: int = 1, effects: int = 0, soundfont: str | None = None) -> Material:
+def notes_material(
+    per_instrument: int, every: int = 1, effects: int = 0, soundfont: str | None = None, vibrato: bool = False
+) -> Material:
     """Rendered General-MIDI notes (every ``every``-th instrument), one after the other, scored on their sustain;
     with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``); from
-    ``soundfont`` where given (default: MuseScore General)."""
-    from streamfreq.material import INSTRUMENTS, SOUNDFONT, note_set, render_notes
+    ``soundfont`` where given (default: MuseScore General); with ``vibrato``, the instruments played with
+    vibrato only, the modulation wheel at ``VIBRATO_WHEEL`` (the reference stays the note's nominal pitch)."""
+    from streamfreq.material import INSTRUMENTS, SOUNDFONT, VIBRATO_INSTRUMENTS, VIBRATO_WHEEL, note_set, render_notes
 
-    notes = note_set(per_instrument, INSTRUMENTS[::every])
-    rendered = render_notes(notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT)
+    players = [i for i in INSTRUMENTS if i.name in VIBRATO_INSTRUMENTS] if vibrato else INSTRUMENTS
+    notes = note_set(per_instrument, players[::every])
+    rendered = render_notes(
+        notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT,
+        modulation=VIBRATO_WHEEL if vibrato else 0,
+    )  # fmt: skip
     rate = rendered[0].samplerate
     f0s, segment = [], []
     for index, note in enumerate(rendered):
@@ -302,11 +313,12 @@ def notes_material(per_instrument: int, every: int = 1, effects: int = 0, soundf
         "hz": np.array([n.note.hz for n in rendered]),
     }
     hz = info["hz"]
-    key = "e" if effects else "c"
+    key = "o" if vibrato else "e" if effects else "c"
     title = (
         f"{key}. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM "
         f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {_soundfont_name(soundfont)} via fluidsynth, {rate:g} Hz"
-        + (f", reverb and chorus sends {effects})" if effects else ")")
+        + (f", reverb and chorus sends {effects}" if effects else "")
+        + (f", vibrato: modulation wheel {VIBRATO_WHEEL})" if vibrato else ")")
     )
     samples = np.concatenate([n.samples for n in rendered])
     return Material(key, title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
@@ -574,7 +586,7 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 # -- main --------------------------------------------------------------------------------------------------
 
 
-MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "d", "w")
+MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "o", "d", "w")
 #: The send level of material e's reverb and chorus (0..127).
 EFFECTS_SEND = 64
 
@@ -602,6 +614,8 @@ def build_material(
         if quick:
             return notes_material(2, every=4, effects=effects, soundfont=soundfont)
         return notes_material(8, effects=effects, soundfont=soundfont)
+    if key == "o":
+        return notes_material(2 if quick else 8, every=4 if quick else 1, soundfont=soundfont, vibrato=True)
     if key in ("d", "w"):
         rates = (2.0,) if quick else (0.5, 1.0, 1.5, 2.0)
         return sweeps_material(
@@ -639,7 +653,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     keys = [k.strip() for k in args.material.split(",") if k.strip()]
     if not keys or any(k not in MATERIALS for k in keys):
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
-    if {"c", "e"} & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the other materials
+    if {"c", "e", "o"} & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the rest
         from streamfreq.errors import SourceError
         from streamfreq.material import SOUNDFONT, fluidsynth_path
 
@@ -663,7 +677,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_mir_eval(runs)
         if key in ("a", "n", "s"):
             print_crlb(runs, material)
-        if key in ("c", "e"):
+        if key in ("c", "e", "o"):
             print_instruments(runs, material)
         if key in ("d", "w"):
             print_sweeps(runs, material)

@@ -15,6 +15,7 @@ from streamfreq.errors import ParameterError, SourceError
 from streamfreq.material import (
     INSTRUMENTS,
     SOUNDFONT,
+    VIBRATO_WHEEL,
     Note,
     _variable_length,
     midi_file,
@@ -108,6 +109,34 @@ def test_midi_file_sends_each_note_to_the_effects_at_the_level_asked():
     assert b"\xb0\x5b\x40" in wet and b"\xb0\x5d\x40" in wet and len(wet) == len(dry)
     with pytest.raises(ParameterError, match="effects"):
         midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2, effects=128)
+
+
+def test_midi_file_turns_the_modulation_wheel_only_when_asked():
+    plain = midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2)
+    assert b"\xb0\x01" not in plain  # the files of notes without vibrato are as they were (and so their cache)
+    wheel = midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2, modulation=VIBRATO_WHEEL)
+    assert b"\x00\xb0\x01" + bytes([VIBRATO_WHEEL]) in wheel and len(wheel) == len(plain) + 4
+    with pytest.raises(ParameterError, match="modulation"):
+        midi_file([Note("flute", 73, 72)], hold=0.5, release=0.2, modulation=128)
+
+
+def test_a_note_played_with_the_modulation_wheel_swings_its_pitch(tmp_path):
+    """The soundfont's vibrato moves a trumpet's G4 by tens of cents while the plain note holds its pitch."""
+    require_tool("fluidsynth")
+    from streamfreq import Engine
+
+    notes = [Note("trumpet", 56, 67)]
+    spans = []
+    for modulation in (0, VIBRATO_WHEEL):
+        note = render_notes(notes, hold=1.2, release=0.2, cache_dir=tmp_path, modulation=modulation)[0]
+        readouts = Engine(note.samplerate, estimators=["fft"]).push(note.samples)
+        start, stop = note.sustain
+        hz = np.array([r.hz("fft") for r in readouts if start <= r.time <= stop])
+        assert np.isfinite(hz.astype(float)).all()
+        cents_off = 1200.0 * np.log2(hz / note.note.hz)
+        assert np.abs(cents_off).max() < 50.0  # still the note: scored within 50 cents
+        spans.append(np.ptp(cents_off))
+    assert spans[0] < 10.0 and spans[1] > 30.0
 
 
 def test_notes_through_reverb_and_chorus_keep_sounding_after_the_note_off(tmp_path):
@@ -220,3 +249,14 @@ def test_loud_noise_material_draws_its_snr_from_its_own_range():
     snr = material.info["snr_db"]
     assert len(snr) == 30 and np.all((snr >= -5.0) & (snr < 0.0))
     assert material.info["missing"].any()  # some tones without their fundamental, as in material a
+
+
+def test_vibrato_material_plays_only_instruments_played_with_vibrato():
+    require_tool("fluidsynth")
+    from streamfreq.material import VIBRATO_INSTRUMENTS
+
+    material = pitch.build_material("o", quick=True, seed=0)
+    played = {INSTRUMENTS[i].name for i in material.info["instrument"]}
+    assert material.key == "o" and "modulation wheel" in material.title
+    assert played and played <= set(VIBRATO_INSTRUMENTS)
+    assert set(VIBRATO_INSTRUMENTS) <= {i.name for i in INSTRUMENTS}  # every name is one of the instruments
