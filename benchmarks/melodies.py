@@ -6,14 +6,16 @@ longer). A melody stem, a sung phrase or an instrument's run is like that. Each 
 (``streamfreq.material``, MuseScore General) plays a random walk of 14 notes, up to 4 semitones a step within its
 range (from MIDI 40, 82 Hz), each held 0.35 s with the next note-on at its note-off, once dry and once with
 fluidsynth's reverb and chorus (sends 64), for each seed. The reference is each note's nominal pitch from 60 ms
-after its note-on to its note-off (all frames voiced); the first 60 ms of a note are not scored.
+after its note-on to its note-off (all frames voiced); the first 60 ms of a note are not scored. With ``--leaps``
+each melody is 7 random notes, each followed by its octave above: the lower note's release holds every partial of
+the upper one, so for a moment the two sound as one tone at the lower note, which every tracker reads there.
 
 Prints the raw pitch accuracy (on mir_eval.melody's 10 ms grid, as ``pitch.py``) per instrument and overall,
 and where the wrong numbers (>= 50 cents off) lie: 50..100 cents off (a detuned or gliding note), at the previous
 note, more than a semitone below both notes (their common fundamental, or a fraction of one), at an octave, or
 elsewhere; each as a share of the scored frames.
 
-    python benchmarks/melodies.py [--seeds 0,1,2,3] [--estimators fft,lstm,zc] [--no-peers]
+    python benchmarks/melodies.py [--seeds 0,1,2,3] [--estimators fft,lstm,zc] [--no-peers] [--leaps]
 """
 
 from __future__ import annotations
@@ -34,20 +36,28 @@ PLAYERS = (
 )  # fmt: skip
 #: Notes per melody, seconds each, the largest step in semitones, and the lowest MIDI note played.
 NOTES, HOLD, STEP, LOWEST = 14, 0.35, 4, 40
+#: The leap of ``--leaps`` melodies, in semitones: an octave, where the note that still sounds holds every partial
+#: of the next one, so that for a moment the two sound as one tone at the lower note.
+OCTAVE = 12
 #: The first part of each note left unscored (seconds): its attack, where the last note still rings.
 ONSET = 0.06
 #: Effects send levels each melody is rendered with: dry, and through reverb and chorus.
 EFFECTS = (0, 64)
 
 
-def melody_material(seed: int, effects: int) -> Material:
-    """Every player's melody of ``seed``, one after the other, rendered with ``effects`` (one signal)."""
+def melody_material(seed: int, effects: int, leaps: bool = False) -> Material:
+    """Every player's melody of ``seed``, one after the other, rendered with ``effects`` (one signal); with
+    ``leaps``, each melody is :data:`NOTES` / 2 random notes of its range, each followed by its octave above."""
     from streamfreq.material import INSTRUMENTS, Note, render_notes
 
     rng = np.random.default_rng(seed)
     notes = []
     for instrument in [i for i in INSTRUMENTS if i.name in PLAYERS]:
         low, high = max(instrument.low, LOWEST), instrument.high
+        if leaps:
+            for midi in rng.integers(low, high - OCTAVE + 1, NOTES // 2).tolist():
+                notes += [Note(instrument.name, instrument.program, m) for m in (midi, midi + OCTAVE)]
+            continue
         midi = int(rng.integers(low + STEP, high - STEP))
         for _ in range(NOTES):
             midi = int(np.clip(midi + rng.integers(-STEP, STEP + 1), low, high))
@@ -67,7 +77,9 @@ def melody_material(seed: int, effects: int) -> Material:
         "hz": hz,
         "previous_hz": np.where(first, np.nan, np.roll(hz, 1)),
     }
-    title = f"melodies, seed {seed}, " + (f"reverb and chorus sends {effects}" if effects else "dry")
+    title = f"{'octave-leap ' if leaps else ''}melodies, seed {seed}, " + (
+        f"reverb and chorus sends {effects}" if effects else "dry"
+    )
     samples = np.concatenate([n.samples for n in rendered])
     return Material("m", title, samples, rate, np.concatenate(f0), np.concatenate(segment), fmin=80.0, info=info)
 
@@ -97,6 +109,7 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--seeds", default="0,1,2,3", help="comma-separated melody seeds")
     parser.add_argument("--estimators", default="fft,lstm,zc")
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin and SwiftF0")
+    parser.add_argument("--leaps", action="store_true", help="melodies of octave leaps: each note, then its octave")
     args = parser.parse_args(argv)
     names = [n for n in args.estimators.split(",") if n]
     trackers = [streamfreq_tracker(n, None) for n in names]
@@ -104,7 +117,7 @@ def main(argv: list[str] | None = None) -> None:
     frames = {t.name: [] for t in trackers}  # per material: (its aligned frames, their previous note, instrument)
     for seed in (int(s) for s in args.seeds.split(",")):
         for effects in EFFECTS:
-            material = melody_material(seed, effects)
+            material = melody_material(seed, effects, args.leaps)
             for tracker in trackers:
                 run = run_tracker(tracker, material)
                 segment = run.grid_segment
@@ -113,7 +126,8 @@ def main(argv: list[str] | None = None) -> None:
                 )
             print(f"  {material.title} done", file=sys.stderr, flush=True)
     print(f"python benchmarks/melodies.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
-    print(f"legato melodies of {len(PLAYERS)} instruments, seeds {args.seeds}, dry and with reverb and chorus\n")
+    kind = "octave-leap melodies" if args.leaps else "legato melodies"
+    print(f"{kind} of {len(PLAYERS)} instruments, seeds {args.seeds}, dry and with reverb and chorus\n")
     header = ["instrument", *frames]
     rows = []
     for index, player in enumerate(PLAYERS):
