@@ -18,8 +18,8 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
   o. the notes of the 15 instruments played with vibrato (strings, voices, brass, reeds, flute), the modulation
      wheel at 64: the soundfont's vibrato swings the pitch 20..28 cents either way at 8 Hz; the reference stays
-     the nominal pitch, so a frame counts as right within 50 cents of it (read a vibrato's peaks 50..60 cents off
-     on a note whose sample sits flat or sharp as that, not as an octave);
+     the nominal pitch, so a frame counts as right within 50 cents of it (where a sample sits flat or sharp, the
+     vibrato's peaks can lie 50..60 cents off: wrong numbers of that size there are the vibrato, not an octave);
   d. exponential and linear sine sweeps up and down at 0.5..2 octaves per second, 20 dB SNR, from 110 Hz up (or
      from where ``--sweep-from`` says);
   w. another draw of those sweeps made at 16 kHz (the default window there, 1024 samples, spans 64 ms: a glide
