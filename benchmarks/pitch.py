@@ -587,6 +587,8 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 
 
 MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "o", "d", "w")
+#: The materials of rendered notes: they need fluidsynth and a soundfont, and get a table per instrument.
+NOTE_MATERIALS = ("c", "e", "o")
 #: The send level of material e's reverb and chorus (0..127).
 EFFECTS_SEND = 64
 
@@ -653,7 +655,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     keys = [k.strip() for k in args.material.split(",") if k.strip()]
     if not keys or any(k not in MATERIALS for k in keys):
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
-    if {"c", "e", "o"} & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the rest
+    if set(NOTE_MATERIALS) & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the rest
         from streamfreq.errors import SourceError
         from streamfreq.material import SOUNDFONT, fluidsynth_path
 
@@ -677,7 +679,7 @@ def main(argv: Sequence[str] | None = None) -> None:
         print_mir_eval(runs)
         if key in ("a", "n", "s"):
             print_crlb(runs, material)
-        if key in ("c", "e", "o"):
+        if key in NOTE_MATERIALS:
             print_instruments(runs, material)
         if key in ("d", "w"):
             print_sweeps(runs, material)
