@@ -11,7 +11,7 @@
 # linear head's command below in a checkout of commit 01e9ecd, whose generator (and least-squares fit of
 # that head) the shipped reliability table was fitted with: since then a voice window is labelled with the
 # pitch sung (the voice's contour, not its jittered period at the centre), which makes that table more
-# generous (see the model card's "The latest revision"), and then the last command in this checkout.
+# generous (see models/HISTORY.md, "The latest revision"), and then the last command in this checkout.
 # Usage: models/reproduce.sh OUT_DIR     (needs: pip install "streamfreq[train]")
 set -euo pipefail
 out="${1:?usage: models/reproduce.sh OUT_DIR}"
