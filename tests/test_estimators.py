@@ -104,6 +104,47 @@ def test_fft_reads_a_faint_high_tone_whose_lobe_holds_its_neighbourhood():
     assert sum(e.status == OK for e in results) >= 0.98 * len(results)
 
 
+def high_voice_in_pink_noise(vowels, louder_db, seeds=(1, 2, 3)):
+    """Share of the windows of a voice singing ``vowels`` at 480 Hz (vibrato 50 cents either way at 5.5 Hz) in pink
+    noise ``louder_db`` louder that fft reads within 50 cents, over ``seeds``."""
+    from streamfreq.signals import voice
+
+    t = np.arange(int(2 * FS)) / FS
+    contour = 480.0 * 2 ** (0.5 / 12 * np.sin(2 * np.pi * 5.5 * t))
+    starts = np.arange(0, len(t) - N, 512)
+    right = []
+    for seed in seeds:
+        for vowel in vowels:
+            samples, f0 = voice(2.0, FS, seed=seed, contour=contour, vowels=vowel, breath_db=None)[:2]
+            white = np.random.default_rng(seed).standard_normal(4 * len(t))
+            slope = np.fft.rfftfreq(len(white))
+            slope[0] = slope[1]
+            pink = np.fft.irfft(np.fft.rfft(white) / np.sqrt(slope), len(white))[: len(t)]
+            mixed = samples + pink * np.sqrt(np.mean(samples**2) / np.mean(pink**2)) * 10 ** (louder_db / 20)
+            results = FFTEstimator().estimate_many(mixed[starts[:, None] + np.arange(N)].astype(np.float32), FS)
+            hz = np.array([e.hz if e.status == OK else np.nan for e in results])
+            right += list(np.abs(1200 * np.log2(hz / f0[starts + N // 2])) < 50)
+    return float(np.mean(right))
+
+
+def test_fft_reads_a_high_voice_from_its_lone_fundamental_in_loud_pink_noise():
+    """A voice at 480 Hz in pink noise 8 dB louder keeps only its fundamental clear of the noise, which fills the
+    bins around it. Judged against 16 bins either side (down to 105 Hz, where pink noise is 6 dB stronger per
+    bin) its main lobe held less than half the power in many windows and they got no number: 52% of these
+    windows were read right. A lone partial of 16 cycles per window and more is judged against half its
+    frequency either side, as partials are against half their spacing: 59% now."""
+    assert high_voice_in_pink_noise("ieu", 8.0) > 0.55
+
+
+def test_fft_reads_an_open_vowel_at_its_fundamental_in_loud_pink_noise():
+    """Sung on "a" at 480 Hz, a voice's 2nd partial stands 7 dB over its fundamental and its others 28 dB and more
+    below; in pink noise as loud as the voice only those two stand out, the fundamental 10..12 dB over its floor.
+    Read at the 2nd partial, the half's lone partial needed 13 dB (a chance peak of the noise at the half of a
+    pure tone's number stands 10 dB over its floor in some windows) and 52% of the windows were read right, the
+    others an octave high. Where the window repeats clearly better at the half's period it takes 10 dB: 73%."""
+    assert high_voice_in_pink_noise("a", 0.0) > 0.65
+
+
 def test_fft_confidence_grows_with_snr():
     means = []
     for snr in (-5, 5, 20):

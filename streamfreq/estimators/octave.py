@@ -67,6 +67,7 @@ from streamfreq.estimators.harmonic import (
     PARTIAL_REACH,
     PERIOD_CUTOFF_HZ,
     Spectrum,
+    correlation_at_period,
     double_period_excess,
     search_partials,
 )
@@ -135,6 +136,14 @@ _HALF_HARMONICS = 9
 #: twice). A tone without its fundamental in loud noise (-5..0 dB), read at its 2nd partial, keeps its 3rd 10..18
 #: dB over the floor, as high as its 4th.
 LONE_PARTIAL_LOG_SNR = math.log(10.0)
+#: ...or where the window repeats at the fraction's period at this much or more and this much better than at the
+#: number's, each over the band of its own partials up to the fraction's 9th harmonic
+#: (:func:`~streamfreq.estimators.harmonic.correlation_at_period`): a voice singing "a" at 480 Hz holds its 2nd
+#: partial 7 dB over its fundamental and the others 28 dB and more below; in pink noise as loud as itself, read at
+#: the 2nd partial, its fundamental stands 10..12 dB over its floor and the window repeats 0.7..0.9 at its period,
+#: 0.05..0.15 better than at the number's. A sine repeats as well at twice its period as at it, and in white noise
+#: at -10 dB per-sample SNR, where chance margins are wide, below 0.7 over that band.
+FRACTION_REPEATS, FRACTION_REPEATS_MARGIN = 0.7, 0.05
 
 
 def checked(omega0: np.ndarray, n: int) -> np.ndarray:
@@ -158,7 +167,8 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     multiples of ``divisor`` (the half's 1, 3, 5, 7, 9; the third's 1, 2, 4, 5, 7, 8) found within
     :data:`RESOLVED_OFFSET_BINS` of their places, holding :data:`HALF_FIT_SHARE` of the energy of all the
     fraction's partials found up to its 9th harmonic; at least :data:`ODD_PARTIALS` of them, or one standing
-    13 dB (:data:`LONE_PARTIAL_LOG_SNR`, 10 dB, beside a second partial of the number's) over its floor where
+    13 dB (:data:`LONE_PARTIAL_LOG_SNR`, 10 dB, beside a second partial of the number's or where the window
+    repeats clearly better at the fraction's period: :data:`FRACTION_REPEATS`) over its floor where
     every peak that stands ``CLEAR_LOG_SNR`` over its floor is a harmonic of the fraction (a second tone, as a
     major third above the number, puts one such partial there too, and peaks of its own between). A tone
     without its fundamental in loud noise, read at its 2nd partial, may keep only its 3rd out of the noise,
@@ -174,14 +184,28 @@ def fraction_by_partials(spec: Spectrum, omega0: np.ndarray, n: int, divisor: in
     odd = np.where(near, found.energy[:, own - 1], 0.0).sum(axis=1)
     every = np.where(np.isfinite(found.frequency), found.energy, 0.0).sum(axis=1)
     lowered = (near.sum(axis=1) >= ODD_PARTIALS) & (odd >= HALF_FIT_SHARE * every)
-    # from 10 dB where the number has a partial of its own beyond its first (a tone, not a lone sine), else 13 dB
+    # from 10 dB where the number has a partial of its own beyond its first (a tone, not a lone sine), or where the
+    # window repeats clearly better at the fraction's period than at the number's, else 13 dB
     series = (found.log_snr[:, numbers[2 * divisor - 1 :: divisor] - 1] > LONE_PARTIAL_LOG_SNR).any(axis=1)
+    maybe = np.flatnonzero(~series & (near & (found.log_snr[:, own - 1] > LONE_PARTIAL_LOG_SNR)).any(axis=1))
+    if len(maybe):
+        series[maybe] = _repeats_better_at_fraction(spec.power[maybe], n, fraction[maybe], divisor)
     standing = found.log_snr[:, own - 1] > np.where(series, LONE_PARTIAL_LOG_SNR, DETECT_LOG_SNR)[:, None]
     alone = np.flatnonzero(~lowered & (near & standing).any(axis=1))
     alone = alone[odd[alone] >= HALF_FIT_SHARE * every[alone]]
     if len(alone):
         lowered[alone] = _series_of(spec.rows(alone), fraction[alone])
     return lowered
+
+
+def _repeats_better_at_fraction(power: np.ndarray, n: int, fraction: np.ndarray, divisor: int) -> np.ndarray:
+    """Whether each window (``power``: its padded power spectrum; windows of ``n``) repeats at the period of its
+    ``fraction`` (cycles/sample) at :data:`FRACTION_REPEATS` or more and :data:`FRACTION_REPEATS_MARGIN` better than
+    at the period of ``divisor`` times it, each over the band of its own partials up to the fraction's 9th."""
+    band = np.full(len(fraction), _HALF_HARMONICS)
+    at_fraction = correlation_at_period(power, n, fraction, band)
+    at_number = correlation_at_period(power, n, divisor * fraction, band // divisor)
+    return (at_fraction >= FRACTION_REPEATS) & (at_fraction - at_number >= FRACTION_REPEATS_MARGIN)
 
 
 def _series_of(spec: Spectrum, f0: np.ndarray) -> np.ndarray:
