@@ -60,7 +60,7 @@ def window(qtbot):
     win.shutdown()
 
 
-def test_synth_440_shows_on_the_fft_readout_within_a_second(window, qtbot):
+def test_synth_440_shows_on_the_fft_readout(window, qtbot):
     window.start()
     qtbot.waitUntil(lambda: shows(window, "fft", 440.0), timeout=BOUND)
     assert window.readouts.cards["truth"].hz == 440.0
