@@ -155,7 +155,7 @@ class SpectrumPlot(pg.PlotWidget):
         if not label:
             return
         fft = estimates.get("fft")
-        self.label.setText(f"FFT peak {fft:.2f} Hz" if fft is not None and math.isfinite(fft) else "")
+        self.label.setText(f"fft f0 {fft:.2f} Hz" if fft is not None and math.isfinite(fft) else "")
 
 
 class NoteAxis(pg.AxisItem):
