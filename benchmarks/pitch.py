@@ -13,7 +13,9 @@ Material (all generated here, seeded; nothing is read from disk but the soundfon
      tail in the gap after it gets voicing false alarms there, as on an annotated recording of a singer;
   c. General-MIDI notes rendered by fluidsynth (streamfreq.material), each held 1 s and scored from 0.25 s
      after its note-on to its note-off (the sustained part); from MuseScore General, or from the soundfont
-     ``--soundfont`` names (Debian's fluid-soundfont-gm and timgm6mb-soundfont: other samples of the same notes);
+     ``--soundfont`` names (Debian's fluid-soundfont-gm and timgm6mb-soundfont: other samples of the same notes),
+     or by timidity from a patch set's configuration (a .cfg file: Debian's freepats, /etc/timidity/freepats.cfg,
+     has patches for 19 of the 23 instruments, and the notes are theirs);
   e. the same notes through fluidsynth's reverb and chorus (sends 64 of 127, as a piece rendered with
      fluidsynth's effects on may be): the chorus detunes and the reverb carries each note into the next;
   o. the notes of the 15 instruments played with vibrato (strings, voices, brass, reeds, flute), the modulation
@@ -291,9 +293,20 @@ def notes_material(
     with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``); from
     ``soundfont`` where given (default: MuseScore General); with ``vibrato``, the instruments played with
     vibrato only, the modulation wheel at ``VIBRATO_WHEEL`` (the reference stays the note's nominal pitch)."""
-    from streamfreq.material import INSTRUMENTS, SOUNDFONT, VIBRATO_INSTRUMENTS, VIBRATO_WHEEL, note_set, render_notes
+    from streamfreq.material import (
+        INSTRUMENTS,
+        SOUNDFONT,
+        VIBRATO_INSTRUMENTS,
+        VIBRATO_WHEEL,
+        is_patch_set,
+        note_set,
+        patch_programs,
+        render_notes,
+    )
 
     players = [i for i in INSTRUMENTS if i.name in VIBRATO_INSTRUMENTS] if vibrato else INSTRUMENTS
+    if soundfont is not None and is_patch_set(soundfont):  # timidity would play the others from another set
+        players = [i for i in players if i.program in patch_programs(soundfont)]
     notes = note_set(per_instrument, players[::every])
     rendered = render_notes(
         notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT,
@@ -316,7 +329,7 @@ def notes_material(
     key = "o" if vibrato else "e" if effects else "c"
     title = (
         f"{key}. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM "
-        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {_soundfont_name(soundfont)} via fluidsynth, {rate:g} Hz"
+        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {_soundfont_name(soundfont)}, {rate:g} Hz"
         + (f", reverb and chorus sends {effects}" if effects else "")
         + (f", vibrato: modulation wheel {VIBRATO_WHEEL})" if vibrato else ")")
     )
@@ -325,8 +338,12 @@ def notes_material(
 
 
 def _soundfont_name(soundfont: str | None) -> str:
-    """How a table title names the soundfont: MuseScore General, or the file's name."""
-    return "MuseScore General" if soundfont is None else os.path.basename(soundfont)
+    """How a table title names the samples and their player: MuseScore General via fluidsynth, or the file's name
+    via fluidsynth or timidity."""
+    from streamfreq.material import is_patch_set
+
+    name = "MuseScore General" if soundfont is None else os.path.basename(soundfont)
+    return f"{name} via {'timidity' if soundfont is not None and is_patch_set(soundfont) else 'fluidsynth'}"
 
 
 #: Where the sweeps start going up and end going down (Hz), unless told otherwise (``--sweep-from``).
@@ -587,7 +604,8 @@ def print_instruments(runs: Sequence[Run], material: Material) -> None:
 
 
 MATERIALS = ("a", "n", "s", "b", "v", "r", "c", "e", "o", "d", "w")
-#: The materials of rendered notes: they need fluidsynth and a soundfont, and get a table per instrument.
+#: The materials of rendered notes: they need fluidsynth and a soundfont (or timidity and a patch set), and get a
+#: table per instrument.
 NOTE_MATERIALS = ("c", "e", "o")
 #: The send level of material e's reverb and chorus (0..127).
 EFFECTS_SEND = 64
@@ -641,7 +659,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--fmin", type=float, default=None, help="lowest f0 for streamfreq (picks the window)")
     parser.add_argument(
-        "--soundfont", default=None, help="render the notes (c, e) from this soundfont (default: MuseScore General)"
+        "--soundfont",
+        default=None,
+        help="render the notes (c, e, o) from this soundfont, or with timidity from this patch set's .cfg "
+        "(default: MuseScore General)",
     )
     parser.add_argument("--model", default=None, help="the LSTM's model (lstm.json or its folder; default: shipped)")
     parser.add_argument(
@@ -657,10 +678,10 @@ def main(argv: Sequence[str] | None = None) -> None:
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
     if set(NOTE_MATERIALS) & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the rest
         from streamfreq.errors import SourceError
-        from streamfreq.material import SOUNDFONT, fluidsynth_path
+        from streamfreq.material import SOUNDFONT, synthesizer_path
 
         try:
-            fluidsynth_path(args.soundfont or SOUNDFONT)
+            synthesizer_path(args.soundfont or SOUNDFONT)
         except SourceError as error:
             parser.error(str(error))
     ours = [streamfreq_tracker(n, args.fmin, args.model) for n in names]

@@ -12,6 +12,7 @@ EXTRAS="${1:-all}"
 PYTHON="${PYTHON:-python3}"
 
 PACKAGES=(libportaudio2 libsndfile1 pulseaudio pulseaudio-utils libasound2-plugins sox fluidsynth musescore-general-soundfont
+          timidity freepats
           xvfb xauth fonts-dejavu-core libegl1 libgl1 libfontconfig1 libdbus-1-3 libglib2.0-0
           libxkbcommon0 libxkbcommon-x11-0 libxcb-cursor0 libxcb-icccm4 libxcb-image0 libxcb-keysyms1
           libxcb-randr0 libxcb-render-util0 libxcb-shape0 libxcb-xfixes0 libxcb-xkb1 libxcb-xinerama0)

@@ -6,7 +6,10 @@ lists General-MIDI programs with each instrument's playable range;
 :func:`note_set` spreads notes over those ranges (30 Hz..2 kHz) and
 :func:`render_notes` plays them, one after the other, in a single
 ``fluidsynth`` run (the soundfont loads once), cutting the result into one
-:class:`RenderedNote` per note. The audio is cached under
+:class:`RenderedNote` per note. Given a TiMidity++ configuration (a ``.cfg``
+file, such as Debian's ``freepats``: :data:`PATCH_SET`) instead of a
+soundfont, ``timidity`` plays the notes from its patches, other recordings
+of the instruments. The audio is cached under
 ``~/.cache/streamfreq/material`` (or ``$XDG_CACHE_HOME``), keyed by the MIDI
 bytes, the soundfont and the rate; it is never part of the repository.
 
@@ -45,6 +48,11 @@ from streamfreq.errors import SourceError, check_range
 SOUNDFONT = "/usr/share/sounds/sf3/MuseScore_General_Full.sf3"
 #: What to install when ``fluidsynth`` or the soundfont is missing.
 INSTALL_HINT = "apt-get install fluidsynth musescore-general-soundfont"
+#: Debian's ``freepats``: a TiMidity++ configuration of GUS patches, which :func:`render_notes` plays with
+#: ``timidity`` (it has patches for 19 of the 23 programs of :data:`INSTRUMENTS`: :func:`patch_programs`).
+PATCH_SET = "/etc/timidity/freepats.cfg"
+#: What to install when ``timidity`` or the patch set is missing.
+PATCH_SET_HINT = "apt-get install timidity freepats"
 #: MIDI ticks per second in the files written here (1 ms ticks).
 TICKS = 1000
 
@@ -197,11 +205,72 @@ def fluidsynth_path(soundfont: str = SOUNDFONT) -> str:
     return path
 
 
+def is_patch_set(soundfont: str) -> bool:
+    """Whether ``soundfont`` names a TiMidity++ configuration of patches (a ``.cfg`` file), not a soundfont."""
+    return str(soundfont).endswith(".cfg")
+
+
+def timidity_path(patch_set: str = PATCH_SET) -> str:
+    """The ``timidity`` executable; a :class:`SourceError` naming the packages if it or the patch set is missing."""
+    path = shutil.which("timidity")
+    if path is None:
+        raise SourceError(f"timidity is not installed; install it with: {PATCH_SET_HINT}")
+    if not os.path.isfile(patch_set):
+        raise SourceError(f"patch set {patch_set} not found; install it with: {PATCH_SET_HINT}")
+    return path
+
+
+def synthesizer_path(soundfont: str = SOUNDFONT) -> str:
+    """The executable that plays ``soundfont``: ``timidity`` for a patch set (:func:`is_patch_set`), else
+    ``fluidsynth`` (:func:`timidity_path`, :func:`fluidsynth_path`: each checks what it needs)."""
+    return timidity_path(soundfont) if is_patch_set(soundfont) else fluidsynth_path(soundfont)
+
+
+def patch_programs(patch_set: str = PATCH_SET) -> frozenset[int]:
+    """The General-MIDI programs (0-based) that ``patch_set`` has a patch for in its bank 0.
+
+    ``timidity`` plays any other program from its default configuration (another set of samples), so only these
+    are this patch set's instruments. Lines ``source FILE`` are followed; drum sets and other banks are skipped.
+
+    Example
+    -------
+    >>> import os
+    >>> sorted(patch_programs())[:4] if os.path.isfile(PATCH_SET) else [0, 1, 2, 4]
+    [0, 1, 2, 4]
+    """
+    programs: set[int] = set()
+    melodic = False
+    for line in Path(patch_set).read_text(errors="replace").splitlines():
+        words = line.split("#", 1)[0].split()
+        if not words:
+            continue
+        if words[0] == "source" and len(words) > 1:
+            programs |= patch_programs(words[1])
+        elif words[0] in ("bank", "drumset"):
+            melodic = words[0] == "bank" and words[1:2] == ["0"]
+        elif melodic and words[0].isdigit() and len(words) > 1:
+            programs.add(int(words[0]))
+    return frozenset(programs)
+
+
+def _render_command(
+    soundfont: str, executable: str, samplerate: int, gain: float, effects: int, wav: Path, midi: Path
+) -> list[str]:
+    """The command line that renders ``midi`` from ``soundfont`` to the 16-bit WAV file ``wav``."""
+    if is_patch_set(soundfont):  # timidity's reverb and chorus follow the MIDI sends; its volume is in percent
+        off = ["-EFreverb=0", "-EFchorus=0"] if not effects else []
+        rate, volume = str(samplerate), str(round(100 * gain))
+        return [executable, "-c", soundfont, "-Ow", "-s", rate, "-A", volume, *off, "-o", str(wav), str(midi)]
+    on = "1" if effects else "0"
+    command = [executable, "-ni", "-q", "-R", on, "-C", on, "-g", str(gain), "-r", str(samplerate)]
+    return command + ["-T", "wav", "-O", "s16", "-F", str(wav), soundfont, str(midi)]
+
+
 def _read_wav(path: Path) -> tuple[np.ndarray, float]:
     """Mono float32 samples and rate of a 16-bit PCM WAV file (channels averaged)."""
     with wave.open(str(path), "rb") as handle:
         if handle.getsampwidth() != 2:
-            raise SourceError(f"{path}: expected 16-bit PCM from fluidsynth")
+            raise SourceError(f"{path}: expected 16-bit PCM from the synthesizer")
         channels, rate = handle.getnchannels(), handle.getframerate()
         data = np.frombuffer(handle.readframes(handle.getnframes()), dtype="<i2")
     return (data.reshape(-1, channels).mean(axis=1) / 32768.0).astype(np.float32), float(rate)
@@ -231,10 +300,19 @@ def render_notes(
     them at that level, as a piece rendered with fluidsynth's defaults may be.
     ``modulation`` (0..127) sets the modulation wheel, which adds the soundfont's vibrato: with MuseScore
     General at 64 the pitch swings 20..28 cents either way at 8 Hz (:data:`VIBRATO_WHEEL`).
+
+    A ``soundfont`` ending in ``.cfg`` is a TiMidity++ configuration of patches (:data:`PATCH_SET`), rendered
+    ``timidity -c SOUNDFONT -Ow -s RATE -A 100*GAIN -EFreverb=0 -EFchorus=0 -o OUT MIDI`` (the two ``-EF``
+    options left out with ``effects``); a note whose program it has no patch for is a :class:`SourceError`
+    (timidity would play another set's instrument: :func:`patch_programs`).
     """
     check_range("samplerate", samplerate, 8000, 96000)
     check_range("hold", hold, attack + 0.05, 60.0)
-    executable = fluidsynth_path(soundfont)
+    executable = synthesizer_path(soundfont)
+    if is_patch_set(soundfont):
+        missing = sorted({note.program for note in notes} - patch_programs(soundfont))
+        if missing:
+            raise SourceError(f"{soundfont} has no patch for General-MIDI program(s) {missing}; leave those notes out")
     midi = midi_file(notes, hold, release, effects, modulation)
     key = hashlib.sha256(
         midi + f"|{os.path.abspath(soundfont)}|{os.path.getsize(soundfont)}|{samplerate}|{gain}".encode()
@@ -246,13 +324,12 @@ def render_notes(
         midi_path = directory / f"{key}.{os.getpid()}.mid"
         midi_path.write_bytes(midi)
         partial = directory / f"{key}.{os.getpid()}.partial.wav"
-        on = "1" if effects else "0"
-        command = [executable, "-ni", "-q", "-R", on, "-C", on, "-g", str(gain), "-r", str(samplerate)]
-        command += ["-T", "wav", "-O", "s16", "-F", str(partial), soundfont, str(midi_path)]
+        command = _render_command(soundfont, executable, samplerate, gain, effects, partial, midi_path)
         try:
             result = subprocess.run(command, capture_output=True, text=True, timeout=600)
             if result.returncode != 0 or not partial.exists():
-                raise SourceError(f"fluidsynth failed ({result.returncode}): {result.stderr.strip()[-300:]}")
+                name = os.path.basename(executable)
+                raise SourceError(f"{name} failed ({result.returncode}): {result.stderr.strip()[-300:]}")
             partial.replace(wav)
         finally:  # nothing of a failed rendering stays in the cache
             midi_path.unlink()

@@ -14,6 +14,7 @@ from conftest import require_tool
 from streamfreq.errors import ParameterError, SourceError
 from streamfreq.material import (
     INSTRUMENTS,
+    PATCH_SET,
     SOUNDFONT,
     VIBRATO_WHEEL,
     Note,
@@ -21,6 +22,7 @@ from streamfreq.material import (
     midi_file,
     midi_hz,
     note_set,
+    patch_programs,
     render_notes,
 )
 
@@ -148,10 +150,35 @@ def test_notes_through_reverb_and_chorus_keep_sounding_after_the_note_off(tmp_pa
     assert np.sqrt(np.mean(wet.samples[gap] ** 2)) > 10 * np.sqrt(np.mean(dry.samples[gap] ** 2)) + 1e-6
 
 
-def test_a_missing_fluidsynth_names_the_packages(monkeypatch):
+@pytest.mark.parametrize(
+    ("soundfont", "packages"),
+    [(SOUNDFONT, "fluidsynth musescore-general-soundfont"), (PATCH_SET, "timidity freepats")],
+)
+def test_a_missing_synthesizer_names_the_packages(monkeypatch, soundfont, packages):
     monkeypatch.setattr(shutil, "which", lambda name: None)
-    with pytest.raises(SourceError, match="apt-get install fluidsynth musescore-general-soundfont"):
-        render_notes([Note("flute", 73, 72)])
+    with pytest.raises(SourceError, match=f"apt-get install {packages}"):
+        render_notes([Note("flute", 73, 72)], soundfont=soundfont)
+
+
+def test_a_patch_set_has_the_programs_of_its_bank_0_and_of_the_files_it_sources(tmp_path):
+    extra = tmp_path / "extra.cfg"
+    extra.write_text("bank 0\n 40\tTone_000/040_Violin.pat amp=100\n")
+    config = tmp_path / "set.cfg"
+    config.write_text(
+        "dir /usr/share/midi/somewhere\n# a comment\ndrumset 0\n 35\tDrum_000/035_Kick.pat\n\n"
+        "bank 0\n 0\tTone_000/000_Piano.pat pan=center\n 73\tTone_000/073_Flute.pat # the flute\n"
+        f"bank 1\n 5\tTone_001/005_Other.pat\nsource {extra}\n"
+    )
+    assert patch_programs(str(config)) == {0, 40, 73}
+
+
+def test_a_note_the_patch_set_has_no_patch_for_is_a_clear_error(tmp_path):
+    """timidity would play it from its default configuration's samples, not the patch set's."""
+    require_tool("timidity")
+    assert 41 not in patch_programs()  # freepats has no viola
+    with pytest.raises(SourceError, match=r"freepats\.cfg has no patch for General-MIDI program\(s\) \[41\]"):
+        render_notes([Note("flute", 73, 72), Note("viola", 41, 60)], soundfont=PATCH_SET, cache_dir=tmp_path)
+    assert list(tmp_path.iterdir()) == []
 
 
 def test_a_file_that_is_no_soundfont_is_a_clear_error(tmp_path):
@@ -184,10 +211,11 @@ def test_a_failed_rendering_leaves_nothing_in_the_cache(tmp_path, monkeypatch):
     assert list(tmp_path.iterdir()) == []
 
 
-def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
-    require_tool("fluidsynth")
+@pytest.mark.parametrize(("soundfont", "player"), [(SOUNDFONT, "fluidsynth"), (PATCH_SET, "timidity")])
+def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path, soundfont, player):
+    require_tool(player)
     notes = [Note("cello", 42, 36), Note("flute", 73, 79), Note("acoustic grand piano", 0, 57)]
-    rendered = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)
+    rendered = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path, soundfont=soundfont)
     assert len(list(tmp_path.glob("*.wav"))) == 1
     for note in rendered:
         rate = note.samplerate
@@ -207,7 +235,7 @@ def test_rendered_notes_sound_at_their_nominal_pitch(tmp_path):
         odd = max(band(k * f0) for k in (1, 3, 5))  # a note sounding an octave up would have none
         assert harmonics > 0.5 * spectrum.max()  # the strongest partial is a harmonic of the nominal f0
         assert between < 0.1 * harmonics and odd > 0.1 * harmonics
-    again = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path)  # from the cache
+    again = render_notes(notes, hold=1.0, release=0.3, cache_dir=tmp_path, soundfont=soundfont)  # from the cache
     assert all(np.array_equal(a.samples, b.samples) for a, b in zip(rendered, again, strict=True))
 
 
@@ -249,6 +277,14 @@ def test_loud_noise_material_draws_its_snr_from_its_own_range():
     snr = material.info["snr_db"]
     assert len(snr) == 30 and np.all((snr >= -5.0) & (snr < 0.0))
     assert material.info["missing"].any()  # some tones without their fundamental, as in material a
+
+
+def test_notes_material_from_a_patch_set_plays_only_its_instruments():
+    require_tool("timidity")
+    material = pitch.build_material("c", quick=True, seed=0, soundfont=PATCH_SET)
+    programs = {INSTRUMENTS[i].program for i in material.info["instrument"]}
+    assert programs and programs <= patch_programs() and "freepats.cfg via timidity" in material.title
+    assert len(programs) == len([i for i in INSTRUMENTS if i.program in patch_programs()][::4])
 
 
 def test_vibrato_material_plays_only_instruments_played_with_vibrato():
