@@ -145,6 +145,29 @@ def test_fft_reads_an_open_vowel_at_its_fundamental_in_loud_pink_noise():
     assert high_voice_in_pink_noise("a", 0.0) > 0.65
 
 
+def test_fft_reads_high_notes_with_vibrato_in_a_long_window():
+    """Told fmin 30, fft reads 4096-sample windows at 44.1 kHz (93 ms). A note of 1318.5 or 1975.5 Hz whose 2nd or 3rd
+    partial is its strongest, with a vibrato of 35 cents either way at 6 Hz, swings that partial over more bins than
+    its main lobe within the window, which then holds less than half the power around it: 84.5% of these windows
+    were read within 50 cents of the pitch at their centre, the others got no number. Read again from its centre
+    half, where the swing is half as wide in bins twice as wide, the lobe holds it: 98.9%."""
+    rate, n = 44100.0, 4096
+    right = []
+    for f0, partials in ((1975.5, (0.3, 1.0, 0.6, 0.4)), (1318.5, (0.2, 0.5, 1.0, 0.5))):
+        for seed in range(3):
+            rng = np.random.default_rng(seed)
+            t = np.arange(int(2.0 * rate)) / rate
+            pitch = f0 * 2 ** (35 / 1200 * np.sin(2 * np.pi * 6.0 * t + rng.uniform(0, 2 * np.pi)))
+            phase = 2 * np.pi * np.cumsum(pitch) / rate
+            x = sum(a * np.sin(k * phase + rng.uniform(0, 2 * np.pi)) for k, a in enumerate(partials, 1))
+            x += rng.normal(0.0, 0.001, len(x))
+            starts = np.arange(0, len(x) - n, 512)
+            results = FFTEstimator(fmin=30.0).estimate_many(x[starts[:, None] + np.arange(n)].astype(np.float32), rate)
+            hz = np.array([e.hz if e.status == OK else np.nan for e in results])
+            right += list(np.abs(1200 * np.log2(hz / pitch[starts + n // 2])) < 50)
+    assert np.mean(right) > 0.95
+
+
 def test_fft_confidence_grows_with_snr():
     means = []
     for snr in (-5, 5, 20):
