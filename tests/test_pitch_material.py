@@ -160,6 +160,13 @@ def test_a_missing_synthesizer_names_the_packages(monkeypatch, soundfont, packag
         render_notes([Note("flute", 73, 72)], soundfont=soundfont)
 
 
+def test_a_missing_patch_set_names_the_packages(tmp_path):
+    require_tool("timidity")
+    missing = tmp_path / "nowhere.cfg"
+    with pytest.raises(SourceError, match=r"nowhere\.cfg not found; install it with: apt-get install timidity"):
+        render_notes([Note("flute", 73, 72)], soundfont=str(missing), cache_dir=tmp_path)
+
+
 def test_a_patch_set_has_the_programs_of_its_bank_0_and_of_the_files_it_sources(tmp_path):
     extra = tmp_path / "extra.cfg"
     extra.write_text("bank 0\n 40\tTone_000/040_Violin.pat amp=100\n")
