@@ -191,13 +191,20 @@ def _cache_dir() -> Path:
     return Path(root) / "streamfreq" / "material"
 
 
+def _installed(tool: str, path: str, what: str, hint: str) -> str:
+    """The executable ``tool``; a :class:`SourceError` naming the packages (``hint``) if it or the file ``path`` (a
+    ``what``) is missing."""
+    executable = shutil.which(tool)
+    if executable is None:
+        raise SourceError(f"{tool} is not installed; install it with: {hint}")
+    if not os.path.isfile(path):
+        raise SourceError(f"{what} {path} not found; install it with: {hint}")
+    return executable
+
+
 def fluidsynth_path(soundfont: str = SOUNDFONT) -> str:
     """The ``fluidsynth`` executable; a :class:`SourceError` naming the packages if it or the soundfont is missing."""
-    path = shutil.which("fluidsynth")
-    if path is None:
-        raise SourceError(f"fluidsynth is not installed; install it with: {INSTALL_HINT}")
-    if not os.path.isfile(soundfont):
-        raise SourceError(f"soundfont {soundfont} not found; install it with: {INSTALL_HINT}")
+    path = _installed("fluidsynth", soundfont, "soundfont", INSTALL_HINT)
     with open(soundfont, "rb") as handle:  # fluidsynth skips a file it cannot read and plays its default font
         head = handle.read(12)
     if head[:4] != b"RIFF" or head[8:] != b"sfbk":
@@ -212,12 +219,7 @@ def is_patch_set(soundfont: str) -> bool:
 
 def timidity_path(patch_set: str = PATCH_SET) -> str:
     """The ``timidity`` executable; a :class:`SourceError` naming the packages if it or the patch set is missing."""
-    path = shutil.which("timidity")
-    if path is None:
-        raise SourceError(f"timidity is not installed; install it with: {PATCH_SET_HINT}")
-    if not os.path.isfile(patch_set):
-        raise SourceError(f"patch set {patch_set} not found; install it with: {PATCH_SET_HINT}")
-    return path
+    return _installed("timidity", patch_set, "patch set", PATCH_SET_HINT)
 
 
 def synthesizer_path(soundfont: str = SOUNDFONT) -> str:
@@ -234,9 +236,12 @@ def patch_programs(patch_set: str = PATCH_SET) -> frozenset[int]:
 
     Example
     -------
-    >>> import os
-    >>> sorted(patch_programs())[:4] if os.path.isfile(PATCH_SET) else [0, 1, 2, 4]
-    [0, 1, 2, 4]
+    >>> import os, tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".cfg", delete=False) as cfg:
+    ...     _ = cfg.write("drumset 0\\n 35 Kick.pat\\nbank 0\\n 0 Piano.pat\\n 73 Flute.pat\\n")
+    >>> sorted(patch_programs(cfg.name))
+    [0, 73]
+    >>> os.unlink(cfg.name)
     """
     programs: set[int] = set()
     melodic = False
