@@ -306,7 +306,8 @@ def notes_material(
 
     players = [i for i in INSTRUMENTS if i.name in VIBRATO_INSTRUMENTS] if vibrato else INSTRUMENTS
     if soundfont is not None and is_patch_set(soundfont):  # timidity would play the others from another set
-        players = [i for i in players if i.program in patch_programs(soundfont)]
+        patched = patch_programs(soundfont)
+        players = [i for i in players if i.program in patched]
     notes = note_set(per_instrument, players[::every])
     rendered = render_notes(
         notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT,
