@@ -1,12 +1,13 @@
 """Real solo singing and speech, scored against what two published trackers agree on.
 
 Two excerpts of Vocadito (Bittner et al. 2021, solo singing recorded on phones and laptops, CC BY 4.0) ship in
-the source distribution of Spotify's basic-pitch 0.4.0 (Apache 2.0) as test resources, and one utterance of
+the source distribution of Spotify's basic-pitch 0.4.0 (Apache 2.0) as test resources, one utterance of
 the CMU ARCTIC speech database (a male speaker in a studio, 16 kHz; its BSD-style licence) in that of pysptk
-1.0.1 (MIT) as example data. This script downloads those archives once from PyPI (each pinned by its
-SHA-256), keeps the WAV files in a cache folder, and scores streamfreq where pyin and SwiftF0 agree (see
-``agreement.py``: agree %, off %, false alarm %). The audio is not part of this repository. Needs the
-``bench`` extra (librosa, swift-f0) and access to PyPI on the first run.
+1.0.1 (MIT) as example data, and Praat's own test recordings (a sustained vowel, a spoken sentence, a man and a
+woman at 8 kHz, a short phrase; GPL, as Praat) in that of praat-parselmouth 0.4.7. This script downloads those
+archives once from PyPI (each pinned by its SHA-256; 27 MB in all), keeps the recordings in a cache folder, and
+scores streamfreq where pyin and SwiftF0 agree (see ``agreement.py``: agree %, off %, false alarm %). The audio is
+not part of this repository. Needs the ``bench`` extra (librosa, swift-f0) and access to PyPI on the first run.
 
     python benchmarks/recordings.py [--estimators fft,lstm,zc] [--cache DIR]
 """
@@ -26,7 +27,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from agreement import AgreementTable, missing_peers  # noqa: E402
 
 _PYPI = "https://files.pythonhosted.org/packages/"
-#: ``(archive URL, its SHA-256, {member: what it is})``: the source distributions the recordings ship in.
+#: ``(archive URL, its SHA-256, {member: what it is})``: the source distributions the recordings ship in. A
+#: multichannel recording is scored as the mean of its channels, unless :data:`CHANNELS` names it.
 ARCHIVES = [
     (
         _PYPI + "d3/68/384dcaa2493497581ef7a0f18c76ce35afa26ea8a8d703f4761bdae632e6/basic_pitch-0.4.0.tar.gz",
@@ -41,7 +43,27 @@ ARCHIVES = [
         "78b1c9338bf795a41cdc3ff03fcd4699c401c323f54630bb71a19710078d0b3f",
         {"pysptk-1.0.1/pysptk/example_audio_data/arctic_a0007.wav": "CMU ARCTIC a0007, spoken, male, 4.0 s"},
     ),
+    (
+        _PYPI + "4f/28/2c1204fe3e7aeb6942051ff6776e31da52c7ab5b7df2ca438f371bd60d8a/praat_parselmouth-0.4.7.tar.gz",
+        "6dd81d246ce1eef5fd93d8cbdaf1bef61ca40ef1d2fc12aa23996a28071181e6",
+        {
+            "praat_parselmouth-0.4.7/praat/test/fon/examples/sounds/aaaa02.wav": "Praat aaaa02, sustained vowel, 7.6 s",
+            "praat_parselmouth-0.4.7/praat/dwtest/Example.ogg": "Praat Example.ogg, spoken, male, 6.1 s",
+            "praat_parselmouth-0.4.7/praat/test/fon ExperimentMFC/Sounds/M1F1-float32-AFsp.wav": (
+                "Praat M1F1, spoken, male and female, 8 kHz, 2.9 s"
+            ),
+            "praat_parselmouth-0.4.7/tests/data/the_north_wind_and_the_sun.wav": (
+                "Praat north wind, spoken, female, 1.3 s"
+            ),
+        },
+    ),
 ]
+#: ``{file name: (channel, what it holds), ...}`` for recordings whose channels are scored one by one: a voice and
+#: its electroglottograph (only the voice is scored), or two speakers.
+CHANNELS = {
+    "aaaa02.wav": ((0, "microphone"),),
+    "M1F1-float32-AFsp.wav": ((0, "the man"), (1, "the woman")),
+}
 
 
 def default_cache() -> Path:
@@ -87,10 +109,13 @@ def main(argv: list[str] | None = None) -> int:
     table = AgreementTable([n for n in args.estimators.split(",") if n])
     for path, label in recordings:
         samples, samplerate = soundfile.read(path, dtype="float32", always_2d=True)
-        table.add([label], samples.mean(axis=1), float(samplerate))
+        for channel, holds in CHANNELS.get(path.name, ((None, ""),)):
+            mono = samples.mean(axis=1) if channel is None else samples[:, channel]
+            table.add([f"{label}: {holds}" if holds else label], mono, float(samplerate))
         print(f"  {label} done", file=sys.stderr, flush=True)
     print("python benchmarks/recordings.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print("real solo singing (Vocadito) and speech (CMU ARCTIC); reference: frames where pyin and SwiftF0 agree")
+    print("real solo singing (Vocadito), a sung vowel and speech (CMU ARCTIC, Praat); reference: frames where pyin and")
+    print("SwiftF0 agree")
     table.print(["recording"])
     return 0
 
