@@ -235,7 +235,9 @@ EVEN_HARMONICS = 2
 #: its partials differs by a few hundredths and is read at the double; a low creaky voice whose odd partials drift
 #: off their places (the fit then finds them too weak to count) differs by 0.3 and keeps its number: the man of
 #: Praat's recording M1F1 (75-115 Hz at 8 kHz) was read an octave up in 7 of his 65 frames, now in 1 (at 0.1 in
-#: none, at 0.3 in 3; the legato melodies' numbers below both notes 2.47% as before at 0.3, 2.50% here, 2.53% at 0.1).
+#: none, at 0.3 in 3; the legato melodies' numbers below both notes 2.48% at 0.3, 2.50% here, 2.53% at 0.1, 2.47%
+#: before). A second note's partial that flips sign at half the period counts as odd partials do: FluidR3's steel
+#: guitar B-flat 2, the last note's E2 ringing under it, keeps its octave-low number in 5 more of its windows.
 DOUBLE_REPEATS_MARGIN = 0.2
 
 
