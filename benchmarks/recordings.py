@@ -114,8 +114,8 @@ def main(argv: list[str] | None = None) -> int:
             table.add([f"{label}: {holds}" if holds else label], mono, float(samplerate))
         print(f"  {label} done", file=sys.stderr, flush=True)
     print("python benchmarks/recordings.py " + " ".join(sys.argv[1:] if argv is None else argv))
-    print("real solo singing (Vocadito), a sung vowel and speech (CMU ARCTIC, Praat); reference: frames where pyin and")
-    print("SwiftF0 agree")
+    print("real solo singing (Vocadito), a sustained vowel and speech (CMU ARCTIC, Praat); reference: frames")
+    print("where pyin and SwiftF0 agree")
     table.print(["recording"])
     return 0
 
