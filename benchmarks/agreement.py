@@ -12,6 +12,10 @@ left out otherwise. streamfreq's estimators are scored on those frames:
 The peers are the reference, so they are not scored. Frames where both peers say unvoiced include the quiet ends
 of notes and voiced consonants that neither peer is sure of, so false alarms here are an upper bound.
 
+A second table counts, on the voiced reference frames, the numbers given with a confidence of :data:`CONFIDENT` or
+more (the LSTM's calibration target: 99% of them within 50 cents), those within 50 cents of the reference, and
+those :data:`OCTAVE_CENTS` or more off (octave errors and worse).
+
 >>> table = AgreementTable(["fft"])  # doctest: +SKIP
 >>> table.add(["a file"], samples, samplerate)  # doctest: +SKIP
 >>> table.print(["recording"])  # doctest: +SKIP
@@ -26,7 +30,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pitch import cents_off, peer_trackers, print_table, streamfreq_tracker  # noqa: E402
+from pitch import cents_off, peer_trackers, print_table, streamfreq_readouts  # noqa: E402
 
 #: Frame step of the reference grid (s), and how close the two peers must be for a frame to count (cents).
 STEP, AGREE_CENTS = 0.01, 30.0
@@ -34,6 +38,8 @@ STEP, AGREE_CENTS = 0.01, 30.0
 REFERENCE_PEERS = ("pyin", "SwiftF0")
 #: Lowest f0 the peers are told (Hz).
 PEER_FMIN = 60.0
+#: A confident number, and how far off a number is an octave error (cents; a tritone short of the octave).
+CONFIDENT, OCTAVE_CENTS = 0.9, 600.0
 
 
 def on_grid(times: np.ndarray, f0: np.ndarray, grid: np.ndarray) -> np.ndarray:
@@ -57,18 +63,19 @@ class AgreementTable:
         self.peers = {t.name: t for t in peer_trackers() if t.name in REFERENCE_PEERS}
         self.rows: list[list[str]] = []
         self.counts = {name: np.zeros(3) for name in self.names}  # agree, off, false alarms
+        self.confident = {name: np.zeros(3, dtype=np.int64) for name in self.names}  # numbers, within 50 c, octaves
         self.voiced = self.unvoiced = 0
 
     def add(self, labels: Sequence[str], samples: np.ndarray, samplerate: float) -> None:
         """Score one piece of audio; ``labels`` start its row, then its median Hz and frame counts."""
         grid = np.arange(STEP, len(samples) / samplerate - STEP, STEP)
-        f0 = {}
-        trackers = [(n, self.peers[n]) for n in REFERENCE_PEERS] + [
-            (n, streamfreq_tracker(n, None)) for n in self.names
-        ]
-        for name, tracker in trackers:
-            times, values = tracker.run(samples, samplerate, PEER_FMIN)
+        f0, confidence = {}, {}
+        for name in REFERENCE_PEERS:
+            times, values = self.peers[name].run(samples, samplerate, PEER_FMIN)
             f0[name] = on_grid(np.asarray(times), values, grid)
+        for name in self.names:
+            times, values, sure = streamfreq_readouts(name, samples, samplerate)
+            f0[name], confidence[name] = on_grid(times, values, grid), on_grid(times, sure, grid)
         first, second = (f0[n] for n in REFERENCE_PEERS)
         voiced = cents_off(first, second) < AGREE_CENTS
         unvoiced = (first == 0) & (second == 0)
@@ -87,6 +94,8 @@ class AgreementTable:
                 ]
             )
             self.counts[name] += counts
+            sure = voiced & (f0[name] > 0) & (confidence[name] >= CONFIDENT)
+            self.confident[name] += [sure.sum(), np.sum(sure & (error < 50)), np.sum(sure & (error >= OCTAVE_CENTS))]
             row.append(_cell(counts, int(voiced.sum()), int(unvoiced.sum())))
         self.rows.append(row)
 
@@ -98,6 +107,12 @@ class AgreementTable:
         print("cells: agree % / off % / false alarm %\n")
         header = [*label_headers, "median Hz", "voiced frames", "unvoiced frames", *self.names]
         print_table(header, [*self.rows, total])
+        print(f"\nnumbers of confidence {CONFIDENT:g} or more on the voiced frames, all rows\n")
+        rows = []
+        for name in self.names:
+            count, right, octaves = self.confident[name].tolist()
+            rows.append([name, str(count), f"{100 * right / max(count, 1):.1f}", str(octaves)])
+        print_table(["estimator", "numbers", "within 50 c %", f"{OCTAVE_CENTS:g} c or more off"], rows)
 
 
 def _cell(counts: np.ndarray, voiced: int, unvoiced: int) -> str:

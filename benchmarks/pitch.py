@@ -394,14 +394,23 @@ class Tracker:
     voicing: bool = True
 
 
-def streamfreq_tracker(name: str, fmin: float | None, model_path: str | None = None) -> Tracker:
+def streamfreq_readouts(
+    name: str, samples: np.ndarray, samplerate: float, fmin: float | None = None, model_path: str | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """``(times, f0, confidence)`` of estimator ``name`` on ``samples`` through an engine (f0 0 where it gives no
+    number)."""
     from streamfreq import Engine
 
+    engine = Engine(samplerate, estimators=[name], fmin=fmin, model_path=model_path)
+    readouts = engine.push(samples)
+    times = np.array([r.time for r in readouts])
+    f0 = np.array([r.hz(name) or 0.0 for r in readouts])
+    return times, f0, np.array([r.estimates[name].confidence for r in readouts])
+
+
+def streamfreq_tracker(name: str, fmin: float | None, model_path: str | None = None) -> Tracker:
     def run(samples: np.ndarray, samplerate: float, _: float) -> tuple[np.ndarray, np.ndarray]:
-        engine = Engine(samplerate, estimators=[name], fmin=fmin, model_path=model_path)
-        readouts = engine.push(samples)
-        times = np.array([r.time for r in readouts])
-        return times, np.array([r.hz(name) or 0.0 for r in readouts])
+        return streamfreq_readouts(name, samples, samplerate, fmin, model_path)[:2]
 
     label = name if fmin is None else f"{name} (fmin {fmin:g})"
     return Tracker(label, run)
