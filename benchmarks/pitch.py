@@ -481,6 +481,13 @@ class Run:
     realtime: float
 
 
+def _within(times: np.ndarray, f0: np.ndarray, duration: float) -> tuple[np.ndarray, np.ndarray]:
+    """A clip's frames centred before its end: one centred on its last sample or after it (pyin's, where the clip
+    is a whole number of hops) belongs to the next clip's start."""
+    inside = np.asarray(times) < duration
+    return np.asarray(times)[inside], np.asarray(f0)[inside]
+
+
 def run_tracker(tracker: Tracker, material: Material) -> Run:
     """Run a tracker (timed) on the material, clip by clip where the clips are independent, and align it."""
     rate = material.samplerate
@@ -489,6 +496,7 @@ def run_tracker(tracker: Tracker, material: Material) -> Run:
     began = time.perf_counter()
     parts = [tracker.run(material.samples[start:stop], rate, material.fmin) for start, stop in bounds]
     wall = time.perf_counter() - began
+    parts = [_within(t, f, (stop - start) / rate) for (t, f), (start, stop) in zip(parts, bounds, strict=True)]
     times = np.concatenate([t + start / rate for (t, _), (start, _) in zip(parts, bounds, strict=True)])
     f0 = np.concatenate([f for _, f in parts])
     grid, reference = material.reference_grid()
@@ -592,17 +600,19 @@ def print_sweeps(runs: Sequence[Run], material: Material) -> None:
 
 
 def print_instruments(runs: Sequence[Run], material: Material) -> None:
-    """Raw pitch accuracy per instrument (mir_eval, reference grid)."""
+    """Raw pitch accuracy per instrument (mir_eval, reference grid); the instruments are the material's
+    ``info["names"]``, or else streamfreq.material's General-MIDI ones."""
     from streamfreq.material import INSTRUMENTS
 
     header = ["instrument", "notes", "Hz"] + [r.tracker.name for r in runs]
     rows = []
     ids, hz = material.info["instrument"], material.info["hz"]
-    for index, instrument in enumerate(INSTRUMENTS):
+    names = material.info.get("names", [instrument.name for instrument in INSTRUMENTS])
+    for index, name in enumerate(names):
         notes = np.flatnonzero(ids == index)
         if not len(notes):
             continue
-        row = [instrument.name, str(len(notes)), f"{hz[notes].min():.0f}..{hz[notes].max():.0f}"]
+        row = [str(name), str(len(notes)), f"{hz[notes].min():.0f}..{hz[notes].max():.0f}"]
         for r in runs:
             row.append(_pct(metrics(r.aligned, np.isin(r.grid_segment, notes))["raw_pitch"]))
         rows.append(row)

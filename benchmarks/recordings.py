@@ -71,6 +71,22 @@ def default_cache() -> Path:
     return Path(os.environ.get("XDG_CACHE_HOME", Path.home() / ".cache")) / "streamfreq-bench"
 
 
+def open_checked(url: str, sha256: str) -> tarfile.TarFile:
+    """The gzipped tar archive at ``url``, downloaded whole and checked against its pinned SHA-256.
+
+    Raises
+    ------
+    RuntimeError
+        Where the download's SHA-256 is not ``sha256``.
+    """
+    with urllib.request.urlopen(url, timeout=60) as response:
+        archive = response.read()
+    digest = hashlib.sha256(archive).hexdigest()
+    if digest != sha256:
+        raise RuntimeError(f"{url} has SHA-256 {digest}, expected {sha256}")
+    return tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz")
+
+
 def fetch(cache: Path) -> list[tuple[Path, str]]:
     """``(path, what it is)`` of every recording in ``cache``, downloading and checking an archive first where
     one of its recordings is missing."""
@@ -78,13 +94,8 @@ def fetch(cache: Path) -> list[tuple[Path, str]]:
     for url, sha256, members in ARCHIVES:
         paths = [cache / Path(member).name for member in members]
         if not all(path.exists() for path in paths):
-            with urllib.request.urlopen(url, timeout=60) as response:
-                archive = response.read()
-            digest = hashlib.sha256(archive).hexdigest()
-            if digest != sha256:
-                raise RuntimeError(f"{url} has SHA-256 {digest}, expected {sha256}")
             cache.mkdir(parents=True, exist_ok=True)
-            with tarfile.open(fileobj=io.BytesIO(archive), mode="r:gz") as tar:
+            with open_checked(url, sha256) as tar:
                 for member, path in zip(members, paths, strict=True):
                     path.write_bytes(tar.extractfile(member).read())
         recordings += zip(paths, members.values(), strict=True)
