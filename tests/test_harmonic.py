@@ -31,6 +31,7 @@ from streamfreq.estimators.harmonic import (
     PERIOD_CUTOFF_HZ,
     _correlation_at,
     find_partials,
+    padded_power,
     periodicity,
     prefer_period,
     salience,
@@ -542,6 +543,22 @@ def test_a_low_voice_whose_odd_partials_drift_is_not_read_at_the_double():
     )
     hz, status = readings(FFTEstimator(), frames, rate)
     assert sum(s == OK and abs(cents(h, f0)) < 50 for h, s in zip(hz, status, strict=True)) >= 18
+
+
+def test_a_low_piano_note_read_at_its_octave_is_halved_by_its_fundamental_and_spread_odd_partials():
+    """A piano's C2 (65.4 Hz; the partial levels of the recorded one in ``benchmarks/samples.py``, in dB under its
+    loudest, the 6th) read at 131 Hz in 2048-sample windows at 44.1 kHz: the waveform repeats far better at twice
+    the number's period, and the half's fundamental (-9 dB) with its 3rd, 5th, ... (-14..-29 dB, none holding half
+    of their energy) explain more than 8% of the window. 20 windows: 5 were halved while the fundamental did not
+    count, all 20 now."""
+    from streamfreq.estimators.octave import half_fundamental
+
+    levels_db = [-8.8, -3.7, -17.0, -9.7, -18.1, 0.0, -13.6, -41.4, -23.7, -15.6, -24.0, -26.3, -27.6, -29.3, -28.1]
+    rate, f0 = 44100.0, 65.4
+    amplitudes = 10.0 ** (np.array(levels_db) / 20.0)
+    y = centred_unit_peak(np.stack([harmonic_tone(N, rate, f0, amplitudes, seed=s) for s in range(20)]))[0]
+    read = np.full(20, 2.0 * np.pi * 2.0 * f0 / rate)
+    assert len(half_fundamental(y, read, padded_power(y), rate)) == 20
 
 
 def test_a_tone_without_its_fundamental_in_loud_noise_is_lowered_by_a_lone_third_partial():

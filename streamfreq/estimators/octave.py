@@ -15,7 +15,9 @@ number ``f`` is checked where half of it has few periods in the window
   energy more than ``f``'s own, not counting the half's first partial (where
   rumble, hum and breath lie), and the strongest of the added odd ones holds
   :data:`ODD_PARTIAL_SHARE` of their energy: a partial, not the energy that
-  jitter and shimmer spread between all of them.
+  jitter and shimmer spread between all of them; or, where the waveform
+  repeats clearly better at twice the period (:data:`CLEAR_EXCESS`), the
+  half's odd partials, its first counted, explain :data:`CLEAR_ODD_SHARE`.
 
 Where half the number has more periods than that, the spectrum resolves the
 half's partials, and the spectrum alone decides (:func:`fraction_by_partials`): a
@@ -90,9 +92,14 @@ ODD_PARTIAL_SHARE = 0.5
 #: about twice the share of the energy the half's odd harmonics hold in a steady sound) and those harmonics explain
 #: :data:`CLEAR_ODD_SHARE` of the window: several strong odd partials share their energy, as FluidR3's double bass
 #: E1 (41.2 Hz) read at 82 Hz, its 3rd, 5th and 7th 10-13 dB under the 2nd, does (excess 0.23-0.32, 11-15% of the
-#: energy, the strongest 38-52% of it). A creaky frame of espeak-ng's male voice repeats as much better at twice
-#: its period (0.27) with only 4-5% in odd harmonics: its waveform changes from period to period, and both peers
-#: read its period; with an excess of 0.15 and no share, a few frames of the synthetic voice were halved too.
+#: energy, the strongest 38-52% of it). Here the half's first partial counts with them: where the waveform repeats
+#: that clearly at the half's period, energy at the half's own frequency is its fundamental, not rumble. A recorded
+#: piano's C2 (65.4 Hz; ``benchmarks/samples.py``), read at 131 Hz in a 2048-sample window at 44.1 kHz, repeats
+#: 0.25-0.48 better at twice the period and holds 6-16% in its fundamental (9 dB under its loudest partial, the
+#: 6th) but only 5-7% in its 3rd, 5th, ..., spread between them. A creaky frame of espeak-ng's male voice repeats
+#: as much better at twice its period (0.27) with only 4-5% in odd harmonics: its waveform changes from period to
+#: period, and both peers read its period; with an excess of 0.15 and no share, a few frames of the synthetic
+#: voice were halved too.
 CLEAR_EXCESS = 0.2
 CLEAR_ODD_SHARE = 0.08
 #: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
@@ -259,7 +266,7 @@ def half_fundamental(
     odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
     gain = halves[:, 1:].sum(axis=1) - own
     partial = odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1)
-    clear = (excess[test] >= CLEAR_EXCESS) & (gain >= CLEAR_ODD_SHARE * total)
+    clear = (excess[test] >= CLEAR_EXCESS) & (gain + halves[:, 0] >= CLEAR_ODD_SHARE * total)
     keep = (gain >= HALF_FIT_SHARE * total) & (partial | clear)
     return test[keep]
 
