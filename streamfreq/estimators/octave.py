@@ -89,7 +89,8 @@ HALF_FIT_SHARE = 0.03
 #: (up to 20% of a right window, spread).
 ODD_PARTIAL_SHARE = 0.5
 #: ...unless the waveform repeats this much better at twice the period than at it (the autocorrelation's excess,
-#: about twice the share of the energy the half's odd harmonics hold in a steady sound) and those harmonics explain
+#: about twice the share of the energy the half's odd harmonics hold in a steady sound: 0.16 for the 8% asked, less
+#: a quarter for a real note's decay and stretched partials, which lower its repetition) and those harmonics explain
 #: :data:`CLEAR_ODD_SHARE` of the window: several strong odd partials share their energy, as FluidR3's double bass
 #: E1 (41.2 Hz) read at 82 Hz, its 3rd, 5th and 7th 10-13 dB under the 2nd, does (excess 0.23-0.32, 11-15% of the
 #: energy, the strongest 38-52% of it). Here the half's first partial counts with them: where the waveform repeats
@@ -99,8 +100,9 @@ ODD_PARTIAL_SHARE = 0.5
 #: 6th) but only 5-7% in its 3rd, 5th, ..., spread between them. A creaky frame of espeak-ng's male voice repeats
 #: as much better at twice its period (0.27) with only 4-5% in odd harmonics: its waveform changes from period to
 #: period, and both peers read its period; with an excess of 0.15 and no share, a few frames of the synthetic
-#: voice were halved too.
-CLEAR_EXCESS = 0.2
+#: voice were halved too. At 0.12 rather than 0.2 the recorded notes read 95.6% rather than 95.3% (the organ, the
+#: piano, the double bass and the nylon guitar gain), one frame of espeak-ng's low male voice is halved.
+CLEAR_EXCESS = 0.12
 CLEAR_ODD_SHARE = 0.08
 #: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
 #: the half's odd harmonics: a partial keeps 93-98% of its power there, so a window below it cannot gain
