@@ -1,4 +1,4 @@
-"""Recorded instrument notes: streamfreq and the peers on real samples, scored against the note each is named after.
+"""Recorded instrument notes: streamfreq and the peers on real samples, scored against the note each sounds.
 
 The tonejs-instruments collection (Nicholaus Brosowsky; samples CC BY 3.0, gathered from public-domain
 sources, trimmed, volume-matched, denoised and pitch-corrected where needed) holds recordings of single notes of
