@@ -207,7 +207,7 @@ class Material:
         return times, self.at(times)[0]
 
 
-def _join(clips: Sequence[tuple[np.ndarray, np.ndarray]], samplerate: float) -> tuple[np.ndarray, ...]:
+def join_clips(clips: Sequence[tuple[np.ndarray, np.ndarray]], samplerate: float) -> tuple[np.ndarray, ...]:
     """Concatenate (samples, f0) clips: samples, f0 (nan within MARGIN_S of each end), clip index, clip bounds."""
     margin = int(MARGIN_S * samplerate)
     f0s = []
@@ -252,7 +252,7 @@ def tones_material(
         snrs.append(snr)
         crlbs.append(harmonic_crlb_hz(amplitudes, sigma, CRLB_WINDOW, samplerate))
         missing.append(absent)
-    samples, f0, segment, bounds = _join(clips, samplerate)
+    samples, f0, segment, bounds = join_clips(clips, samplerate)
     info = {"snr_db": np.array(snrs), "crlb_hz": np.array(crlbs), "missing": np.array(missing)}
     if harmonic and snr_db[1] <= 0.0:
         key, title = "n", f"n. synthetic harmonic tones in loud noise ({count} x {clip_s:g} s, 1..20 harmonics)"
@@ -373,7 +373,7 @@ def sweeps_material(
                 clips.append((x + rng.normal(0.0, harmonic_noise_sigma([0.5], 20.0), n), track))
                 kinds.append(kind)
                 speeds.append(rate)
-    samples, f0, segment, bounds = _join(clips, samplerate)
+    samples, f0, segment, bounds = join_clips(clips, samplerate)
     title = (
         f"{key}. sine sweeps ({len(clips)} x {clip_s:g} s, up and down, {low:g} Hz and up, 20 dB SNR, "
         f"{samplerate / 1000:g} kHz)"

@@ -32,11 +32,11 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from agreement import CONFIDENT, OCTAVE_CENTS  # noqa: E402
 from pitch import (  # noqa: E402
-    MARGIN_S,
     PEER_FMAX,
     Material,
     Run,
     cents_off,
+    join_clips,
     metrics,
     peer_trackers,
     print_instruments,
@@ -145,7 +145,7 @@ def samples_material(files: dict[str, list[Path]], seconds: float) -> Material:
     """Every note's first ``seconds``, one clip each, the reference on its scored part (nan elsewhere)."""
     import soundfile
 
-    clips, f0s, segments, info_instrument, info_hz, rates = [], [], [], [], [], set()
+    clips, info_instrument, info_hz, rates = [], [], [], set()
     names = list(files)
     for index, instrument in enumerate(names):
         for path in files[instrument]:
@@ -153,28 +153,21 @@ def samples_material(files: dict[str, list[Path]], seconds: float) -> Material:
             mono = samples.mean(axis=1)[: int(seconds * samplerate)]
             rates.add(samplerate)
             start, stop = scored_span(mono, samplerate)
-            margin = int(MARGIN_S * samplerate)
             f0 = np.full(len(mono), np.nan)
-            f0[max(start, margin) : min(stop, len(mono) - margin)] = sounding_hz(path)
-            clips.append(mono)
-            f0s.append(f0)
-            segments.append(np.full(len(mono), len(info_hz), dtype=np.int32))
+            f0[start:stop] = hz = sounding_hz(path)
+            clips.append((mono, f0))
             info_instrument.append(index)
-            info_hz.append(sounding_hz(path))
+            info_hz.append(hz)
     if len(rates) != 1:
         raise RuntimeError(f"the samples come at several rates ({sorted(rates)}); resample them first")
-    ends = np.cumsum([len(clip) for clip in clips])
-    bounds = np.stack([ends - [len(clip) for clip in clips], ends], axis=1)
     hz, rate = np.array(info_hz), float(rates.pop())
     title = (
         f"t. recorded instrument notes (tonejs-instruments: {len(clips)} notes, {len(names)} instruments, "
         f"{hz.min():.1f}..{hz.max():.0f} Hz, the first {seconds:g} s of each, {rate:g} Hz)"
     )
     info = {"instrument": np.array(info_instrument), "hz": hz, "names": np.array(names)}
-    return Material(
-        "t", title, np.concatenate(clips), rate, np.concatenate(f0s), np.concatenate(segments),
-        fmin=30.0, clips=bounds, info=info,
-    )  # fmt: skip
+    samples, f0, segment, bounds = join_clips(clips, rate)
+    return Material("t", title, samples, rate, f0, segment, fmin=30.0, clips=bounds, info=info)
 
 
 def note_medians(runs: list[Run], material: Material) -> np.ndarray:
