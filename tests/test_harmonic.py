@@ -29,6 +29,7 @@ from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.estimators.harmonic import (
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
+    Partials,
     _correlation_at,
     find_partials,
     padded_power,
@@ -38,6 +39,7 @@ from streamfreq.estimators.harmonic import (
     spectrum,
 )
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
+from streamfreq.estimators.two_notes import louder_note
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone, voice
 from tests.conftest import require_tool
@@ -854,6 +856,26 @@ def test_two_notes_in_a_simple_ratio_read_as_the_louder_not_their_common_fundame
         )
         frames.append(x + rng.normal(0.0, 0.01, N))
     _read_as(FFTEstimator(), frames, loud, OK)
+
+
+@pytest.mark.parametrize(("stray_db", "louder"), [(11.0, 6), (15.0, 1)])
+def test_weak_peaks_off_both_series_do_not_hide_two_notes(stray_db, louder):
+    """Two notes a minor third apart (6:5 of their common fundamental, the upper one louder), with four peaks off
+    both series holding 0.1% of the energy, as a room's smear between the partials of a violin's note and the last
+    one ringing under it leaves them: at 11 dB over their floor they are chance peaks, and the louder note is read
+    (the code before counted them as a third sound's partials and read the common fundamental); at 15 dB, over
+    the 13 dB a tone's partial must stand, they are partials of something else, and the window is no two notes'."""
+    harmonics = np.arange(1, 25)
+    on_series = (harmonics % 5 == 0) | (harmonics % 6 == 0)
+    energy = np.where(harmonics % 6 == 0, 2.0 / harmonics, 0.0) + np.where(harmonics % 5 == 0, 1.0 / harmonics, 0.0)
+    log_snr = np.where(on_series, np.log(10.0**3.5), -np.inf)
+    strays = np.isin(harmonics, [16, 17, 21, 22])
+    energy[strays] = 0.001 * energy.sum() / 4
+    log_snr[strays] = stray_db * np.log(10.0) / 10.0
+    found = on_series | strays
+    frequency = np.where(found, harmonics * 0.003, np.nan)
+    partials = Partials(frequency[None], log_snr[None], energy[None])
+    assert louder_note(partials).tolist() == [louder]
 
 
 def test_one_note_whose_two_partials_hold_most_of_its_energy_is_not_read_as_two_notes():

@@ -38,17 +38,24 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.harmonic import Partials
+from streamfreq.estimators.harmonic import DETECT_LOG_SNR, Partials
 
 #: The ratios ``(p, q)``, lower note first, that two notes are looked for at: whole numbers without a common
 #: factor, ``3 <= p < q < 2 p`` (less than an octave apart), in this order of preference.
 RATIOS = tuple((p, q) for p in range(3, 10) for q in range(p + 1, 2 * p) if math.gcd(p, q) == 1)
 #: The lower and the upper numbers of :data:`RATIOS`, as arrays.
 _LOWER, _UPPER = (np.array(side) for side in zip(*RATIOS, strict=True))
-#: Found partials that neither note's series holds, at most: a chance peak of the noise, or a trace of a third
-#: sound (two notes rendered with reverberation show 0..3).
+#: Partials standing :data:`STRAY_LOG_SNR` over their floor that neither note's series holds, at most: a trace of a
+#: third sound (two notes rendered with reverberation show 0..3)...
 STRAYS = 2
-#: ...holding at most this share of the found partials' energy together.
+#: ...where a stray counts from this far (log power, 13 dB) over its floor, as far as ``fft``'s strongest partial must
+#: stand to detect a tone: weaker peaks off both series are chance peaks of the noise or a room's smear between the
+#: partials (a violin's note and the last one ringing a minor third below, through reverb, show 4-5 of them at 10-12
+#: dB, 0.1% of the energy). Counted from any height, they left 2.50% of the legato melodies' frames read below both
+#: notes (``benchmarks/melodies.py``), 2.31% from here; from 20 dB, 2.19%, but the recorded harp (``samples.py``,
+#: default window) and MuseScore General's choir read worse (90.8 to 89.5% and 98.2 to 97.8%).
+STRAY_LOG_SNR = DETECT_LOG_SNR
+#: Strays of any height hold at most this share of the found partials' energy together.
 STRAY_SHARE = 0.05
 #: Each note has at least this many found partials of its own (not shared with the other's series)...
 OWN_PARTIALS = 2
@@ -86,9 +93,10 @@ def louder_note(partials: Partials) -> np.ndarray:
     notes that sound together in one of the :data:`RATIOS`; 1 where the partials are not two such notes'.
 
     The partials are a window's peaks at that fundamental's harmonics (``energy`` 0 where none is found).
-    Two notes ``p:q``: every found partial but :data:`STRAYS` (holding :data:`STRAY_SHARE` of the energy at
-    most) lies at a multiple of ``p`` or ``q``; each note has :data:`OWN_PARTIALS` found partials of its own
-    holding :data:`OWN_SHARE` of the energy, and its fundamental stands :data:`NOTE_LOG_SNR` over its floor;
+    Two notes ``p:q``: every partial found :data:`STRAY_LOG_SNR` over its floor but :data:`STRAYS` lies at a
+    multiple of ``p`` or ``q``, and those off both series hold :data:`STRAY_SHARE` of the energy at most; each
+    note has :data:`OWN_PARTIALS` found partials of its own holding :data:`OWN_SHARE` of the energy, and its
+    fundamental stands :data:`NOTE_LOG_SNR` over its floor;
     no partial below both notes stands so (a voice whose fundamental a filter took away shows its 2nd, 3rd,
     4th, 6th and 8th partials, which fit 3:4, and its 2nd stands clear).
     Of the ratios that fit, the one whose two series miss fewest harmonics up to the highest partial found
@@ -107,10 +115,11 @@ def louder_note(partials: Partials) -> np.ndarray:
         return louder
     energy, found, standing = partials.energy[rows], found[rows], standing[rows]
     counted = found.astype(np.float64)
+    clear = (partials.log_snr[rows] > STRAY_LOG_SNR).astype(np.float64)
     total = energy.sum(axis=1, keepdims=True)
     only_p, only_q, either, first_p, first_q, under = _series(energy.shape[1])
     energy_p, energy_q = _weighed(energy, only_p), _weighed(energy, only_q)
-    fits = counted.sum(axis=1, keepdims=True) - _weighed(counted, either) <= STRAYS
+    fits = clear.sum(axis=1, keepdims=True) - _weighed(clear, either) <= STRAYS
     fits &= total - _weighed(energy, either) <= STRAY_SHARE * total
     fits &= (_weighed(counted, only_p) >= OWN_PARTIALS) & (_weighed(counted, only_q) >= OWN_PARTIALS)
     fits &= (energy_p >= OWN_SHARE * total) & (energy_q >= OWN_SHARE * total)
