@@ -878,6 +878,22 @@ def test_weak_peaks_off_both_series_do_not_hide_two_notes(stray_db, louder):
     assert louder_note(partials).tolist() == [louder]
 
 
+@pytest.mark.parametrize("low", [280.0, 330.0])
+def test_two_notes_a_third_apart_read_as_the_louder_where_one_has_weak_odd_partials(low):
+    """Two notes a major third apart (5:4), the upper one with weak odd partials (a note in its release): the pair
+    repeats nearly as well at twice the common fundamental, half the lower note, and the period check takes that
+    period; the upper note lies at 2.5 times it, off its series. The two notes are found at half the number, and the
+    louder, the lower note, is read; the code before read half of it in every window."""
+    upper = np.array([0.2, 1.0, 0.05, 0.5, 0.03, 0.3, 0.02, 0.2, 0.01, 0.1])
+    rng = np.random.default_rng(7)
+    frames = []
+    for seed in range(20):
+        x = harmonic_tone(N, FS, low, 1.0 / np.arange(1.0, 13.0), seed=seed)
+        x += 0.8 * harmonic_tone(N, FS, 1.25 * low, upper, seed=99 - seed)
+        frames.append(x + rng.normal(0.0, 0.01, N))
+    _read_as(FFTEstimator(), frames, low, OK)
+
+
 def test_one_note_whose_two_partials_hold_most_of_its_energy_is_not_read_as_two_notes():
     """A low reed note whose 4th and 5th partials stand 25 dB over the others (a formant: MuseScore General's bassoon
     at 110 Hz) is read at its fundamental: its weak partials between 4, 5, 8, 10... are found, so they are not two

@@ -111,7 +111,7 @@ from streamfreq.estimators.partial_fit import (
 )
 from streamfreq.estimators.slow_tone import EDGE_RATIO, off_the_bottom, repeats_slower, rumble
 from streamfreq.estimators.sums import warp
-from streamfreq.estimators.two_notes import louder_note
+from streamfreq.estimators.two_notes import NOTE_LOG_SNR, louder_note
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
@@ -773,15 +773,27 @@ def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -
 def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
     """The windows whose ``partials``, found at the coarse fundamentals ``f0`` (cycles/sample), are two notes' in a
     simple ratio (:func:`~streamfreq.estimators.two_notes.louder_note`), as a mask; there ``f0`` moves to the louder
-    note's fundamental and ``partials`` to the partials found at it (both in place)."""
-    louder = louder_note(partials)
-    rows = np.flatnonzero(louder > 1)
+    note's fundamental and ``partials`` to the partials found at it (both in place).
+
+    Where they are not, the two notes are looked for at half of ``f0`` too: where one note's odd partials are weak
+    (a note in its release), a pair a third or a fourth apart repeats nearly as well at twice their common
+    fundamental as at it, the period check (:func:`~streamfreq.estimators.harmonic.prefer_period`) takes that
+    shorter period, and a note lies at an odd multiple of half the number, off its series (a string ensemble's 247
+    Hz in a legato melody, the last note ringing at 311 Hz through reverb, read at 124 Hz). Only where ``f0``'s
+    own first partial does not stand :data:`~streamfreq.estimators.two_notes.NOTE_LOG_SNR` over its floor: it is the
+    half's 2nd, which no pair may have standing."""
+    multiple = louder_note(partials).astype(np.float64)
+    rows = np.flatnonzero((multiple == 1) & ~(partials.log_snr[:, 0] >= NOTE_LOG_SNR))
     if len(rows):
-        f0[rows] *= louder[rows]
+        louder = louder_note(find_partials(coarse.rows(rows), 0.5 * f0[rows], PARTIAL_HARMONICS, n))
+        multiple[rows[louder > 1]] = 0.5 * louder[louder > 1]
+    rows = np.flatnonzero(multiple != 1)
+    if len(rows):
+        f0[rows] *= multiple[rows]
         again = find_partials(coarse.rows(rows), f0[rows], PARTIAL_HARMONICS, n)
         for mine, note in zip(partials, again, strict=True):
             mine[rows] = note
-    return louder > 1
+    return multiple != 1
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
