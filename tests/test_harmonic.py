@@ -894,6 +894,24 @@ def test_two_notes_a_third_apart_read_as_the_louder_where_one_has_weak_odd_parti
     _read_as(FFTEstimator(), frames, low, OK)
 
 
+@pytest.mark.parametrize("note", [700.0, 800.0])
+def test_a_note_with_a_softer_one_a_major_third_above_is_not_read_at_a_quarter(note):
+    """A note read right, with a softer one a major third above (5:4, 6 dB down) still sounding, as at a legato
+    hand-over: the upper note's partials lie on the quarter's own harmonics 5, 10, 15, ..., so step 7 read the
+    quarter (the code before, in all 40 of these windows at 44.1 kHz). The partials found at the quarter are two
+    notes', so no fraction is read."""
+    amplitudes = 1.0 / np.arange(1.0, 13.0)
+    rng = np.random.default_rng(7)
+    frames = []
+    for seed in range(20):
+        x = harmonic_tone(N, 44100.0, note, amplitudes, seed=seed)
+        x += 0.5 * harmonic_tone(N, 44100.0, 1.25 * note, amplitudes, seed=99 - seed)
+        frames.append(x + rng.normal(0.0, 0.01, N))
+    hz, status = readings(FFTEstimator(), np.array(frames, dtype=np.float32), 44100.0)
+    assert status == [OK] * len(frames)
+    assert np.all(np.abs(cents(hz, note)) < 50)
+
+
 def test_one_note_whose_two_partials_hold_most_of_its_energy_is_not_read_as_two_notes():
     """A low reed note whose 4th and 5th partials stand 25 dB over the others (a formant: MuseScore General's bassoon
     at 110 Hz) is read at its fundamental: its weak partials between 4, 5, 8, 10... are found, so they are not two

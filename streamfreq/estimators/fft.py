@@ -517,7 +517,9 @@ class FFTEstimator:
         ones (partials, but a waveform that does not repeat at the number) whose waveform repeats at the
         fraction's period: a tone without its fundamental whose other partials noise buries but some, read at a
         multiple. Only windows whose fit leaves :data:`~streamfreq.estimators.octave.HALF_FIT_SHARE` of what
-        it explains can hold the fraction's own partials.
+        it explains can hold the fraction's own partials. No fraction is read where the partials found at it, or at
+        half of it, are two notes' in a simple ratio (:func:`_two_notes_at`): a legato melody's last note, ringing
+        a third or a fourth from the new one, puts partials where the fraction's own lie.
         """
         n = y.shape[1]
         steps = self.newton_steps
@@ -527,6 +529,8 @@ class FFTEstimator:
             halves = halves[
                 octave.half_fundamental(y[halves], omega0[halves], power, samplerate, steps, unexplained[halves])
             ]
+        if len(halves):
+            halves = halves[~_two_notes_at(coarse.rows(halves), omega0[halves] / (4.0 * np.pi), n)]
         rows, fundamentals = [], []
         candidates = (numbered | unrepeated) & (unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained))
         candidates[halves] = False
@@ -534,6 +538,8 @@ class FFTEstimator:
             check = np.flatnonzero(candidates & octave.resolved(omega0, n, divisor))
             if len(check):
                 check = check[octave.fraction_by_partials(coarse.spectrum.rows(check), omega0[check], n, divisor)]
+            if len(check):
+                check = check[~_two_notes_at(coarse.rows(check), omega0[check] / (2.0 * np.pi * divisor), n)]
             doubt = np.flatnonzero(unrepeated[check])
             if len(doubt):  # partials alone do not make a tone: the waveform must repeat at the fraction's period
                 fraction = omega0[check[doubt]] / (2.0 * np.pi * divisor)
@@ -794,6 +800,13 @@ def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: 
         for mine, note in zip(partials, again, strict=True):
             mine[rows] = note
     return multiple != 1
+
+
+def _two_notes_at(coarse: Coarse, fundamental: np.ndarray, n: int) -> np.ndarray:
+    """Which windows (``coarse``: what the coarse stage read of them) hold two notes in a simple ratio whose common
+    fundamental is ``fundamental`` (cycles/sample) or half of it (:func:`_louder_of_two_notes`), as a mask."""
+    f0 = fundamental.copy()
+    return _louder_of_two_notes(coarse, f0, find_partials(coarse, f0, PARTIAL_HARMONICS, n), n)
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
