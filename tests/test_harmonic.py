@@ -861,8 +861,8 @@ def test_two_notes_in_a_simple_ratio_read_as_the_louder_not_their_common_fundame
 @pytest.mark.parametrize(("stray_db", "louder"), [(11.0, 6), (15.0, 1)])
 def test_weak_peaks_off_both_series_do_not_hide_two_notes(stray_db, louder):
     """Two notes a minor third apart (6:5 of their common fundamental, the upper one louder), with four peaks off
-    both series holding 0.1% of the energy, as a room's smear between the partials of a violin's note and the last
-    one ringing under it leaves them: at 11 dB over their floor they are chance peaks, and the louder note is read
+    both series holding 0.1% of the energy, as a violin's note in a legato melody shows them with the last one
+    ringing a minor third under it: at 11 dB over their floor they are chance peaks, and the louder note is read
     (the code before counted them as a third sound's partials and read the common fundamental); at 15 dB, over
     the 13 dB a tone's partial must stand, they are partials of something else, and the window is no two notes'."""
     harmonics = np.arange(1, 25)

@@ -50,10 +50,10 @@ _LOWER, _UPPER = (np.array(side) for side in zip(*RATIOS, strict=True))
 STRAYS = 2
 #: ...where a stray counts from this far (log power, 13 dB) over its floor, as far as ``fft``'s strongest partial must
 #: stand to detect a tone: weaker peaks off both series are chance peaks of the noise or a room's smear between the
-#: partials (a violin's note and the last one ringing a minor third below, through reverb, show 4-5 of them at 10-12
-#: dB, 0.1% of the energy). Counted from any height, they left 2.50% of the legato melodies' frames read below both
-#: notes (``benchmarks/melodies.py``), 2.31% from here; from 20 dB, 2.19%, but the recorded harp (``samples.py``,
-#: default window) and MuseScore General's choir read worse (90.8 to 89.5% and 98.2 to 97.8%).
+#: partials (a violin's note in a legato melody, the last one ringing a minor third below it, shows 4-5 of them at
+#: 10-12 dB, 0.1% of the energy). Counted from any height, they left 2.50% of the legato melodies' frames read below
+#: both notes (``benchmarks/melodies.py``), 2.31% from here; from 20 dB, 2.19%, but the recorded harp
+#: (``samples.py``, default window) and MuseScore General's choir read worse (90.8 to 89.5% and 98.2 to 97.8%).
 STRAY_LOG_SNR = DETECT_LOG_SNR
 #: Strays of any height hold at most this share of the found partials' energy together.
 STRAY_SHARE = 0.05
