@@ -778,8 +778,22 @@ def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -
 
 def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
     """The windows whose ``partials``, found at the coarse fundamentals ``f0`` (cycles/sample), are two notes' in a
-    simple ratio (:func:`~streamfreq.estimators.two_notes.louder_note`), as a mask; there ``f0`` moves to the louder
-    note's fundamental and ``partials`` to the partials found at it (both in place).
+    simple ratio (:func:`_louder_multiple`), as a mask; there ``f0`` moves to the louder note's fundamental and
+    ``partials`` to the partials found at it (both in place)."""
+    multiple = _louder_multiple(coarse, f0, partials, n)
+    rows = np.flatnonzero(multiple != 1)
+    if len(rows):
+        f0[rows] *= multiple[rows]
+        again = find_partials(coarse.rows(rows), f0[rows], PARTIAL_HARMONICS, n)
+        for mine, note in zip(partials, again, strict=True):
+            mine[rows] = note
+    return multiple != 1
+
+
+def _louder_multiple(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
+    """Per window: the louder note's fundamental as a multiple of ``f0`` (cycles/sample) where the ``partials``
+    found at ``f0`` are two notes' in a simple ratio (:func:`~streamfreq.estimators.two_notes.louder_note`); 1
+    where they are not.
 
     Where they are not, the two notes are looked for at half of ``f0`` too: where one note's odd partials are weak
     (a note in its release), a pair a third or a fourth apart repeats nearly as well at twice their common
@@ -793,20 +807,13 @@ def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: 
     if len(rows):
         louder = louder_note(find_partials(coarse.rows(rows), 0.5 * f0[rows], PARTIAL_HARMONICS, n))
         multiple[rows[louder > 1]] = 0.5 * louder[louder > 1]
-    rows = np.flatnonzero(multiple != 1)
-    if len(rows):
-        f0[rows] *= multiple[rows]
-        again = find_partials(coarse.rows(rows), f0[rows], PARTIAL_HARMONICS, n)
-        for mine, note in zip(partials, again, strict=True):
-            mine[rows] = note
-    return multiple != 1
+    return multiple
 
 
 def _two_notes_at(coarse: Coarse, fundamental: np.ndarray, n: int) -> np.ndarray:
     """Which windows (``coarse``: what the coarse stage read of them) hold two notes in a simple ratio whose common
-    fundamental is ``fundamental`` (cycles/sample) or half of it (:func:`_louder_of_two_notes`), as a mask."""
-    f0 = fundamental.copy()
-    return _louder_of_two_notes(coarse, f0, find_partials(coarse, f0, PARTIAL_HARMONICS, n), n)
+    fundamental is ``fundamental`` (cycles/sample) or half of it (:func:`_louder_multiple`), as a mask."""
+    return _louder_multiple(coarse, fundamental, find_partials(coarse, fundamental, PARTIAL_HARMONICS, n), n) != 1
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
