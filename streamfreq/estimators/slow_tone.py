@@ -94,7 +94,8 @@ def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
     Parameters
     ----------
     frames
-        Windows, one per row, N of 512 or more samples.
+        Windows, one per row. A window shorter than ``4 * (FAR_BINS[0] + 1)`` samples has no bins as far up as
+        :data:`FAR_BINS` to compare with, and is never read as such noise.
     low
         The bottom of the range in cycles per window: the slow sinusoid is sought from :data:`SLOWEST` up to it.
 
@@ -106,6 +107,9 @@ def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
     y = np.asarray(frames, dtype=np.float64)
     y = y - y.mean(axis=1, keepdims=True)
     count, n = y.shape
+    far_top = min(FAR_BINS[1], n // 4)
+    if far_top <= FAR_BINS[0]:
+        return np.zeros(count, dtype=bool)
     energy = np.einsum("ij,ij->i", y, y)
     basis, inverse = _slow_basis(n, float(low))
     projections = (y @ basis.reshape(n, -1)).reshape(count, -1, 2)  # (batch, frequency, cos/sin)
@@ -116,7 +120,7 @@ def coloured_below(frames: np.ndarray, low: float) -> np.ndarray:
     residual = y - np.einsum("bi,nbi->bn", coefficients, basis[:, best])
     power = np.abs(np.fft.rfft(residual * np.hanning(n), axis=1)) ** 2
     near = power[:, NEAR_BINS[0] : NEAR_BINS[1]].mean(axis=1)
-    far = power[:, FAR_BINS[0] : min(FAR_BINS[1], n // 4)].mean(axis=1)
+    far = power[:, FAR_BINS[0] : far_top].mean(axis=1)
     with np.errstate(invalid="ignore", divide="ignore"):
         slow = explained[rows, best] >= SLOW_SHARE * energy
         return (energy > 0) & ~slow & (near >= COLOUR_RATIO * far)
