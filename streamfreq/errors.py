@@ -41,12 +41,17 @@ class ModelError(StreamfreqError, OSError):
 
 
 def check_range(name: str, value: float, low: float, high: float) -> None:
-    """Raise :class:`ParameterError` unless ``low <= value <= high``.
+    """Raise :class:`ParameterError` unless ``value`` is a number with ``low <= value <= high``.
 
     The message names the parameter, the allowed range and the value given,
-    e.g. ``"hop must be in 1..2048 (got 0)"``.
+    e.g. ``"hop must be in 1..2048 (got 0)"``; a value that is no number
+    (``"16000"``, None) gets the same message.
     """
-    if not (low <= value <= high):  # also rejects NaN
+    try:
+        inside = low <= value <= high  # False for NaN
+    except TypeError:  # no number
+        inside = False
+    if not inside:
         raise ParameterError(f"{name} must be in {_fmt(low)}..{_fmt(high)} (got {value!r})")
 
 
