@@ -15,7 +15,7 @@ and where the wrong numbers (>= 50 cents off) lie: 50..100 cents off (a detuned 
 note, more than a semitone below both notes (their common fundamental, or a fraction of one), at an octave, or
 elsewhere; each as a share of the scored frames.
 
-    python benchmarks/melodies.py [--seeds 0,1,2,3] [--estimators fft,lstm,zc] [--no-peers] [--leaps]
+    python benchmarks/melodies.py [--seeds 0,1,2,3] [--estimators fft,lstm,zc] [--no-peers] [--leaps] [--model DIR]
 """
 
 from __future__ import annotations
@@ -110,9 +110,10 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--estimators", default="fft,lstm,zc")
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin and SwiftF0")
     parser.add_argument("--leaps", action="store_true", help="melodies of octave leaps: each note, then its octave")
+    parser.add_argument("--model", default=None, help="the LSTM's model (lstm.json or its folder; default: shipped)")
     args = parser.parse_args(argv)
     names = [n for n in args.estimators.split(",") if n]
-    trackers = [streamfreq_tracker(n, None) for n in names]
+    trackers = [streamfreq_tracker(n, None, args.model) for n in names]
     trackers += [] if args.no_peers else [t for t in peer_trackers() if t.voicing]
     frames = {t.name: [] for t in trackers}  # per material: (its aligned frames, their previous note, instrument)
     for seed in (int(s) for s in args.seeds.split(",")):

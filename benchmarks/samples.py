@@ -18,6 +18,7 @@ go below what streamfreq's default window measures, its estimators also run told
 pitch.py. The audio is not part of this repository.
 
     python benchmarks/samples.py [--estimators fft,lstm,zc] [--no-peers] [--seconds 2] [--cache DIR] [--worst N]
+                                 [--model DIR]
 """
 
 from __future__ import annotations
@@ -223,6 +224,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seconds", type=float, default=SECONDS, help=f"of each note scored ({SECONDS:g})")
     parser.add_argument("--cache", type=Path, default=default_cache(), help="where the samples are kept")
     parser.add_argument("--worst", type=int, default=0, metavar="N", help="list the N worst notes of the first")
+    parser.add_argument("--model", default=None, help="the LSTM's model (lstm.json or its folder; default: shipped)")
     args = parser.parse_args(argv)
     try:
         files = fetch(args.cache)
@@ -232,7 +234,7 @@ def main(argv: list[str] | None = None) -> int:
     files = {instrument: [p for p in paths if sounding_hz(p) <= PEER_FMAX] for instrument, paths in files.items()}
     material = samples_material(files, args.seconds)
     names = [n for n in args.estimators.split(",") if n]
-    trackers = [streamfreq_tracker(n, None) for n in names] + told_trackers(names, material)
+    trackers = [streamfreq_tracker(n, None, args.model) for n in names] + told_trackers(names, material, args.model)
     trackers += [] if args.no_peers else peer_trackers()
     print("python benchmarks/samples.py " + " ".join(sys.argv[1:] if argv is None else argv))
     print(f"## {material.title}\n")
