@@ -200,14 +200,15 @@ def print_worst(runs: list[Run], material: Material, files: dict[str, list[Path]
     print_table(["instrument", "note", "Hz"] + [r.tracker.name for r in runs], rows)
 
 
-def print_confident(names: list[str], material: Material) -> None:
+def print_confident(names: list[str], material: Material, model_path: str | None = None) -> None:
     """Each estimator's numbers of confidence :data:`~agreement.CONFIDENT` or more on the notes' scored frames (at
     the default window), those within 50 cents and those :data:`~agreement.OCTAVE_CENTS` or more off."""
     rows = []
     for name in names:
         counts = np.zeros(3, dtype=np.int64)  # numbers, within 50 c, octaves
         for start, stop in material.clips:
-            times, f0, confidence = streamfreq_readouts(name, material.samples[start:stop], material.samplerate)
+            clip = material.samples[start:stop]
+            times, f0, confidence = streamfreq_readouts(name, clip, material.samplerate, model_path=model_path)
             reference = material.at(times + start / material.samplerate)[0]
             sure = (reference > 0) & (f0 > 0) & (confidence >= CONFIDENT)
             off = cents_off(f0[sure], reference[sure])
@@ -241,7 +242,7 @@ def main(argv: list[str] | None = None) -> int:
     runs = [run_tracker(tracker, material) for tracker in trackers]
     print_mir_eval(runs)
     print_instruments(runs, material)
-    print_confident(names, material)
+    print_confident(names, material, args.model)
     if args.worst:
         print_worst(runs, material, files, args.worst)
     return 0
