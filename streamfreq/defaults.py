@@ -39,6 +39,10 @@ HOP = 512
 #: batch, so bigger batches cost less per window (fft and zc side by side on a file: 128 windows a batch 87x
 #: real time, 512 windows 96x); bigger still, the batch outgrows the caches.
 BATCH = 512
+#: Most samples in one batch's windows together: a batch of long windows holds fewer of them (64 MB of float64 a
+#: copy; 512 windows of up to 16384 samples, the longest any ``fmin`` picks at 48 kHz, but 4 of 2**21). Without it
+#: a batch of 512 windows of 2**20 samples took 4 GB a copy, and the estimators make several.
+BATCH_SAMPLES = 1 << 23
 #: Frames per block of a source read as fast as it goes (a file, the synthetic source without ``realtime``):
 #: one batch of windows at the default hop.
 BLOCK = BATCH * HOP
@@ -95,6 +99,18 @@ def window_for(samplerate: float, fmin: float | None = None) -> int:
         check_range("fmin", fmin, 10.0, FMAX)
         needed = max(needed, MIN_PERIODS * float(samplerate) / float(fmin))
     return 1 << max(4, math.ceil(math.log2(needed) - 1e-9))
+
+
+def batch_for(window: int) -> int:
+    """Most windows of ``window`` samples estimated in one batch: :data:`BATCH`, fewer where they would hold more
+    than :data:`BATCH_SAMPLES` together.
+
+    Example
+    -------
+    >>> batch_for(2048), batch_for(16384), batch_for(1 << 20)
+    (512, 512, 8)
+    """
+    return max(1, min(BATCH, BATCH_SAMPLES // window))
 
 
 def hop_for_window(window: int) -> int:

@@ -251,10 +251,10 @@ class Engine:
     def _batches(
         self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray
     ) -> Iterator[tuple[np.ndarray, np.ndarray, float | np.ndarray]]:
-        """``(starts, frames, arrival)`` of the windows in batches of :data:`~streamfreq.defaults.BATCH` (no
-        temporary bigger than one batch), without the windows that hold non-finite samples (counted)."""
+        """``(starts, frames, arrival)`` of the windows in batches of :func:`~streamfreq.defaults.batch_for` the
+        window (no temporary bigger than one batch), without the windows that hold non-finite samples (counted)."""
         live = isinstance(arrival, np.ndarray)
-        batch = defaults.BATCH
+        batch = defaults.batch_for(self.window)
         for offset in range(0, len(starts), batch):
             chunk = frames[offset : offset + batch]
             chunk_starts = starts[offset : offset + batch]

@@ -270,7 +270,7 @@ class LiveSession:
             self._finished = finished
             return []
         lag = (available - (next_start + window)) / engine.samplerate  # audio behind the oldest waiting window
-        count = min(waiting, defaults.BATCH)
+        count = min(waiting, defaults.batch_for(window))
         if self._cost > 0:
             count = max(1, min(count, int((self.max_lag / engine.samplerate - max(lag, 0.0)) / self._cost)))
         end = next_start + (count - 1) * hop + window

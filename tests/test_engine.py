@@ -11,7 +11,7 @@ from conftest import SlowToClose, first_readouts
 from streamfreq import defaults
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError, SourceError
-from streamfreq.estimators.base import OK
+from streamfreq.estimators.base import NO_TONE, OK, Estimate
 from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.signals import Steps, ToneGenerator, tone
 from streamfreq.sources.base import PullSource
@@ -290,6 +290,36 @@ class Recorder:
         self.blas_threads += [lib["num_threads"] for lib in threadpool_info() if lib["user_api"] == "blas"]
         self.windows += len(frames)
         return FFTEstimator().estimate_many(frames, samplerate)
+
+
+class BatchShapes:
+    """An estimator that notes the shape of every batch it is given and reads nothing."""
+
+    name = "fft"
+
+    def __init__(self) -> None:
+        self.shapes: list[tuple[int, int]] = []
+
+    def estimate_many(self, frames, samplerate):
+        self.shapes.append(frames.shape)
+        return [Estimate(math.nan, 0.0, NO_TONE)] * len(frames)
+
+
+def test_long_windows_are_estimated_in_batches_of_at_most_batch_samples_and_none_is_lost():
+    """A batch of 512 windows of 2**20 samples (the longest window) held 4 GB a float64 copy: long windows go in
+    batches of fewer, ``defaults.BATCH_SAMPLES`` samples together at most, read ahead or not, each window once."""
+    window, hop = 1 << 17, 256
+    assert defaults.batch_for(window) == defaults.BATCH_SAMPLES // window < defaults.BATCH
+    signal = tone(window + 200 * hop, 3000.0).astype(np.float32)
+    pushed, piped = BatchShapes(), BatchShapes()
+    starts = [r.start for r in Engine(FS, window, hop, [pushed]).push(signal)]
+    blocks = np.array_split(signal, 3)
+    piped_starts = [r.start for readouts in Engine(FS, window, hop, [piped]).push_blocks(blocks) for r in readouts]
+    assert starts == piped_starts == [hop * k for k in range(201)]
+    for shapes in (pushed.shapes, piped.shapes):
+        assert {n for _, n in shapes} == {window}
+        assert max(count for count, _ in shapes) * window <= defaults.BATCH_SAMPLES
+        assert sum(count for count, _ in shapes) == 201
 
 
 def test_blas_runs_on_one_thread_while_estimating_and_is_restored_after():
