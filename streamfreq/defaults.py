@@ -40,7 +40,7 @@ HOP = 512
 #: real time, 512 windows 96x); bigger still, the batch outgrows the caches.
 BATCH = 512
 #: Most samples in one batch's windows together: a batch of long windows holds fewer of them (64 MB of float64 a
-#: copy; 512 windows of up to 16384 samples, the longest any ``fmin`` picks at 48 kHz, but 4 of 2**21). Without it
+#: copy; 512 windows of up to 16384 samples, the longest any ``fmin`` picks at 48 kHz, but 8 of 2**20). Without it
 #: a batch of 512 windows of 2**20 samples took 4 GB a copy, and the estimators make several.
 BATCH_SAMPLES = 1 << 23
 #: Frames per block of a source read as fast as it goes (a file, the synthetic source without ``realtime``):

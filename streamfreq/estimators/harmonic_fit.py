@@ -109,8 +109,8 @@ def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):  # no partial found: f0 nan, order 1
         # row sums, not matrix-vector products: BLAS would round a window differently in different batches
         f0 = (weight * np.fmax(frequency, 0.0) * numbers).sum(axis=1) / (weight * numbers**2).sum(axis=1)
-        below_nyquist = np.minimum(np.floor((0.5 - 1.0 / n) / f0), fittable_harmonics(n))
-        order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), below_nyquist)
+        most = np.minimum(np.floor((0.5 - 1.0 / n) / f0), fittable_harmonics(n))  # below Nyquist, and fittable
+        order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), most)
     return 2.0 * np.pi * f0, np.maximum(np.nan_to_num(order, nan=1.0), 1).astype(np.int64)
 
 
