@@ -413,6 +413,7 @@ def test_a_missing_file_from_a_list_is_an_error_row(corpus, tmp_path):
         (["{corpus}", "--out", "{out}", "--engine", "spark"], r"argument --engine: invalid choice: 'spark'"),
         (["{corpus}", "--out", "{out}", "--address", "h:6379"], r"--address joins a Ray cluster; it needs --engine"),
         (["{corpus}/nothing", "--out", "{out}"], r"no such file or folder: '.*nothing'"),
+        (["https://example.com/corpus/a.wav", "--out", "{out}"], r"'https://example\.com/corpus/a\.wav' is a URL"),
         (["{corpus}/*.mp3", "--out", "{out}"], r"the pattern '.*\*\.mp3' matches no file"),
         (["@{out}.txt", "--out", "{out}"], r"cannot read the list '.*\.txt': No such file or directory"),
         (["{corpus}", "--out", "{out}", "--estimators", "fft,yin"], r"estimator must be one of fft, zc, lstm"),

@@ -24,6 +24,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from streamfreq.errors import ParameterError
+from streamfreq.sources.file import url_advice
 
 #: File name endings a folder search picks up (what libsndfile reads).
 AUDIO_EXTENSIONS = frozenset(
@@ -73,7 +74,7 @@ def _expand_one(argument: str) -> list[str]:
             elif os.path.isfile(match):
                 files.append(os.path.abspath(match))
         return files
-    raise ParameterError(f"no such file or folder: {argument!r}")
+    raise ParameterError(url_advice(argument) or f"no such file or folder: {argument!r}")
 
 
 def _audio_in(folder: Path) -> list[str]:

@@ -37,7 +37,24 @@ SALVAGE_BLOCK = 4096
 MP3_MAX_SAMPLES = 1 << 27
 #: What to do with a longer one.
 MP3_ADVICE = "convert it to FLAC or WAV first (e.g. ffmpeg -i in.mp3 out.flac)"
+#: A URL's start (``https://``, ``s3://``): streamfreq reads local files and pipes, not URLs.
+_URL = re.compile(r"[A-Za-z][A-Za-z0-9+.-]*://")
 _SAMPLE_BYTES = {"PCM_U8": 1, "PCM_S8": 1, "PCM_16": 2, "PCM_24": 3, "PCM_32": 4, "FLOAT": 4, "DOUBLE": 8}
+
+
+def url_advice(text: str) -> str | None:
+    """What to do instead where ``text``, given as a file, is a URL (and no local path), else None.
+
+    Example
+    -------
+    >>> url_advice("https://example.com/a.wav")
+    "'https://example.com/a.wav' is a URL; streamfreq reads local files: download it first (e.g. curl -O URL)"
+    >>> url_advice("a.wav") is None
+    True
+    """
+    if _URL.match(text) is None or os.path.exists(text):
+        return None
+    return f"{text!r} is a URL; streamfreq reads local files: download it first (e.g. curl -O URL)"
 
 
 class FileSource(PullSource):
@@ -80,6 +97,9 @@ class FileSource(PullSource):
             import soundfile  # noqa: F401  (fail early, with the install hint)
         except ImportError:
             raise missing_extra("soundfile", "audio") from None
+        advice = url_advice(os.fspath(path))
+        if advice:
+            raise SourceError(advice)
         self.path = Path(path)
         name = repr(str(self.path))
         if self.path.is_dir():
