@@ -131,12 +131,14 @@ class Spectrum(NamedTuple):
     """The log power at those peaks, -inf elsewhere."""
     band_floor: np.ndarray
     """Log noise floor of each band (batch, bands), at least the dynamic-range floor."""
+    band_level: np.ndarray
+    """Log noise level of each band on its own (batch, bands), before quieter bands lower it to ``band_floor``."""
     bin_band: np.ndarray
     """The band of each bin (bins,)."""
 
     def rows(self, index: np.ndarray) -> Spectrum:
         """The spectra of windows ``index`` only."""
-        return Spectrum(*(part[index] for part in self[:5]), self.bin_band)
+        return Spectrum(*(part[index] for part in self[:6]), self.bin_band)
 
 
 class Coarse(NamedTuple):
@@ -163,6 +165,8 @@ class Partials(NamedTuple):
     """Interpolated peak frequency (cycles/sample), nan where the harmonic was not found."""
     log_snr: np.ndarray
     """Log of peak power over the local floor, -inf where not found."""
+    level_snr: np.ndarray
+    """Log of peak power over its band's own level (``Spectrum.band_level``), -inf where not found."""
     energy: np.ndarray
     """The energy a sinusoid with that peak puts in the window, ``2 N P / sum(w)**2`` (0 where not found)."""
 
@@ -265,10 +269,17 @@ def spectrum(y: np.ndarray) -> Spectrum:
         np.copyto(log_levels, inherited[:, None], where=silent)
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
+    own = np.maximum(log_levels, dynamic)
     log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     peaks = _peaks(power)
     return Spectrum(
-        power, log_power, peaks, np.where(peaks, log_power, -np.inf), np.maximum(log_levels, dynamic), plan["bin_band"]
+        power,
+        log_power,
+        peaks,
+        np.where(peaks, log_power, -np.inf),
+        np.maximum(log_levels, dynamic),
+        own,
+        plan["bin_band"],
     )
 
 
@@ -683,6 +694,7 @@ def find_partials(coarse: Coarse, f0: np.ndarray, harmonics: int, n: int) -> Par
     if lone.any():
         alone = search_partials(coarse.spectrum.rows(lone), coarse.lone[lone], 1, n, np.inf)
         partials.frequency[lone, :1], partials.log_snr[lone, :1] = alone.frequency, alone.log_snr
+        partials.level_snr[lone, :1] = alone.level_snr
         partials.energy[lone, :1] = alone.energy
     return partials
 
@@ -736,11 +748,13 @@ def search_partials(spec: Spectrum, f0: np.ndarray, harmonics: int, n: int, fart
     curvature = ll - 2.0 * lm + lr
     delta = np.zeros(curvature.shape)
     np.divide(0.5 * (ll - lr), curvature, out=delta, where=curvature < 0)
-    peak_snr = lm - spec.band_floor.take(spec.bin_band[peak] + rows * spec.band_floor.shape[1])
+    band = spec.bin_band[peak] + rows * spec.band_floor.shape[1]
+    peak_snr = lm - spec.band_floor.take(band)
     # a peak of the spectrum, one of the bins searched, clear of the noise's expected maximum over them
     found = spec.peaks.take(flat_peak) & (searched > 0) & (peak_snr > plan["partial_floor"][searched])
     return Partials(
         frequency=np.where(found, (peak + np.minimum(np.maximum(delta, -0.5), 0.5)) / nfft, np.nan),
         log_snr=np.where(found, peak_snr, -np.inf),
+        level_snr=np.where(found, lm - spec.band_level.take(band), -np.inf),
         energy=np.where(found, 2.0 * n * np.exp(lm) / plan["gain"], 0.0),
     )

@@ -11,7 +11,8 @@ Example
 >>> import numpy as np
 >>> from streamfreq.estimators.harmonic import Partials
 >>> from streamfreq.estimators.partial_fit import common_divisor
->>> none_found = Partials(np.full((1, 8), np.nan), np.full((1, 8), -np.inf), np.zeros((1, 8)))
+>>> none = np.full((1, 8), -np.inf)
+>>> none_found = Partials(np.full((1, 8), np.nan), none, none, np.zeros((1, 8)))
 >>> int(common_divisor(np.array([[2, 4, 6]]), np.ones((1, 3), dtype=bool), none_found, np.ones((1, 3)))[0])
 2
 """
@@ -120,11 +121,14 @@ def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, e
     prior against sub-octaves, applied to the partials that survived). The
     partials that count are ``numbers`` (0 for none), those refined that passed :func:`significant`
     with their explained ``energy`` (0 for none), and any other found at least :data:`CLEAR_LOG_SNR` above its
-    floor; of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy, or the strongest
-    alone where it holds :data:`LONE_SHARE` of it.
+    floor and its band's own level (``Partials.level_snr``: noise whose band edges fall faster than the floor may
+    rise has its floor lowered under its level, and its chance peaks would stand as partials of a lower
+    fundamental); of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy, or the
+    strongest alone where it holds :data:`LONE_SHARE` of it.
     """
     numbers = np.where(_counting(energy), numbers, 0)
-    found = np.isfinite(partials.frequency) & (partials.log_snr > CLEAR_LOG_SNR) & _counting(partials.energy)
+    clear = np.minimum(partials.log_snr, partials.level_snr) > CLEAR_LOG_SNR
+    found = np.isfinite(partials.frequency) & clear & _counting(partials.energy)
     numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
     return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)

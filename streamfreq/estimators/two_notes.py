@@ -27,7 +27,8 @@ Example
 >>> energy[0, [4, 9, 14]] = 2.0  # 5, 10, 15: the louder note a major third above it
 >>> energy[1, 1:12] = 1.0  # harmonics 2..12: one note without its fundamental
 >>> found = energy > 0
->>> louder_note(Partials(np.where(found, 0.01, np.nan), np.where(found, 6.0, -np.inf), energy)).tolist()
+>>> snr = np.where(found, 6.0, -np.inf)
+>>> louder_note(Partials(np.where(found, 0.01, np.nan), snr, snr, energy)).tolist()
 [5, 1]
 """
 
