@@ -98,9 +98,9 @@ def main(argv: list[str] | None = None) -> int:
             for signal in ("sine", "harmonic"):
                 f0 = np.exp(rng.uniform(np.log(80.0), np.log(2000.0), args.count))
                 clean = tones(signal, f0, rng)
-                hiss = noise(kind, args.count, rng)
-                ratio = np.mean(clean**2, axis=1, keepdims=True) / np.mean(hiss**2, axis=1, keepdims=True)
-                frames = (clean + hiss * np.sqrt(ratio) * 10.0 ** (-snr_db / 20.0)).astype(np.float32)
+                background = noise(kind, args.count, rng)
+                ratio = np.mean(clean**2, axis=1, keepdims=True) / np.mean(background**2, axis=1, keepdims=True)
+                frames = (clean + background * np.sqrt(ratio) * 10.0 ** (-snr_db / 20.0)).astype(np.float32)
                 cells = [f"{right:.1f} / {wrong:.1f}" for right, wrong in (scores(e, frames, f0) for e in estimators)]
                 print(f"| {kind} | {snr_db:g} | {signal} | " + " | ".join(cells) + " |")
     print("\n% of windows of noise alone that get a number:\n")

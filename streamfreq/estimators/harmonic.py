@@ -267,9 +267,9 @@ def spectrum(y: np.ndarray) -> Spectrum:
         silent = log_levels < dynamic - np.float32(SILENCE_DB * math.log(10.0) / 10.0)
         silent &= np.arange(log_levels.shape[1]) >= first_empty[:, None]
         np.copyto(log_levels, inherited[:, None], where=silent)
+    own = np.maximum(log_levels, dynamic)  # each band's own level, at or above the floor below
     # lower envelope rising at most FLOOR_SLOPE_DB per octave away from any band: a band full of a low
     # note's partials takes its floor from the quieter bands beside it, while coloured noise keeps its own
-    own = np.maximum(log_levels, dynamic)
     log_levels = (log_levels[:, None, :] + plan["floor_rise"]).min(axis=2)
     peaks = _peaks(power)
     return Spectrum(

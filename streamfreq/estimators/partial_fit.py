@@ -127,7 +127,7 @@ def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, e
     strongest alone where it holds :data:`LONE_SHARE` of it.
     """
     numbers = np.where(_counting(energy), numbers, 0)
-    clear = np.minimum(partials.log_snr, partials.level_snr) > CLEAR_LOG_SNR
+    clear = partials.level_snr > CLEAR_LOG_SNR  # the band's own level lies at or above its floor
     found = np.isfinite(partials.frequency) & clear & _counting(partials.energy)
     numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
