@@ -97,11 +97,11 @@ from streamfreq.estimators.harmonic_fit import (
     FIT_WIDTH,
     GLIDE_MAX,
     HarmonicFit,
-    fittable_harmonics,
     glide_from_segments,
     glide_rate,
     harmonic_fit_by_order,
     harmonic_start,
+    harmonics_to_fit,
 )
 from streamfreq.estimators.partial_fit import (
     INHARMONIC_PARTIALS,
@@ -766,10 +766,8 @@ def _odd_harmonics_absent(valid: np.ndarray) -> np.ndarray:
 
 
 def _below_nyquist(omega0: np.ndarray, n: int) -> np.ndarray:
-    """How many harmonics of ``omega0`` (rad/sample) lie below Nyquist, a bin's width clear of it, in windows of
-    ``n``, at most :func:`~streamfreq.estimators.harmonic_fit.fittable_harmonics`."""
-    below = np.floor((0.5 - 1.0 / n) * 2.0 * np.pi / omega0)
-    return np.minimum(below, fittable_harmonics(n)).astype(np.int64)
+    """:func:`~streamfreq.estimators.harmonic_fit.harmonics_to_fit` of ``omega0`` (rad/sample), as integers."""
+    return harmonics_to_fit(omega0 / (2.0 * np.pi), n).astype(np.int64)
 
 
 def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -> np.ndarray:

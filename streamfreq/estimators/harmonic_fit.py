@@ -37,16 +37,17 @@ HARMONICS_BEYOND = 2
 FIT_WIDTH = PARTIAL_HARMONICS + HARMONICS_BEYOND
 
 
-def fittable_harmonics(n: int) -> int:
-    """The most harmonics a window of ``n`` samples can be fitted with: the model (two unknowns a harmonic, and DC)
-    needs fewer unknowns than samples. Only windows of a few dozen samples come near it.
+def harmonics_to_fit(f0: np.ndarray, n: int) -> np.ndarray:
+    """How many harmonics of ``f0`` (cycles per sample) a window of ``n`` samples is fitted with at most: those a bin
+    clear of Nyquist, and fewer unknowns than samples (two a harmonic, and DC: only windows of a few dozen samples
+    come near that). Float, nan where ``f0`` is nan.
 
     Example
     -------
-    >>> fittable_harmonics(16), fittable_harmonics(2048)
-    (6, 1022)
+    >>> harmonics_to_fit(np.array([0.01, 0.3]), 2048).tolist(), harmonics_to_fit(np.array([0.01]), 16).tolist()
+    ([49.0, 1.0], [6.0])
     """
-    return (n - 3) // 2
+    return np.minimum(np.floor((0.5 - 1.0 / n) / f0), (n - 3) // 2)
 
 
 #: A further Newton step is taken where the last one's own error could exceed this share of the standard deviation.
@@ -97,8 +98,7 @@ def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     partials' peak frequencies (weights their energies; only the partials at least
     :data:`CLEAR_LOG_SNR` above their floor where there are such, as noise peaks
     found near high harmonics would weigh heavily); the order is the highest
-    found harmonic and :data:`HARMONICS_BEYOND` more, at most the last whole harmonic a bin below Nyquist and at
-    most :func:`fittable_harmonics`.
+    found harmonic and :data:`HARMONICS_BEYOND` more, at most :func:`harmonics_to_fit`.
     """
     frequency = partials.frequency
     found = frequency > 0  # not nan
@@ -109,8 +109,7 @@ def harmonic_start(partials: Partials, n: int) -> tuple[np.ndarray, np.ndarray]:
     with np.errstate(invalid="ignore", divide="ignore"):  # no partial found: f0 nan, order 1
         # row sums, not matrix-vector products: BLAS would round a window differently in different batches
         f0 = (weight * np.fmax(frequency, 0.0) * numbers).sum(axis=1) / (weight * numbers**2).sum(axis=1)
-        most = np.minimum(np.floor((0.5 - 1.0 / n) / f0), fittable_harmonics(n))  # below Nyquist, and fittable
-        order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), most)
+        order = np.minimum(np.where(highest > 1, highest + HARMONICS_BEYOND, 1), harmonics_to_fit(f0, n))
     return 2.0 * np.pi * f0, np.maximum(np.nan_to_num(order, nan=1.0), 1).astype(np.int64)
 
 
