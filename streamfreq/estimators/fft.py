@@ -588,8 +588,9 @@ class FFTEstimator:
         dechirped[self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)] = True
         valid = significant(fit.energy, fit.present, noise_var)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone
+        odd_there = _faint_odd_partials(coarse.spectrum.power, fit.omega0, order, n)
         divisor = common_divisor(
-            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
+            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0), odd_there
         )
         rows = np.flatnonzero(divisor > 1)
         if len(rows):
@@ -616,7 +617,7 @@ class FFTEstimator:
             rows = rows[_stiff_candidates(fit, valid, noise_var, partial_count)[rows]]
         if len(rows):  # each partial on its own, and a stiff string where that fits
             omega0[rows], energy_sum[rows], noise_var[rows] = partial_fit(
-                y[rows], partials.rows(rows), self.newton_steps
+                y[rows], partials.rows(rows), self.newton_steps, odd_there[rows]
             )
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
@@ -676,6 +677,8 @@ class FFTEstimator:
             period = samplerate / f0_hz[rows]
             better = whole_repeats(y[rows], period) - whole_repeats(y[rows], 0.5 * period)
             rows = rows[~(better > DOUBLE_REPEATS_MARGIN)]  # nan (a period too long to check): doubled
+        if len(rows):  # or odd partials each too faint to be significant, together clear of the noise
+            rows = rows[~_faint_odd_partials(coarse.spectrum.power[rows], omega0[rows], order[rows], n)]
         if len(rows):
             order[rows], highest[rows] = np.maximum(order[rows] // 2, 1), np.maximum(highest[rows] // 2, 1)
             omega0[rows] = _refit_near(y[rows], 2.0 * omega0[rows], order[rows], self.newton_steps)
@@ -760,9 +763,19 @@ def _odd_harmonics_absent(valid: np.ndarray) -> np.ndarray:
     Every partial the number explains is then a harmonic of its double: the number is a sub-octave the coarse
     stage read from partials too weak to count (a voice whose glottal pulses alternate puts subharmonics 20-27
     dB under its partials, which the salience credits). A note with a fundamental or any odd partial that
-    stands out of the noise keeps its number (a bassoon whose fundamental and odd partials lie 15-27 dB down).
+    stands out of the noise keeps its number (a bassoon whose fundamental and odd partials lie 15-27 dB down), as
+    does one whose odd partials, each too faint, stand together (:func:`_faint_odd_partials`).
     """
     return ~valid[:, 0::2].any(axis=1) & (valid[:, 1::2].sum(axis=1) >= EVEN_HARMONICS)
+
+
+def _faint_odd_partials(power: np.ndarray, omega0: np.ndarray, order: np.ndarray, n: int) -> np.ndarray:
+    """Which windows (``power``: their padded power spectra; read at ``omega0`` rad/sample with ``order``
+    harmonics) hold odd harmonics, each too faint to count as a partial, that together stand as the sound's own
+    (:func:`~streamfreq.estimators.octave.odd_partials_stand` over the harmonics fitted): the number is the
+    fundamental, not a sub-octave of it."""
+    up = omega0 / np.pi  # the double, cycles/sample
+    return octave.odd_partials_stand(power, n, up, np.clip(order // 2, 1, octave.MAX_HARMONICS))
 
 
 def _below_nyquist(omega0: np.ndarray, n: int) -> np.ndarray:

@@ -85,7 +85,7 @@ from streamfreq.estimators.base import (
     estimates_from_arrays,
     repeating_at_centre,
 )
-from streamfreq.estimators.harmonic import PERIOD_CUTOFF_HZ, padded_power, spectrum
+from streamfreq.estimators.harmonic import padded_power, spectrum
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.slow_tone import (
@@ -546,7 +546,7 @@ class LSTMEstimator:
         rows = np.flatnonzero(candidates)
         n = frames.shape[1]
         f0 = 2.0 * cycles[rows] / n  # the doubled number, cycles/sample
-        band = np.clip(np.floor(min(0.5, PERIOD_CUTOFF_HZ / samplerate) / f0), 1, octave.MAX_HARMONICS).astype(np.int64)
+        band = octave.period_band(f0, samplerate)
         power = padded_power(centred_unit_peak(frames[rows])[0])
         return rows[octave.odd_power_share(power, n, f0, band, first=1) < MINOR_SHARE]
 

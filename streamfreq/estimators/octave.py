@@ -29,6 +29,11 @@ can read at its third partial, with the 6th; the third's own partials (its
 sits on a formant, its 2nd and 3rd weak, reads at that partial in pink
 noise; the quarter's own partials (its 1st, 5th, ...) say so.
 
+Odd harmonics too faint to count one by one (each under -25 dB of the energy) are the sound's own where
+together they hold that share, stand clear of the spectrum between the partials, and one of them lies within
+17 dB of its even neighbours (:func:`odd_partials_stand`): ``fft`` then reads no octave (a bassoon whose 2nd
+partial dominates).
+
 Where half the number lies below the lowest f0 the window can measure, neither
 check can read the half: :func:`half_below_floor` says whether the waveform
 repeats clearly better at twice the number's period, a fundamental too low for
@@ -74,6 +79,7 @@ from streamfreq.estimators.harmonic import (
     search_partials,
 )
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
+from streamfreq.estimators.partial_fit import MINOR_SHARE
 
 #: A number is checked where half of it has at most this many periods in the window (the spectrum resolves the
 #: partials of a fundamental with more), and at least ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at
@@ -109,6 +115,14 @@ CLEAR_ODD_SHARE = 0.08
 #: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
 #: numbers, which have no fit of their own to go by).
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
+
+
+#: One of the half's odd partials must hold this share (-17 dB) of the mean power of its two even neighbours for the
+#: odd ones to be the sound's own (:func:`odd_partials_stand`): a real sound's partials vary smoothly along the
+#: series (Klapuri's spectral smoothness), while an overblown flute note keeps partials of the fingered note an
+#: octave below 19..25 dB under its own (``tests/test_harmonic.py``), another note's. MuseScore General's bassoon at
+#: 208 Hz, whose 2nd partial dominates, has one 4..14.5 dB under its neighbours.
+SMOOTH_SHARE = 10 ** (-17 / 10)
 
 
 #: A number below twice the lowest f0 a window can measure is out of its range where the window repeats at twice the
@@ -247,13 +261,12 @@ def half_fundamental(
     (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`).
     """
     n = y.shape[1]
-    cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-    excess = double_period_excess(power, n, cutoff, omega0 / (2.0 * np.pi))
+    excess = double_period_excess(power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate), omega0 / (2.0 * np.pi))
     test = excess >= 0.0
     if unexplained is not None:
         test &= unexplained >= HALF_FIT_SHARE
     test = np.flatnonzero(test)
-    band = np.clip(np.floor(2.0 * np.pi * cutoff / omega0[test]), 1, MAX_HARMONICS).astype(np.int64)
+    band = period_band(omega0[test] / (2.0 * np.pi), samplerate)
     keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
     test, band = test[keep], band[keep]
     if not len(test):
@@ -273,6 +286,13 @@ def half_fundamental(
     return test[keep]
 
 
+def period_band(f0: np.ndarray, samplerate: float) -> np.ndarray:
+    """How many harmonics of each number ``f0`` (cycles/sample) lie below ``PERIOD_CUTOFF_HZ`` (where the checks
+    read a waveform's repetition and its odd partials), at least 1 and at most :data:`MAX_HARMONICS`."""
+    cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+    return np.clip(np.floor(cutoff / f0), 1, MAX_HARMONICS).astype(np.int64)
+
+
 def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray, first: int = 3) -> np.ndarray:
     """Share of each padded power spectrum ``power`` (windows of ``n``, numbers ``f0`` cycles/sample, ``band``
     harmonics of them fitted) within one bin of the window of the half's odd harmonics ``first``, ``first + 2``, ...,
@@ -287,17 +307,65 @@ def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray,
     >>> round(float(odd_power_share(power, 2048, np.array([600.0 / 48000]), np.array([4]), first=1)[0]), 3)
     0.0
     """
+    odd = np.arange(first, 2 * MAX_HARMONICS, 2)
+    return _share_near(power, n, np.where(odd < 2 * band[:, None], np.outer(0.5 * f0, odd), np.nan))
+
+
+def odd_partials_stand(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray) -> np.ndarray:
+    """Whether the half's odd harmonics 1, 3, ..., ``2 band - 1`` of each number ``f0`` (cycles/sample; ``power`` the
+    windows' padded power spectra, windows of ``n``) are the sound's own partials, each perhaps too faint to count
+    alone: together they hold :data:`~streamfreq.estimators.partial_fit.MINOR_SHARE` (-25 dB) of the power, each
+    place holds ``CLEAR_LOG_SNR`` (15 dB) more than a place halfway between two of the half's harmonics does on
+    average, and one of them at least :data:`SMOOTH_SHARE` of the mean of its two even neighbours (where those
+    stand as clear).
+
+    MuseScore General's bassoon at 208 Hz with vibrato, its 1st, 3rd and 5th 27..29 dB under its 2nd, holds
+    -24.6..-21.7 dB at them, 19..23 dB a place over the places between, and an odd partial 4..14.5 dB under its
+    neighbours; the synthetic voice in a reverberant room (``benchmarks/pitch.py``, r), whose tail smears the last
+    notes' partials everywhere, at most 14.4 dB a place where its odd places hold the share.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.harmonic import padded_power
+    >>> from streamfreq.signals import harmonic_tone
+    >>> faint_odd = [0.04, 1.0, 0.04, 0.25, 0.04, 0.04]  # 200 Hz, read at 400 Hz: each odd partial at -28 dB
+    >>> power = padded_power(harmonic_tone(2048, 48000.0, 200.0, faint_odd, seed=1)[None])
+    >>> odd_partials_stand(power, 2048, np.array([400.0 / 48000]), np.array([3])).tolist()
+    [True]
+    """
+    numbers = np.arange(1, 2 * MAX_HARMONICS + 1)
+    inside = numbers <= 2 * band[:, None]
+    at = _power_near(power, n, np.where(inside, np.outer(0.5 * f0, numbers), np.nan))  # the half's harmonics
+    between = _power_near(power, n, np.where(inside, np.outer(0.5 * f0, numbers - 0.5), np.nan)).sum(axis=1)
+    odd, even = at[:, 0::2], at[:, 1::2]  # the half's 1st, 3rd, ... and 2nd, 4th, ...: each row band of them
+    at_odd = odd.sum(axis=1)
+    per_place = at_odd / band  # band odd places, 2 band places between
+    clear = (at_odd >= MINOR_SHARE) & (per_place >= math.exp(CLEAR_LOG_SNR) * between / (2 * band))
+    neighbours = 0.5 * (even + np.concatenate((even[:, :1], even[:, :-1]), axis=1))  # the 1st has one
+    partials = neighbours >= math.exp(CLEAR_LOG_SNR) * (between / (2 * band))[:, None]  # not noise beside noise
+    with np.errstate(invalid="ignore", divide="ignore"):
+        smooth = np.nanmax(np.where(partials, odd / neighbours, np.nan), axis=1, initial=0.0)
+    return clear & (smooth >= SMOOTH_SHARE)
+
+
+def _share_near(power: np.ndarray, n: int, places: np.ndarray) -> np.ndarray:
+    """Share of each padded power spectrum ``power`` (windows of ``n``) within one bin of the window of its
+    ``places`` (batch, k; cycles/sample, nan for none)."""
+    return _power_near(power, n, places).sum(axis=1)
+
+
+def _power_near(power: np.ndarray, n: int, places: np.ndarray) -> np.ndarray:
+    """Share of each padded power spectrum ``power`` (windows of ``n``) within one bin of the window of each of its
+    ``places`` (batch, k; cycles/sample, nan for none: 0): (batch, k)."""
     bins = power.shape[1]
     nfft = 2 * (bins - 1)
     reach = nfft // n  # padded bins per bin of the window
-    odd = np.arange(first, 2 * MAX_HARMONICS, 2)
-    centres = np.outer(0.5 * f0 * nfft, odd)  # padded bins
     offsets = np.arange(-reach, reach + 1)
-    index = np.rint(centres[..., None] + offsets).astype(np.int64)
-    inside = (odd < 2 * band[:, None])[..., None] & (index < bins)
+    index = np.rint(np.nan_to_num(places, nan=-1.0)[..., None] * nfft + offsets).astype(np.int64)
+    inside = np.isfinite(places)[..., None] & (index >= 0) & (index < bins)
     rows = (np.arange(len(power)) * bins)[:, None, None]
-    near = np.where(inside, power.take(np.minimum(index, bins - 1) + rows), 0.0).sum(axis=(1, 2))
-    return near / np.maximum(power.sum(axis=1), 1e-37)
+    near = np.where(inside, power.take(np.clip(index, 0, bins - 1) + rows), 0.0).sum(axis=2)
+    return near / np.maximum(power.sum(axis=1), 1e-37)[:, None]
 
 
 def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray:

@@ -61,12 +61,15 @@ STIFF_SIGNIFICANCE = 5.0
 STRETCH_MIN = 1e-3
 
 
-def partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+def partial_fit(
+    y: np.ndarray, partials: Partials, steps: int, odd_there: np.ndarray | None = None
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Fundamental from the partials refined one by one: ``(omega0, explained energy, noise variance)``.
 
     For windows whose partials are off the harmonic series (:func:`inharmonic`): the
     :data:`REFINED_PARTIALS` strongest refined by :func:`_newton`, and :func:`_stiff_string`
-    fitted to them (the harmonic series where the stretch is not real).
+    fitted to them (the harmonic series where the stretch is not real). ``odd_there``: as for
+    :func:`common_divisor`.
     """
     count, n = y.shape
     harmonic, start, valid, keep = _strongest_partials(partials)
@@ -75,9 +78,8 @@ def partial_fit(y: np.ndarray, partials: Partials, steps: int) -> tuple[np.ndarr
     explained = np.sum(np.where(valid, energy, 0.0), axis=1)
     noise_var = np.maximum(total - explained, 1e-30 * total + 1e-300) / np.maximum(n - 3 * valid.sum(1), 1)
     valid = significant(energy, valid, noise_var)
-    harmonic = (
-        harmonic / common_divisor(np.where(valid, harmonic, 0), valid, partials, np.where(valid, energy, 0.0))[:, None]
-    )
+    divisor = common_divisor(np.where(valid, harmonic, 0), valid, partials, np.where(valid, energy, 0.0), odd_there)
+    harmonic = harmonic / divisor[:, None]
     energy_sum = np.sum(np.where(valid, energy, 0.0), axis=1)
     others = np.sum(partials.energy, axis=1) - np.sum(partials.energy[np.arange(count)[:, None], keep], axis=1)
     unexplained = total - energy_sum - np.maximum(others, 0.0)  # less the partials found but not refined
@@ -113,7 +115,9 @@ def significant(energy: np.ndarray, valid: np.ndarray, noise_var: np.ndarray) ->
     return valid & ((energy > PARTIAL_GLRT * noise_var[:, None]) | strongest)
 
 
-def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, energy: np.ndarray) -> np.ndarray:
+def common_divisor(
+    numbers: np.ndarray, valid: np.ndarray, partials: Partials, energy: np.ndarray, odd_there: np.ndarray | None = None
+) -> np.ndarray:
     """Greatest common divisor of the harmonic numbers of the partials that are really there (1 if none).
 
     When only every ``d``-th harmonic of the chosen fundamental is there, the
@@ -124,14 +128,17 @@ def common_divisor(numbers: np.ndarray, valid: np.ndarray, partials: Partials, e
     floor and its band's own level (``Partials.level_snr``: noise whose band edges fall faster than the floor may
     rise has its floor lowered under its level, and its chance peaks would stand as partials of a lower
     fundamental); of each kind only those holding :data:`MINOR_SHARE` or more of their kind's energy, or the
-    strongest alone where it holds :data:`LONE_SHARE` of it.
+    strongest alone where it holds :data:`LONE_SHARE` of it. Windows marked in ``odd_there`` hold odd harmonics
+    that are the sound's own though none counts alone (:func:`~streamfreq.estimators.octave.odd_partials_stand`):
+    their divisor is never 2.
     """
     numbers = np.where(_counting(energy), numbers, 0)
     clear = partials.level_snr > CLEAR_LOG_SNR  # the band's own level lies at or above its floor
     found = np.isfinite(partials.frequency) & clear & _counting(partials.energy)
     numbers = np.concatenate((numbers, np.where(found, np.arange(1, found.shape[1] + 1), 0)), axis=1).astype(np.int64)
     divisor = np.gcd.reduce(numbers, axis=1)  # 0 where no number at all
-    return np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
+    divisor = np.where(valid.any(axis=1) & (divisor > 0), divisor, 1)
+    return divisor if odd_there is None else np.where(odd_there & (divisor == 2), 1, divisor)
 
 
 def _counting(energy: np.ndarray) -> np.ndarray:
