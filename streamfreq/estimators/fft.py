@@ -588,10 +588,14 @@ class FFTEstimator:
         dechirped[self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)] = True
         valid = significant(fit.energy, fit.present, noise_var)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone
-        odd_there = _faint_odd_partials(coarse.spectrum.power, fit.omega0, order, n)
         divisor = common_divisor(
-            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0), odd_there
+            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
         )
+        # odd partials each too faint to count, together the sound's own, judged at this fit where a divisor is 2
+        fitted, judged = (fit.omega0.copy(), order.copy()), divisor == 2
+        odd_there = np.zeros(count, dtype=bool)
+        odd_there[judged] = _faint_odd_partials(coarse.spectrum.power[judged], *(f[judged] for f in fitted), n)
+        divisor[odd_there] = 1
         rows = np.flatnonzero(divisor > 1)
         if len(rows):
             start = fit.omega0[rows] * divisor[rows]
@@ -616,6 +620,8 @@ class FFTEstimator:
             fit.set_rows(rows, refit)
             rows = rows[_stiff_candidates(fit, valid, noise_var, partial_count)[rows]]
         if len(rows):  # each partial on its own, and a stiff string where that fits
+            late = rows[~judged[rows]]  # their partials' own divisor may be 2
+            odd_there[late] = _faint_odd_partials(coarse.spectrum.power[late], *(f[late] for f in fitted), n)
             omega0[rows], energy_sum[rows], noise_var[rows] = partial_fit(
                 y[rows], partials.rows(rows), self.newton_steps, odd_there[rows]
             )
