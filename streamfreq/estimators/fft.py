@@ -592,9 +592,11 @@ class FFTEstimator:
             np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
         )
         # odd partials each too faint to count, together the sound's own, judged at this fit where a divisor is 2
-        fitted, judged = (fit.omega0.copy(), order.copy()), divisor == 2
+        fitted_omega0, fitted_order, judged = fit.omega0.copy(), order.copy(), divisor == 2
         odd_there = np.zeros(count, dtype=bool)
-        odd_there[judged] = _faint_odd_partials(coarse.spectrum.power[judged], *(f[judged] for f in fitted), n)
+        odd_there[judged] = _faint_odd_partials(
+            coarse.spectrum.power[judged], fitted_omega0[judged], fitted_order[judged], n
+        )
         divisor[odd_there] = 1
         rows = np.flatnonzero(divisor > 1)
         if len(rows):
@@ -621,7 +623,9 @@ class FFTEstimator:
             rows = rows[_stiff_candidates(fit, valid, noise_var, partial_count)[rows]]
         if len(rows):  # each partial on its own, and a stiff string where that fits
             late = rows[~judged[rows]]  # their partials' own divisor may be 2
-            odd_there[late] = _faint_odd_partials(coarse.spectrum.power[late], *(f[late] for f in fitted), n)
+            odd_there[late] = _faint_odd_partials(
+                coarse.spectrum.power[late], fitted_omega0[late], fitted_order[late], n
+            )
             omega0[rows], energy_sum[rows], noise_var[rows] = partial_fit(
                 y[rows], partials.rows(rows), self.newton_steps, odd_there[rows]
             )

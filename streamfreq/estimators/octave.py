@@ -308,7 +308,7 @@ def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray,
     0.0
     """
     odd = np.arange(first, 2 * MAX_HARMONICS, 2)
-    return _share_near(power, n, np.where(odd < 2 * band[:, None], np.outer(0.5 * f0, odd), np.nan))
+    return _power_near(power, n, np.where(odd < 2 * band[:, None], np.outer(0.5 * f0, odd), np.nan)).sum(axis=1)
 
 
 def odd_partials_stand(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray) -> np.ndarray:
@@ -346,12 +346,6 @@ def odd_partials_stand(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarr
     with np.errstate(invalid="ignore", divide="ignore"):
         smooth = np.nanmax(np.where(partials, odd / neighbours, np.nan), axis=1, initial=0.0)
     return clear & (smooth >= SMOOTH_SHARE)
-
-
-def _share_near(power: np.ndarray, n: int, places: np.ndarray) -> np.ndarray:
-    """Share of each padded power spectrum ``power`` (windows of ``n``) within one bin of the window of its
-    ``places`` (batch, k; cycles/sample, nan for none)."""
-    return _power_near(power, n, places).sum(axis=1)
 
 
 def _power_near(power: np.ndarray, n: int, places: np.ndarray) -> np.ndarray:
