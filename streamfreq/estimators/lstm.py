@@ -132,7 +132,10 @@ THIRD_MARGIN = 0.1
 #: A number whose window repeats at half its period better than at the period by more than this is an octave too
 #: low and is doubled: a period repeats at least as well as any multiple of it, so the waveform's period is at most
 #: half (FluidR3's steel guitar at 622 Hz, partials 1 and 2 and nothing at odd multiples of 311 Hz, read 311 Hz in 25
-#: of its 33 sustain windows told ``fmin`` 30: 0.97-0.98 there against 0.94-0.96 at the number).
+#: of its 33 sustain windows told ``fmin`` 30: 0.97-0.98 there against 0.94-0.96 at the number). Where the double
+#: lies above the trained range the window is out of range above, and is read from its centre (:meth:`_zoom`): a
+#: tonejs flute's C7 (2093 Hz, above the range's 1895 Hz at 2048 / 44.1 kHz), its half read in 26 of 153 windows
+#: before, in 7 after.
 DOUBLE_MARGIN = 0.01
 #: Share of a window's energy below the trained range above which a window the network calls "no tone" is "out of
 #: range" instead: a fundamental too slow for the trained range. So is one whose waveform repeats at a period longer
@@ -443,7 +446,9 @@ class LSTMEstimator:
         with np.errstate(invalid="ignore"):
             octave_high = (cycles >= 2 * low) & (halved > own + OCTAVE_MARGIN)
             third_low = (cycles >= low) & ~octave_high & (thirded >= HALF_REPEATS) & (thirded > own + THIRD_MARGIN)
-            octave_low = (cycles >= low) & (2 * cycles <= high) & ~octave_high & ~third_low
+            # an octave too low: doubled, and where the double lies above the range, out of range above and read
+            # from the window's centre (a flute's C7 read at its half)
+            octave_low = (cycles >= low) & ~octave_high & ~third_low
             octave_low &= doubled > own + DOUBLE_MARGIN
         kind = cls.argmax(axis=1)
         status = np.full(count, _OK, dtype=np.int8)  # indices into _STATUS_NAMES
