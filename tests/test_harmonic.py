@@ -1356,3 +1356,27 @@ def test_a_rendered_double_bass_note_below_the_floor_is_out_of_range_not_its_oct
     for name in names:
         statuses = [r.estimates[name].status for r in readouts]
         assert statuses.count(OK) <= 0.15 * len(readouts) and statuses.count(OUT_OF_RANGE) >= 0.8 * len(readouts)
+
+
+def test_a_peak_off_its_place_below_the_fitted_series_does_not_lower_the_number():
+    """Read in lowest terms, a number whose fit finds only its 2nd harmonic significant is the double, unless a
+    partial found at its 1st counts (tonejs' flute C7 read at 1050 Hz kept the half for a coder's peak at 1007 Hz,
+    two bins off). Below the fitted series a found peak counts only on its place (within a bin); above the lowest
+    significant harmonic found peaks count wherever the search found them (a stiff string's are bins sharp)."""
+    from streamfreq.estimators.harmonic import Partials
+    from streamfreq.estimators.partial_fit import common_divisor
+
+    n = 2048
+    f0 = np.array([50.0 / n])  # cycles/sample: 50 cycles per window
+    valid = np.zeros((3, 4), dtype=bool)
+    valid[:, [1, 3]] = True  # the 2nd and 4th harmonics significant
+    numbers = np.arange(1, 5) * valid
+    energy = np.where(valid, 1.0, 0.0)
+    # found: the 1st two bins off its place, on its place, and the 3rd 1.5 bins off (a stiff string's)
+    frequency = np.full((3, 4), np.nan)
+    frequency[:, [1, 3]] = [100.0 / n, 200.0 / n]
+    frequency[0, 0], frequency[1, 0], frequency[2, 2] = 48.0 / n, 50.2 / n, 151.5 / n
+    found = Partials(frequency, np.full((3, 4), 5.0), np.full((3, 4), 5.0), np.where(np.isfinite(frequency), 1.0, 0.0))
+    assert common_divisor(numbers, valid, found, energy).tolist() == [1, 1, 1]
+    placed = fft_module._below_series_at_places(found, np.full(3, 2 * np.pi * f0[0]), valid, n)
+    assert common_divisor(numbers, valid, placed, energy).tolist() == [2, 1, 1]

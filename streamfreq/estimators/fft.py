@@ -587,6 +587,7 @@ class FFTEstimator:
         dechirped = rate != 0
         dechirped[self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)] = True
         valid = significant(fit.energy, fit.present, noise_var)
+        partials = _below_series_at_places(partials, fit.omega0, valid, n)
         # only every d-th harmonic is there: the fundamental d times higher, fitted alone
         divisor = common_divisor(
             np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
@@ -763,6 +764,37 @@ def _refit_near(y: np.ndarray, start: np.ndarray, order: np.ndarray, steps: int)
     fit = harmonic_fit_by_order(y, start, order, steps)
     near = np.abs(fit.omega0 - start) * n < np.pi  # moved under half a bin
     return np.where(near, fit.omega0, start)
+
+
+def _below_series_at_places(partials: Partials, omega0: np.ndarray, valid: np.ndarray, n: int) -> Partials:
+    """``partials`` less those below the lowest significant harmonic of each window's fit (``valid``; fundamental
+    ``omega0`` rad/sample, windows of ``n``) that lie more than a bin from their harmonic's place.
+
+    A partial found near a harmonic of the coarse fundamental counts when the number is read in lowest terms
+    (:func:`~streamfreq.estimators.partial_fit.common_divisor`) even where the fit finds it insignificant; below
+    the fitted series, one off its place is no partial of the series, and would keep the number at a fraction of
+    the note. Tonejs' flute C7 (2093 Hz, MP3) holds a peak at 1007 Hz, 17 dB under its fundamental and two bins from
+    the half's place: read at 1050 Hz with only its 2nd harmonic significant, 5 of its 153 windows kept the half
+    (confidence 0.94-0.98). Partials above the lowest significant one are left as found (a stiff string's upper
+    partials lie bins off their harmonic places).
+
+    Example
+    -------
+    >>> from streamfreq.estimators.harmonic import Partials
+    >>> n, f0 = 2048, 50.0 / 2048  # 50 cycles per window; only its 2nd harmonic significant
+    >>> found = Partials(np.array([[48.0 / n, 100.0 / n]]), np.ones((1, 2)), np.ones((1, 2)), np.ones((1, 2)))
+    >>> valid = np.array([[False, True]])
+    >>> _below_series_at_places(found, np.array([2 * np.pi * f0]), valid, n).energy.tolist()
+    [[0.0, 1.0]]
+    """
+    numbers = np.arange(1, partials.frequency.shape[1] + 1)
+    lowest = np.where(valid.any(axis=1), np.argmax(valid, axis=1) + 1, 0)  # the lowest significant harmonic
+    places = np.outer(omega0 / (2.0 * np.pi), numbers)
+    with np.errstate(invalid="ignore"):  # nan where none is found
+        off = (numbers < lowest[:, None]) & ~(np.abs(partials.frequency - places) * n < 1.0)
+    return partials._replace(
+        frequency=np.where(off, np.nan, partials.frequency), energy=np.where(off, 0.0, partials.energy)
+    )
 
 
 def _odd_harmonics_absent(valid: np.ndarray) -> np.ndarray:
