@@ -773,7 +773,7 @@ def _below_series_at_places(partials: Partials, omega0: np.ndarray, valid: np.nd
     A partial found near a harmonic of the coarse fundamental counts when the number is read in lowest terms
     (:func:`~streamfreq.estimators.partial_fit.common_divisor`) even where the fit finds it insignificant; below
     the fitted series, one off its place is no partial of the series, and would keep the number at a fraction of
-    the note. Tonejs' flute C7 (2093 Hz, MP3) holds a peak at 1007 Hz, 17 dB under its fundamental and two bins from
+    the note. Tonejs' flute C7 (2093 Hz, MP3) holds a peak at 1007 Hz, 18 dB under its fundamental and two bins from
     the half's place: read at 1050 Hz with only its 2nd harmonic significant, 5 of its 153 windows kept the half
     (confidence 0.94-0.98). Partials above the lowest significant one are left as found (a stiff string's upper
     partials lie bins off their harmonic places).
