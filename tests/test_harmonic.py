@@ -758,10 +758,11 @@ def test_fft_says_out_of_range_where_a_note_below_the_floor_repeats_far_better_t
     """D1 and E1 (36.7 and 41.2 Hz at 44.1 kHz, below the default window's 43 Hz floor, 1.7..1.9 periods) with
     random partials and a weak fundamental: `fft` read 32 of 200 such windows at a partial or a ratio of partials
     (1.23..3.0 times the note; the rendered tubas' D1 at 92 Hz, 2.5 times), where the window repeats at the note's
-    period far better than at the number's. Such a number is `out_of_range` now, unless the note's period lies
-    within ``MULTIPLE_TOLERANCE`` of a whole multiple of the number's (a partial, as a voice's period over a few
-    of its periods: ``slow_tone.repeats_slower`` given the number's period); 7 of the 9 numbers left are the 3rd
-    partial. G1, A1 and C2 notes drawn the same way, in range, keep every number, all within 50 cents."""
+    period far better than at the number's. Such a number is `out_of_range` now (``slow_tone.repeats_slower``
+    given the number's period), and so is one at three or more times the note where the window repeats far better
+    at the note's period than at the number's and twice it (``slow_tone.multiple_of_slower``: 7 of the 9 numbers
+    the first check left were the 3rd partial). The 2 left lie near the octave. G1, A1 and C2 notes drawn the same
+    way, in range, keep every number, all within 50 cents."""
     rng = np.random.default_rng(7)
     rate = 44100.0
 
@@ -779,6 +780,7 @@ def test_fft_says_out_of_range_where_a_note_below_the_floor_repeats_far_better_t
     ratio = hz[np.array(status) == OK] / f0[np.array(status) == OK]
     assert status.count(OUT_OF_RANGE) >= 0.9 * len(below)
     assert np.all(np.abs(ratio - np.rint(ratio)) <= slow_tone.MULTIPLE_TOLERANCE), ratio
+    assert len(ratio) <= 3 and np.all(ratio < 2.5), ratio
     inside, f0 = notes([49.0, 55.0, 65.4])
     hz, status = readings(FFTEstimator(), inside, rate)
     assert status == [OK] * len(inside)

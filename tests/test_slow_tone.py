@@ -55,3 +55,35 @@ def test_a_rich_tone_below_the_range_that_repeats_in_the_window_is_no_rumble():
     assert np.all(coloured_below(rich, 2.1))
     assert not np.any(rumble(rich, 2.1))
     assert np.mean(rumble(_coloured(rng, 200, 2.0), 2.1)) >= 0.95
+
+
+def test_a_number_at_three_or_four_times_a_note_below_the_range_is_told_from_a_low_voice_read_right(monkeypatch):
+    # a rich note of 1.5..1.95 cycles per window (below a range starting at 2), its fundamental weak, read at its
+    # 3rd or 4th partial: it repeats near 1 at its own period and far worse at the number's, or twice that
+    from streamfreq.estimators import slow_tone
+    from streamfreq.signals import centre_f0, harmonic_tone, voice
+
+    rate = 48000.0
+    rng = np.random.default_rng(5)
+    notes, periods = [], []
+    for i in range(200):
+        f0 = rng.uniform(1.5, 1.95) * rate / N
+        amplitudes = rng.uniform(0.1, 1.0, 12) * np.arange(1, 13) ** -rng.uniform(0.0, 1.0)
+        amplitudes[0] *= rng.uniform(0.0, 0.3)
+        notes.append(harmonic_tone(N, rate, f0, amplitudes, seed=i) + rng.normal(0.0, 0.01, N))
+        periods.append(rate / (f0 * (3 + i % 2)))
+    assert np.mean(slow_tone.multiple_of_slower(np.array(notes), np.array(periods), 2.0)) >= 0.95
+    # low voices (80..130 Hz, vibrato of +-60 cents, jitter) read right: where three or four of their periods overlap
+    # the window by less than a third, they repeat far better there than at one period; that overlap does not count
+    t = np.arange(int(6 * rate)) / rate
+    windows, numbers = [], []
+    for seed in range(6):
+        contour = (80.0 + 10.0 * seed) * 2.0 ** (0.05 * np.sin(2.0 * np.pi * 5.5 * t))
+        samples = voice(6.0, rate, seed=seed, contour=contour)[0]
+        starts = np.arange(0, len(samples) - N, 512)
+        windows.append(np.stack([samples[s : s + N] for s in starts]))
+        numbers.append(centre_f0(contour, starts, N))
+    windows, periods = np.concatenate(windows), rate / np.concatenate(numbers)
+    assert not np.any(slow_tone.multiple_of_slower(windows, periods, 2.0))
+    monkeypatch.setattr(slow_tone, "MULTIPLE_OVERLAP", 0.125)
+    assert np.any(slow_tone.multiple_of_slower(windows, periods, 2.0))

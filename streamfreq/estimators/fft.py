@@ -110,7 +110,7 @@ from streamfreq.estimators.partial_fit import (
     partial_fit,
     significant,
 )
-from streamfreq.estimators.slow_tone import EDGE_RATIO, off_the_bottom, repeats_slower, rumble
+from streamfreq.estimators.slow_tone import EDGE_RATIO, multiple_of_slower, off_the_bottom, repeats_slower, rumble
 from streamfreq.estimators.sums import warp
 from streamfreq.estimators.two_notes import NOTE_LOG_SNR, louder_note
 
@@ -363,7 +363,11 @@ class FFTEstimator:
         numbered = np.flatnonzero((status == OK) & (f0_hz < LOW_CHECK_RATIO * lowest))
         if len(numbered):
             period = samplerate / f0_hz[numbered]
-            below = numbered[repeats_slower(frames[numbered], lowest * n / samplerate, period=period)]
+            low = lowest * n / samplerate
+            slower = repeats_slower(frames[numbered], low, period=period)
+            rest = np.flatnonzero(~slower)
+            slower[rest] = multiple_of_slower(frames[numbered[rest]], period[rest], low)
+            below = numbered[slower]
             f0_hz[below], confidence[below], status[below] = np.nan, 0.0, OUT_OF_RANGE
 
     def _across_change(self, y: np.ndarray, f0: np.ndarray, samplerate: float) -> np.ndarray:

@@ -75,6 +75,14 @@ MULTIPLE_TOLERANCE = 0.2
 #: stretched, repeats at 0.77..0.97 (MuseScore General's, read at 1.68 times the note in 15 of its windows, at
 #: 0.83..0.89). Right numbers of the notes never come within the margin (above) at any threshold down to 0.7.
 NUMBER_SLOW_REPEATS = 0.8
+#: A number that is a whole multiple of a note below the range, read from that note's partials (a recorded piano's
+#: C1 and D#1 read at three times the note by `fft` at 2048 / 44.1 kHz, confidence up to 0.98), repeats far better
+#: at that note's period than at its own or any shorter multiple of it (:func:`multiple_of_slower`). Only lags where
+#: the window overlaps itself by this share or more count: over a shorter overlap a voice read right repeats at 0.8
+#: and more at three or four of its periods (70..80% of the window) where it repeats at 0.2..0.7 at one or two.
+MULTIPLE_OVERLAP = 1.0 / 3.0
+
+
 #: A number within this factor of a range's bottom is checked against the period its window's waveform repeats at
 #: (:func:`off_the_bottom`): a rich tone just below the bottom, whose partials one window cannot resolve, is read a
 #: little above it (the LSTM reads 2.05..2.12 cycles per window at about 2.2, 70..95 cents high; `fft` a plucked
@@ -215,3 +223,40 @@ def rumble(frames: np.ndarray, low: float) -> np.ndarray:
     rows = np.flatnonzero(noise)
     noise[rows] = ~repeats_slower(np.asarray(frames)[rows], low)
     return noise
+
+
+def multiple_of_slower(frames: np.ndarray, period: np.ndarray, low: float) -> np.ndarray:
+    """Which windows ``frames`` (batch, N), read at ``period`` samples, repeat at a whole multiple of it, three times
+    or more, that lies below ``low`` cycles per window (and overlaps the window by :data:`MULTIPLE_OVERLAP` or more)
+    at :data:`NUMBER_SLOW_REPEATS` or more, and :data:`SLOWER_NUMBER_MARGIN` better than at the period and at every
+    shorter multiple of it (:func:`~streamfreq.estimators.base.whole_repeats`): the number is a multiple of a
+    fundamental below the range, not the window's fundamental. (Twice the period is the octave checks' to judge,
+    :func:`~streamfreq.estimators.octave.half_below_floor`: a creaky voice repeats better at twice its period.)
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> t = np.arange(2048)
+    >>> low = sum(np.cos(2 * np.pi * k * 1.6 * t / 2048 + k * k) for k in range(1, 9))[None]  # 1.6 cycles, 8 partials
+    >>> multiple_of_slower(low, np.array([2048 / 4.8]), 2.0).tolist()  # read at its 3rd partial
+    [True]
+    >>> multiple_of_slower(np.cos(2 * np.pi * 4.8 * t / 2048)[None], np.array([2048 / 4.8]), 2.0).tolist()
+    [False]
+    """
+    frames = np.asarray(frames)
+    n = frames.shape[1]
+    period = np.asarray(period, dtype=np.float64)
+    found = np.zeros(len(frames), dtype=bool)
+    shortest, longest = n / low, (1.0 - MULTIPLE_OVERLAP) * n
+    best_shorter = np.fmax(whole_repeats(frames, period), whole_repeats(frames, 2.0 * period))
+    multiple = 3
+    while (rows := np.flatnonzero(multiple * period <= longest)).size:
+        lag = multiple * period
+        repeats = whole_repeats(frames[rows], lag[rows])
+        with np.errstate(invalid="ignore"):
+            clear = (lag[rows] >= shortest) & (repeats >= NUMBER_SLOW_REPEATS)
+            clear &= repeats >= best_shorter[rows] + SLOWER_NUMBER_MARGIN
+        found[rows[clear]] = True
+        best_shorter[rows] = np.fmax(best_shorter[rows], repeats)
+        multiple += 1
+    return found
