@@ -64,7 +64,7 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.base import WHOLE_OVERLAP, lag_correlation
+from streamfreq.estimators.base import WHOLE_OVERLAP, lag_correlation, whole_repeats
 from streamfreq.estimators.harmonic import (
     BINS_PER_OCTAVE,
     CLEAR_LOG_SNR,
@@ -109,7 +109,11 @@ ODD_PARTIAL_SHARE = 0.5
 #: voice were halved too. At 0.12 rather than 0.2 the recorded notes read 95.6% rather than 95.3% (the organ, the
 #: piano, the double bass and the nylon guitar gain), one frame of espeak-ng's low male voice is halved.
 CLEAR_EXCESS = 0.12
-CLEAR_ODD_SHARE = 0.08
+#: See :data:`CLEAR_EXCESS`. 0.06 rather than 0.08 halves a recorded nylon guitar's B1 (61.7 Hz, its 5th, 7th and 9th
+#: partials 15-19 dB under its 4th: 5.5-6.7% of the energy at an excess of 0.12-0.13, as a steady sound's 6% gives)
+#: in 8 more of its windows; over all the recorded notes (`benchmarks/samples.py`) raw pitch 95.6 -> 95.8% (the organ
+#: 78.7 -> 81.2%), the pitch benchmark's harmonic tones 99.0 -> 99.2%; espeak-ng's creaky frames (4-5%) stay.
+CLEAR_ODD_SHARE = 0.06
 #: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
 #: the half's odd harmonics: a partial keeps 93-98% of its power there, so a window below it cannot gain
 #: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
@@ -139,6 +143,13 @@ BELOW_FLOOR_REPEATS = 0.9
 BELOW_FLOOR_MARGIN = 0.15
 #: Lags are read at their best within this fraction of the period: a pitch that drifts a little moves the peak.
 _LAG_REACH = 0.02
+#: From this share of the window up, twice a number's period is read from the whole window's repetition
+#: (:func:`~streamfreq.estimators.base.whole_repeats`) as well as from the spectrum, and the larger excess counts: the
+#: Hann-windowed spectrum's autocorrelation is divided by the window's own, which falls to 0.33 of its peak at 0.4 of
+#: the window and 0.17 at half of it, so noise and a note's decay swamp it there. A recorded double bass's F♯1 (46.2
+#: Hz) read at its octave repeats 0.12-0.35 better at twice the number's period over the whole window, but reads an
+#: excess of -0.03..0 (or none: -inf) from the spectrum.
+WHOLE_EXCESS_LAG = 0.4
 
 
 #: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
@@ -262,6 +273,11 @@ def half_fundamental(
     """
     n = y.shape[1]
     excess = double_period_excess(power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate), omega0 / (2.0 * np.pi))
+    period = 2.0 * np.pi / omega0
+    long = np.flatnonzero(2.0 * period >= WHOLE_EXCESS_LAG * n)
+    if len(long):  # the whole window's repetition reads a long double lag where the spectrum's cannot
+        whole = whole_repeats(y[long], 2.0 * period[long]) - whole_repeats(y[long], period[long])
+        excess[long] = np.fmax(excess[long], whole)
     test = excess >= 0.0
     if unexplained is not None:
         test &= unexplained >= HALF_FIT_SHARE
