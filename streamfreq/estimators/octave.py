@@ -150,6 +150,11 @@ _LAG_REACH = 0.02
 #: Hz) read at its octave repeats 0.12-0.35 better at twice the number's period over the whole window, but reads an
 #: excess of -0.03..0 (or none: -inf) from the spectrum.
 WHOLE_EXCESS_LAG = 0.4
+#: ...less this, where the whole window's repetition reads it: two stretches of a steady sound's waveform half a
+#: window apart repeat within a few hundredths of each other at the period and twice it (TimGM6mb's string ensemble
+#: at 104 Hz, its partials smeared by the ensemble's detuning, 0.00..0.03 better at twice its period), while a note
+#: an octave below the number repeats 0.12 and more better there.
+WHOLE_EXCESS_MARGIN = 0.05
 
 
 #: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
@@ -277,7 +282,7 @@ def half_fundamental(
     long = np.flatnonzero(2.0 * period >= WHOLE_EXCESS_LAG * n)
     if len(long):  # the whole window's repetition reads a long double lag where the spectrum's cannot
         whole = whole_repeats(y[long], 2.0 * period[long]) - whole_repeats(y[long], period[long])
-        excess[long] = np.fmax(excess[long], whole)
+        excess[long] = np.fmax(excess[long], whole - WHOLE_EXCESS_MARGIN)
     test = excess >= 0.0
     if unexplained is not None:
         test &= unexplained >= HALF_FIT_SHARE
