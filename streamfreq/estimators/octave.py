@@ -278,15 +278,13 @@ def half_fundamental(
     """
     n = y.shape[1]
     excess = double_period_excess(power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate), omega0 / (2.0 * np.pi))
+    test = np.ones(len(omega0), dtype=bool) if unexplained is None else unexplained >= HALF_FIT_SHARE
     period = 2.0 * np.pi / omega0
-    long = np.flatnonzero(2.0 * period >= WHOLE_EXCESS_LAG * n)
+    long = np.flatnonzero(test & (2.0 * period >= WHOLE_EXCESS_LAG * n) & ~(excess >= CLEAR_EXCESS))
     if len(long):  # the whole window's repetition reads a long double lag where the spectrum's cannot
         whole = whole_repeats(y[long], 2.0 * period[long]) - whole_repeats(y[long], period[long])
         excess[long] = np.fmax(excess[long], whole - WHOLE_EXCESS_MARGIN)
-    test = excess >= 0.0
-    if unexplained is not None:
-        test &= unexplained >= HALF_FIT_SHARE
-    test = np.flatnonzero(test)
+    test = np.flatnonzero(test & (excess >= 0.0))
     band = period_band(omega0[test] / (2.0 * np.pi), samplerate)
     keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
     test, band = test[keep], band[keep]

@@ -247,16 +247,21 @@ def multiple_of_slower(frames: np.ndarray, period: np.ndarray, low: float) -> np
     n = frames.shape[1]
     period = np.asarray(period, dtype=np.float64)
     found = np.zeros(len(frames), dtype=bool)
-    shortest, longest = n / low, (1.0 - MULTIPLE_OVERLAP) * n
-    best_shorter = np.fmax(whole_repeats(frames, period), whole_repeats(frames, 2.0 * period))
-    multiple = 3
-    while (rows := np.flatnonzero(multiple * period <= longest)).size:
-        lag = multiple * period
-        repeats = whole_repeats(frames[rows], lag[rows])
-        with np.errstate(invalid="ignore"):
-            clear = (lag[rows] >= shortest) & (repeats >= NUMBER_SLOW_REPEATS)
-            clear &= repeats >= best_shorter[rows] + SLOWER_NUMBER_MARGIN
-        found[rows[clear]] = True
-        best_shorter[rows] = np.fmax(best_shorter[rows], repeats)
-        multiple += 1
+    if not len(frames):
+        return found
+    longest = (1.0 - MULTIPLE_OVERLAP) * n
+    most = np.floor(longest / period)  # the longest whole multiple of each period that counts
+    fewest = np.maximum(np.ceil(n / low / period), 3)  # the shortest below the range
+    for multiple in range(int(fewest.min()), int(most.max()) + 1):
+        rows = np.flatnonzero((fewest <= multiple) & (multiple <= most))
+        repeats = whole_repeats(frames[rows], multiple * period[rows]) if len(rows) else np.zeros(0)
+        clear = repeats >= NUMBER_SLOW_REPEATS
+        rows, repeats = rows[clear], repeats[clear]
+        for shorter in range(1, multiple):  # read only where the multiple repeats that well
+            if not len(rows):
+                break
+            with np.errstate(invalid="ignore"):
+                clear = ~(whole_repeats(frames[rows], shorter * period[rows]) > repeats - SLOWER_NUMBER_MARGIN)
+            rows, repeats = rows[clear], repeats[clear]
+        found[rows] = True
     return found
