@@ -73,6 +73,7 @@ def test_a_number_at_three_or_four_times_a_note_below_the_range_is_told_from_a_l
         notes.append(harmonic_tone(N, rate, f0, amplitudes, seed=i) + rng.normal(0.0, 0.01, N))
         periods.append(rate / (f0 * (3 + i % 2)))
     assert np.mean(slow_tone.multiple_of_slower(np.array(notes), np.array(periods), 2.0)) >= 0.95
+    assert not np.any(slow_tone.multiple_of_slower(np.array(notes[:3]), np.array([np.nan, 0.0, np.inf]), 2.0))
     # low voices (80..130 Hz, vibrato of +-60 cents, jitter) read right: where three or four of their periods overlap
     # the window by less than a third, they repeat far better there than at one period; that overlap does not count
     t = np.arange(int(6 * rate)) / rate

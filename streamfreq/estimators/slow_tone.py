@@ -81,8 +81,6 @@ NUMBER_SLOW_REPEATS = 0.8
 #: the window overlaps itself by this share or more count: over a shorter overlap a voice read right repeats at 0.8
 #: and more at three or four of its periods (70..80% of the window) where it repeats at 0.2..0.7 at one or two.
 MULTIPLE_OVERLAP = 1.0 / 3.0
-
-
 #: A number within this factor of a range's bottom is checked against the period its window's waveform repeats at
 #: (:func:`off_the_bottom`): a rich tone just below the bottom, whose partials one window cannot resolve, is read a
 #: little above it (the LSTM reads 2.05..2.12 cycles per window at about 2.2, 70..95 cents high; `fft` a plucked
@@ -245,16 +243,17 @@ def multiple_of_slower(frames: np.ndarray, period: np.ndarray, low: float) -> np
     """
     frames = np.asarray(frames)
     n = frames.shape[1]
-    period = np.asarray(period, dtype=np.float64)
     found = np.zeros(len(frames), dtype=bool)
     if not len(frames):
         return found
+    period = np.asarray(period, dtype=np.float64)
+    period = np.where(np.isfinite(period) & (period > 0), period, np.inf)  # no number: no multiple counts
     longest = (1.0 - MULTIPLE_OVERLAP) * n
     most = np.floor(longest / period)  # the longest whole multiple of each period that counts
     fewest = np.maximum(np.ceil(n / low / period), 3)  # the shortest below the range
     for multiple in range(int(fewest.min()), int(most.max()) + 1):
         rows = np.flatnonzero((fewest <= multiple) & (multiple <= most))
-        repeats = whole_repeats(frames[rows], multiple * period[rows]) if len(rows) else np.zeros(0)
+        repeats = whole_repeats(frames[rows], multiple * period[rows])
         clear = repeats >= NUMBER_SLOW_REPEATS
         rows, repeats = rows[clear], repeats[clear]
         for shorter in range(1, multiple):  # read only where the multiple repeats that well
