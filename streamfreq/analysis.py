@@ -46,6 +46,7 @@ def analyze_blocks(
     fmin: float | None = None,
     model_path: str | os.PathLike[str] | None = None,
     quiet_db: float | None = defaults.QUIET_DB,
+    follow_notes: bool = True,
 ) -> Iterator[Track]:
     """Analyse a stream of blocks; yield the Track of the windows each block completes.
 
@@ -65,7 +66,7 @@ def analyze_blocks(
     estimators
         Names (default: every available one) or estimator objects, which are
         used as they are (a batch worker builds them once and reuses them).
-    window, hop, fmin, model_path, quiet_db
+    window, hop, fmin, model_path, quiet_db, follow_notes
         As for :class:`~streamfreq.engine.Engine` (defaults from :mod:`streamfreq.defaults`).
 
     Raises
@@ -75,7 +76,16 @@ def analyze_blocks(
     """
     from streamfreq.engine import Engine
 
-    engine = Engine(samplerate, window, hop, estimators, model_path=model_path, fmin=fmin, quiet_db=quiet_db)
+    engine = Engine(
+        samplerate,
+        window,
+        hop,
+        estimators,
+        model_path=model_path,
+        fmin=fmin,
+        quiet_db=quiet_db,
+        follow_notes=follow_notes,
+    )
     empty = True
     for readouts in engine.push_blocks(blocks):  # the next block estimated while this one's Track is made
         if readouts:
@@ -96,6 +106,7 @@ def analyze(
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
     quiet_db: float | None = defaults.QUIET_DB,
+    follow_notes: bool = True,
 ) -> Track:
     """Analyse samples held in memory: ``f0 = analyze(y, sr).f0["fft"]``.
 
@@ -107,7 +118,7 @@ def analyze(
         Samples per second.
     channel
         Analyse this channel (0-based) of multichannel samples; None mixes them down.
-    estimators, window, hop, fmin, model_path, quiet_db
+    estimators, window, hop, fmin, model_path, quiet_db, follow_notes
         See :func:`analyze_blocks`.
 
     Returns
@@ -146,6 +157,7 @@ def analyze(
             fmin=fmin,
             model_path=model_path,
             quiet_db=quiet_db,
+            follow_notes=follow_notes,
         )
     )
 
@@ -160,6 +172,7 @@ def analyze_file(
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
     quiet_db: float | None = defaults.QUIET_DB,
+    follow_notes: bool = True,
 ) -> Track:
     """Analyse an audio file (anything libsndfile reads), block by block; it is never loaded whole.
 
@@ -171,7 +184,7 @@ def analyze_file(
         The file.
     channel
         Analyse this channel (0-based); None mixes all channels down.
-    estimators, window, hop, fmin, model_path, quiet_db
+    estimators, window, hop, fmin, model_path, quiet_db, follow_notes
         See :func:`analyze_blocks`.
 
     Raises
@@ -206,6 +219,7 @@ def analyze_file(
                 fmin=fmin,
                 model_path=model_path,
                 quiet_db=quiet_db,
+                follow_notes=follow_notes,
             )
         )
         for text in source.warnings:

@@ -46,6 +46,7 @@ from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
 from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator, whole_repeats
+from streamfreq.follow import NoteFollower
 from streamfreq.live import LiveSession
 from streamfreq.process import one_blas_thread
 from streamfreq.quiet import Marks, QuietGate
@@ -53,6 +54,14 @@ from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
 from streamfreq.windowing import Windower
+
+
+class Stream(NamedTuple):
+    """What the engine keeps from window to window of one stream of windows: its quiet gate (None where
+    ``quiet_db`` is None) and its note follower (None where ``follow_notes`` is false)."""
+
+    gate: QuietGate | None
+    follower: NoteFollower | None
 
 
 class _Batch(NamedTuple):
@@ -118,6 +127,10 @@ class Engine:
         or more, and one :data:`~streamfreq.defaults.SOFTER_DB` or more below the loudest
         only the numbers whose period it repeats at (:data:`~streamfreq.defaults.SOFTER_REPEATS`);
         None reports every window on its own.
+    follow_notes
+        Where an estimator that follows notes (``fft``, the LSTM) gives a window no number right after one it
+        read, look for a partial near that number (:mod:`streamfreq.follow`: a note followed through loud
+        noise); False reads every window on its own.
     """
 
     def __init__(
@@ -131,6 +144,7 @@ class Engine:
         truth: Callable[[float], float] | None = None,
         fmin: float | None = None,
         quiet_db: float | None = defaults.QUIET_DB,
+        follow_notes: bool = True,
     ) -> None:
         check_range("samplerate", samplerate, 1000, 768000)
         self.samplerate = float(samplerate)
@@ -157,9 +171,10 @@ class Engine:
         self.fmin = float(fmin)
         self.window, self.hop = self.windower.window, self.windower.hop
         self.quiet_db = None if quiet_db is None else float(quiet_db)
-        self._gate = self.new_gate()  # push()'s stream (a live session has its own)
         self.estimators = build_estimators(estimators, model_path, fmin)  # names built, objects as they are
         self.names = [e.name for e in self.estimators]
+        self.follow_notes = bool(follow_notes)
+        self._stream = self.new_stream()  # push()'s stream (a live session has its own)
         self.truth = truth
         self.stats = EngineStats()
         self.disabled: set[str] = set()
@@ -179,7 +194,7 @@ class Engine:
         if len(starts) == 0:
             return []
         with self.blas_limit():
-            return self._estimate(starts, frames, arrival, self._gate)
+            return self._estimate(starts, frames, arrival, self._stream)
 
     def push_blocks(self, blocks: Iterable[np.ndarray]) -> Iterator[list[Readout]]:
         """:meth:`push` each of ``blocks`` in turn; yield the readouts of each, the same readouts push returns.
@@ -234,18 +249,23 @@ class Engine:
         starts, frames = self.windower.push(mono)
         return starts, frames, arrival
 
-    def new_gate(self) -> QuietGate | None:
-        """A quiet gate for a new stream of this engine's windows (None where ``quiet_db`` is None)."""
-        return None if self.quiet_db is None else QuietGate(self.samplerate, self.hop, self.quiet_db)
+    def new_stream(self) -> Stream:
+        """The quiet gate and the note follower of a new stream of this engine's windows."""
+        gate = None if self.quiet_db is None else QuietGate(self.samplerate, self.hop, self.quiet_db)
+        following = [e.name for e in self.estimators if getattr(e, "follows_notes", False)]
+        follower = (
+            NoteFollower(self.samplerate, self.hop, following, self.fmin) if self.follow_notes and following else None
+        )
+        return Stream(gate, follower)
 
     def _estimate(
-        self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray, gate: QuietGate | None
+        self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray, stream: Stream
     ) -> list[Readout]:
-        """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows); the windows
-        ``gate`` finds quiet say ``no_tone``."""
+        """Run every estimator on ``frames`` and assemble readouts (skipping non-finite windows) through the
+        ``stream``'s quiet gate and note follower."""
         readouts: list[Readout] = []
         for chunk_starts, chunk, chunk_arrival in self._batches(starts, frames, arrival):
-            readouts += self._readouts(_Batch(chunk_starts, chunk, chunk_arrival, self._run_estimators(chunk)), gate)
+            readouts += self._readouts(_Batch(chunk_starts, chunk, chunk_arrival, self._run_estimators(chunk)), stream)
         return readouts
 
     def _batches(
@@ -268,11 +288,16 @@ class Engine:
                     continue
             yield chunk_starts, chunk, chunk_arrival
 
-    def _readouts(self, batch: _Batch, gate: QuietGate | None) -> list[Readout]:
-        """The readouts of an estimated ``batch``; the windows ``gate`` finds quiet say ``no_tone``."""
+    def _readouts(self, batch: _Batch, stream: Stream) -> list[Readout]:
+        """The readouts of an estimated ``batch``: the windows the ``stream``'s gate finds quiet say ``no_tone``,
+        and its follower reads the windows that follow a note."""
         results = batch.results
-        if gate is not None:
-            _silence(results, gate.marks(batch.frames), batch.frames, self.samplerate)
+        marks = None
+        if stream.gate is not None:
+            marks = stream.gate.marks(batch.frames)
+            _silence(results, marks, batch.frames, self.samplerate)
+        if stream.follower is not None:
+            stream.follower.follow(batch.starts, batch.frames, results, marks)
         self.stats.windows += len(batch.frames)
         live = isinstance(batch.arrival, np.ndarray)
         return [
@@ -304,7 +329,7 @@ class Engine:
         readouts: list[Readout] = []
         for batch in batches:
             results = {name: future.result() for name, future in batch.results.items()}
-            readouts += self._readouts(batch._replace(results=results), self._gate)
+            readouts += self._readouts(batch._replace(results=results), self._stream)
         return readouts
 
     @staticmethod

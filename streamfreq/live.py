@@ -110,7 +110,7 @@ class LiveSession:
         self.ring = RingBuffer(max(2 * engine.window, round(ring_seconds * engine.samplerate)))
         self.queue_size = int(queue_size)
         self._windower = Windower(engine.window, engine.hop)
-        self._gate = engine.new_gate()
+        self._stream = engine.new_stream()
         self._base = 0  # absolute index of the windower's sample 0 (moves when windows are skipped)
         self._fed = 0  # samples handed to the windower (absolute index one past the last)
         self._checked = 0  # samples before this were counted for stats.nonfinite_samples
@@ -293,7 +293,7 @@ class LiveSession:
         self.stats.overrun_samples = self.ring.overrun_samples
         self.stats.input_overflows = int(getattr(self.source, "overflows", 0))
         began = time.perf_counter()
-        made = engine._estimate(starts, frames, arrival, self._gate)
+        made = engine._estimate(starts, frames, arrival, self._stream)
         per_window = (time.perf_counter() - began) / count
         self._cost = per_window if self._cost == 0 else 0.7 * self._cost + 0.3 * per_window
         return made

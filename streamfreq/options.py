@@ -13,7 +13,8 @@ Example
 >>> add_source_options(parser)
 >>> add_analysis_options(parser)
 >>> engine_settings(parser.parse_args(["--fmin", "30", "--estimators", "fft, zc"]))
-{'window': None, 'hop': None, 'estimators': ['fft', 'zc'], 'model_path': None, 'fmin': 30.0, 'quiet_db': 40.0}
+{'window': None, 'hop': None, 'estimators': ['fft', 'zc'], 'model_path': None, 'fmin': 30.0, 'quiet_db': 40.0, \
+'follow_notes': True}
 """
 
 from __future__ import annotations
@@ -132,6 +133,15 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
             "its own)"
         ),
     )
+    group.add_argument(
+        "--no-follow",
+        dest="follow_notes",
+        action="store_false",
+        help=(
+            "read every window on its own: by default, where fft or lstm gives no number right after a window it "
+            "read, a partial near that number is looked for (a note followed through loud noise)"
+        ),
+    )
 
 
 def decibels_or_off(text: str) -> float | None:
@@ -164,4 +174,5 @@ def engine_settings(args: argparse.Namespace) -> dict[str, object]:
         "model_path": args.model,
         "fmin": args.fmin,
         "quiet_db": args.quiet_db,
+        "follow_notes": args.follow_notes,
     }

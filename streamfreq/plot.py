@@ -207,11 +207,12 @@ def plot_file(
     channel: int | None = None,
     model_path: str | os.PathLike[str] | None = None,
     quiet_db: float | None = defaults.QUIET_DB,
+    follow_notes: bool = True,
     title: str | None = None,
 ) -> Track:
     """Analyse ``path`` and draw it to ``out`` (PNG, written atomically); return the Track.
 
-    The analysis settings (``estimators`` ... ``quiet_db``) are :func:`streamfreq.analysis.analyze_file`'s. A
+    The analysis settings (``estimators`` ... ``follow_notes``) are :func:`streamfreq.analysis.analyze_file`'s. A
     truncated file is drawn up to where it ends, and a file shorter than one window with no track; each with a
     :class:`UserWarning`.
 
@@ -238,6 +239,7 @@ def plot_file(
             fmin=fmin,
             model_path=model_path,
             quiet_db=quiet_db,
+            follow_notes=follow_notes,
         )
         track = Track.concat(tracks)
         for text in source.warnings:
@@ -276,6 +278,7 @@ def main(argv: Sequence[str] | None = None) -> int:
                 channel=args.channel,
                 model_path=args.model,
                 quiet_db=args.quiet_db,
+                follow_notes=args.follow_notes,
                 title=args.title,
             )
     except (StreamfreqError, ImportError) as error:

@@ -4,6 +4,7 @@ Ray runs in one small local cluster shared by this module (num_cpus=2, the machi
 """
 
 import csv
+import json
 import logging
 import os
 import re
@@ -25,7 +26,7 @@ from streamfreq import analyze_file
 from streamfreq.batch.cli import main as batch_main
 from streamfreq.batch.job import Settings
 from streamfreq.batch.run import run_batch
-from streamfreq.batch.store import PARTS, part_name
+from streamfreq.batch.store import MANIFEST, PARTS, part_name
 from streamfreq.defaults import hop_for_window, window_for
 from streamfreq.signals import tone
 
@@ -365,6 +366,18 @@ def test_other_settings_on_the_same_output_are_refused(corpus, local_out, tmp_pa
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "made with other settings: window default (now 4096)" in err
     assert "use another --out" in err
+
+
+def test_an_output_of_an_older_batch_without_a_setting_is_refused_as_such(corpus, local_out, tmp_path, capsys):
+    """A folder whose manifest lacks a setting this version records (one made before ``follow_notes``)."""
+    out = tmp_path / "out"
+    shutil.copytree(local_out[0], out)
+    manifest = json.loads((out / MANIFEST).read_text())
+    del manifest["settings"]["follow_notes"]
+    (out / MANIFEST).write_text(json.dumps(manifest))
+    assert batch_main([str(corpus), "--out", str(out), "--estimators", ESTIMATORS]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "made by an older streamfreq batch, which had no follow_notes setting" in err
 
 
 def test_the_same_estimators_listed_in_another_order_are_the_same_settings(corpus, local_out, tmp_path, capsys):

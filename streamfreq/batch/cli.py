@@ -69,6 +69,7 @@ def settings_from(args) -> Settings:
         hop=args.hop,
         fmin=args.fmin,
         quiet_db=args.quiet_db,
+        follow_notes=args.follow_notes,
         channel=args.channel,
         model_path=None if args.model is None else os.path.abspath(args.model),
         plots=args.plots,

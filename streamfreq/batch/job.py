@@ -54,6 +54,7 @@ class Settings:
     hop: int | None = None
     fmin: float | None = None
     quiet_db: float | None = QUIET_DB
+    follow_notes: bool = True
     channel: int | None = None
     model_path: str | None = None
     plots: bool = False
@@ -165,6 +166,7 @@ class Analyser:
                 hop=settings.hop,
                 fmin=settings.fmin,
                 quiet_db=settings.quiet_db,
+                follow_notes=settings.follow_notes,
             )
             for track in tracks:
                 encoder.add(track)
@@ -281,6 +283,7 @@ def fingerprint(settings: Settings) -> str:
                 hop=settings.hop,
                 fmin=settings.fmin,
                 quiet_db=settings.quiet_db,
+                follow_notes=settings.follow_notes,
             )
         )
     digest = hashlib.sha256()

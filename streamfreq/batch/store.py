@@ -291,6 +291,9 @@ def _signals_held() -> Iterator[None]:
 def _difference(found: dict, wanted: dict) -> str:
     """How the manifest ``found`` differs from ``wanted``, in words."""
     old, new = found.get("settings") or {}, wanted["settings"]
+    unknown = [key for key in new if key not in old]
+    if old and unknown:
+        return f"by an older streamfreq batch, which had no {', '.join(unknown)} setting"
     changed = [key for key in new if old.get(key) != new[key]]
     if changed:
         parts = ", ".join(f"{key} {_show(old.get(key))} (now {_show(new[key])})" for key in changed)

@@ -66,7 +66,8 @@ class Estimator(Protocol):
 
     ``name`` is the key of its estimates in a readout (``"fft"``, ``"zc"``,
     ``"lstm"``). ``estimate_many`` receives windows of shape ``(batch, N)``
-    (float32, finite) and must not modify them.
+    (float32, finite) and must not modify them. An estimator whose class sets ``follows_notes`` true has the
+    engine follow its notes through the windows it gives no number (:mod:`streamfreq.follow`).
     """
 
     name: str

@@ -276,6 +276,8 @@ class FFTEstimator:
     """
 
     name = "fft"
+    #: The engine follows its notes through windows it gives no number (:mod:`streamfreq.follow`).
+    follows_notes = True
 
     def __init__(
         self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0

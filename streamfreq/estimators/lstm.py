@@ -262,6 +262,8 @@ class LSTMEstimator:
     """
 
     name = "lstm"
+    #: The engine follows its notes through windows it gives no number (:mod:`streamfreq.follow`).
+    follows_notes = True
 
     def __init__(
         self,
