@@ -36,6 +36,22 @@ def voice_in_pink_noise(seconds: float = 6.0, seed: int = 4, samplerate: float =
     return (sung.samples + noise).astype(np.float32), f0
 
 
+def cents(estimate, truth) -> np.ndarray:
+    """How far ``estimate`` lies from ``truth``, in cents (both in Hz, arrays or numbers)."""
+    return 1200.0 * np.log2(np.asarray(estimate) / np.asarray(truth))
+
+
+def push_in_pieces(engine, signal: np.ndarray, largest: int, seed: int = 0) -> list:
+    """The readouts of ``engine`` given ``signal`` in blocks of random sizes, 1 to ``largest`` samples."""
+    rng = np.random.default_rng(seed)
+    readouts, position = [], 0
+    while position < len(signal):
+        size = int(rng.integers(1, largest))
+        readouts += engine.push(signal[position : position + size])
+        position += size
+    return readouts
+
+
 def run_cli(*args: str, input: bytes | None = None, timeout: float = 120) -> subprocess.CompletedProcess:
     """Run ``python -m streamfreq ARGS`` in a subprocess, capturing text output."""
     return subprocess.run(

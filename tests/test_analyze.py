@@ -6,6 +6,7 @@ import tracemalloc
 import numpy as np
 import pytest
 import soundfile
+from conftest import push_in_pieces
 
 from streamfreq import Track, analyze, analyze_file
 from streamfreq.engine import Engine
@@ -28,13 +29,7 @@ def signal(seconds: float, seed: int = 0) -> np.ndarray:
 
 def engine_columns(y: np.ndarray, names, window=None, hop=None, seed=1):
     """Push ``y`` through Engine.push in random blocks; the readouts as columns."""
-    engine = Engine(FS, window, hop, names)
-    rng = np.random.default_rng(seed)
-    readouts, position = [], 0
-    while position < len(y):
-        size = int(rng.integers(1, 20000))
-        readouts += engine.push(y[position : position + size])
-        position += size
+    readouts = push_in_pieces(Engine(FS, window, hop, names), y, 20000, seed)
     columns = {"start": [r.start for r in readouts], "time": [r.time for r in readouts]}
     for name in names:
         columns[name] = [r.estimates[name].hz if r.estimates[name].ok else np.nan for r in readouts]

@@ -6,7 +6,7 @@ import time
 
 import numpy as np
 import pytest
-from conftest import SlowToClose, first_readouts
+from conftest import SlowToClose, first_readouts, push_in_pieces
 
 from streamfreq import defaults
 from streamfreq.engine import Engine
@@ -27,13 +27,7 @@ def readout_table(readouts):
 def test_block_sizes_do_not_change_the_readouts():
     signal = ToneGenerator(Steps([(0, 300.0), (0.1, 1234.5)]), FS, snr_db=20, seed=3).next_block(FS // 4)
     whole = Engine(FS, 1024, 300, ["fft", "zc"]).push(signal)
-    engine = Engine(FS, 1024, 300, ["fft", "zc"])
-    rng = np.random.default_rng(0)
-    pieces, position = [], 0
-    while position < len(signal):
-        size = int(rng.integers(1, 5000))
-        pieces += engine.push(signal[position : position + size])
-        position += size
+    pieces = push_in_pieces(Engine(FS, 1024, 300, ["fft", "zc"]), signal, 5000)
     assert readout_table(pieces) == readout_table(whole)
     assert len(whole) == 1 + (len(signal) - 1024) // 300
 

@@ -4,7 +4,7 @@ import math
 
 import numpy as np
 import pytest
-from conftest import voice_in_pink_noise
+from conftest import cents, push_in_pieces, voice_in_pink_noise
 
 from streamfreq.engine import Engine
 from streamfreq.estimators.base import NO_TONE, OK, Estimate
@@ -21,10 +21,6 @@ from streamfreq.quiet import Marks
 
 FS = 48000.0
 N = 2048
-
-
-def cents(a, b):
-    return 1200.0 * np.log2(np.asarray(a) / np.asarray(b))
 
 
 def ok_estimate(hz):
@@ -187,13 +183,7 @@ def test_the_engine_follows_a_voice_through_loud_noise_and_not_into_its_gaps():
 def test_block_sizes_do_not_change_the_followed_readouts():
     signal = voice_in_pink_noise()[0]
     whole = Engine(FS, estimators=["fft"]).push(signal)
-    engine = Engine(FS, estimators=["fft"])
-    rng = np.random.default_rng(0)
-    pieces, position = [], 0
-    while position < len(signal):
-        size = int(rng.integers(1, 20000))
-        pieces += engine.push(signal[position : position + size])
-        position += size
+    pieces = push_in_pieces(Engine(FS, estimators=["fft"]), signal, 20000)
     assert [(r.start, r.estimates) for r in pieces] == [(r.start, r.estimates) for r in whole]
     assert any(r.estimates["fft"].confidence == FOLLOWED_CONFIDENCE for r in whole)
 

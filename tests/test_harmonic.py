@@ -44,14 +44,10 @@ from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.two_notes import louder_note
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone, voice
-from tests.conftest import require_tool
+from tests.conftest import cents, require_tool
 
 N = 2048
 FS = 48000.0
-
-
-def cents(estimate, truth):
-    return 1200.0 * np.log2(np.asarray(estimate) / np.asarray(truth))
 
 
 def harmonic_windows(count, snr_db, seed, low=50.0, high=2000.0, max_harmonics=20, missing=False, n=N):
