@@ -146,7 +146,7 @@ class NoteFollower:
                     and rms[i] >= softest * anchor_rms
                 ):
                     if i not in spectra:
-                        spectra[i] = padded_power(frames[i])
+                        spectra[i] = fine_power(frames[i])
                     hz = partial_near(spectra[i], last_hz, self.samplerate, frames.shape[1])
                     followed = hz >= self.fmin and abs(1200.0 * math.log2(hz / anchor_hz)) <= DRIFT_CENTS
                     if followed:
@@ -156,8 +156,9 @@ class NoteFollower:
             self._last[name], self._anchor[name] = (last_start, last_hz), (anchor_rms, anchor_hz)
 
 
-def padded_power(frame: np.ndarray) -> np.ndarray:
-    """The power spectrum of one window, less its straight-line trend (an offset, or a slow rumble's drift, would
+def fine_power(frame: np.ndarray) -> np.ndarray:
+    """The finely sampled power spectrum of one window (not :func:`~streamfreq.estimators.harmonic.padded_power`,
+    ``fft``'s batch spectrum, padded twice), less its straight-line trend (an offset, or a slow rumble's drift, would
     leak into the low bins as sidelobes), through a Hann window, zero-padded :data:`PADDING` times."""
     n = len(frame)
     centred = np.arange(n) - (n - 1) / 2.0
@@ -172,7 +173,7 @@ def _hann(n: int) -> np.ndarray:
 
 
 def partial_near(power: np.ndarray, hz: float, samplerate: float, n: int) -> float:
-    """The frequency of the partial within :data:`FOLLOW_CENTS` of ``hz`` in ``power`` (:func:`padded_power` of a
+    """The frequency of the partial within :data:`FOLLOW_CENTS` of ``hz`` in ``power`` (:func:`fine_power` of a
     window of ``n``), where noise alone would stand as high in at most :data:`FOLLOW_FALSE` of the windows;
     else nan.
 
@@ -185,7 +186,7 @@ def partial_near(power: np.ndarray, hz: float, samplerate: float, n: int) -> flo
     Example
     -------
     >>> t = np.arange(2048) / 48000.0
-    >>> power = padded_power(np.sin(2 * np.pi * 441.0 * t) + np.sin(2 * np.pi * 882.0 * t))
+    >>> power = fine_power(np.sin(2 * np.pi * 441.0 * t) + np.sin(2 * np.pi * 882.0 * t))
     >>> round(partial_near(power, 440.0, 48000.0, 2048), 2), partial_near(power, 220.0, 48000.0, 2048)
     (441.0, nan)
     """

@@ -14,7 +14,7 @@ from streamfreq.follow import (
     FOLLOWED_CONFIDENCE,
     NOISY_DB,
     NoteFollower,
-    padded_power,
+    fine_power,
     partial_near,
 )
 from streamfreq.quiet import Marks
@@ -32,7 +32,7 @@ def test_noise_alone_rarely_holds_a_partial_near_a_given_number():
     # the band's independent bins counted with one for its edges): about that share of noise windows pass
     rng = np.random.default_rng(1)
     priors = np.exp(rng.uniform(math.log(60.0), math.log(2000.0), 1500))
-    found = [math.isfinite(partial_near(padded_power(rng.standard_normal(N)), hz, FS, N)) for hz in priors]
+    found = [math.isfinite(partial_near(fine_power(rng.standard_normal(N)), hz, FS, N)) for hz in priors]
     assert np.mean(found) <= 2 * FOLLOW_FALSE
 
 
@@ -49,7 +49,7 @@ def test_a_partial_near_the_number_is_read_within_a_few_times_the_bound(snr_db):
     for _ in range(200):
         f = math.exp(rng.uniform(math.log(200.0), math.log(2000.0)))
         x = np.sin(2 * np.pi * f * t + rng.uniform(0, 2 * np.pi)) + sigma * rng.standard_normal(N)
-        errors.append(partial_near(padded_power(x), f * 2 ** (rng.uniform(-40, 40) / 1200), FS, N) - f)
+        errors.append(partial_near(fine_power(x), f * 2 ** (rng.uniform(-40, 40) / 1200), FS, N) - f)
     errors = np.array(errors)
     assert np.isfinite(errors).all()
     assert np.sqrt(np.mean(errors**2)) <= 3.0 * crlb
@@ -60,15 +60,15 @@ def test_a_number_an_octave_low_is_not_carried_onto_the_notes_fundamental():
     t = np.arange(N) / FS
     rng = np.random.default_rng(3)
     x = np.sin(2 * np.pi * 620.0 * t) + np.sin(2 * np.pi * 930.0 * t + 1) + 0.5 * rng.standard_normal(N)
-    assert math.isnan(partial_near(padded_power(x), 310.0, FS, N))
-    assert partial_near(padded_power(x), 615.0, FS, N) == pytest.approx(620.0, abs=1.0)  # 3.5 standard deviations
+    assert math.isnan(partial_near(fine_power(x), 310.0, FS, N))
+    assert partial_near(fine_power(x), 615.0, FS, N) == pytest.approx(620.0, abs=1.0)  # 3.5 standard deviations
 
 
 def test_a_slope_of_steep_noise_is_no_partial():
     # brown noise: in every band the highest bin is the band's lowest; following it would walk down the spectrum
     rng = np.random.default_rng(4)
     walks = [np.cumsum(rng.standard_normal(N)) for _ in range(200)]
-    found = [math.isfinite(partial_near(padded_power(walk), 60.0, FS, N)) for walk in walks]
+    found = [math.isfinite(partial_near(fine_power(walk), 60.0, FS, N)) for walk in walks]
     assert np.mean(found) <= 2 * FOLLOW_FALSE
 
 
