@@ -195,6 +195,27 @@ def test_rumble_is_no_tone_while_slow_tones_and_notes_below_the_range_are_out_of
     assert np.all(_run(estimator, e1, 44100.0)[1] == OUT_OF_RANGE)
 
 
+def test_a_low_voice_whose_pitch_moves_across_the_window_is_not_out_of_range(estimator):
+    """A bass singing 65 Hz (3 periods in the default window at 44.1 kHz, within the range) with a vibrato of up to
+    100 cents: read as it is, a window where the pitch moves 60-105 cents repeats better at twice its period than at
+    it, as a note below the range read at its octave does, and 12 of these 674 windows said out_of_range. Each lag
+    now counts as well as the better of the window as recorded and dechirped (``harmonic_fit.dechirped``) repeats
+    at it."""
+    from streamfreq.signals import voice
+
+    rate = 44100.0
+    sung = voice(4.0, rate, seed=3, f0_range=(64.0, 66.0), gap_probability=0.0, breath_db=None, jitter=0.0)
+    centres = np.arange(N, len(sung.samples) - N, N // 8)
+    windows = np.stack([sung.samples[c - N // 2 : c + N // 2] for c in centres]).astype(np.float32)
+    sweep = np.array([np.ptp(1200 * np.log2(sung.contour[c - N // 2 : c + N // 2])) for c in centres])
+    moving = sweep > 60.0  # cents across the window
+    assert moving.sum() >= 20
+    hz, status, _ = _run(estimator, windows, rate)
+    assert not np.any(status == OUT_OF_RANGE)
+    within = np.abs(1200 * np.log2(np.nan_to_num(hz[moving], nan=1.0) / sung.contour[centres][moving])) < 50
+    assert within.mean() >= 0.95
+
+
 def test_confidence_is_calibrated_on_generated_material(estimator):
     # held-out generated windows (a seed the calibration never saw): in each confidence band with enough
     # numbered windows, the share within 50 cents is at least the band's mean confidence, less three

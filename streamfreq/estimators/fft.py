@@ -700,11 +700,14 @@ class FFTEstimator:
             order[rows], highest[rows] = np.maximum(order[rows] // 2, 1), np.maximum(highest[rows] // 2, 1)
             omega0[rows] = _refit_near(y[rows], 2.0 * omega0[rows], order[rows], self.newton_steps)
             f0_hz[rows] = omega0[rows] * samplerate / (2.0 * np.pi)
-        # a number whose half lies below the window's lowest f0, where the waveform repeats: too low to read here
+        # a number whose half lies below the window's lowest f0, where the waveform (as recorded, or dechirped as the
+        # number was fitted: a low voice's vibrato) repeats: too low to read here
         low = np.flatnonzero((status == OK) & (f0_hz < 2.0 * lowest))
         half_below = np.zeros(count, dtype=bool)
         if len(low):
-            half_below[low] = octave.half_below_floor(unwarped[low], f0_hz[low] / samplerate, lowest / samplerate)
+            steady = y[low] if dechirped[low].any() else None
+            number, floor = f0_hz[low] / samplerate, lowest / samplerate
+            half_below[low] = octave.half_below_floor(unwarped[low], number, floor, steady)
             status[half_below] = OUT_OF_RANGE
         # out of range below the window's floor, in rumble (coloured noise that does not repeat that slowly): no tone
         floor = lowest_f0(n, samplerate)

@@ -28,7 +28,7 @@ import numpy as np
 
 from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, PARTIAL_HARMONICS, Partials
 from streamfreq.estimators.partial_fit import INHARMONIC_PARTIALS
-from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread
+from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread, warp
 
 #: Harmonics fitted beyond the highest found (weak ones the peak search missed would leak into the fit
 #: unmodelled); none for a lone partial, which is fitted as a pure tone.
@@ -375,6 +375,41 @@ def glide_rate(fit: HarmonicFit, noise_var: np.ndarray, n: int, smallest: float 
     size = np.abs(rate)
     moving = significant & (size * n * n * top / (2 * np.pi) > smallest) & (size * n < GLIDE_MAX)
     return np.where(moving, rate, 0.0)
+
+
+#: Harmonics fitted by :func:`dechirped` to find how a window's pitch moves, at most: enough that the top one's
+#: glide crosses :data:`CHIRP_BINS` where a low voice's vibrato moves it (with 8, the LSTM read 9 of the 34 windows
+#: of a 65 Hz bass's vibrato that ``octave.half_below_floor`` took; with 20, 31).
+DECHIRP_HARMONICS = 20
+
+
+def dechirped(y: np.ndarray, omega0: np.ndarray, steps: int = 2) -> np.ndarray:
+    """Windows ``y`` (batch, N; mean removed) read at ``omega0`` (rad/sample), resampled where their pitch moves on
+    the time axis that makes it steady (:func:`~streamfreq.estimators.sums.warp`, at :func:`glide_rate` of a chirp
+    fit of up to :data:`DECHIRP_HARMONICS` harmonics), each with a unit peak; the others as they are. What ``fft``
+    reads once it has fitted a window, for a number that comes without a fit (the LSTM's).
+
+    Example
+    -------
+    >>> from streamfreq.signals import LogSweep, harmonic_tone
+    >>> glide = harmonic_tone(2048, 44100.0, LogSweep(60.0, 80.0, 2048 / 44100.0), [1.0, 0.6, 0.4])[None]
+    >>> steady = dechirped(glide - glide.mean(), np.array([2 * np.pi * np.sqrt(60.0 * 80.0) / 44100.0]))
+    >>> bool(np.abs(steady - glide / np.abs(glide).max()).max() > 0.1)  # resampled: it glided a fifth
+    True
+    """
+    from streamfreq.estimators.base import centred_unit_peak
+
+    n = y.shape[1]
+    order = np.clip(np.nan_to_num(harmonics_to_fit(omega0 / (2.0 * np.pi), n)), 1, DECHIRP_HARMONICS).astype(np.int64)
+    fit = harmonic_fit_by_order(y, omega0, order, steps, chirp=True)
+    total = np.einsum("ij,ij->i", y, y)
+    noise_var = np.maximum(total - fit.energy.sum(axis=1), 1e-10 * total + 1e-300) / np.maximum(n - 2 * order - 2, 1)
+    rate = glide_rate(fit, noise_var, n)
+    out = np.array(y, dtype=np.float64)
+    moving = np.flatnonzero(rate)
+    if len(moving):
+        out[moving] = centred_unit_peak(warp(out[moving], rate[moving]))[0]
+    return out
 
 
 def glide_from_segments(

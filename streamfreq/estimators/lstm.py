@@ -86,6 +86,7 @@ from streamfreq.estimators.base import (
     repeating_at_centre,
 )
 from streamfreq.estimators.harmonic import padded_power, spectrum
+from streamfreq.estimators.harmonic_fit import dechirped
 from streamfreq.estimators.lstm_contract import Contract
 from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.slow_tone import (
@@ -494,7 +495,9 @@ class LSTMEstimator:
         self._half_fundamental(frames, samplerate, cycles, status, low)
         below = np.flatnonzero((status == _OK) & (cycles < 2.0 * low))  # its half too low for the range: out of it
         if len(below):
-            half = octave.half_below_floor(centred_unit_peak(frames[below])[0], cycles[below] / n, low / n)
+            y = centred_unit_peak(frames[below])[0]
+            steady = dechirped(y, 2.0 * np.pi * cycles[below] / n)  # a low voice's vibrato
+            half = octave.half_below_floor(y, cycles[below] / n, low / n, steady)
             status[below[half]] = _OUT_OF_RANGE
         edge = np.flatnonzero((status == _OK) & (cycles < EDGE_RATIO * low))  # a tone below the range read above it
         if len(edge):

@@ -381,11 +381,16 @@ def _power_near(power: np.ndarray, n: int, places: np.ndarray) -> np.ndarray:
     return near / np.maximum(power.sum(axis=1), 1e-37)[:, None]
 
 
-def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray:
+def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float, steady: np.ndarray | None = None) -> np.ndarray:
     """Which windows ``y`` (batch, N; mean removed), read at ``f0`` cycles/sample, have their fundamental at half the
     number and below ``lowest`` (cycles/sample): the number lies below twice ``lowest`` and the waveform repeats at
     twice its period (where it overlaps itself by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP`)
-    :data:`BELOW_FLOOR_REPEATS` well and :data:`BELOW_FLOOR_MARGIN` better than at its own.
+    :data:`BELOW_FLOOR_REPEATS` well and :data:`BELOW_FLOOR_MARGIN` better than at its own. Where ``steady`` gives
+    the same windows dechirped (:func:`~streamfreq.estimators.harmonic_fit.dechirped`), each lag counts as well as
+    the better of the two readings repeats at it: a bass singing 65 Hz whose vibrato moves 100 cents across one
+    window repeats, as recorded, at its period at 0.76 and at twice it (whose two parts hold a third of the window
+    each) at 0.98, dechirped at 0.92 and 0.98; a plucked D1 read at its octave repeats at 0.36 and 1.0 as
+    recorded, and a glide read from the wrong number may warp it to repeat worse at twice the number's period.
 
     Example
     -------
@@ -403,6 +408,8 @@ def half_below_floor(y: np.ndarray, f0: np.ndarray, lowest: float) -> np.ndarray
     if not len(rows):
         return below
     correlation = lag_correlation(y[rows])
+    if steady is not None:
+        np.maximum(correlation, lag_correlation(steady[rows]), out=correlation)
     lags = np.arange(n)
     period = 1.0 / f0[rows]
 
