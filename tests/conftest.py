@@ -36,6 +36,17 @@ def voice_in_pink_noise(seconds: float = 6.0, seed: int = 4, samplerate: float =
     return (sung.samples + noise).astype(np.float32), f0
 
 
+def bass_with_vibrato(n: int = 2048, samplerate: float = 44100.0):
+    """Windows of ``n`` samples, an eighth of a window apart, of a bass singing 64..66 Hz with a vibrato of up to 100
+    cents (3 periods a window at 44.1 kHz; no jitter, no gaps, no breath): ``(windows float32, f0 at each window's
+    centre, moving)``, ``moving`` marking the windows across which the pitch moves more than 60 cents."""
+    sung = voice(4.0, samplerate, seed=3, f0_range=(64.0, 66.0), gap_probability=0.0, breath_db=None, jitter=0.0)
+    centres = np.arange(n, len(sung.samples) - n, n // 8)
+    windows = np.stack([sung.samples[c - n // 2 : c + n // 2] for c in centres]).astype(np.float32)
+    sweep = np.array([np.ptp(1200 * np.log2(sung.contour[c - n // 2 : c + n // 2])) for c in centres])
+    return windows, sung.contour[centres], sweep > 60.0
+
+
 def cents(estimate, truth) -> np.ndarray:
     """How far ``estimate`` lies from ``truth``, in cents (both in Hz, arrays or numbers)."""
     return 1200.0 * np.log2(np.asarray(estimate) / np.asarray(truth))

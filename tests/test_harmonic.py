@@ -44,7 +44,7 @@ from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.two_notes import louder_note
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone, voice
-from tests.conftest import cents, require_tool
+from tests.conftest import bass_with_vibrato, cents, require_tool
 
 N = 2048
 FS = 48000.0
@@ -449,16 +449,11 @@ def test_fft_reads_a_low_voice_whose_pitch_moves_across_the_window_not_below_the
     two parts hold a third of the window each) at 0.95-0.99, and 12 of these 674 windows said out_of_range
     (``octave.half_below_floor``: a bass E1 read at its octave). Each lag now counts as well as the better of the
     window as recorded and dechirped (as the number was fitted) repeats at it."""
-    rate = 44100.0
-    sung = voice(4.0, rate, seed=3, f0_range=(64.0, 66.0), gap_probability=0.0, breath_db=None, jitter=0.0)
-    centres = np.arange(N, len(sung.samples) - N, N // 8)
-    windows = np.stack([sung.samples[c - N // 2 : c + N // 2] for c in centres]).astype(np.float32)
-    sweep = np.array([np.ptp(1200 * np.log2(sung.contour[c - N // 2 : c + N // 2])) for c in centres])
-    moving = sweep > 60.0  # cents across the window
+    windows, f0, moving = bass_with_vibrato(N)
     assert moving.sum() >= 20
-    hz, status = readings(FFTEstimator(), windows, rate)
+    hz, status = readings(FFTEstimator(), windows, 44100.0)
     assert status.count(OUT_OF_RANGE) == 0
-    within = np.abs(cents(np.nan_to_num(hz[moving], nan=1.0), sung.contour[centres][moving])) < 50
+    within = np.abs(cents(np.nan_to_num(hz[moving], nan=1.0), f0[moving])) < 50
     assert within.mean() >= 0.9  # the rest: no number, or a few read at the 4th partial, on a formant
 
 

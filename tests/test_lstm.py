@@ -20,6 +20,7 @@ from streamfreq.errors import ModelError
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
 from streamfreq.estimators.lstm import lstm_available
 from streamfreq.signals import harmonic_tone, noise_sigma, tone
+from tests.conftest import bass_with_vibrato, cents
 
 N, FS = 2048, 48000.0
 
@@ -201,18 +202,11 @@ def test_a_low_voice_whose_pitch_moves_across_the_window_is_not_out_of_range(est
     it, as a note below the range read at its octave does, and 12 of these 674 windows said out_of_range. Each lag
     now counts as well as the better of the window as recorded and dechirped (``harmonic_fit.dechirped``) repeats
     at it."""
-    from streamfreq.signals import voice
-
-    rate = 44100.0
-    sung = voice(4.0, rate, seed=3, f0_range=(64.0, 66.0), gap_probability=0.0, breath_db=None, jitter=0.0)
-    centres = np.arange(N, len(sung.samples) - N, N // 8)
-    windows = np.stack([sung.samples[c - N // 2 : c + N // 2] for c in centres]).astype(np.float32)
-    sweep = np.array([np.ptp(1200 * np.log2(sung.contour[c - N // 2 : c + N // 2])) for c in centres])
-    moving = sweep > 60.0  # cents across the window
+    windows, f0, moving = bass_with_vibrato(N)
     assert moving.sum() >= 20
-    hz, status, _ = _run(estimator, windows, rate)
+    hz, status, _ = _run(estimator, windows, 44100.0)
     assert not np.any(status == OUT_OF_RANGE)
-    within = np.abs(1200 * np.log2(np.nan_to_num(hz[moving], nan=1.0) / sung.contour[centres][moving])) < 50
+    within = np.abs(cents(np.nan_to_num(hz[moving], nan=1.0), f0[moving])) < 50
     assert within.mean() >= 0.95
 
 
