@@ -26,6 +26,7 @@ from typing import NamedTuple
 
 import numpy as np
 
+from streamfreq.estimators.base import centred_unit_peak
 from streamfreq.estimators.harmonic import CLEAR_LOG_SNR, PARTIAL_HARMONICS, Partials
 from streamfreq.estimators.partial_fit import INHARMONIC_PARTIALS
 from streamfreq.estimators.sums import WeightedDTFT, at_zero, dirichlet, quartic_spread, square_spread, warp
@@ -397,8 +398,6 @@ def dechirped(y: np.ndarray, omega0: np.ndarray, steps: int = 2) -> np.ndarray:
     >>> bool(np.abs(steady - glide / np.abs(glide).max()).max() > 0.1)  # resampled: it glided a fifth
     True
     """
-    from streamfreq.estimators.base import centred_unit_peak
-
     n = y.shape[1]
     order = np.clip(np.nan_to_num(harmonics_to_fit(omega0 / (2.0 * np.pi), n)), 1, DECHIRP_HARMONICS).astype(np.int64)
     fit = harmonic_fit_by_order(y, omega0, order, steps, chirp=True)
