@@ -52,6 +52,9 @@ MIN_PERIODS = 2.0
 #: reach lower: at 16 kHz its 1024 samples (64 ms) hold two periods of 31 Hz, and what reads that low in a
 #: voice or speech recording is mostly rumble. At 44.1 and 48 kHz the window's own bound (43 and 46.9 Hz) is higher.
 FMIN_FLOOR = 40.0
+#: The lowest fundamental the engine reaches for below its window's floor when ``fmin`` is left to the window
+#: (:mod:`streamfreq.reach`): under a five-string bass's B0 (30.9 Hz) and the notes the pitch benchmark renders.
+REACH_FMIN = 30.0
 #: A window this many dB below the loudest window of the last :data:`QUIET_HOLD` seconds says ``no_tone``
 #: (:mod:`streamfreq.quiet`): a room's reverberant tail, breath and hum between notes.
 QUIET_DB = 40.0

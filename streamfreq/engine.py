@@ -45,11 +45,12 @@ import numpy as np
 from streamfreq import defaults
 from streamfreq.errors import ParameterError, check_range
 from streamfreq.estimators import build_estimators
-from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator, whole_repeats
+from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator, HasFloor, whole_repeats
 from streamfreq.follow import NoteFollower
 from streamfreq.live import LiveSession
 from streamfreq.process import one_blas_thread
 from streamfreq.quiet import Marks, QuietGate
+from streamfreq.reach import BelowFloorReach, reach_fmin
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
 from streamfreq.sources.base import Source, to_mono_float32
@@ -58,10 +59,12 @@ from streamfreq.windowing import Windower
 
 class Stream(NamedTuple):
     """What the engine keeps from window to window of one stream of windows: its quiet gate (None where
-    ``quiet_db`` is None) and its note follower (None where ``follow_notes`` is false)."""
+    ``quiet_db`` is None), its note follower (None where ``follow_notes`` is false) and its reach below the
+    window's floor (None where ``fmin`` is given or raised above the window's own floor)."""
 
     gate: QuietGate | None
     follower: NoteFollower | None
+    reach: BelowFloorReach | None
 
 
 class _Batch(NamedTuple):
@@ -114,10 +117,13 @@ class Engine:
     truth
         Optional ``truth(sample_index) -> Hz`` giving the true frequency (synthetic input).
     fmin
-        Lowest fundamental to measure, in Hz; None for the lowest the window
+        Lowest fundamental to measure, in Hz, a hard floor; None for the lowest the window
         allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz),
         with the default window not below :data:`~streamfreq.defaults.FMIN_FLOOR` (40 Hz:
-        the 1024 samples of 16 kHz would reach 31 Hz).
+        the 1024 samples of 16 kHz would reach 31 Hz). Where None leaves the window's own floor,
+        a window an estimator calls ``out_of_range`` is read again in twice the window, down to
+        :data:`~streamfreq.defaults.REACH_FMIN` (:mod:`streamfreq.reach`; ``reach_fmin``, and
+        ``reached``, the estimators whose windows are).
     quiet_db
         A window this many dB below the loudest window of the stream's last
         :data:`~streamfreq.defaults.QUIET_HOLD` seconds says ``no_tone`` for every
@@ -152,7 +158,7 @@ class Engine:
             raise ParameterError(
                 f"fmin must lie between 0 and half the samplerate, {self.samplerate / 2:g} Hz (got {fmin:g})"
             )
-        chosen = window is None
+        chosen, chosen_fmin = window is None, fmin is None
         if chosen:
             window = defaults.window_for(self.samplerate, fmin)
         if hop is None:
@@ -173,6 +179,13 @@ class Engine:
         self.quiet_db = None if quiet_db is None else float(quiet_db)
         self.estimators = build_estimators(estimators, model_path, fmin)  # names built, objects as they are
         self.names = [e.name for e in self.estimators]
+        own_floor = fmin == defaults.lowest_f0(self.window, self.samplerate)
+        self.reach_fmin = reach_fmin(self.window, self.samplerate) if chosen_fmin and own_floor else self.fmin
+        self.reached = [  # the estimators whose windows below the floor are read again: not told a floor of their own
+            e.name
+            for e in self.estimators
+            if isinstance(e, HasFloor) and e.fmin in (None, self.fmin) and self.reach_fmin < self.fmin
+        ]
         self.follow_notes = bool(follow_notes)
         self._stream = self.new_stream()  # push()'s stream (a live session has its own)
         self.truth = truth
@@ -256,7 +269,9 @@ class Engine:
         follower = (
             NoteFollower(self.samplerate, self.hop, following, self.fmin) if self.follow_notes and following else None
         )
-        return Stream(gate, follower)
+        reached = [e for e in self.estimators if e.name in self.reached]
+        reach = BelowFloorReach(self.window, self.samplerate, reached, self.reach_fmin) if reached else None
+        return Stream(gate, follower, reach)
 
     def _estimate(
         self, starts: np.ndarray, frames: np.ndarray, arrival: float | np.ndarray, stream: Stream
@@ -295,6 +310,9 @@ class Engine:
         marks = None
         if stream.gate is not None:
             marks = stream.gate.marks(batch.frames)
+        if stream.reach is not None:
+            stream.reach.reach(batch.starts, batch.frames, results, None if marks is None else marks.quiet)
+        if marks is not None:
             _silence(results, marks, batch.frames, self.samplerate)
         if stream.follower is not None:
             stream.follower.follow(batch.starts, batch.frames, results, marks)

@@ -113,7 +113,15 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         ),
     )
     group.add_argument("--hop", type=int, metavar="N", help="samples between windows (default a quarter window)")
-    group.add_argument("--fmin", type=float, metavar="HZ", help="lowest fundamental to measure (picks the window)")
+    group.add_argument(
+        "--fmin",
+        type=float,
+        metavar="HZ",
+        help=(
+            "lowest fundamental to measure (picks the window; a hard floor: without it a note below the window's "
+            f"floor is read again in twice the window, down to {defaults.REACH_FMIN:g} Hz)"
+        ),
+    )
     group.add_argument(
         "--estimators",
         metavar="LIST",

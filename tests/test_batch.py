@@ -28,7 +28,7 @@ from streamfreq.batch.job import Settings
 from streamfreq.batch.run import run_batch
 from streamfreq.batch.store import MANIFEST, PARTS, part_name
 from streamfreq.defaults import hop_for_window, window_for
-from streamfreq.signals import tone
+from streamfreq.signals import harmonic_tone, tone
 
 NAMES = ["fft", "zc"]
 ESTIMATORS = ",".join(NAMES)
@@ -168,6 +168,19 @@ def test_fmin_reaches_the_estimators_as_in_analyze_file(corpus, tmp_path):
         "out_of_range"
     }
     assert float(rows(out)[str(stereo)]["fft_median_hz"]) == pytest.approx(300.0, abs=0.01)
+
+
+def test_a_note_below_the_floor_is_reached_for_as_in_analyze_file(tmp_path):
+    """A bass's E1 at 44.1 kHz lies below the default window's floor: the batch's estimators, built once for all
+    files, read it again in twice the window as analyze_file's engine does (``streamfreq.reach``), row for row."""
+    path = tmp_path / "e1.wav"
+    e1 = harmonic_tone(88200, 44100.0, 41.2034, [1.0, 0.8, 0.6, 0.45, 0.3, 0.2], seed=3)
+    soundfile.write(path, 0.5 * e1 / np.max(np.abs(e1)), 44100, subtype="PCM_16")
+    out = tmp_path / "out"
+    assert batch_main([str(path), "--out", str(out), "--estimators", ESTIMATORS, "--workers", "1", "--quiet"]) == 0
+    assert_readouts_are_analyze_file(out, [path])
+    fft = analyze_file(path, estimators=["fft"]).f0["fft"][4:]
+    assert np.all(np.abs(1200 * np.log2(fft / 41.2034)) < 5.0)
 
 
 def test_quiet_db_reaches_the_engine_as_in_analyze_file(tmp_path):

@@ -416,8 +416,9 @@ def test_the_tuner_shows_the_note_cents_and_steadiness(window, qtbot):
 
 
 def test_the_tuner_says_out_of_range_for_a_tone_below_what_the_window_reads(window, qtbot):
-    """A 30 Hz tone at 48 kHz lies below the default window's lowest f0 (46.9 Hz): no pitch, and the tuner says why."""
-    window.controls.freq.setValue(30.0)
+    """A 20 Hz tone at 48 kHz lies below the default window's lowest f0 (46.9 Hz) and below the 30 Hz the engine
+    reaches for in twice the window (``streamfreq.reach``): no pitch, and the tuner says why."""
+    window.controls.freq.setValue(20.0)
     window.start()
     qtbot.waitUntil(lambda: window.readouts.tuner.status() == "out of range", timeout=2 * BOUND)
     assert window.readouts.tuner.hz is None

@@ -744,14 +744,16 @@ def test_fft_says_out_of_range_for_a_plucked_note_below_the_floor_that_it_would_
     period: a number within 15% of the floor is out of range where it repeats clearly below the floor or more than
     50 cents from the number (``slow_tone.off_the_bottom``, as for the LSTM), and a window without a number that
     repeats below the floor is out of range too (``slow_tone.repeats_slower``). D1 and E1 get no number and say
-    `out_of_range` (as the LSTM does), F1 keeps its right numbers, G1 (49 Hz) all of them."""
+    `out_of_range` (as the LSTM does), F1 keeps its right numbers, G1 (49 Hz) all of them. (The engine is told
+    the window's floor, so it does not read the notes below it again in a longer window: ``tests/test_reach.py``.)"""
     sox = require_tool("sox")
     rate = 44100.0
     for note, hz, least_right in (("D1", 36.7, 0), ("E1", 41.2, 0), ("F1", 43.65, 100), ("G1", 49.0, 255)):
         path = tmp_path / f"{note}.wav"
         subprocess.run([sox, "-n", "-r", "44100", str(path), "synth", "3", "pluck", note, "vol", "0.8"], check=True)
         samples, _ = soundfile.read(path, dtype="float32")
-        estimates = [r.estimates["fft"] for r in Engine(rate, estimators=["fft"]).push(samples)]
+        engine = Engine(rate, estimators=["fft"], fmin=lowest_f0(N, rate))
+        estimates = [r.estimates["fft"] for r in engine.push(samples)]
         numbered = np.array([e.hz for e in estimates if e.status == OK])
         assert np.all(np.abs(cents(numbered, hz)) < 50.0), (note, numbered[np.abs(cents(numbered, hz)) >= 50.0])
         assert len(numbered) >= least_right
@@ -1388,7 +1390,8 @@ def test_a_rendered_double_bass_low_note_is_read_at_its_fundamental_not_its_octa
 def test_a_rendered_double_bass_note_below_the_floor_is_out_of_range_not_its_octave(effects):
     """MuseScore General's double bass at 41.2 Hz (E1), below the default window's 43.1 Hz at 44.1 kHz: `fft` read
     its octave in all 78 sustain windows and the LSTM in 7 (29 with reverb); the waveform repeats at the note's
-    period, twice the number's, and says the fundamental is too low for the window."""
+    period, twice the number's, and says the fundamental is too low for the window. (The engine is told the window's
+    floor, so it does not read the note again in a longer window: ``tests/test_reach.py``.)"""
     require_tool("fluidsynth")
     from streamfreq.estimators.lstm import lstm_available
     from streamfreq.material import Note, render_notes
@@ -1396,7 +1399,8 @@ def test_a_rendered_double_bass_note_below_the_floor_is_out_of_range_not_its_oct
     note = render_notes([Note("contrabass", 43, 28)], hold=1.0, release=0.3, effects=effects)[0]
     names = ["fft", "lstm"] if lstm_available() else ["fft"]
     start, stop = (int(s * note.samplerate) for s in note.sustain)
-    readouts = [r for r in Engine(note.samplerate, estimators=names).push(note.samples) if start <= r.start]
+    engine = Engine(note.samplerate, estimators=names, fmin=lowest_f0(N, note.samplerate))
+    readouts = [r for r in engine.push(note.samples) if start <= r.start]
     readouts = [r for r in readouts if r.start + r.window <= stop]
     assert len(readouts) > 50
     for name in names:

@@ -14,11 +14,14 @@ Estimate(hz=nan, confidence=0.0, status='no_tone')
 
 from __future__ import annotations
 
+import copy
 import math
 from dataclasses import dataclass
 from typing import Protocol, runtime_checkable
 
 import numpy as np
+
+from streamfreq.defaults import lowest_f0
 
 OK = "ok"
 NO_TONE = "no_tone"
@@ -67,7 +70,9 @@ class Estimator(Protocol):
     ``name`` is the key of its estimates in a readout (``"fft"``, ``"zc"``,
     ``"lstm"``). ``estimate_many`` receives windows of shape ``(batch, N)``
     (float32, finite) and must not modify them. An estimator whose class sets ``follows_notes`` true has the
-    engine follow its notes through the windows it gives no number (:mod:`streamfreq.follow`).
+    engine follow its notes through the windows it gives no number (:mod:`streamfreq.follow`); one that is a
+    :class:`HasFloor` has the windows it calls ``out_of_range`` below its floor read again in a longer window
+    (:mod:`streamfreq.reach`).
     """
 
     name: str
@@ -75,6 +80,40 @@ class Estimator(Protocol):
     def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
         """Return one Estimate per row of ``frames``."""
         ...
+
+
+class HasFloor:
+    """An estimator with a floor: the lowest f0 it reads is its ``fmin``, or (None) the window's own.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.fft import FFTEstimator
+    >>> fft = FFTEstimator()
+    >>> round(fft.lowest_hz(2048, 44100.0), 2), fft.reaching(30.0).lowest_hz(4096, 44100.0)
+    (43.07, 30.0)
+    >>> fft.reaching(30.0) is fft.reaching(30.0)
+    True
+    """
+
+    fmin: float | None
+
+    def lowest_hz(self, n: int, samplerate: float) -> float:
+        """The lowest f0 (Hz) read in windows of ``n`` at ``samplerate``: ``fmin``, else the window's own floor."""
+        return lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+
+    def reaching(self, fmin: float) -> HasFloor:
+        """This estimator told ``fmin``: a copy of it, made on the first call and kept, that the engine reads the
+        windows below the floor with again (:mod:`streamfreq.reach`)."""
+        kept = self.__dict__.setdefault("_reaching", {})
+        if fmin not in kept:
+            twin = copy.copy(self)
+            twin.fmin, twin._reaching = float(fmin), {}
+            kept[fmin] = twin._own_state()
+        return kept[fmin]
+
+    def _own_state(self) -> HasFloor:
+        """A copy from :meth:`reaching`, given whatever state it must not share (a model's interpreter)."""
+        return self
 
 
 def estimate_one(estimator: Estimator, window: np.ndarray, samplerate: float) -> Estimate:

@@ -71,6 +71,7 @@ from streamfreq.estimators.base import (
     OK,
     OUT_OF_RANGE,
     Estimate,
+    HasFloor,
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
@@ -246,7 +247,7 @@ DOUBLE_REPEATS_MARGIN = 0.2
 SCORE_FULL = 5.0
 
 
-class FFTEstimator:
+class FFTEstimator(HasFloor):
     """Harmonic maximum-likelihood fundamental estimator (see the module docstring).
 
     Parameters
@@ -335,10 +336,6 @@ class FFTEstimator:
         self._below_floor(frames, f0_hz, confidence, status, level, peak, samplerate)
         return estimates_from_arrays(f0_hz, confidence, status)
 
-    def _lowest(self, n: int, samplerate: float) -> float:
-        """The lowest f0 (Hz) read in windows of ``n`` at ``samplerate``: ``fmin``, else the window's own floor."""
-        return lowest_f0(n, samplerate) if self.fmin is None else self.fmin
-
     def _below_floor(
         self,
         frames: np.ndarray,
@@ -357,7 +354,7 @@ class FFTEstimator:
         number's period (a tuba's D1 read at 2.5 times its f0).
         Updates ``f0_hz``, ``confidence`` and ``status``."""
         n = frames.shape[1]
-        lowest = self._lowest(n, samplerate)
+        lowest = self.lowest_hz(n, samplerate)
         sounding = (level >= CENTRE_LEVEL) & (peak > 0)
         doubt = np.flatnonzero(sounding & (status == NO_TONE))
         if len(doubt):
@@ -639,7 +636,7 @@ class FFTEstimator:
         glrt = energy_sum / noise_var
         snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
 
-        lowest = self._lowest(n, samplerate)
+        lowest = self.lowest_hz(n, samplerate)
         f0_hz = omega0 * samplerate / (2.0 * np.pi)
         status = np.full(count, OK, dtype=object)
         status[(f0_hz < lowest * (1.0 - 1e-9)) | (omega0 * n / (2.0 * np.pi) > n / 2 - self.min_cycles)] = OUT_OF_RANGE

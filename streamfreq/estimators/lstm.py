@@ -80,6 +80,7 @@ from streamfreq.estimators.base import (
     OK,
     OUT_OF_RANGE,
     Estimate,
+    HasFloor,
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
@@ -221,7 +222,7 @@ def _resolve_metadata(path: Path) -> Path:
 _FIX = "reinstall streamfreq, or retrain with `streamfreq-train --out DIR` and pass --model DIR"
 
 
-class LSTMEstimator:
+class LSTMEstimator(HasFloor):
     """The fundamental from a trained LSTM network (LiteRT runtime).
 
     Parameters
@@ -359,6 +360,18 @@ class LSTMEstimator:
         while shortest // 2 >= self.length:
             shortest //= 2
         return low, high * n / shortest
+
+    def lowest_hz(self, n: int, samplerate: float) -> float:
+        """The lowest f0 (Hz) read in windows of ``n`` at ``samplerate``: the trained range's bottom, or ``fmin``
+        where that is higher."""
+        return max(self.range_cycles[0] * float(samplerate) / int(n), self.fmin or 0.0)
+
+    def _own_state(self) -> LSTMEstimator:
+        """A copy from :meth:`reaching` runs on an interpreter of its own (the engine may run both at once)."""
+        self._interpreter = self._open_interpreter()
+        self._rows = _Rows(self._interpreter)
+        self._second, self._second_lock = None, threading.Lock()
+        return self
 
     # ------------------------------------------------------------ inference
 

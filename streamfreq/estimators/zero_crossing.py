@@ -34,9 +34,16 @@ from __future__ import annotations
 
 import numpy as np
 
-from streamfreq.defaults import lowest_f0
 from streamfreq.errors import check_range
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, centred_unit_peak, estimates_from_arrays
+from streamfreq.estimators.base import (
+    NO_TONE,
+    OK,
+    OUT_OF_RANGE,
+    Estimate,
+    HasFloor,
+    centred_unit_peak,
+    estimates_from_arrays,
+)
 
 #: Smoothing length as a fraction of the period (maximises the SNR gain of a moving average).
 SMOOTHING_FRACTION = 0.3
@@ -73,7 +80,7 @@ HALF_PERIOD_MARGIN = 0.05
 DOUBLE_PERIOD_MARGIN = 0.02
 
 
-class ZeroCrossingEstimator:
+class ZeroCrossingEstimator(HasFloor):
     """Fundamental frequency from the period of the repeating zero-crossing pattern.
 
     Parameters
@@ -148,7 +155,7 @@ class ZeroCrossingEstimator:
         )
         trusted &= ~_period_in_doubt(y, np.where(trusted, period, 0.0))  # (0: not checked)
         status = np.where(trusted, OK, NO_TONE).astype(object)
-        lowest = lowest_f0(n, samplerate) if self.fmin is None else self.fmin
+        lowest = self.lowest_hz(n, samplerate)
         with np.errstate(divide="ignore", invalid="ignore"):
             hz = samplerate / period
         apparent = 2.0 * n / np.maximum(crossings, 1)  # the crossing rate's period, whatever the pattern

@@ -1,0 +1,209 @@
+"""Reaching below the floor: a note too low for the window is read again in a window twice as long.
+
+The default window holds two periods of its floor (43 Hz at 2048 samples and 44.1 kHz, 46.9 Hz at 48 kHz), so a
+bass's open E1 (41.2 Hz), a piano's or an organ's lowest octave and a tuba's pedal notes lie below it: every
+estimator says ``out_of_range`` there (``fft`` where the window repeats better at a period below the floor, the
+LSTM below its trained range). Told a lower ``fmin`` the engine picks a longer window for every window, which
+smears a voice's vibrato. So where ``fmin`` is left to the window, each window that an estimator with a floor
+(:class:`~streamfreq.estimators.base.HasFloor`, not told a floor of its own) calls ``out_of_range``, or gives no
+number where the waveform repeats best at a period below its floor, or up to
+:data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it (:func:`repeats_best_below`: a stiff or unresolved low
+note), is read again by that estimator's copy told :data:`~streamfreq.defaults.REACH_FMIN`, in twice
+the window: the window and the one before it, ending at the same sample, so a live readout is not delayed (the
+longer window's centre lies half a window earlier). Its number stands where it lies below the lowest f0 the
+estimator reads in the window (``lowest_hz``: the engine's floor, or the LSTM's trained range), or up to
+:data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it (where the window holds too few periods to resolve a
+rich note's 1st and 2nd partials, and its estimator says ``out_of_range`` where the waveform repeats below the
+floor: ``slow_tone.off_the_bottom``), and where the longer window repeats at its period (:data:`REACH_REPEATS`: a
+note does, rumble does not). Anything else (no number, a number the window should have read, a note above every
+range) leaves ``out_of_range``.
+
+Where the engine's floor is raised above the window's own (the 40 Hz of
+:data:`~streamfreq.defaults.FMIN_FLOOR` at 16 kHz, where what reads lower in a voice recording is mostly rumble),
+or ``fmin`` is given, nothing is reached for: ``fmin`` is then a floor the caller chose. The stream's first
+windows have nothing before them and keep their status.
+
+Example
+-------
+>>> import numpy as np
+>>> from streamfreq import analyze
+>>> from streamfreq.signals import harmonic_tone
+>>> e1 = harmonic_tone(44100, 44100.0, 41.2, amplitudes=[1.0, 0.8, 0.6, 0.4, 0.3])  # a bass's open E
+>>> track = analyze(e1, 44100.0, estimators=["fft"])
+>>> hz = track.f0["fft"][4:]
+>>> bool(np.all(np.abs(1200 * np.log2(hz / 41.2)) < 5))
+True
+"""
+
+from __future__ import annotations
+
+import math
+from collections.abc import Iterable
+
+import numpy as np
+
+from streamfreq import defaults
+from streamfreq.estimators.base import (
+    NO_TONE,
+    OK,
+    OUT_OF_RANGE,
+    WHOLE_OVERLAP,
+    Estimate,
+    HasFloor,
+    centred_unit_peak,
+    lag_correlation,
+    whole_repeats,
+)
+from streamfreq.estimators.slow_tone import EDGE_RATIO
+
+#: A reached number counts where the longer window repeats at its period at this or more
+#: (:func:`~streamfreq.estimators.base.whole_repeats`): the right numbers of the rendered and recorded bass, tuba,
+#: piano and organ notes below the floor repeat so in 99.7% (``fft``) and 99.1% (the LSTM) of their windows, brown
+#: rumble, which the LSTM calls ``out_of_range`` and then reads in 0.6% of its longer windows, at 0.69 or less in
+#: all but one of 10,786.
+REACH_REPEATS = 0.7
+#: A window an estimator gives no number is read again where it repeats at this or more at a period below the
+#: estimator's floor (or up to :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it), and
+#: :data:`CANDIDATE_MARGIN` better than at any shorter lag (:func:`repeats_best_below`): a recorded piano's C♯1..E1
+#: and a tuba's F1, inharmonic or unresolved in two periods, get no number from ``fft`` in most windows (its own
+#: test, at 0.95, calls them ``out_of_range``), and repeat so.
+CANDIDATE_REPEATS = 0.7
+#: ... and better by this than at every shorter lag past the correlation's first fall below zero: of the recorded
+#: low notes' windows without a number from ``fft`` that repeat at 0.7 or more below the floor, 92% repeat so much
+#: better there; a voice's windows that ``zc`` leaves without a number repeat at a whole number of its periods
+#: (13 periods of a 432 Hz note), never more than 0.02 better than at its period.
+CANDIDATE_MARGIN = 0.05
+
+
+class BelowFloorReach:
+    """Per stream: reads again, in a window twice as long, the windows an estimator called ``out_of_range``.
+
+    Parameters
+    ----------
+    window
+        The stream's window, in samples.
+    samplerate
+        Its samples per second.
+    estimators
+        The estimators whose windows are reached for: each reads the longer windows as its copy told ``fmin``
+        (:meth:`~streamfreq.estimators.base.HasFloor.reaching`), and a number counts only below its own floor in
+        the window (:meth:`~streamfreq.estimators.base.HasFloor.lowest_hz`), or up to
+        :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it.
+    fmin
+        The lowest fundamental reached for, in Hz (:func:`reach_fmin`).
+    """
+
+    def __init__(self, window: int, samplerate: float, estimators: Iterable[HasFloor], fmin: float) -> None:
+        self.window = int(window)
+        self.samplerate = float(samplerate)
+        self.fmin = float(fmin)
+        self.estimators = {estimator.name: estimator for estimator in estimators}
+        self.ceilings = {
+            name: EDGE_RATIO * estimator.lowest_hz(self.window, self.samplerate)
+            for name, estimator in self.estimators.items()
+        }
+        self._kept: list[tuple[np.ndarray, np.ndarray]] = []  # recent batches' (starts, frames), oldest first
+
+    def reach(
+        self, starts: np.ndarray, frames: np.ndarray, results: dict[str, list[Estimate]], skip: np.ndarray | None = None
+    ) -> None:
+        """Replace, in ``results``, the ``out_of_range`` estimates of ``frames`` (the stream's next windows,
+        starting at ``starts``), and the ``no_tone`` ones of the windows that repeat best below the floor, whose
+        longer window an estimator reads below its floor; ``skip``: windows not to read (the quiet gate's quiet
+        ones)."""
+        self._keep(starts, frames)
+        names = sorted(self.estimators.keys() & results.keys())
+        open_ = np.ones(len(frames), dtype=bool) if skip is None else ~np.asarray(skip, dtype=bool)
+        doubt = [i for i in np.flatnonzero(open_).tolist() if any(results[n][i].status == NO_TONE for n in names)]
+        correlation = lag_correlation(centred_unit_peak(frames[doubt])[0]) if doubt else None  # once for all
+        longer: dict[int, np.ndarray | None] = {}
+        for name in names:
+            estimates = results[name]
+            wanted = [i for i in np.flatnonzero(open_).tolist() if estimates[i].status == OUT_OF_RANGE]
+            if correlation is not None:  # and the windows without a number that repeat best below the floor
+                below = repeats_best_below(correlation, self.ceilings[name] * self.window / self.samplerate)
+                below &= np.array([estimates[i].status == NO_TONE for i in doubt])
+                wanted = sorted(wanted + [doubt[k] for k in np.flatnonzero(below).tolist()])
+            for i in wanted:
+                if i not in longer:
+                    longer[i] = self._longer(int(starts[i]), frames[i])
+            wanted = [i for i in wanted if longer[i] is not None]
+            if wanted:
+                self._read_again(name, estimates, wanted, np.stack([longer[i] for i in wanted]))
+
+    def _read_again(self, name: str, estimates: list[Estimate], wanted: list[int], windows: np.ndarray) -> None:
+        """Put into ``estimates`` the numbers the estimator ``name`` reads below its floor in the longer ``windows``
+        of the windows ``wanted``, where those repeat at their period."""
+        try:
+            again = self.estimators[name].reaching(self.fmin).estimate_many(windows, self.samplerate)
+        except Exception:  # the windows say out_of_range, as the estimator said; the engine reads on
+            return
+        below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < self.ceilings[name]]
+        if not below:
+            return
+        period = np.array([self.samplerate / again[k].hz for k in below])
+        repeats = whole_repeats(windows[below], period)
+        for k, repeat in zip(below, repeats.tolist(), strict=True):
+            if repeat >= REACH_REPEATS:
+                estimates[wanted[k]] = again[k]
+
+    def _keep(self, starts: np.ndarray, frames: np.ndarray) -> None:
+        """Add a batch to those kept, and drop the batches no window of it or a later one reaches back into."""
+        if len(starts) == 0:
+            return
+        self._kept.append((starts, frames))
+        first = int(starts[0])
+        while len(self._kept) > 1 and int(self._kept[0][0][-1]) + self.window <= first - self.window:
+            self._kept.pop(0)
+
+    def _longer(self, start: int, frame: np.ndarray) -> np.ndarray | None:
+        """The ``2 N`` samples ending where the window starting at ``start`` ends, from the kept windows; None
+        where some of the ``N`` before it were not seen (the stream's start, or windows skipped)."""
+        n = self.window
+        parts = []
+        at = start - n
+        for batch_starts, batch_frames in self._kept:
+            covering = np.flatnonzero((batch_starts <= at) & (batch_starts + n > at))
+            while len(covering) and at < start:
+                j = covering[-1]
+                offset = at - int(batch_starts[j])
+                take = min(n - offset, start - at)
+                parts.append(batch_frames[j, offset : offset + take])
+                at += take
+                covering = np.flatnonzero((batch_starts <= at) & (batch_starts + n > at))
+        if at < start:
+            return None
+        return np.concatenate([*parts, frame])
+
+
+def repeats_best_below(correlation: np.ndarray, low: float) -> np.ndarray:
+    """Which windows repeat best at a period below ``low`` cycles per window, from their ``correlation`` (batch, N:
+    :func:`~streamfreq.estimators.base.lag_correlation` of each centred window): at :data:`CANDIDATE_REPEATS` or more
+    at some lag longer than ``N / low`` where they overlap themselves by
+    :data:`~streamfreq.estimators.base.WHOLE_OVERLAP` or more, and :data:`CANDIDATE_MARGIN` better than at every
+    shorter lag past their correlation's first fall below zero (its main lobe).
+
+    Example
+    -------
+    >>> t = np.arange(2048)
+    >>> low = sum(np.cos(2 * np.pi * k * 1.7 * t / 2048 + k) for k in range(2, 9))  # partials 2..8 of 1.7 cycles
+    >>> voice = np.cos(2 * np.pi * 13.3 * t / 2048)  # 13.3 cycles: it repeats at 10 periods too, but no better
+    >>> correlation = lag_correlation(centred_unit_peak(np.stack([low, voice]))[0])
+    >>> repeats_best_below(correlation, 2.1).tolist()
+    [True, False]
+    """
+    count, n = correlation.shape
+    shortest, longest = math.ceil(n / low), int((1.0 - WHOLE_OVERLAP) * n)
+    if shortest > longest or count == 0:
+        return np.zeros(count, dtype=bool)
+    slow = correlation[:, shortest : longest + 1].max(axis=1)
+    shorter = correlation[:, :shortest]
+    past_lobe = np.cumsum(shorter < 0.0, axis=1) > 0  # from the first lag below zero on
+    fast = np.where(past_lobe, shorter, -np.inf).max(axis=1)
+    return (slow >= CANDIDATE_REPEATS) & (slow >= fast + CANDIDATE_MARGIN)
+
+
+def reach_fmin(window: int, samplerate: float) -> float:
+    """The lowest fundamental the windows of ``window`` samples reach for: :data:`~streamfreq.defaults.REACH_FMIN`,
+    or the floor of twice the window where that is higher."""
+    return max(defaults.REACH_FMIN, defaults.lowest_f0(2 * window, samplerate))

@@ -1,0 +1,151 @@
+"""Reaching below the floor (streamfreq.reach): a note too low for the window, read again in twice the window.
+
+Every signal is seeded or exact. A stiff-string or harmonic E1 has no noise, so ``fft`` reads it within a few
+cents; the reached numbers must equal those of the longer window read on its own, to the last bit.
+"""
+
+import os
+import subprocess
+
+import numpy as np
+import pytest
+import soundfile
+
+from streamfreq.defaults import REACH_FMIN, lowest_f0
+from streamfreq.engine import Engine
+from streamfreq.estimators import build_estimator
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
+from streamfreq.reach import reach_fmin
+from streamfreq.signals import harmonic_tone
+from tests.conftest import cents, require_tool
+
+RATE = 44100.0
+E1 = 41.2034  # a bass's open E string, below the 43.07 Hz floor of the default 2048 samples at 44.1 kHz
+PARTIALS = [1.0, 0.8, 0.6, 0.45, 0.3, 0.2]
+
+
+def bass_e1(seconds: float = 1.0, rate: float = RATE) -> np.ndarray:
+    """A plucked-bass-like E1: six partials, a little stiffness, a slow decay (float32)."""
+    return harmonic_tone(int(seconds * rate), rate, E1, PARTIALS, inharmonicity=1e-4, decay_s=3.0, seed=3).astype(
+        np.float32
+    )
+
+
+def test_a_note_below_the_default_floor_is_read_in_twice_the_window():
+    engine = Engine(RATE, estimators=["fft"])
+    assert engine.window == 2048 and engine.fmin == lowest_f0(2048, RATE) > E1
+    assert engine.reach_fmin == REACH_FMIN == reach_fmin(2048, RATE)
+    estimates = [r.estimates["fft"] for r in engine.push(bass_e1())]
+    first, rest = estimates[:4], estimates[4:]
+    assert [e.status for e in first] == [OUT_OF_RANGE] * 4  # nothing before the stream's start to reach into
+    assert all(e.status == OK for e in rest) and len(rest) > 70
+    assert np.max(np.abs(cents([e.hz for e in rest], E1))) < 5.0  # stiffness and decay: a few cents at most
+
+
+def test_a_low_note_without_a_number_whose_waveform_repeats_below_the_floor_is_read_again():
+    """A stiff string's C#1 (34.6 Hz, B = 3e-4) with a weak fundamental and 24 partials, in a little noise: in 2048
+    samples at 44.1 kHz `fft` gives no number in every window (two periods, the partials unresolved and
+    stretched), but the waveform repeats at a period below the floor (``reach.CANDIDATE_REPEATS``): read again,
+    75 of its 126 windows get the note and none another number."""
+    amplitudes = 1.0 / np.arange(1, 25) ** 0.7
+    amplitudes[:2] = 0.1, 0.3
+    note = harmonic_tone(int(1.5 * RATE), RATE, 34.6, amplitudes, inharmonicity=3e-4, decay_s=1.5, seed=4)
+    note += np.random.default_rng(2).normal(0.0, 1e-3, len(note))
+    note = note.astype(np.float32)
+    told = Engine(RATE, estimators=["fft"], fmin=lowest_f0(2048, RATE)).push(note)
+    assert {r.estimates["fft"].status for r in told} == {NO_TONE}
+    numbers = np.array([r.estimates["fft"].hz for r in Engine(RATE, estimators=["fft"]).push(note)])
+    numbered = numbers[np.isfinite(numbers)]
+    assert len(numbered) >= 60 and np.all(np.abs(cents(numbered, 34.6)) < 50.0)
+
+
+def test_a_floor_the_caller_chose_is_not_reached_below():
+    """Told ``fmin`` (here the default window's own floor), the engine says out_of_range below it, as asked."""
+    told = Engine(RATE, estimators=["fft"], fmin=lowest_f0(2048, RATE))
+    assert told.window == 2048 and told.reach_fmin == told.fmin
+    assert {r.estimates["fft"].status for r in told.push(bass_e1())} == {OUT_OF_RANGE}
+
+
+def test_below_the_reach_a_note_stays_out_of_range():
+    """A 24 Hz note (below REACH_FMIN) is not reached for: out_of_range or no_tone, never a number."""
+    low = harmonic_tone(int(RATE), RATE, 24.0, PARTIALS, seed=4).astype(np.float32)
+    statuses = {r.estimates["fft"].status for r in Engine(RATE, estimators=["fft"]).push(low)}
+    assert statuses <= {OUT_OF_RANGE, NO_TONE} and OUT_OF_RANGE in statuses
+
+
+@pytest.mark.parametrize(("hop", "block"), [(512, 100_000), (512, 777), (700, 3000), (2048, 1500)])
+def test_reached_numbers_are_the_longer_window_read_on_its_own(hop, block):
+    """However the stream arrives and whatever the hop, a reached window is the 2N samples ending where it ends,
+    read by the estimator built for the reach: the same number to the last bit."""
+    samples = bass_e1(1.5)
+    engine = Engine(RATE, hop=hop, estimators=["fft"])
+    readouts = [r for i in range(0, len(samples), block) for r in engine.push(samples[i : i + block])]
+    n = engine.window
+    reached = [r for r in readouts if r.estimates["fft"].ok and r.estimates["fft"].hz < engine.fmin]
+    assert len(reached) >= len(readouts) - n // hop - 1 > 10
+    longer = np.stack([samples[r.start - n : r.start + n] for r in reached])
+    alone = build_estimator("fft", fmin=engine.reach_fmin).estimate_many(longer, RATE)
+    assert [r.estimates["fft"].hz for r in reached] == [e.hz for e in alone]
+
+
+def test_windows_after_a_gap_in_the_stream_are_not_reached_into_it():
+    """Windows that hold non-finite samples are skipped; the windows right after them have no clean window before
+    them and keep out_of_range, later ones are read again."""
+    samples = bass_e1(1.5)
+    samples[30000:30010] = np.nan
+    engine = Engine(RATE, estimators=["fft"])
+    readouts = engine.push(samples)
+    assert engine.stats.skipped_windows > 0
+    after = [r for r in readouts if r.start > 30010]
+    statuses = [r.estimates["fft"].status for r in after]
+    assert statuses[:4] == [OUT_OF_RANGE] * 4 and statuses[4:].count(OK) == len(statuses) - 4
+
+
+def test_the_lstm_reaches_too():
+    if not os.environ.get("CI"):  # CI installs the runtime: a missing one fails there
+        pytest.importorskip("ai_edge_litert")
+    estimates = [r.estimates["lstm"] for r in Engine(RATE, estimators=["lstm"]).push(bass_e1())][4:]
+    hz = np.array([e.hz for e in estimates if e.ok])
+    assert len(hz) >= 0.9 * len(estimates) and np.all(np.abs(cents(hz, E1)) < 50.0)
+
+
+def test_at_16_khz_the_raised_floor_is_not_reached_below():
+    """At 16 kHz the default window's floor is raised to 40 Hz (rumble in voice recordings), not reached below."""
+    engine = Engine(16000.0, estimators=["fft"])
+    assert engine.reach_fmin == engine.fmin == 40.0 and engine.reached == []
+
+
+def test_plucked_notes_below_the_floor_are_read(tmp_path):
+    """sox's plucked D1, E1 and F1 (36.7, 41.2 and 43.65 Hz at 44.1 kHz: below the default window's 43.1 Hz floor,
+    or within :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it) said ``out_of_range`` (or
+    ``no_tone``) in almost every window at the default settings; reached for, ``fft`` reads them right in 250 to 254
+    of their 255 windows (F1's windows without a number repeat at a period below the floor: read again too), and
+    never wrong."""
+    sox = require_tool("sox")
+    for note, hz, least_right in (("D1", 36.7, 245), ("E1", 41.2, 245), ("F1", 43.65, 245)):
+        path = tmp_path / f"{note}.wav"
+        subprocess.run([sox, "-n", "-r", "44100", str(path), "synth", "3", "pluck", note, "vol", "0.8"], check=True)
+        samples, _ = soundfile.read(path, dtype="float32")
+        numbers = np.array([r.estimates["fft"].hz for r in Engine(RATE, estimators=["fft"]).push(samples)])
+        numbered = numbers[np.isfinite(numbers)]
+        assert np.all(np.abs(cents(numbered, hz)) < 50.0) and len(numbered) >= least_right, note
+
+
+@pytest.mark.parametrize("effects", [0, 64])
+def test_a_rendered_double_bass_note_below_the_floor_is_read(effects):
+    """MuseScore General's double bass at E1 (41.2 Hz at 44.1 kHz), which every estimator called out_of_range in
+    its sustain at the default window: reached for, `fft` reads 57 of its 61 sustain windows right (59 with reverb
+    and chorus) and the LSTM all of them."""
+    require_tool("fluidsynth")
+    from streamfreq.estimators.lstm import lstm_available
+    from streamfreq.material import Note, render_notes
+
+    note = render_notes([Note("contrabass", 43, 28)], hold=1.0, release=0.3, effects=effects)[0]
+    names = ["fft", "lstm"] if lstm_available() else ["fft"]
+    start, stop = (int(s * note.samplerate) for s in note.sustain)
+    readouts = [r for r in Engine(note.samplerate, estimators=names).push(note.samples) if start <= r.start]
+    readouts = [r for r in readouts if r.start + r.window <= stop]
+    assert len(readouts) > 50
+    for name in names:
+        hz = np.array([r.estimates[name].hz for r in readouts])
+        assert np.mean(np.abs(cents(hz, note.note.hz)) < 50.0) >= 0.9, name
