@@ -121,7 +121,8 @@ class Engine:
         allows (:func:`streamfreq.defaults.lowest_f0`, 46.9 Hz at 2048 samples and 48 kHz),
         with the default window not below :data:`~streamfreq.defaults.FMIN_FLOOR` (40 Hz:
         the 1024 samples of 16 kHz would reach 31 Hz). Where None leaves the window's own floor,
-        a window an estimator calls ``out_of_range`` is read again in twice the window, down to
+        a window an estimator calls ``out_of_range`` (or gives no number where it repeats best
+        below the floor) is read again in twice the window, down to
         :data:`~streamfreq.defaults.REACH_FMIN` (:mod:`streamfreq.reach`; ``reach_fmin``, and
         ``reached``, the estimators whose windows are).
     quiet_db
