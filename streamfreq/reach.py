@@ -76,7 +76,8 @@ CANDIDATE_MARGIN = 0.05
 
 
 class BelowFloorReach:
-    """Per stream: reads again, in a window twice as long, the windows an estimator called ``out_of_range``.
+    """Per stream: reads again, in a window twice as long, the windows an estimator called ``out_of_range``, or gave
+    no number where they repeat best below its floor.
 
     Parameters
     ----------
