@@ -6,7 +6,9 @@ longer). A melody stem, a sung phrase or an instrument's run is like that. Each 
 (``streamfreq.material``, MuseScore General) plays a random walk of 14 notes, up to 4 semitones a step within its
 range (from MIDI 40, 82 Hz), each held 0.35 s with the next note-on at its note-off, once dry and once with
 fluidsynth's reverb and chorus (sends 64), for each seed. The reference is each note's nominal pitch from 60 ms
-after its note-on to its note-off (all frames voiced); the first 60 ms of a note are not scored. With ``--leaps``
+after its note-on to its note-off (all frames voiced); the first 60 ms of a note are not scored. ``--soundfont``
+plays them from another soundfont, or with timidity from a patch set's ``.cfg`` (only the players it has a patch
+for), as ``pitch.py --soundfont`` does. With ``--leaps``
 each melody is 7 random notes, each followed by its octave above: the lower note's release holds every partial of
 the upper one, so for a moment the two sound as one tone at the lower note, which every tracker reads there.
 
@@ -16,6 +18,7 @@ note, more than a semitone below both notes (their common fundamental, or a frac
 elsewhere; each as a share of the scored frames.
 
     python benchmarks/melodies.py [--seeds 0,1,2,3] [--estimators fft,lstm,zc] [--no-peers] [--leaps] [--model DIR]
+                                  [--soundfont PATH]
 """
 
 from __future__ import annotations
@@ -23,11 +26,23 @@ from __future__ import annotations
 import argparse
 import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import numpy as np
 
+if TYPE_CHECKING:
+    from streamfreq.material import Instrument
+
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from pitch import Material, peer_trackers, print_table, run_tracker, streamfreq_tracker  # noqa: E402
+from pitch import (  # noqa: E402
+    Material,
+    peer_trackers,
+    playable,
+    print_table,
+    run_tracker,
+    soundfont_name,
+    streamfreq_tracker,
+)
 
 #: The instruments that play the melodies (the names of ``streamfreq.material.INSTRUMENTS``).
 PLAYERS = (
@@ -45,14 +60,22 @@ ONSET = 0.06
 EFFECTS = (0, 64)
 
 
-def melody_material(seed: int, effects: int, leaps: bool = False) -> Material:
-    """Every player's melody of ``seed``, one after the other, rendered with ``effects`` (one signal); with
-    ``leaps``, each melody is :data:`NOTES` / 2 random notes of its range, each followed by its octave above."""
-    from streamfreq.material import INSTRUMENTS, Note, render_notes
+def melody_players(soundfont: str | None = None) -> list[Instrument]:
+    """The instruments of :data:`PLAYERS` that ``soundfont`` plays from its own samples (``pitch.playable``)."""
+    from streamfreq.material import INSTRUMENTS
+
+    return playable([i for i in INSTRUMENTS if i.name in PLAYERS], soundfont)
+
+
+def melody_material(seed: int, effects: int, leaps: bool = False, soundfont: str | None = None) -> Material:
+    """Every player's melody of ``seed``, one after the other, rendered with ``effects`` (one signal) from
+    ``soundfont`` (None: MuseScore General; a patch set plays only the players it has a patch for); with ``leaps``,
+    each melody is :data:`NOTES` / 2 random notes of its range, each followed by its octave above."""
+    from streamfreq.material import SOUNDFONT, Note, render_notes
 
     rng = np.random.default_rng(seed)
     notes = []
-    for instrument in [i for i in INSTRUMENTS if i.name in PLAYERS]:
+    for instrument in melody_players(soundfont):
         low, high = max(instrument.low, LOWEST), instrument.high
         if leaps:
             for midi in rng.integers(low, high - OCTAVE + 1, NOTES // 2).tolist():
@@ -62,7 +85,9 @@ def melody_material(seed: int, effects: int, leaps: bool = False) -> Material:
         for _ in range(NOTES):
             midi = int(np.clip(midi + rng.integers(-STEP, STEP + 1), low, high))
             notes.append(Note(instrument.name, instrument.program, midi))
-    rendered = render_notes(notes, hold=HOLD, release=0.0, attack=ONSET, effects=effects)
+    rendered = render_notes(
+        notes, hold=HOLD, release=0.0, attack=ONSET, effects=effects, soundfont=soundfont or SOUNDFONT
+    )
     rate = rendered[0].samplerate
     f0, segment = [], []
     for index, note in enumerate(rendered):
@@ -77,7 +102,7 @@ def melody_material(seed: int, effects: int, leaps: bool = False) -> Material:
         "hz": hz,
         "previous_hz": np.where(first, np.nan, np.roll(hz, 1)),
     }
-    title = f"{'octave-leap ' if leaps else ''}melodies, seed {seed}, " + (
+    title = f"{'octave-leap ' if leaps else ''}melodies, seed {seed}, {soundfont_name(soundfont)}, " + (
         f"reverb and chorus sends {effects}" if effects else "dry"
     )
     samples = np.concatenate([n.samples for n in rendered])
@@ -111,14 +136,28 @@ def main(argv: list[str] | None = None) -> None:
     parser.add_argument("--no-peers", action="store_true", help="leave out pyin and SwiftF0")
     parser.add_argument("--leaps", action="store_true", help="melodies of octave leaps: each note, then its octave")
     parser.add_argument("--model", default=None, help="the LSTM's model (lstm.json or its folder; default: shipped)")
+    parser.add_argument(
+        "--soundfont",
+        default=None,
+        help="play the melodies from this soundfont, or with timidity from this patch set's .cfg "
+        "(default: MuseScore General)",
+    )
     args = parser.parse_args(argv)
+    from streamfreq.errors import SourceError
+    from streamfreq.material import SOUNDFONT, synthesizer_path
+
+    try:  # say so now, not after the first render
+        synthesizer_path(args.soundfont or SOUNDFONT)
+    except SourceError as error:
+        parser.error(str(error))
+    players = [i.name for i in melody_players(args.soundfont)]
     names = [n for n in args.estimators.split(",") if n]
     trackers = [streamfreq_tracker(n, None, args.model) for n in names]
     trackers += [] if args.no_peers else [t for t in peer_trackers() if t.voicing]
     frames = {t.name: [] for t in trackers}  # per material: (its aligned frames, their previous note, instrument)
     for seed in (int(s) for s in args.seeds.split(",")):
         for effects in EFFECTS:
-            material = melody_material(seed, effects, args.leaps)
+            material = melody_material(seed, effects, args.leaps, args.soundfont)
             for tracker in trackers:
                 run = run_tracker(tracker, material)
                 segment = run.grid_segment
@@ -128,10 +167,14 @@ def main(argv: list[str] | None = None) -> None:
             print(f"  {material.title} done", file=sys.stderr, flush=True)
     print(f"python benchmarks/melodies.py {' '.join(sys.argv[1:] if argv is None else argv)}".rstrip())
     kind = "octave-leap melodies" if args.leaps else "legato melodies"
-    print(f"{kind} of {len(PLAYERS)} instruments, seeds {args.seeds}, dry and with reverb and chorus\n")
+    print(
+        f"{kind} of {len(players)} instruments, seeds {args.seeds}, {soundfont_name(args.soundfont)}, dry and with "
+        "reverb and chorus\n"
+    )
     header = ["instrument", *frames]
     rows = []
-    for index, player in enumerate(PLAYERS):
+    for player in players:
+        index = PLAYERS.index(player)
         row = [player]
         for parts in frames.values():
             right = sum(_correct(a)[ids == index].sum() for a, _, ids in parts)

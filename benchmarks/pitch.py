@@ -61,11 +61,15 @@ import time
 import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
+from typing import TYPE_CHECKING
 
 import numpy as np
 
 from streamfreq.bounds import harmonic_crlb_hz
 from streamfreq.signals import harmonic_noise_sigma, harmonic_tone, sweep_schedule, voice
+
+if TYPE_CHECKING:
+    from streamfreq.material import Instrument
 
 #: Reference grid of the mir_eval metrics, seconds.
 REFERENCE_HOP = 0.01
@@ -293,22 +297,10 @@ def notes_material(
     with ``effects``, through fluidsynth's reverb and chorus at that send level (``render_notes``); from
     ``soundfont`` where given (default: MuseScore General); with ``vibrato``, the instruments played with
     vibrato only, the modulation wheel at ``VIBRATO_WHEEL`` (the reference stays the note's nominal pitch)."""
-    from streamfreq.material import (
-        INSTRUMENTS,
-        SOUNDFONT,
-        VIBRATO_INSTRUMENTS,
-        VIBRATO_WHEEL,
-        is_patch_set,
-        note_set,
-        patch_programs,
-        render_notes,
-    )
+    from streamfreq.material import INSTRUMENTS, SOUNDFONT, VIBRATO_INSTRUMENTS, VIBRATO_WHEEL, note_set, render_notes
 
     players = [i for i in INSTRUMENTS if i.name in VIBRATO_INSTRUMENTS] if vibrato else INSTRUMENTS
-    if soundfont is not None and is_patch_set(soundfont):  # timidity would play the others from another set
-        patched = patch_programs(soundfont)
-        players = [i for i in players if i.program in patched]
-    notes = note_set(per_instrument, players[::every])
+    notes = note_set(per_instrument, playable(players, soundfont)[::every])
     rendered = render_notes(
         notes, hold=1.0, release=0.3, effects=effects, soundfont=soundfont or SOUNDFONT,
         modulation=VIBRATO_WHEEL if vibrato else 0,
@@ -330,7 +322,7 @@ def notes_material(
     key = "o" if vibrato else "e" if effects else "c"
     title = (
         f"{key}. rendered instrument notes ({len(rendered)} notes, {len(set(info['instrument'].tolist()))} GM "
-        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {_soundfont_name(soundfont)}, {rate:g} Hz"
+        f"programs, {hz.min():.1f}..{hz.max():.0f} Hz, {soundfont_name(soundfont)}, {rate:g} Hz"
         + (f", reverb and chorus sends {effects}" if effects else "")
         + (f", vibrato: modulation wheel {VIBRATO_WHEEL})" if vibrato else ")")
     )
@@ -338,7 +330,18 @@ def notes_material(
     return Material(key, title, samples, rate, np.concatenate(f0s), np.concatenate(segment), fmin=30.0, info=info)
 
 
-def _soundfont_name(soundfont: str | None) -> str:
+def playable(instruments: Sequence[Instrument], soundfont: str | None) -> list[Instrument]:
+    """The ``instruments`` that ``soundfont`` (None: MuseScore General) plays from its own samples: all of them, but
+    for a TiMidity++ patch set only those it has a patch for (timidity would play the others from another set)."""
+    from streamfreq.material import is_patch_set, patch_programs
+
+    if soundfont is None or not is_patch_set(soundfont):
+        return list(instruments)
+    patched = patch_programs(soundfont)
+    return [i for i in instruments if i.program in patched]
+
+
+def soundfont_name(soundfont: str | None) -> str:
     """How a table title names the samples and their player: MuseScore General via fluidsynth, or the file's name
     via fluidsynth or timidity."""
     from streamfreq.material import is_patch_set
