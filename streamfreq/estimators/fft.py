@@ -81,11 +81,13 @@ from streamfreq.estimators.base import (
 )
 from streamfreq.estimators.harmonic import (
     DETECT_LOG_SNR,
+    MIN_CYCLES,
     PARTIAL_HARMONICS,
     PERIOD_CUTOFF_HZ,
     Coarse,
     Partials,
     clearest,
+    coarse_fundamental,
     correlation_at_period,
     find_partials,
     lobe_share,
@@ -281,7 +283,11 @@ class FFTEstimator(HasFloor):
     follows_notes = True
 
     def __init__(
-        self, fmin: float | None = None, threshold: float = 40.0, newton_steps: int = 2, min_cycles: float = 2.0
+        self,
+        fmin: float | None = None,
+        threshold: float = 40.0,
+        newton_steps: int = 2,
+        min_cycles: float = MIN_CYCLES,
     ) -> None:
         if fmin is not None:
             check_range("fmin", fmin, 1e-3, 1e6)
@@ -308,9 +314,8 @@ class FFTEstimator(HasFloor):
         rows, y = _narrow(np.arange(count), y, (level >= CENTRE_LEVEL) & (peak > 0))
         if len(rows):
             spec = spectrum(y)
-            coarse = salience(spec, n, 0.5 / n, 0.5 - self.min_cycles / n)
-            cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-            f0 = prefer_period(coarse.spectrum.power, n, cutoff, coarse.f0, 1.0 / n, coarse.score)
+            coarse = coarse_fundamental(spec, n, samplerate, self.min_cycles)
+            f0, cutoff = coarse.f0, min(0.5, PERIOD_CUTOFF_HZ / samplerate)
             clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
             keep = clear.copy()
             if not keep.all():  # or a waveform that repeats clearly at the period found

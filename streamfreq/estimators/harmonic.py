@@ -111,6 +111,8 @@ PERIOD_CUTOFF_HZ = 3000.0
 WEAK_SCORE = 2.5
 #: Shortest overlap of a window with itself, as a fraction, at which its autocorrelation is read.
 MIN_OVERLAP = 0.5
+#: The highest candidate fundamental lies this many cycles per window below Nyquist (``fft``'s ``min_cycles``).
+MIN_CYCLES = 2.0
 #: A found partial this far (log power) above its floor counts against reading its fundamental higher.
 CLEAR_LOG_SNR = math.log(30.0)
 #: The strongest partial must stand this far (log power, 13 dB) above its local noise floor for ``fft`` to detect a
@@ -341,6 +343,23 @@ def salience(spec: Spectrum, n: int, low: float, high: float) -> Coarse:
         lone=plan["centres"][over.argmax(axis=1)],
         spectrum=spec,
     )
+
+
+def coarse_fundamental(spec: Spectrum, n: int, samplerate: float, min_cycles: float = MIN_CYCLES) -> Coarse:
+    """``fft``'s coarse stage on the spectra ``spec`` of windows of ``n`` sampled at ``samplerate``: the salience's
+    best fundamental (:func:`salience`, up to ``min_cycles`` cycles per window below Nyquist), where the waveform
+    does not repeat at it moved to the period it repeats at (:func:`prefer_period`); as :class:`Coarse`.
+
+    Example
+    -------
+    >>> from streamfreq.signals import harmonic_tone
+    >>> y = harmonic_tone(2048, 48000.0, 220.0, [0.2, 1.0, 0.5, 0.3])[None]
+    >>> round(float(coarse_fundamental(spectrum(y), 2048, 48000.0).f0[0] * 48000.0), -1)
+    220.0
+    """
+    coarse = salience(spec, n, 0.5 / n, 0.5 - min_cycles / n)
+    cutoff = min(0.5, PERIOD_CUTOFF_HZ / samplerate)
+    return coarse._replace(f0=prefer_period(spec.power, n, cutoff, coarse.f0, 1.0 / n, coarse.score))
 
 
 class _Candidates(NamedTuple):

@@ -540,9 +540,11 @@ class LSTMEstimator(HasFloor):
     @staticmethod
     def _half_by_spectrum(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
         """Which windows ``frames``, read at ``cycles`` per window, have their fundamental at half of it by ``fft``'s
-        tests on the full-resolution window: by the fits at the half where the spectrum cannot resolve the half's
-        partials (:func:`~streamfreq.estimators.octave.half_fundamental`), else by the half's odd partials
-        (:func:`~streamfreq.estimators.octave.fraction_by_partials`)."""
+        tests on the full-resolution window: where the spectrum cannot resolve the half's partials, by the fits at
+        the half (:func:`~streamfreq.estimators.octave.half_fundamental`) or by ``fft``'s coarse stage reading the
+        half where the window repeats clearly better at twice the number's period
+        (:func:`~streamfreq.estimators.octave.half_by_coarse`: a harmonium's low notes, a steel string's decay);
+        else by the half's odd partials (:func:`~streamfreq.estimators.octave.fraction_by_partials`)."""
         n = frames.shape[1]
         y = centred_unit_peak(frames)[0]
         omega0 = 2.0 * np.pi * cycles / n
@@ -550,7 +552,12 @@ class LSTMEstimator(HasFloor):
         checked = np.flatnonzero(octave.checked(omega0, n))
         if len(checked):
             power = padded_power(y[checked])
-            half[checked[octave.half_fundamental(y[checked], omega0[checked], power, samplerate)]] = True
+            excess = octave.double_excess(y[checked], omega0[checked], power, samplerate)
+            by_fits = np.zeros(len(checked), dtype=bool)
+            by_fits[octave.half_fundamental(y[checked], omega0[checked], power, samplerate, excess=excess)] = True
+            rest = np.flatnonzero(~by_fits)
+            by_fits[rest] = octave.half_by_coarse(y[checked[rest]], omega0[checked[rest]], excess[rest], samplerate)
+            half[checked[by_fits]] = True
         resolved = np.flatnonzero(octave.resolved(omega0, n))
         if len(resolved):
             half[resolved[octave.fraction_by_partials(spectrum(y[resolved]), omega0[resolved], n, 2)]] = True

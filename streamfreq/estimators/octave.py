@@ -34,6 +34,11 @@ together they hold that share, stand clear of the spectrum between the partials,
 17 dB of its even neighbours (:func:`odd_partials_stand`): ``fft`` then reads no octave (a bassoon whose 2nd
 partial dominates).
 
+An estimator without a spectrum of its own (the LSTM) may read the octave of a note whose odd partials are too weak
+for those fits (a harmonium's low notes, a steel string's decay, 2-3% of the energy), where ``fft``'s own coarse
+stage reads the note: :func:`half_by_coarse` halves such a number where that stage reads its half and the waveform
+repeats clearly better at twice the number's period.
+
 Where half the number lies below the lowest f0 the window can measure, neither
 check can read the half: :func:`half_below_floor` says whether the waveform
 repeats clearly better at twice the number's period, a fundamental too low for
@@ -74,9 +79,11 @@ from streamfreq.estimators.harmonic import (
     PARTIAL_REACH,
     PERIOD_CUTOFF_HZ,
     Spectrum,
+    coarse_fundamental,
     correlation_at_period,
     double_period_excess,
     search_partials,
+    spectrum,
 )
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
 from streamfreq.estimators.partial_fit import MINOR_SHARE
@@ -155,6 +162,30 @@ WHOLE_EXCESS_LAG = 0.4
 #: at 104 Hz, its partials smeared by the ensemble's detuning, 0.00..0.03 better at twice its period), while a note
 #: an octave below the number repeats 0.12 and more better there.
 WHOLE_EXCESS_MARGIN = 0.05
+
+
+#: :func:`half_by_coarse` halves a number where the window repeats at least this much better at twice its period
+#: (:func:`double_excess`)...
+HALF_COARSE_EXCESS = 0.04
+#: ...and ``fft``'s coarse stage reads the note within this many cents of half the number. Over the LSTM's numbers
+#: of the recorded notes (``benchmarks/samples.py``) that half of them has 2 to 8 periods in the window, 890 an octave
+#: high (the harmonium's, the organ's, the nylon guitar's low notes), the coarse stage reads the half of 529 (99%
+#: of them within 27 cents) and of 13 right numbers (a tuba's); the octave-high ones repeat 0.058 and more (19 in
+#: 20) better at twice their period, the right ones at most 0.02 better.
+HALF_COARSE_CENTS = 50.0
+#: ...and the window repeats at twice the number's period at least this well
+#: (:func:`~streamfreq.estimators.base.whole_repeats`): a steady note does (the octave-high numbers above at 0.92 and
+#: more, 19 in 20)...
+HALF_COARSE_REPEATS = 0.9
+#: ...and the half's odd harmonics explain at least this share of the window more than the number's own harmonics
+#: (as :func:`half_fundamental` fits them; it asks :data:`HALF_FIT_SHARE`): the octave-high numbers above gain 1.4%
+#: and more (19 in 20, median 3.3%). A voice in pink noise or brown rumble 10 dB below it (``benchmarks/conditions.py``,
+#: three draws) read right, whose waveform the noise's low partials make repeat 0.05-0.16 better at twice its period
+#: and whose half the coarse stage reads among the noise's peaks, repeats at 0.73-0.93 there and gains at most 2.1%,
+#: never both past these bars (16 such windows were halved with 0.7 and no gain asked; 496 of the 515 octave-high
+#: windows read right by that are still halved). Harmonic tones in noise as loud as themselves (``pitch.py``'s
+#: material n) repeat at 0.5 and less.
+HALF_COARSE_GAIN = 0.01
 
 
 #: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
@@ -266,6 +297,7 @@ def half_fundamental(
     samplerate: float,
     steps: int = 2,
     unexplained: np.ndarray | None = None,
+    excess: np.ndarray | None = None,
 ) -> np.ndarray:
     """Indices of the windows ``y`` (centred, unit peak; read at ``omega0`` rad/sample; ``power`` their padded
     power spectra, :func:`~streamfreq.estimators.harmonic.padded_power`) whose fundamental is half the number
@@ -274,16 +306,14 @@ def half_fundamental(
     ``unexplained``, where the caller has it, is the share of each window's energy its own fit leaves: below
     :data:`HALF_FIT_SHARE` no fit at the half can gain that share, so those windows are not fitted (nor are
     those the band-limited fit at the number leaves less to). ``steps``: the Newton steps of the two fits
-    (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`).
+    (:func:`~streamfreq.estimators.harmonic_fit.harmonic_fit`). ``excess``: :func:`double_excess` of the windows,
+    where the caller has it.
     """
     n = y.shape[1]
-    excess = double_period_excess(power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate), omega0 / (2.0 * np.pi))
     test = np.ones(len(omega0), dtype=bool) if unexplained is None else unexplained >= HALF_FIT_SHARE
-    period = 2.0 * np.pi / omega0
-    long = np.flatnonzero(test & (2.0 * period >= WHOLE_EXCESS_LAG * n) & ~(excess >= CLEAR_EXCESS))
-    if len(long):  # the whole window's repetition reads a long double lag where the spectrum's cannot
-        whole = whole_repeats(y[long], 2.0 * period[long]) - whole_repeats(y[long], period[long])
-        excess[long] = np.fmax(excess[long], whole - WHOLE_EXCESS_MARGIN)
+    if excess is None:
+        excess = np.full(len(omega0), -np.inf)
+        excess[test] = double_excess(y[test], omega0[test], power[test], samplerate)
     test = np.flatnonzero(test & (excess >= 0.0))
     band = period_band(omega0[test] / (2.0 * np.pi), samplerate)
     keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
@@ -296,13 +326,77 @@ def half_fundamental(
     test, band, own, total = test[room], band[room], own[room], total[room]
     if not len(test):
         return test
-    halves = harmonic_fit_by_order(y[test], 0.5 * omega0[test], 2 * band, steps).energy
+    halves, gain = _fit_at_half(y[test], omega0[test], band, own, steps)
     odd = halves[:, 2::2]  # the half's 3rd, 5th, ... harmonics
-    gain = halves[:, 1:].sum(axis=1) - own
     partial = odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1)
     clear = (excess[test] >= CLEAR_EXCESS) & (gain + halves[:, 0] >= CLEAR_ODD_SHARE * total)
     keep = (gain >= HALF_FIT_SHARE * total) & (partial | clear)
     return test[keep]
+
+
+def _fit_at_half(
+    y: np.ndarray, omega0: np.ndarray, band: np.ndarray, own: np.ndarray, steps: int
+) -> tuple[np.ndarray, np.ndarray]:
+    """``(energies, gain)``: the energy each of twice ``band`` harmonics of half the number ``omega0`` (rad/sample)
+    explains in each window ``y``, and what those from the half's 2nd on explain more than the number's own ``band``
+    harmonics (``own``, their energy): the gain of its odd ones, not counting the half's first partial."""
+    halves = harmonic_fit_by_order(y, 0.5 * omega0, 2 * band, steps).energy
+    return halves, halves[:, 1:].sum(axis=1) - own
+
+
+def double_excess(y: np.ndarray, omega0: np.ndarray, power: np.ndarray, samplerate: float) -> np.ndarray:
+    """How much better each window ``y`` (read at ``omega0`` rad/sample; ``power`` its padded power spectrum)
+    repeats at twice the number's period than at it: from the spectrum
+    (:func:`~streamfreq.estimators.harmonic.double_period_excess`), and where twice the period is
+    :data:`WHOLE_EXCESS_LAG` of the window or more and that is not :data:`CLEAR_EXCESS`, from the whole window's
+    repetition less :data:`WHOLE_EXCESS_MARGIN`, whichever is larger."""
+    n = y.shape[1]
+    excess = double_period_excess(power, n, min(0.5, PERIOD_CUTOFF_HZ / samplerate), omega0 / (2.0 * np.pi))
+    period = 2.0 * np.pi / omega0
+    long = np.flatnonzero((2.0 * period >= WHOLE_EXCESS_LAG * n) & ~(excess >= CLEAR_EXCESS))
+    if len(long):  # the whole window's repetition reads a long double lag where the spectrum's cannot
+        whole = whole_repeats(y[long], 2.0 * period[long]) - whole_repeats(y[long], period[long])
+        excess[long] = np.fmax(excess[long], whole - WHOLE_EXCESS_MARGIN)
+    return excess
+
+
+def half_by_coarse(
+    y: np.ndarray, omega0: np.ndarray, excess: np.ndarray, samplerate: float, steps: int = 2
+) -> np.ndarray:
+    """Which windows ``y`` (centred, unit peak; read at ``omega0`` rad/sample) repeat at least
+    :data:`HALF_COARSE_EXCESS` better at twice the number's period than at it (``excess``: :func:`double_excess`),
+    and at :data:`HALF_COARSE_REPEATS` or more there, whose fundamental ``fft``'s coarse stage
+    (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads within :data:`HALF_COARSE_CENTS` of half the
+    number, and where the half's odd harmonics explain :data:`HALF_COARSE_GAIN` of the window (as
+    :func:`half_fundamental` fits them, ``steps`` Newton steps): a note whose odd partials are too weak for
+    :func:`half_fundamental`, read an octave high by an estimator without a spectrum of its own.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.base import centred_unit_peak
+    >>> from streamfreq.estimators.harmonic import padded_power
+    >>> from streamfreq.signals import harmonic_tone
+    >>> weak_odd = [0.06, 1, 0.05, 0.3, 0.1, 0.2, 0.08, 0.1, 0.06, 0.05, 0.05, 0.03]  # odd partials: 2.4% of the energy
+    >>> tone = harmonic_tone(2048, 44100.0, 82.4, weak_odd) + 0.003 * np.random.default_rng(0).standard_normal(2048)
+    >>> y, _ = centred_unit_peak(tone[None])
+    >>> omega, power = np.array([2 * np.pi * 164.8 / 44100.0]), padded_power(y)  # read an octave high
+    >>> excess = double_excess(y, omega, power, 44100.0)  # 0.048
+    >>> half_fundamental(y, omega, power, 44100.0).tolist(), half_by_coarse(y, omega, excess, 44100.0).tolist()
+    ([], [True])
+    """
+    n = y.shape[1]
+    half = np.zeros(len(y), dtype=bool)
+    rows = np.flatnonzero(excess >= HALF_COARSE_EXCESS)
+    rows = rows[whole_repeats(y[rows], 4.0 * np.pi / omega0[rows]) >= HALF_COARSE_REPEATS]
+    if len(rows):
+        coarse = coarse_fundamental(spectrum(y[rows]), n, samplerate).f0
+        rows = rows[np.abs(1200.0 * np.log2(coarse * 4.0 * np.pi / omega0[rows])) < HALF_COARSE_CENTS]
+    if len(rows):
+        band = period_band(omega0[rows] / (2.0 * np.pi), samplerate)
+        own = harmonic_fit_by_order(y[rows], omega0[rows], band, steps).energy.sum(axis=1)
+        gain = _fit_at_half(y[rows], omega0[rows], band, own, steps)[1]
+        half[rows] = gain >= HALF_COARSE_GAIN * np.einsum("ij,ij->i", y[rows], y[rows])
+    return half
 
 
 def period_band(f0: np.ndarray, samplerate: float) -> np.ndarray:
