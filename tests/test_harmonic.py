@@ -658,7 +658,7 @@ def test_a_low_guitar_note_read_at_its_octave_is_halved_by_several_odd_partials_
 
 def test_a_steel_string_decay_read_at_its_octave_is_halved_where_the_coarse_stage_reads_the_half(monkeypatch):
     """MuseScore General's steel guitar E2 (82.4 Hz) late in its decay (the shares of the energy its harmonics hold,
-    as fitted: the 2nd 87%, the odd ones 2.4% in all), read at 164.8 Hz, as the LSTM read 22 of its windows: too
+    as fitted: the 2nd 87%, the odd ones 2.4% in all), read at 164.8 Hz, as the LSTM read 22 of its 75 frames: too
     little odd energy for the fits at the half (``octave.HALF_FIT_SHARE``), but the window repeats 0.06 better at
     twice the number's period and ``fft``'s coarse stage reads the note, so ``octave.half_by_coarse`` halves all
     20 windows. A tone at 164.8 Hz with the same even partials, and a voice sung at 164.8 Hz, read right, repeat no

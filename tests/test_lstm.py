@@ -381,39 +381,37 @@ def test_a_number_an_octave_above_a_low_fundamental_with_weak_odd_harmonics_is_h
 def test_a_rendered_double_bass_low_note_is_read_at_its_fundamental_not_its_octave(estimator):
     """MuseScore General's double bass at 51.9 Hz (MIDI 32), whose odd harmonics are weak: the network alone read
     its octave in 55 of 61 sustain windows; with the octave check every window reads the fundamental."""
+    hz, windows, note_hz = _sustain_numbers(estimator, "contrabass", 43, 32)
+    assert len(hz) == windows > 50
+    assert np.max(np.abs(1200 * np.log2(hz / note_hz))) < 50.0
+
+
+def _sustain_numbers(estimator, instrument: str, program: int, midi: int) -> tuple[np.ndarray, int, float]:
+    """The LSTM's numbers over the sustain of a MuseScore General note (rendered by fluidsynth), the engine's
+    windows that lie wholly in it, and the note's frequency."""
     from conftest import require_tool
 
     from streamfreq.engine import Engine
     from streamfreq.material import Note, render_notes
 
     require_tool("fluidsynth")
-    note = render_notes([Note("contrabass", 43, 32)], hold=1.0, release=0.3)[0]
+    note = render_notes([Note(instrument, program, midi)], hold=1.0, release=0.3)[0]
     start, stop = (int(s * note.samplerate) for s in note.sustain)
     engine = Engine(note.samplerate, estimators=[estimator])
     readouts = [r for r in engine.push(note.samples) if start <= r.start and r.start + r.window <= stop]
     hz = np.array([r.estimates["lstm"].hz for r in readouts if r.estimates["lstm"].ok])
-    assert len(hz) == len(readouts) > 50
-    assert np.max(np.abs(1200 * np.log2(hz / note.note.hz))) < 50.0
+    return hz, len(readouts), note.note.hz
 
 
 def test_a_rendered_steel_guitar_decay_is_read_at_its_fundamental_not_its_octave(estimator):
     """MuseScore General's steel guitar E2 (82.4 Hz, MIDI 40) in its decay, its odd partials 2-3% of the energy: the
-    network read its octave in 22 of the 75 scored windows, with confidence 0.5-0.85, too little odd energy for the
-    fits at the half; ``fft``'s coarse stage reads the note there and the window repeats clearly better at twice
-    the number's period (``octave.half_by_coarse``), so every window reads the fundamental."""
-    from conftest import require_tool
-
-    from streamfreq.engine import Engine
-    from streamfreq.material import Note, render_notes
-
-    require_tool("fluidsynth")
-    note = render_notes([Note("steel guitar", 25, 40)], hold=1.0, release=0.3)[0]
-    start, stop = (int(s * note.samplerate) for s in note.sustain)
-    engine = Engine(note.samplerate, estimators=[estimator])
-    readouts = [r for r in engine.push(note.samples) if start <= r.start and r.start + r.window <= stop]
-    hz = np.array([r.estimates["lstm"].hz for r in readouts if r.estimates["lstm"].ok])
-    assert len(hz) >= len(readouts) - 2 > 40
-    assert np.max(np.abs(1200 * np.log2(hz / note.note.hz))) < 50.0
+    network read its octave in about a third of the sustain's windows (22 of the pitch benchmark's 75 frames), with
+    confidence 0.5-0.85, too little odd energy for the fits at the half; ``fft``'s coarse stage reads the note there
+    and the window repeats clearly better at twice the number's period (``octave.half_by_coarse``), so every window
+    reads the fundamental."""
+    hz, windows, note_hz = _sustain_numbers(estimator, "steel guitar", 25, 40)
+    assert len(hz) >= windows - 2 > 40
+    assert np.max(np.abs(1200 * np.log2(hz / note_hz))) < 50.0
 
 
 def test_out_of_range_tones_get_no_number(estimator):
