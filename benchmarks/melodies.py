@@ -39,6 +39,7 @@ from pitch import (  # noqa: E402
     peer_trackers,
     playable,
     print_table,
+    require_synthesizer,
     run_tracker,
     soundfont_name,
     streamfreq_tracker,
@@ -143,13 +144,7 @@ def main(argv: list[str] | None = None) -> None:
         "(default: MuseScore General)",
     )
     args = parser.parse_args(argv)
-    from streamfreq.errors import SourceError
-    from streamfreq.material import SOUNDFONT, synthesizer_path
-
-    try:  # say so now, not after the first render
-        synthesizer_path(args.soundfont or SOUNDFONT)
-    except SourceError as error:
-        parser.error(str(error))
+    require_synthesizer(parser, args.soundfont)
     players = [i.name for i in melody_players(args.soundfont)]
     names = [n for n in args.estimators.split(",") if n]
     trackers = [streamfreq_tracker(n, None, args.model) for n in names]

@@ -341,6 +341,18 @@ def playable(instruments: Sequence[Instrument], soundfont: str | None) -> list[I
     return [i for i in instruments if i.program in patched]
 
 
+def require_synthesizer(parser: argparse.ArgumentParser, soundfont: str | None) -> None:
+    """Stop with the parser's one-line error where ``soundfont`` (None: MuseScore General) or its player
+    (fluidsynth, or timidity for a patch set) is missing: said before anything runs, not after the first render."""
+    from streamfreq.errors import SourceError
+    from streamfreq.material import SOUNDFONT, synthesizer_path
+
+    try:
+        synthesizer_path(soundfont or SOUNDFONT)
+    except SourceError as error:
+        parser.error(str(error))
+
+
 def soundfont_name(soundfont: str | None) -> str:
     """How a table title names the samples and their player: MuseScore General via fluidsynth, or the file's name
     via fluidsynth or timidity."""
@@ -700,13 +712,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     if not keys or any(k not in MATERIALS for k in keys):
         parser.error(f"--material takes a comma-separated list of {', '.join(MATERIALS)} (got {args.material!r})")
     if set(NOTE_MATERIALS) & set(keys):  # the notes need fluidsynth and a soundfont: say so now, not after the rest
-        from streamfreq.errors import SourceError
-        from streamfreq.material import SOUNDFONT, synthesizer_path
-
-        try:
-            synthesizer_path(args.soundfont or SOUNDFONT)
-        except SourceError as error:
-            parser.error(str(error))
+        require_synthesizer(parser, args.soundfont)
     ours = [streamfreq_tracker(n, args.fmin, args.model) for n in names]
     peers = [] if args.no_peers else peer_trackers()
     began = time.perf_counter()
