@@ -10,7 +10,7 @@ import time
 import numpy as np
 import pytest
 
-from streamfreq.signals import Steps, ToneGenerator, voice
+from streamfreq.signals import Steps, ToneGenerator, harmonic_tone, voice
 
 
 def require_tool(name: str) -> str:
@@ -45,6 +45,21 @@ def bass_with_vibrato(n: int = 2048, samplerate: float = 44100.0):
     windows = np.stack([sung.samples[c - n // 2 : c + n // 2] for c in centres]).astype(np.float32)
     sweep = np.array([np.ptp(1200 * np.log2(sung.contour[c - n // 2 : c + n // 2])) for c in centres])
     return windows, sung.contour[centres], sweep > 60.0
+
+
+def low_horn(f0: float, count: int, seed: int, n: int = 2048, samplerate: float = 44100.0) -> np.ndarray:
+    """``count`` windows of ``n`` samples (float64, random phases and partial levels within ±3 dB, noise 60 dB under
+    the peak) of a low French horn note as tonejs' recorded horn plays its A1..D♯2: the fundamental 65 dB and the 2nd
+    partial 34 dB under the loudest, the 4th..6th loudest."""
+    levels_db = np.array([-65, -34, -20, -3, 0, -2, -8, -12, -15, -18, -22, -25])
+    rng = np.random.default_rng(seed)
+    return np.stack(
+        [
+            harmonic_tone(n, samplerate, f0, 10 ** (levels_db / 20) * rng.uniform(0.7, 1.3, levels_db.size), seed=s)
+            + 1e-3 * rng.standard_normal(n)
+            for s in range(seed, seed + count)
+        ]
+    )
 
 
 def cents(estimate, truth) -> np.ndarray:

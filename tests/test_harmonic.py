@@ -44,7 +44,7 @@ from streamfreq.estimators.partial_fit import MINOR_SHARE
 from streamfreq.estimators.two_notes import louder_note
 from streamfreq.estimators.zero_crossing import ZeroCrossingEstimator
 from streamfreq.signals import LogSweep, centre_f0, harmonic_noise_sigma, harmonic_tone, voice
-from tests.conftest import bass_with_vibrato, cents, require_tool
+from tests.conftest import bass_with_vibrato, cents, low_horn, require_tool
 
 N = 2048
 FS = 48000.0
@@ -1462,3 +1462,47 @@ def test_a_peak_off_its_place_below_the_fitted_series_does_not_lower_the_number(
     assert common_divisor(numbers, valid, found, energy).tolist() == [1, 1, 1]
     placed = fft_module._below_series_at_places(found, np.full(3, 2 * np.pi * f0[0]), valid, n)
     assert common_divisor(numbers, valid, placed, energy).tolist() == [2, 1, 1]
+
+
+def test_a_low_horn_note_read_at_an_upper_partial_is_divided_where_the_coarse_stage_reads_the_note(monkeypatch):
+    """A French horn's A1 (55 Hz, 44.1 kHz) as tonejs' recorded horn plays it, its fundamental 65 dB and its 2nd
+    partial 34 dB under its loudest, the 4th..6th loudest: the LSTM read such notes at their 4th..6th partial.
+    ``fft``'s coarse stage reads the note and the window repeats clearly better at its period, so
+    ``octave.partial_by_coarse`` divides each of 20 windows read at the 4th, 5th or 6th partial by that number, and
+    withholds those read 60..100 cents off the 5th (too far to be divided into a number within 50 cents). The same
+    windows read at the note, and a voice sung at 220 Hz with vibrato read at its own pitch, are left alone; so are
+    two notes a major third apart (220 and 275 Hz, 4:5: a legato melody's last note ringing under the new one) read at
+    the louder, whose waveform repeats at their common fundamental (55 Hz), where the check of one note around the
+    number (``octave._one_note_around``) is what keeps them."""
+    from streamfreq.estimators import octave
+
+    rate = 44100.0
+    rng = np.random.default_rng(5)
+    horn = centred_unit_peak(low_horn(55.0, 20, seed=5))[0]
+    for partial in (4, 5, 6):
+        divisor, withheld = octave.partial_by_coarse(horn, np.full(20, 2 * np.pi * 55.0 * partial / rate), rate)
+        assert (divisor == partial).all() and not withheld.any()
+    off = 2 * np.pi * 55.0 * 5 * 2 ** (rng.uniform(60.0, 100.0, 20) / 1200) / rate
+    divisor, withheld = octave.partial_by_coarse(horn, off, rate)
+    assert (divisor == 1).all() and withheld.all()
+    divisor, withheld = octave.partial_by_coarse(horn, np.full(20, 2 * np.pi * 55.0 / rate), rate)
+    assert (divisor == 1).all() and not withheld.any()
+    sung = voice(
+        3.0, rate, seed=1, contour=220.0 * 2 ** (np.sin(2 * np.pi * 5.5 * np.arange(int(3 * rate)) / rate) / 12)
+    )
+    starts = 4000 + N * np.arange(20)
+    y = centred_unit_peak(np.stack([sung.samples[s : s + N] for s in starts]))[0]
+    read = 2 * np.pi * sung.contour[starts + N // 2] / rate
+    divisor, withheld = octave.partial_by_coarse(y, read, rate)
+    assert (divisor == 1).all() and not withheld.any()
+    amplitudes = [1.0, 0.5, 0.35, 0.25, 0.15, 0.1]
+    pair = [
+        0.6 * harmonic_tone(N, rate, 220.0, amplitudes, seed=s) + harmonic_tone(N, rate, 275.0, amplitudes, seed=s + 50)
+        for s in range(20)
+    ]
+    y = centred_unit_peak(np.stack(pair) + 1e-3 * rng.standard_normal((20, N)))[0]
+    read = np.full(20, 2 * np.pi * 275.0 / rate)
+    divisor, withheld = octave.partial_by_coarse(y, read, rate)
+    assert (divisor == 1).all() and not withheld.any()
+    monkeypatch.setattr(octave, "_one_note_around", lambda coarse, k, n: np.ones(len(k), dtype=bool))
+    assert (octave.partial_by_coarse(y, read, rate)[0] == 5).sum() >= 5

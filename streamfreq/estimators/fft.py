@@ -115,7 +115,7 @@ from streamfreq.estimators.partial_fit import (
 )
 from streamfreq.estimators.slow_tone import EDGE_RATIO, multiple_of_slower, off_the_bottom, repeats_slower, rumble
 from streamfreq.estimators.sums import warp
-from streamfreq.estimators.two_notes import NOTE_LOG_SNR, louder_note
+from streamfreq.estimators.two_notes import louder_multiple, two_notes_at
 
 #: SNR at which confidence is 0.5: confidence = snr / (snr + SNR_HALF_CONFIDENCE).
 SNR_HALF_CONFIDENCE = 10 ** (-10 / 10)
@@ -527,8 +527,9 @@ class FFTEstimator(HasFloor):
         fraction's period: a tone without its fundamental whose other partials noise buries but some, read at a
         multiple. Only windows whose fit leaves :data:`~streamfreq.estimators.octave.HALF_FIT_SHARE` of what
         it explains can hold the fraction's own partials. No fraction is read where the partials found at it, or at
-        half of it, are two notes' in a simple ratio (:func:`_two_notes_at`): a legato melody's last note, ringing
-        a third or a fourth from the new one, puts partials where the fraction's own lie.
+        half of it, are two notes' in a simple ratio (:func:`~streamfreq.estimators.two_notes.two_notes_at`): a
+        legato melody's last note, ringing a third or a fourth from the new one, puts partials where the fraction's
+        own lie.
         """
         n = y.shape[1]
         steps = self.newton_steps
@@ -539,7 +540,7 @@ class FFTEstimator(HasFloor):
                 octave.half_fundamental(y[halves], omega0[halves], power, samplerate, steps, unexplained[halves])
             ]
         if len(halves):
-            halves = halves[~_two_notes_at(coarse.rows(halves), omega0[halves] / (4.0 * np.pi), n)]
+            halves = halves[~two_notes_at(coarse.rows(halves), omega0[halves] / (4.0 * np.pi), n)]
         rows, fundamentals = [], []
         candidates = (numbered | unrepeated) & (unexplained >= octave.HALF_FIT_SHARE * (1.0 - unexplained))
         candidates[halves] = False
@@ -548,7 +549,7 @@ class FFTEstimator(HasFloor):
             if len(check):
                 check = check[octave.fraction_by_partials(coarse.spectrum.rows(check), omega0[check], n, divisor)]
             if len(check):
-                check = check[~_two_notes_at(coarse.rows(check), omega0[check] / (2.0 * np.pi * divisor), n)]
+                check = check[~two_notes_at(coarse.rows(check), omega0[check] / (2.0 * np.pi * divisor), n)]
             doubt = np.flatnonzero(unrepeated[check])
             if len(doubt):  # partials alone do not make a tone: the waveform must repeat at the fraction's period
                 fraction = omega0[check[doubt]] / (2.0 * np.pi * divisor)
@@ -844,9 +845,9 @@ def _repeats_clearly(power: np.ndarray, n: int, f0: np.ndarray, cutoff: float) -
 
 def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
     """The windows whose ``partials``, found at the coarse fundamentals ``f0`` (cycles/sample), are two notes' in a
-    simple ratio (:func:`_louder_multiple`), as a mask; there ``f0`` moves to the louder note's fundamental and
-    ``partials`` to the partials found at it (both in place)."""
-    multiple = _louder_multiple(coarse, f0, partials, n)
+    simple ratio (:func:`~streamfreq.estimators.two_notes.louder_multiple`), as a mask; there ``f0`` moves to the
+    louder note's fundamental and ``partials`` to the partials found at it (both in place)."""
+    multiple = louder_multiple(coarse, f0, partials, n)
     rows = np.flatnonzero(multiple != 1)
     if len(rows):
         f0[rows] *= multiple[rows]
@@ -854,32 +855,6 @@ def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: 
         for mine, note in zip(partials, again, strict=True):
             mine[rows] = note
     return multiple != 1
-
-
-def _louder_multiple(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
-    """Per window: the louder note's fundamental as a multiple of ``f0`` (cycles/sample) where the ``partials``
-    found at ``f0`` are two notes' in a simple ratio (:func:`~streamfreq.estimators.two_notes.louder_note`); 1
-    where they are not.
-
-    Where they are not, the two notes are looked for at half of ``f0`` too: where one note's odd partials are weak
-    (a note in its release), a pair a third or a fourth apart repeats nearly as well at twice their common
-    fundamental as at it, the period check (:func:`~streamfreq.estimators.harmonic.prefer_period`) takes that
-    shorter period, and a note lies at an odd multiple of half the number, off its series (a string ensemble's 247
-    Hz in a legato melody, the last note ringing at 311 Hz through reverb, read at 124 Hz). Only where ``f0``'s
-    own first partial does not stand :data:`~streamfreq.estimators.two_notes.NOTE_LOG_SNR` over its floor: it is the
-    half's 2nd, which no pair may have standing."""
-    multiple = louder_note(partials).astype(np.float64)
-    rows = np.flatnonzero((multiple == 1) & ~(partials.log_snr[:, 0] >= NOTE_LOG_SNR))
-    if len(rows):
-        louder = louder_note(find_partials(coarse.rows(rows), 0.5 * f0[rows], PARTIAL_HARMONICS, n))
-        multiple[rows[louder > 1]] = 0.5 * louder[louder > 1]
-    return multiple
-
-
-def _two_notes_at(coarse: Coarse, fundamental: np.ndarray, n: int) -> np.ndarray:
-    """Which windows (``coarse``: what the coarse stage read of them) hold two notes in a simple ratio whose common
-    fundamental is ``fundamental`` (cycles/sample) or half of it (:func:`_louder_multiple`), as a mask."""
-    return _louder_multiple(coarse, fundamental, find_partials(coarse, fundamental, PARTIAL_HARMONICS, n), n) != 1
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:

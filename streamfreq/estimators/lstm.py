@@ -42,7 +42,11 @@ starts or stops within the window before its centre: the f0 is the
 centre's, as for every estimator). A low number whose window holds a
 fundamental half as high, with odd harmonics too weak for the network (a
 double bass's lowest notes), is halved by the check ``fft`` makes
-(:mod:`~streamfreq.estimators.octave`).
+(:mod:`~streamfreq.estimators.octave`). A number on an upper partial of the
+note (the 2nd up to the 8th: a French horn's low notes, their 4th..6th
+partials the loudest), where ``fft``'s coarse stage reads the note and the
+window repeats clearly better at the note's period than at the number's, is
+divided by that partial's number, or withheld where it lies too far off it.
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
@@ -66,6 +70,7 @@ import math
 import os
 import sys
 import threading
+import warnings
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -149,6 +154,20 @@ LOW_BAND_SHARE = 0.25
 #: range: coloured noise reads 1.12 cycles per window (the lowest bin is 1 cycle), a double bass's or a piano's E1
 #: (1.91 cycles) 1.92..2.02.
 PINNED_OCTAVES = 0.25
+#: A number is looked at as a partial of the note (:func:`~streamfreq.estimators.octave.partial_by_coarse`, which
+#: asks ``fft``'s coarse stage) only where its network input's autocorrelation, less its bias towards short lags
+#: (divided by one less the lag's share of the window), reads at least this much more at some multiple 2..8 of its
+#: period than at the period: a period repeats at least as well as its multiples. On the LSTM's numbers of the
+#: recorded notes (``benchmarks/samples.py``) 22% of them pass, and 179 of the 184 numbers the check divides or
+#: withholds (at -0.05: 87%, 183).
+PARTIAL_LOOK = 0.0
+#: ...where the multiple leaves the window's two parts overlapping by at least this share of it...
+PARTIAL_OVERLAP = 0.125
+#: ...read from a whole tone under twice the period to a whole tone over 8 times it, in steps of 10 cents, after the
+#: period itself: a number up to 100 cents off its partial misses the multiple's own peak.
+_PARTIAL_LOOK_MULTIPLES = np.concatenate(
+    ([1.0], 2.0 ** (np.arange(1000.0, 1200.0 * math.log2(octave.PARTIAL_MAX) + 201.0, 10.0) / 1200))
+)
 #: Calibrated confidence below which a window gets no number, unless the model's metadata says otherwise.
 MIN_CONFIDENCE = 0.5
 
@@ -506,6 +525,7 @@ class LSTMEstimator(HasFloor):
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
         high_side &= ~below_band
         self._half_fundamental(frames, samplerate, cycles, status, low)
+        self._partial_by_coarse(frames, x, samplerate, cycles, status, low)
         below = np.flatnonzero((status == _OK) & (cycles < 2.0 * low))  # its half too low for the range: out of it
         if len(below):
             y = centred_unit_peak(frames[below])[0]
@@ -536,6 +556,36 @@ class LSTMEstimator(HasFloor):
         half = check[LSTMEstimator._half_by_spectrum(frames[check], samplerate, cycles[check])]
         cycles[half] *= 0.5
         status[half[cycles[half] < low]] = _OUT_OF_RANGE
+
+    def _partial_by_coarse(
+        self, frames: np.ndarray, x: np.ndarray, samplerate: float, cycles: np.ndarray, status: np.ndarray, low: float
+    ) -> None:
+        """Divide the numbers (``cycles`` per window, ``"ok"`` in ``status``) of the windows ``frames`` (network input
+        ``x``) read at a partial of the note by that partial's number, or withhold them (``"no_tone"``), where
+        ``fft``'s coarse stage reads the note there and the window repeats clearly better at its period
+        (:func:`~streamfreq.estimators.octave.partial_by_coarse`); numbers divided below ``low`` cycles become
+        ``out_of_range``. Only windows whose network input repeats as well at a multiple of the number's period are
+        looked at (:data:`PARTIAL_LOOK`). Updates ``cycles`` and ``status``."""
+        n = frames.shape[1]
+        rows = np.flatnonzero((status == _OK) & (cycles >= 2.0 * low))
+        if not len(rows):
+            return
+        # the number's period, and every lag from a whole tone under twice it to a whole tone over PARTIAL_MAX times
+        # it (the number may lie off its partial), in windows
+        lags = _PARTIAL_LOOK_MULTIPLES[None, :] / cycles[rows, None]
+        with np.errstate(invalid="ignore", divide="ignore"):  # the biased autocorrelation, less its bias
+            unbiased = self.contract.lag_autocorrelation_at(x[rows], 1.0 / lags) / (1.0 - lags)
+            unbiased[lags >= 1.0 - PARTIAL_OVERLAP] = np.nan
+        with np.errstate(invalid="ignore"), warnings.catch_warnings():
+            warnings.simplefilter("ignore", RuntimeWarning)  # all-nan rows: no multiple in the window
+            rows = rows[np.nanmax(unbiased[:, 1:], axis=1) >= unbiased[:, 0] + PARTIAL_LOOK]
+        if not len(rows):
+            return
+        y = centred_unit_peak(frames[rows])[0]
+        divisor, withheld = octave.partial_by_coarse(y, 2.0 * np.pi * cycles[rows] / n, samplerate)
+        cycles[rows] /= divisor
+        status[rows[withheld]] = _NO_TONE
+        status[rows[cycles[rows] < low]] = _OUT_OF_RANGE
 
     @staticmethod
     def _half_by_spectrum(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:

@@ -37,7 +37,10 @@ partial dominates).
 An estimator without a spectrum of its own (the LSTM) may read the octave of a note whose odd partials are too weak
 for those fits (a harmonium's low notes, a steel string's decay, 2-3% of the energy), where ``fft``'s own coarse
 stage reads the note: :func:`half_by_coarse` halves such a number where that stage reads its half and the waveform
-repeats clearly better at twice the number's period.
+repeats clearly better at twice the number's period. It may also read a note at a strong upper partial (a French
+horn's low notes at their 4th..6th): :func:`partial_by_coarse` says by which whole number to divide such a number,
+where the coarse stage reads the note near the number over it and the waveform repeats clearly better at the note's
+period than at the number's.
 
 Where half the number lies below the lowest f0 the window can measure, neither
 check can read the half: :func:`half_below_floor` says whether the waveform
@@ -76,17 +79,21 @@ from streamfreq.estimators.harmonic import (
     DETECT_LOG_SNR,
     MAX_HARMONICS,
     MIN_OVERLAP,
+    PARTIAL_HARMONICS,
     PARTIAL_REACH,
     PERIOD_CUTOFF_HZ,
+    Coarse,
     Spectrum,
     coarse_fundamental,
     correlation_at_period,
     double_period_excess,
+    find_partials,
     search_partials,
     spectrum,
 )
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
 from streamfreq.estimators.partial_fit import MINOR_SHARE
+from streamfreq.estimators.two_notes import two_notes_at
 
 #: A number is checked where half of it has at most this many periods in the window (the spectrum resolves the
 #: partials of a fundamental with more), and at least ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at
@@ -186,6 +193,24 @@ HALF_COARSE_REPEATS = 0.9
 #: windows read right by that are still halved). Harmonic tones in noise as loud as themselves (``pitch.py``'s
 #: material n) repeat at 0.5 and less.
 HALF_COARSE_GAIN = 0.01
+
+
+#: :func:`partial_by_coarse` divides a number by the whole number ``k`` (2 up to this) that puts it on ``fft``'s coarse
+#: reading of the note, within :data:`HALF_COARSE_CENTS`...
+PARTIAL_MAX = 8
+#: ...where the window repeats at the coarse reading's period at least this well
+#: (:func:`~streamfreq.estimators.base.whole_repeats`)...
+PARTIAL_REPEATS = 0.9
+#: ...and better than at the number's own period by more than this: a period repeats at least as well as any multiple
+#: of it, so a number the waveform repeats clearly better at a multiple of is that multiple's partial. Over the LSTM's
+#: numbers of the recorded notes (``benchmarks/samples.py``, 61,748 windows), 170 read a partial the coarse stage
+#: places at the 2nd..8th (a harp's D2 at its 3rd, the French horn's A1 and C2 at their 4th and 6th, a piano's and
+#: an organ's low notes) and pass these bars, none of the right ones; at a margin of 0 also 49 right ones (high notes
+#: of a harp, a flute, a piano, whose windows repeat alike at the period and twice it), at 0.1 as many fewer right.
+PARTIAL_MARGIN = 0.05
+#: The note's period is looked for within 40 cents of the coarse reading's, in steps of 10: the coarse stage reads a
+#: pitch to a quarter of a semitone or so, and a rich low note repeats well only within a few samples of its period.
+_COARSE_STEPS = 2.0 ** (np.arange(-40.0, 41.0, 10.0) / 1200.0)
 
 
 #: Where the half's partials are resolved, its fundamental is half where at least this many of its odd harmonics 1, 3,
@@ -397,6 +422,67 @@ def half_by_coarse(
         gain = _fit_at_half(y[rows], omega0[rows], band, own, steps)[1]
         half[rows] = gain >= HALF_COARSE_GAIN * np.einsum("ij,ij->i", y[rows], y[rows])
     return half
+
+
+def partial_by_coarse(y: np.ndarray, omega0: np.ndarray, samplerate: float) -> tuple[np.ndarray, np.ndarray]:
+    """Which numbers (windows ``y``, centred, unit peak; read at ``omega0`` rad/sample) lie on a partial of the note:
+    ``(divisor, withheld)`` per window.
+
+    ``fft``'s coarse stage (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads the note near the
+    number over a whole number ``k`` = 2..:data:`PARTIAL_MAX`, and the window repeats at the note's period (within 40
+    cents of the coarse reading's) at
+    :data:`PARTIAL_REPEATS` or more, more than :data:`PARTIAL_MARGIN` better than at the number's own: an estimator
+    without a spectrum of its own read the note at a strong upper partial (a French horn's low notes, their 4th..6th
+    partials the loudest). ``divisor`` is ``k`` where the number over ``k`` lies within :data:`HALF_COARSE_CENTS` of
+    the coarse reading (1 elsewhere); ``withheld`` is True where it does not (the number is too far off its partial
+    to be divided).
+
+    Example
+    -------
+    >>> from streamfreq.estimators.base import centred_unit_peak
+    >>> from streamfreq.signals import harmonic_tone
+    >>> horn = harmonic_tone(2048, 44100.0, 55.0, [0.001, 0.02, 0.3, 1.0, 0.9, 0.8, 0.4, 0.2])  # A1, 4th..6th loudest
+    >>> y, _ = centred_unit_peak(np.stack([horn, horn, horn]))
+    >>> divisor, withheld = partial_by_coarse(y, 2 * np.pi * np.array([330.0, 55.0, 345.0]) / 44100.0, 44100.0)
+    >>> divisor.tolist(), withheld.tolist()  # read at its 6th partial, at the note, 79 cents above its 6th
+    ([6, 1, 1], [False, False, True])
+    """
+    n = y.shape[1]
+    divisor, withheld = np.ones(len(y), dtype=np.int64), np.zeros(len(y), dtype=bool)
+    if not len(y):
+        return divisor, withheld
+    coarse = coarse_fundamental(spectrum(y), n, samplerate)
+    note = coarse.f0
+    ratio = omega0 / (2.0 * np.pi) / note
+    k = np.rint(ratio).astype(np.int64)
+    rows = np.flatnonzero((k >= 2) & (k <= PARTIAL_MAX))
+    if len(rows):
+        own = whole_repeats(y[rows], 2.0 * np.pi / omega0[rows])
+        at = np.max([whole_repeats(y[rows], step / note[rows]) for step in _COARSE_STEPS], axis=0)
+        with np.errstate(invalid="ignore"):  # nan: a period too long for the window
+            rows = rows[(at >= PARTIAL_REPEATS) & (at > own + PARTIAL_MARGIN)]
+    if len(rows):
+        rows = rows[_one_note_around(coarse.rows(rows), k[rows], n)]
+        near = np.abs(1200.0 * np.log2(ratio[rows] / k[rows])) < HALF_COARSE_CENTS
+        divisor[rows[near]] = k[rows[near]]
+        withheld[rows[~near]] = True
+    return divisor, withheld
+
+
+def _one_note_around(coarse: Coarse, k: np.ndarray, n: int) -> np.ndarray:
+    """Which windows (``coarse``: what the coarse stage read of them) hold one note at the coarse fundamental, whose
+    ``k``-th partial the number is: a partial found next to it, at ``k + 1`` times the fundamental (or ``k - 1`` for
+    ``k`` of 3 and more: the fundamental itself may be weak), and the partials found are not two notes' in a simple
+    ratio (:func:`~streamfreq.estimators.two_notes.two_notes_at`). Two notes a third or a fourth apart, a legato
+    melody's last one still ringing under the new one, repeat at their common fundamental's period, and an estimator
+    reading one of them reads that fundamental's ``p``-th or ``q``-th partial; a single note fills the harmonic
+    numbers in between."""
+    partials = find_partials(coarse, coarse.f0, PARTIAL_HARMONICS, n)
+    found = partials.energy > 0
+    rows = np.arange(len(k))
+    above = found[rows, np.minimum(k, PARTIAL_HARMONICS - 1)]
+    below = found[rows, np.maximum(k - 2, 0)] & (k >= 3)
+    return (above | below) & ~two_notes_at(coarse, coarse.f0, n)
 
 
 def period_band(f0: np.ndarray, samplerate: float) -> np.ndarray:

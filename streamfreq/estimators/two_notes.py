@@ -39,7 +39,7 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.harmonic import DETECT_LOG_SNR, Partials
+from streamfreq.estimators.harmonic import DETECT_LOG_SNR, PARTIAL_HARMONICS, Coarse, Partials, find_partials
 
 #: The ratios ``(p, q)``, lower note first, that two notes are looked for at: whole numbers without a common
 #: factor, ``3 <= p < q < 2 p`` (less than an octave apart), in this order of preference.
@@ -134,3 +134,29 @@ def louder_note(partials: Partials) -> np.ndarray:
     louder_q = _weighed(energy, first_q)[pick, chosen] > _weighed(energy, first_p)[pick, chosen]
     louder[rows] = np.where(fits[pick, chosen], np.where(louder_q, q[chosen], p[chosen]), 1)
     return louder
+
+
+def louder_multiple(coarse: Coarse, f0: np.ndarray, partials: Partials, n: int) -> np.ndarray:
+    """Per window: the louder note's fundamental as a multiple of ``f0`` (cycles/sample) where the ``partials``
+    found at ``f0`` (windows of ``n``; ``coarse``: what the coarse stage read of them) are two notes' in a simple
+    ratio (:func:`louder_note`); 1 where they are not.
+
+    Where they are not, the two notes are looked for at half of ``f0`` too: where one note's odd partials are weak
+    (a note in its release), a pair a third or a fourth apart repeats nearly as well at twice their common
+    fundamental as at it, the period check (:func:`~streamfreq.estimators.harmonic.prefer_period`) takes that
+    shorter period, and a note lies at an odd multiple of half the number, off its series (a string ensemble's 247
+    Hz in a legato melody, the last note ringing at 311 Hz through reverb, read at 124 Hz). Only where ``f0``'s
+    own first partial does not stand :data:`NOTE_LOG_SNR` over its floor: it is the half's 2nd, which no pair may
+    have standing."""
+    multiple = louder_note(partials).astype(np.float64)
+    rows = np.flatnonzero((multiple == 1) & ~(partials.log_snr[:, 0] >= NOTE_LOG_SNR))
+    if len(rows):
+        louder = louder_note(find_partials(coarse.rows(rows), 0.5 * f0[rows], PARTIAL_HARMONICS, n))
+        multiple[rows[louder > 1]] = 0.5 * louder[louder > 1]
+    return multiple
+
+
+def two_notes_at(coarse: Coarse, fundamental: np.ndarray, n: int) -> np.ndarray:
+    """Which windows of ``n`` (``coarse``: what the coarse stage read of them) hold two notes in a simple ratio whose
+    common fundamental is ``fundamental`` (cycles/sample) or half of it (:func:`louder_multiple`), as a mask."""
+    return louder_multiple(coarse, fundamental, find_partials(coarse, fundamental, PARTIAL_HARMONICS, n), n) != 1
