@@ -84,6 +84,7 @@ from streamfreq.estimators.base import (
     NO_TONE,
     OK,
     OUT_OF_RANGE,
+    WHOLE_OVERLAP,
     Estimate,
     HasFloor,
     centre_level,
@@ -156,15 +157,15 @@ LOW_BAND_SHARE = 0.25
 PINNED_OCTAVES = 0.25
 #: A number is looked at as a partial of the note (:func:`~streamfreq.estimators.octave.partial_by_coarse`, which
 #: asks ``fft``'s coarse stage) only where its network input's autocorrelation, less its bias towards short lags
-#: (divided by one less the lag's share of the window), reads at least this much more at some multiple 2..8 of its
-#: period than at the period: a period repeats at least as well as its multiples. On the LSTM's numbers of the
-#: recorded notes (``benchmarks/samples.py``) 22% of them pass, and 179 of the 184 numbers the check divides or
-#: withholds (at -0.05: 87%, 183).
+#: (divided by one less the lag's share of the window), reads at least this much more at a longer lag (below) than at
+#: its period: a period repeats at least as well as its multiples, so only such a window can repeat clearly better
+#: at the note's period. The coarse stage costs about a tenth of the network's time per window; of the LSTM's numbers
+#: of the recorded notes (``benchmarks/samples.py``, hop 512) 24% are looked at, and 226 of the 227 windows the check
+#: changes where every number is looked at are changed.
 PARTIAL_LOOK = 0.0
-#: ...where the multiple leaves the window's two parts overlapping by at least this share of it...
-PARTIAL_OVERLAP = 0.125
-#: ...read from a whole tone under twice the period to a whole tone over 8 times it, in steps of 10 cents, after the
-#: period itself: a number up to 100 cents off its partial misses the multiple's own peak.
+#: ...read at lags that leave the window's two parts overlapping by :data:`~streamfreq.estimators.base.WHOLE_OVERLAP`
+#: at least, from a whole tone under twice the period to a whole tone over 8 times it, in steps of 10 cents, after
+#: the period itself: a number up to 100 cents off its partial misses the multiple's own peak.
 _PARTIAL_LOOK_MULTIPLES = np.concatenate(
     ([1.0], 2.0 ** (np.arange(1000.0, 1200.0 * math.log2(octave.PARTIAL_MAX) + 201.0, 10.0) / 1200))
 )
@@ -575,7 +576,7 @@ class LSTMEstimator(HasFloor):
         lags = _PARTIAL_LOOK_MULTIPLES[None, :] / cycles[rows, None]
         with np.errstate(invalid="ignore", divide="ignore"):  # the biased autocorrelation, less its bias
             unbiased = self.contract.lag_autocorrelation_at(x[rows], 1.0 / lags) / (1.0 - lags)
-            unbiased[lags >= 1.0 - PARTIAL_OVERLAP] = np.nan
+            unbiased[lags >= 1.0 - WHOLE_OVERLAP] = np.nan
         with np.errstate(invalid="ignore"), warnings.catch_warnings():
             warnings.simplefilter("ignore", RuntimeWarning)  # all-nan rows: no multiple in the window
             rows = rows[np.nanmax(unbiased[:, 1:], axis=1) >= unbiased[:, 0] + PARTIAL_LOOK]
