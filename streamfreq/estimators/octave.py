@@ -93,7 +93,7 @@ from streamfreq.estimators.harmonic import (
 )
 from streamfreq.estimators.harmonic_fit import harmonic_fit_by_order
 from streamfreq.estimators.partial_fit import MINOR_SHARE
-from streamfreq.estimators.two_notes import two_notes_at
+from streamfreq.estimators.two_notes import louder_multiple
 
 #: A number is checked where half of it has at most this many periods in the window (the spectrum resolves the
 #: partials of a fundamental with more), and at least ``1 / (1 - MIN_OVERLAP)``: the autocorrelation is read at
@@ -205,8 +205,9 @@ PARTIAL_REPEATS = 0.9
 #: of it, so a number the waveform repeats clearly better at a multiple of is that multiple's partial. Over the LSTM's
 #: numbers of the recorded notes (``benchmarks/samples.py``, 61,748 windows), 170 read a partial the coarse stage
 #: places at the 2nd..8th (a harp's D2 at its 3rd, the French horn's A1 and C2 at their 4th and 6th, a piano's and
-#: an organ's low notes) and pass these bars, none of the right ones; at a margin of 0 also 49 right ones (high notes
-#: of a harp, a flute, a piano, whose windows repeat alike at the period and twice it), at 0.1 as many fewer right.
+#: an organ's low notes) and pass these bars (read at ``k`` times the number's period), none of the right ones; at a
+#: margin of 0 also 49 right ones (high notes of a harp, a flute, a piano, whose windows repeat alike at the period
+#: and twice it); at 0.1, 157 and none.
 PARTIAL_MARGIN = 0.05
 #: The note's period is looked for within 40 cents of the coarse reading's, in steps of 10: the coarse stage reads a
 #: pitch to a quarter of a semitone or so, and a rich low note repeats well only within a few samples of its period.
@@ -429,9 +430,9 @@ def partial_by_coarse(y: np.ndarray, omega0: np.ndarray, samplerate: float) -> t
     ``(divisor, withheld)`` per window.
 
     ``fft``'s coarse stage (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads the note near the
-    number over a whole number ``k`` = 2..:data:`PARTIAL_MAX`, and the window repeats at the note's period (within 40
-    cents of the coarse reading's) at
-    :data:`PARTIAL_REPEATS` or more, more than :data:`PARTIAL_MARGIN` better than at the number's own: an estimator
+    number over a whole number ``k`` = 2..:data:`PARTIAL_MAX`, the window repeats at the note's period (its best lag
+    within 40 cents of the coarse reading's) at :data:`PARTIAL_REPEATS` or more, more than :data:`PARTIAL_MARGIN`
+    better than at the number's own, and one note sounds around the number (:func:`_one_note_around`): an estimator
     without a spectrum of its own read the note at a strong upper partial (a French horn's low notes, their 4th..6th
     partials the loudest). ``divisor`` is ``k`` where the number over ``k`` lies within :data:`HALF_COARSE_CENTS` of
     the coarse reading (1 elsewhere); ``withheld`` is True where it does not (the number is too far off its partial
@@ -473,7 +474,7 @@ def _one_note_around(coarse: Coarse, k: np.ndarray, n: int) -> np.ndarray:
     """Which windows (``coarse``: what the coarse stage read of them) hold one note at the coarse fundamental, whose
     ``k``-th partial the number is: a partial found next to it, at ``k + 1`` times the fundamental (or ``k - 1`` for
     ``k`` of 3 and more: the fundamental itself may be weak), and the partials found are not two notes' in a simple
-    ratio (:func:`~streamfreq.estimators.two_notes.two_notes_at`). Two notes a third or a fourth apart, a legato
+    ratio (:func:`~streamfreq.estimators.two_notes.louder_multiple`). Two notes a third or a fourth apart, a legato
     melody's last one still ringing under the new one, repeat at their common fundamental's period, and an estimator
     reading one of them reads that fundamental's ``p``-th or ``q``-th partial; a single note fills the harmonic
     numbers in between."""
@@ -482,7 +483,7 @@ def _one_note_around(coarse: Coarse, k: np.ndarray, n: int) -> np.ndarray:
     rows = np.arange(len(k))
     above = found[rows, np.minimum(k, PARTIAL_HARMONICS - 1)]
     below = found[rows, np.maximum(k - 2, 0)] & (k >= 3)
-    return (above | below) & ~two_notes_at(coarse, coarse.f0, n)
+    return (above | below) & (louder_multiple(coarse, coarse.f0, partials, n) == 1)
 
 
 def period_band(f0: np.ndarray, samplerate: float) -> np.ndarray:
