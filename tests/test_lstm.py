@@ -20,7 +20,7 @@ from streamfreq.errors import ModelError
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
 from streamfreq.estimators.lstm import lstm_available
 from streamfreq.signals import harmonic_tone, noise_sigma, tone
-from tests.conftest import bass_with_vibrato, cents, low_horn
+from tests.conftest import bass_with_vibrato, cents, low_horn, low_voice
 
 N, FS = 2048, 48000.0
 
@@ -222,9 +222,9 @@ def test_confidence_is_calibrated_on_generated_material(estimator):
     with np.errstate(invalid="ignore"):
         right = np.abs(1200 * np.log2(hz / (cycles * FS / N))) < 50
     ok = status == OK
-    assert np.all(conf[~ok] == 0) and np.all(conf[ok] >= estimator.min_confidence)
+    assert np.all(conf[~ok] == 0)
     checked = 0
-    for low, high in ((estimator.min_confidence, 0.9), (0.9, 0.95), (0.95, 1.01)):
+    for low, high in ((0.0, estimator.min_confidence), (estimator.min_confidence, 0.9), (0.9, 0.95), (0.95, 1.01)):
         band = ok & (conf >= low) & (conf < high)
         if band.sum() < 100:
             continue
@@ -236,6 +236,25 @@ def test_confidence_is_calibrated_on_generated_material(estimator):
     sure = ok & (conf >= 0.9)
     assert sure.sum() >= 100
     assert right[sure].mean() >= 0.99 - 3 * math.sqrt(0.99 * 0.01 / sure.sum())
+
+
+def test_a_low_voice_through_a_telephone_band_is_read_where_the_network_doubts_it(estimator):
+    """A voice at 86 and 92 Hz high-passed at 300 Hz (its fundamental 43 dB down, its 2nd 19 dB): the network
+    reads most windows with a confidence under ``min_confidence`` and many right. Such a number is kept where the
+    window repeats at its period and ``fft``'s coarse stage reads the same note (``UNSURE_REPEATS``,
+    ``UNSURE_COARSE_CENTS``), and such a voice no longer repeats slower than the range
+    (``slow_tone.repeats_slower``), so it is not out of range. Before both, 29..73 of the 90 windows of each got a
+    number and 8..45 said out of range; now 74 or more do and 4 or fewer. 97% of the numbers lie within 50 cents, as
+    before (2 of 86 off on one of them, 2 of 73 before)."""
+    for f0 in (86.0, 92.0):
+        for seed in (0, 1):
+            windows, sung = low_voice(f0, seed, high_pass_hz=300.0)
+            hz, status, est = _run(estimator, windows)
+            conf = np.array([e.confidence for e in est])
+            ok = status == OK
+            assert ok.sum() >= 70 and (status == OUT_OF_RANGE).sum() <= 5, (f0, seed)
+            assert (ok & (conf < estimator.min_confidence)).sum() >= 10, (f0, seed)  # read with doubt, confirmed
+            assert (np.abs(cents(hz[ok], sung[ok])) < 50).mean() >= 0.97, (f0, seed)
 
 
 def test_no_tone_windows(estimator):

@@ -5,9 +5,10 @@ from __future__ import annotations
 import math
 
 import numpy as np
+from conftest import low_voice
 
-from streamfreq.estimators.slow_tone import coloured_below
-from streamfreq.signals import noise_sigma, tone
+from streamfreq.estimators.slow_tone import coloured_below, repeats_slower
+from streamfreq.signals import harmonic_tone, noise_sigma, tone
 
 N = 2048
 
@@ -88,3 +89,18 @@ def test_a_number_at_three_or_four_times_a_note_below_the_range_is_told_from_a_l
     assert not np.any(slow_tone.multiple_of_slower(windows, periods, 2.0))
     monkeypatch.setattr(slow_tone, "MULTIPLE_OVERLAP", 0.125)
     assert np.any(slow_tone.multiple_of_slower(windows, periods, 2.0))
+
+
+def test_a_low_voice_does_not_repeat_slower_than_its_period():
+    """A voice at 86..120 Hz repeats at three or four of its periods (1.5..1.8 k samples at 48 kHz, past the range's
+    longest period) over the window's last few hundred samples better than at one period over the whole window:
+    read at a fraction of that lag over the same span, within its jitter, it repeats there as well, and no window
+    repeats slower. Read at exactly half the lag over the whole window, 74, 44 and 18 of the 90 windows did. A rich
+    tone below the range (1.2..1.6 cycles a window: no whole fraction of its period repeats) still does."""
+    for f0 in (86.0, 100.0, 120.0):
+        for high_pass_hz in (None, 300.0):
+            windows, _ = low_voice(f0, seed=0, high_pass_hz=high_pass_hz)
+            assert repeats_slower(windows.astype(np.float64), 2.1).sum() <= 1, (f0, high_pass_hz)
+    partials = 1.0 / np.arange(1, 31)
+    slow = np.stack([harmonic_tone(N, 48000.0, f, partials, seed=s) for s, f in enumerate((30.0, 35.0, 41.2, 46.0))])
+    assert np.all(repeats_slower(slow, 2.1))
