@@ -174,9 +174,9 @@ def repeats_slower(
     >>> low = sum(np.cos(2 * np.pi * k * 1.7 * t / 2048 + k) for k in range(2, 9))[None]  # partials 2..8 of 1.7
     >>> repeats_slower(low, 2.1).tolist(), repeats_slower(low, 2.1, period=np.array([2048 / (2.5 * 1.7)])).tolist()
     ([True], [True])
-    >>> tone = np.cos(2 * np.pi * 4.25 * t / 2048)[None]  # repeats at 2048 / 4.25 and 4 times that
+    >>> tone = np.cos(2 * np.pi * 4.25 * t / 2048)[None]  # best past 2.1 cycles at 3 periods; a third of it repeats
     >>> repeats_slower(tone, 2.1).tolist(), repeats_slower(tone, 2.1, period=np.array([2048 / 4.25])).tolist()
-    ([True], [False])
+    ([False], [False])
     """
     slower = np.zeros(len(frames), dtype=bool)
     rows = np.arange(len(frames))
