@@ -16,9 +16,10 @@ A window gets a number (``"ok"``) when the network calls it a tone in range
 with a calibrated confidence of at least the model's ``min_confidence``, or
 with less where a second opinion confirms the number: the whole window
 repeats at its period and ``fft``'s coarse stage reads the same note (a low
-voice through a telephone's band, a tone in loud noise; the number keeps the
-network's own, lower confidence); otherwise it is ``"no_tone"``. It is ``"out_of_range"`` when the network says
-so, when the estimate falls outside the trained range, when most of the
+voice through a telephone's band, a French horn's low notes; the number keeps
+the network's own, lower confidence); otherwise it is ``"no_tone"``. It is
+``"out_of_range"`` when the network says so, when the estimate falls outside
+the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
 sees no tone but a quarter or more of the window's energy lies below the
 trained range, or its waveform repeats clearly at a period longer than the

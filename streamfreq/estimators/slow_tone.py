@@ -189,15 +189,14 @@ def repeats_slower(
     shortest, longest = math.ceil(n / low), int((1.0 - WHOLE_OVERLAP) * n)
     if shortest > longest or not len(rows):
         return slower
-    correlation = lag_correlation(centred_unit_peak(frames[rows])[0])
+    centred = centred_unit_peak(frames[rows])[0]
+    correlation = lag_correlation(centred)
     at = np.arange(len(rows))
     lag = shortest + correlation[:, shortest : longest + 1].argmax(axis=1)
     best = correlation[at, lag]
     found = best >= threshold
     if found.any():  # ...and not as well at a whole fraction of the lag, over the same span
-        found[found] = _shorter_repeats(centred_unit_peak(frames[rows[found]])[0], lag[found]) < (
-            best[found] - SLOWER_HALF_MARGIN
-        )
+        found[found] = _shorter_repeats(centred[found], lag[found]) < best[found] - SLOWER_HALF_MARGIN
     if period is not None:
         multiples = lag / period[rows]
         found &= np.abs(multiples - np.rint(multiples)) > MULTIPLE_TOLERANCE
