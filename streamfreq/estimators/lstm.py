@@ -17,7 +17,9 @@ with a calibrated confidence of at least the model's ``min_confidence``, or
 with less where a second opinion confirms the number: the whole window
 repeats at its period and ``fft``'s coarse stage reads the same note (a low
 voice through a telephone's band, a French horn's low notes; the number keeps
-the network's own, lower confidence); otherwise it is ``"no_tone"``. It is
+the network's own, lower confidence), or the number lies on an upper partial of
+the note the coarse stage reads and is divided there (as below); otherwise it
+is ``"no_tone"``. It is
 ``"out_of_range"`` when the network says so, when the estimate falls outside
 the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
@@ -40,7 +42,10 @@ A number whose window correlates clearly better at twice its period (an
 octave too high: a missing fundamental) is halved where the window repeats
 well there, and withheld (``no_tone``) elsewhere; one whose window repeats
 well and better at a third of its period (a subharmonic, a twelfth too low)
-is tripled. A window whose centre is silent, or sounds without repeating at
+is tripled. A number below the range whose double lies in it is doubled where
+the window repeats at half its period as well as at it and ``fft``'s coarse
+stage reads the double (a French horn's low notes, read an octave low). A
+window whose centre is silent, or sounds without repeating at
 the period where the rest of the window does, gets no number (a note that
 starts or stops within the window before its centre: the f0 is the
 centre's, as for every estimator). A low number whose window holds a
@@ -185,6 +190,14 @@ MIN_CONFIDENCE = 0.5
 #: wrong) that 0.3 would.
 UNSURE_REPEATS = 0.5
 UNSURE_COARSE_CENTS = 50.0
+#: A number the network calls a tone below the trained range, whose double lies in it, is doubled where the whole
+#: window repeats at half its period at least :data:`UNSURE_REPEATS`, no more than this under its repetition at the
+#: number's own period (a period repeats at least as well as its multiples; a tone truly below the range with
+#: partials of both parities repeats far worse at half its period), and ``fft``'s coarse stage reads the double
+#: within :data:`UNSURE_COARSE_CENTS`. The recorded French horn's D♯2 (77.8 Hz, 3.6 cycles per window at 2048 /
+#: 44.1 kHz), read at 1.85 cycles in 88 of its 158 scored windows, repeats at 0.4..0.5 at half the number's period
+#: and at -0.06 at the number's.
+BELOW_RANGE_MARGIN = 0.05
 
 #: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
@@ -489,6 +502,7 @@ class LSTMEstimator(HasFloor):
         above_band, below_band, level, peak_above = self._frame_checks(frames)  # before the network: code still warm
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
+        kind = cls.argmax(axis=1)
         # an octave too high: the window correlates better at twice the period than at the estimate's own
         halved, own, doubled, thirded = self.contract.lag_autocorrelation_at(
             x, cycles[:, None] * _HALF_OWN_DOUBLE_THIRD
@@ -500,7 +514,6 @@ class LSTMEstimator(HasFloor):
             # from the window's centre (a flute's C7 read at its half)
             octave_low = (cycles >= low) & ~octave_high & ~third_low
             octave_low &= doubled > own + DOUBLE_MARGIN
-        kind = cls.argmax(axis=1)
         status = np.full(count, _OK, dtype=np.int8)  # indices into _STATUS_NAMES
         with np.errstate(invalid="ignore"):  # nan where off the grid: not halved
             half = octave_high & (halved >= HALF_REPEATS) & (halved > own + HALF_MARGIN)
@@ -508,6 +521,9 @@ class LSTMEstimator(HasFloor):
         cycles[third_low] *= 3.0
         if octave_low.any():
             cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
+        under = np.flatnonzero((kind == 0) & (cycles >= low / 2) & (cycles < low))
+        if len(under):  # read an octave below the range
+            cycles[under[self._octave_below_range(frames[under], samplerate, cycles[under])]] *= 2.0
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
         withheld = np.flatnonzero(octave_high & ~half & (confidence >= self.min_confidence))
         if len(withheld):  # an octave high, but unclearly by the waveform: the spectrum may say so clearly
@@ -540,7 +556,11 @@ class LSTMEstimator(HasFloor):
         status[level < CENTRE_LEVEL] = _NO_TONE  # silent, or a silent centre
         unsure = np.flatnonzero(doubtful & (status == _NO_TONE) & (level >= CENTRE_LEVEL))
         if len(unsure):  # kept where a second opinion confirms it
-            status[unsure[self._confirmed(frames[unsure], samplerate, cycles[unsure])]] = _OK
+            unsure_cycles = cycles[unsure]
+            confirmed = self._confirmed(frames[unsure], samplerate, unsure_cycles)
+            cycles[unsure] = unsure_cycles
+            status[unsure[confirmed]] = _OK
+            status[unsure[confirmed & (unsure_cycles < low)]] = _OUT_OF_RANGE
         # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
         # its estimate in the upper half of the range
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
@@ -565,9 +585,12 @@ class LSTMEstimator(HasFloor):
 
     @staticmethod
     def _confirmed(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
-        """Which windows ``frames``, read at ``cycles`` per window, repeat at that period at least
-        :data:`UNSURE_REPEATS` (:func:`~streamfreq.estimators.base.whole_repeats`) and ``fft``'s coarse stage
-        (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads within :data:`UNSURE_COARSE_CENTS`."""
+        """Which windows ``frames``, read at ``cycles`` per window, a second opinion confirms: the window repeats at
+        that period at least :data:`UNSURE_REPEATS` (:func:`~streamfreq.estimators.base.whole_repeats`) and ``fft``'s
+        coarse stage (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads within
+        :data:`UNSURE_COARSE_CENTS`; or the number lies on a partial of the note the coarse stage reads
+        (:func:`~streamfreq.estimators.octave.partial_by_coarse`), and is divided by that partial's number there.
+        Updates ``cycles``."""
         n = frames.shape[1]
         y = centred_unit_peak(frames)[0]
         with np.errstate(invalid="ignore"):  # nan: a period too long to check
@@ -576,6 +599,12 @@ class LSTMEstimator(HasFloor):
         if len(rows):
             note = coarse_fundamental(spectrum(y[rows]), n, samplerate).f0 * n
             confirmed[rows] = np.abs(1200.0 * np.log2(cycles[rows] / note)) < UNSURE_COARSE_CENTS
+        rest = np.flatnonzero(~confirmed)
+        if len(rest):
+            divisor, withheld = octave.partial_by_coarse(y[rest], 2.0 * np.pi * cycles[rest] / n, samplerate)
+            divided = rest[(divisor > 1) & ~withheld]
+            cycles[divided] /= divisor[(divisor > 1) & ~withheld]
+            confirmed[divided] = True
         return confirmed
 
     @staticmethod
@@ -665,6 +694,23 @@ class LSTMEstimator(HasFloor):
         band = octave.period_band(f0, samplerate)
         power = padded_power(centred_unit_peak(frames[rows])[0])
         return rows[octave.odd_power_share(power, n, f0, band, first=1) < MINOR_SHARE]
+
+    @staticmethod
+    def _octave_below_range(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
+        """Which windows ``frames``, read below the trained range at ``cycles`` per window, whose double lies in it,
+        are an octave too low: the whole window repeats at half the number's period at least
+        :data:`UNSURE_REPEATS`, as well as at the number's own (within :data:`BELOW_RANGE_MARGIN`), and ``fft``'s
+        coarse stage reads the double within :data:`UNSURE_COARSE_CENTS`."""
+        n = frames.shape[1]
+        y = centred_unit_peak(frames)[0]
+        with np.errstate(invalid="ignore"):  # nan: a period too long to check
+            own, half = whole_repeats(y, n / cycles), whole_repeats(y, n / (2.0 * cycles))
+            rows = np.flatnonzero((half >= UNSURE_REPEATS) & ~(half < own - BELOW_RANGE_MARGIN))
+        doubled = np.zeros(len(frames), dtype=bool)
+        if len(rows):
+            note = coarse_fundamental(spectrum(y[rows]), n, samplerate).f0 * n
+            doubled[rows] = np.abs(1200.0 * np.log2(2.0 * cycles[rows] / note)) < UNSURE_COARSE_CENTS
+        return doubled
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
