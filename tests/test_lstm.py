@@ -451,22 +451,23 @@ def test_a_low_horn_note_is_never_read_at_an_upper_partial(estimator):
 
 
 def test_a_low_horn_note_read_below_the_range_or_doubted_at_a_partial_is_read_at_the_note(estimator):
-    """Low horn notes of 73..82 Hz (3.4..3.8 cycles per window at 2048 / 44.1 kHz): the network reads many windows an
-    octave below the range (1.7..1.9 cycles), or at the 5th partial with a confidence under ``min_confidence``. An
-    octave below is doubled where the window repeats at half the number's period as well as at it and ``fft``'s
-    coarse stage reads the double (``LSTMEstimator._octave_below_range``); a doubted number on a partial is divided
-    where the coarse stage reads the note there (``LSTMEstimator._confirmed``). The shipped code before read 88 of
-    these 180 windows and called 47 out of range; no number is a partial or an octave off."""
+    """Low horn notes of 65..82 Hz (3.0..3.8 cycles per window at 2048 / 44.1 kHz): the network reads many windows an
+    octave below the range (1.5..1.9 cycles), or at the 5th partial, often with a confidence under ``min_confidence``
+    and 50..70 cents off it. An octave below is doubled where the window repeats at half the number's period as well
+    as at it and ``fft``'s coarse stage reads the double (``LSTMEstimator._octave_below_range``); a doubted number on
+    a partial is divided where the coarse stage reads the note there (``LSTMEstimator._confirmed``); a number so
+    moved is read at the window's period near it (``_period_near``). The shipped code before read 116 of these 240
+    windows right, called 62 out of range, and gave 8 numbers 60..67 cents off (the network's, over 5)."""
     rate = 44100.0
-    right = out_of_range = 0
-    for f0 in (73.4, 77.8, 82.4):
+    errors, out_of_range = [], 0
+    for f0 in (65.4, 73.4, 77.8, 82.4):
         estimates = estimator.estimate_many(low_horn(f0, 60, seed=5).astype(np.float32), rate)
-        hz = np.array([e.hz for e in estimates if e.ok])
-        assert np.all(np.abs(cents(hz, f0)) < 60.0)  # the network's number over the partial's: up to 52 c off
-        right += np.sum(np.abs(cents(hz, f0)) < 50.0)
+        errors += [cents(e.hz, f0) for e in estimates if e.ok]
         out_of_range += sum(e.status == OUT_OF_RANGE for e in estimates)
-    assert right >= 120
-    assert out_of_range <= 24
+    assert np.all(np.abs(errors) < 50.0)
+    assert len(errors) >= 160
+    assert out_of_range <= 36
+    assert np.median(np.abs(errors)) < 10.0
 
 
 def test_out_of_range_tones_get_no_number(estimator):

@@ -308,6 +308,29 @@ def lag_correlation(y: np.ndarray) -> np.ndarray:
     return products / np.sqrt(np.maximum(head * tail, 1e-300))
 
 
+def best_lag(correlation: np.ndarray, shortest: np.ndarray, longest: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """``(lag, correlation there)`` per window: the lag from ``shortest`` to ``longest`` (whole samples, per window)
+    where the window's :func:`lag_correlation` ``correlation`` (batch, N) is highest, parabolically interpolated
+    (a fraction of a sample), and the correlation at the whole lag.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> y = np.cos(2 * np.pi * np.arange(2048) / 100.3)[None]
+    >>> lag, at = best_lag(lag_correlation(y), np.array([90]), np.array([110]))
+    >>> round(float(lag[0]), 1), round(float(at[0]), 3)
+    (100.3, 0.998)
+    """
+    n = correlation.shape[1]
+    lags = np.arange(n)
+    inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
+    best = np.clip(np.where(inside, correlation, -np.inf).argmax(axis=1), 1, n - 2)
+    left, mid, right = (np.take_along_axis(correlation, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
+    curvature = left - 2.0 * mid + right
+    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
+    return best + np.clip(shift, -0.5, 0.5), mid
+
+
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []

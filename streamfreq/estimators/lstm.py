@@ -10,7 +10,8 @@ three class probabilities (tone in range / no tone / out of range), and the
 contract decodes them into cycles per window (the top bin plus its offset,
 less the measured bias) and a calibrated confidence: the measured probability
 that the number is within 50 cents. It maps back to Hz as
-``cycles / (N / samplerate)``. The Hz is the network's own estimate (or half of it: below).
+``cycles / (N / samplerate)``. The Hz is the network's own estimate (or half of it: below; a number a check
+moves to its double below the range or to its quotient on a partial is read at the window's period there).
 
 A window gets a number (``"ok"``) when the network calls it a tone in range
 with a calibrated confidence of at least the model's ``min_confidence``, or
@@ -96,9 +97,11 @@ from streamfreq.estimators.base import (
     WHOLE_OVERLAP,
     Estimate,
     HasFloor,
+    best_lag,
     centre_level,
     centred_unit_peak,
     estimates_from_arrays,
+    lag_correlation,
     repeating_at_centre,
     whole_repeats,
 )
@@ -198,6 +201,10 @@ UNSURE_COARSE_CENTS = 50.0
 #: 44.1 kHz), read at 1.85 cycles in 88 of its 158 scored windows, repeats at 0.4..0.5 at half the number's period
 #: and at -0.06 at the number's.
 BELOW_RANGE_MARGIN = 0.05
+#: A number a check moves to another place (its double below the range, its quotient on a partial) is read at the
+#: window's best period within this ratio of it: the recorded French horn's D♯2, doubled from below the range, reads
+#: 35..45 cents off by the network's number (past the bins its offset head was fitted on), 1..3 by the period.
+NEAR_LAG = 1.06
 
 #: The statuses by the small integer codes :meth:`LSTMEstimator.estimate_many` sets them with.
 _STATUS_NAMES = np.array([OK, NO_TONE, OUT_OF_RANGE], dtype=object)
@@ -523,7 +530,8 @@ class LSTMEstimator(HasFloor):
             cycles[self._octave_low(frames, samplerate, cycles, octave_low)] *= 2.0
         under = np.flatnonzero((kind == 0) & (cycles >= low / 2) & (cycles < low))
         if len(under):  # read an octave below the range
-            cycles[under[self._octave_below_range(frames[under], samplerate, cycles[under])]] *= 2.0
+            doubled = self._octave_below_range(frames[under], samplerate, cycles[under])
+            cycles[under] = np.where(np.isnan(doubled), cycles[under], doubled)
         status[(confidence < self.min_confidence) | (octave_high & ~half)] = _NO_TONE
         withheld = np.flatnonzero(octave_high & ~half & (confidence >= self.min_confidence))
         if len(withheld):  # an octave high, but unclearly by the waveform: the spectrum may say so clearly
@@ -589,8 +597,8 @@ class LSTMEstimator(HasFloor):
         that period at least :data:`UNSURE_REPEATS` (:func:`~streamfreq.estimators.base.whole_repeats`) and ``fft``'s
         coarse stage (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`) reads within
         :data:`UNSURE_COARSE_CENTS`; or the number lies on a partial of the note the coarse stage reads
-        (:func:`~streamfreq.estimators.octave.partial_by_coarse`), and is divided by that partial's number there.
-        Updates ``cycles``."""
+        (:func:`~streamfreq.estimators.octave.partial_by_coarse`), and is divided by that partial's number there
+        (read at the window's period near the quotient, :func:`_period_near`). Updates ``cycles``."""
         n = frames.shape[1]
         y = centred_unit_peak(frames)[0]
         with np.errstate(invalid="ignore"):  # nan: a period too long to check
@@ -603,7 +611,7 @@ class LSTMEstimator(HasFloor):
         if len(rest):
             divisor, withheld = octave.partial_by_coarse(y[rest], 2.0 * np.pi * cycles[rest] / n, samplerate)
             divided = rest[(divisor > 1) & ~withheld]
-            cycles[divided] /= divisor[(divisor > 1) & ~withheld]
+            cycles[divided] = _period_near(y[divided], cycles[divided] / divisor[(divisor > 1) & ~withheld])
             confirmed[divided] = True
         return confirmed
 
@@ -626,7 +634,8 @@ class LSTMEstimator(HasFloor):
         self, frames: np.ndarray, x: np.ndarray, samplerate: float, cycles: np.ndarray, status: np.ndarray, low: float
     ) -> None:
         """Divide the numbers (``cycles`` per window, ``"ok"`` in ``status``) of the windows ``frames`` (network input
-        ``x``) read at a partial of the note by that partial's number, or withhold them (``"no_tone"``), where
+        ``x``) read at a partial of the note by that partial's number (read at the window's period near the quotient,
+        :func:`_period_near`), or withhold them (``"no_tone"``), where
         ``fft``'s coarse stage reads the note there and the window repeats clearly better at its period
         (:func:`~streamfreq.estimators.octave.partial_by_coarse`); numbers divided below ``low`` cycles become
         ``out_of_range``. Only windows whose network input repeats as well at a multiple of the number's period are
@@ -648,7 +657,8 @@ class LSTMEstimator(HasFloor):
             return
         y = centred_unit_peak(frames[rows])[0]
         divisor, withheld = octave.partial_by_coarse(y, 2.0 * np.pi * cycles[rows] / n, samplerate)
-        cycles[rows] /= divisor
+        divided = divisor > 1
+        cycles[rows[divided]] = _period_near(y[divided], cycles[rows[divided]] / divisor[divided])
         status[rows[withheld]] = _NO_TONE
         status[rows[cycles[rows] < low]] = _OUT_OF_RANGE
 
@@ -697,19 +707,22 @@ class LSTMEstimator(HasFloor):
 
     @staticmethod
     def _octave_below_range(frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
-        """Which windows ``frames``, read below the trained range at ``cycles`` per window, whose double lies in it,
-        are an octave too low: the whole window repeats at half the number's period at least
-        :data:`UNSURE_REPEATS`, as well as at the number's own (within :data:`BELOW_RANGE_MARGIN`), and ``fft``'s
-        coarse stage reads the double within :data:`UNSURE_COARSE_CENTS`."""
+        """The f0 (cycles per window; nan where not) of the windows ``frames``, read below the trained range at
+        ``cycles`` per window whose double lies in it, that are an octave too low: the whole window repeats at half
+        the number's period at least :data:`UNSURE_REPEATS`, as well as at the number's own (within
+        :data:`BELOW_RANGE_MARGIN`), and ``fft``'s coarse stage reads the double within
+        :data:`UNSURE_COARSE_CENTS`. The f0 is the window's period near half the number's (:func:`_period_near`)."""
         n = frames.shape[1]
         y = centred_unit_peak(frames)[0]
         with np.errstate(invalid="ignore"):  # nan: a period too long to check
             own, half = whole_repeats(y, n / cycles), whole_repeats(y, n / (2.0 * cycles))
             rows = np.flatnonzero((half >= UNSURE_REPEATS) & ~(half < own - BELOW_RANGE_MARGIN))
-        doubled = np.zeros(len(frames), dtype=bool)
+        doubled = np.full(len(frames), np.nan)
         if len(rows):
             note = coarse_fundamental(spectrum(y[rows]), n, samplerate).f0 * n
-            doubled[rows] = np.abs(1200.0 * np.log2(2.0 * cycles[rows] / note)) < UNSURE_COARSE_CENTS
+            rows = rows[np.abs(1200.0 * np.log2(2.0 * cycles[rows] / note)) < UNSURE_COARSE_CENTS]
+        if len(rows):
+            doubled[rows] = _period_near(y[rows], 2.0 * cycles[rows])
         return doubled
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
@@ -785,6 +798,19 @@ class LSTMEstimator(HasFloor):
 
 
 __all__ = ["LSTMEstimator", "lstm_available", "default_model_path", "NO_TONE", "OK", "OUT_OF_RANGE"]
+
+
+def _period_near(y: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+    """The f0 (cycles per window) of windows ``y`` (centred, unit peak) at their best period within
+    :data:`NEAR_LAG` of ``cycles`` per window (:func:`~streamfreq.estimators.base.best_lag`): where a check moves the
+    network's number to another place (its double below the range, its quotient on a partial), the number there is
+    as far off in cents as the network was where it read, tens of cents where it read outside its range or a
+    partial with doubt."""
+    n = y.shape[1]
+    period = n / cycles
+    shortest = np.floor(period / NEAR_LAG).astype(np.int64)
+    longest = np.minimum(np.ceil(period * NEAR_LAG), n - 2).astype(np.int64)
+    return n / best_lag(lag_correlation(y), shortest, longest)[0]
 
 
 @contextlib.contextmanager

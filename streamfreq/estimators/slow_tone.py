@@ -32,7 +32,7 @@ import math
 
 import numpy as np
 
-from streamfreq.estimators.base import WHOLE_OVERLAP, centred_unit_peak, lag_correlation, whole_repeats
+from streamfreq.estimators.base import WHOLE_OVERLAP, best_lag, centred_unit_peak, lag_correlation, whole_repeats
 
 #: A slow sinusoid explaining at least this share of a window's energy (less its mean) is a tone, whatever is left
 #: (the error of fitting a tone at the nearest of the sought frequencies leaves at most 0.2%). A random walk (brown
@@ -235,15 +235,10 @@ def off_the_bottom(frames: np.ndarray, cycles: np.ndarray, low: float) -> np.nda
     """
     correlation = lag_correlation(centred_unit_peak(frames)[0])
     n = correlation.shape[1]
-    lags = np.arange(n)
     shortest = np.floor(n / (1.25 * cycles)).astype(np.int64)
     longest = np.minimum(np.ceil(n / (0.8 * cycles)), min(n / (0.9 * low), n - 2)).astype(np.int64)
-    inside = (lags >= shortest[:, None]) & (lags <= longest[:, None])
-    best = np.clip(np.where(inside, correlation, -np.inf).argmax(axis=1), 1, n - 2)
-    left, mid, right = (np.take_along_axis(correlation, (best + k)[:, None], axis=1)[:, 0] for k in (-1, 0, 1))
-    curvature = left - 2.0 * mid + right
-    shift = np.where(curvature < 0, 0.5 * (left - right) / np.where(curvature < 0, curvature, -1.0), 0.0)
-    repeats = n / (best + np.clip(shift, -0.5, 0.5))
+    lag, mid = best_lag(correlation, shortest, longest)
+    repeats = n / lag
     off = np.abs(1200.0 * np.log2(repeats / cycles)) > EDGE_AGREE_CENTS
     return ((repeats < low) | off) & (mid >= EDGE_REPEATS)
 
