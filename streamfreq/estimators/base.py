@@ -319,7 +319,7 @@ def best_lag(correlation: np.ndarray, shortest: np.ndarray, longest: np.ndarray)
     >>> y = np.cos(2 * np.pi * np.arange(2048) / 100.3)[None]
     >>> lag, at = best_lag(lag_correlation(y), np.array([90]), np.array([110]))
     >>> round(float(lag[0]), 1), round(float(at[0]), 3)
-    (100.3, 0.998)
+    (100.3, 1.0)
     """
     n = correlation.shape[1]
     lags = np.arange(n)
