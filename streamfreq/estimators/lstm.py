@@ -610,8 +610,9 @@ class LSTMEstimator(HasFloor):
         rest = np.flatnonzero(~confirmed)
         if len(rest):
             divisor, withheld = octave.partial_by_coarse(y[rest], 2.0 * np.pi * cycles[rest] / n, samplerate)
-            divided = rest[(divisor > 1) & ~withheld]
-            cycles[divided] = _period_near(y[divided], cycles[divided] / divisor[(divisor > 1) & ~withheld])
+            moved = (divisor > 1) & ~withheld
+            divided = rest[moved]
+            cycles[divided] = _period_near(y[divided], cycles[divided] / divisor[moved])
             confirmed[divided] = True
         return confirmed
 
@@ -802,15 +803,16 @@ __all__ = ["LSTMEstimator", "lstm_available", "default_model_path", "NO_TONE", "
 
 def _period_near(y: np.ndarray, cycles: np.ndarray) -> np.ndarray:
     """The f0 (cycles per window) of windows ``y`` (centred, unit peak) at their best period within
-    :data:`NEAR_LAG` of ``cycles`` per window (:func:`~streamfreq.estimators.base.best_lag`): where a check moves the
-    network's number to another place (its double below the range, its quotient on a partial), the number there is
-    as far off in cents as the network was where it read, tens of cents where it read outside its range or a
-    partial with doubt."""
+    :data:`NEAR_LAG` of ``cycles`` per window (:func:`~streamfreq.estimators.base.best_lag`), or ``cycles`` where the
+    best lag lies at an end of that span (no peak there): where a check moves the network's number to another place
+    (its double below the range, its quotient on a partial), the number there is as far off in cents as the network
+    was where it read, tens of cents where it read outside its range or a partial with doubt."""
     n = y.shape[1]
     period = n / cycles
     shortest = np.floor(period / NEAR_LAG).astype(np.int64)
     longest = np.minimum(np.ceil(period * NEAR_LAG), n - 2).astype(np.int64)
-    return n / best_lag(lag_correlation(y), shortest, longest)[0]
+    lag = best_lag(lag_correlation(y), shortest, longest)[0]
+    return np.where((lag > shortest + 0.5) & (lag < longest - 0.5), n / lag, cycles)
 
 
 @contextlib.contextmanager
