@@ -93,10 +93,13 @@ def test_reports_hz_for_any_window_and_samplerate(estimator):
     [
         (110.0, 1.0 / np.arange(1, 31), None, 0.9, 15.0),  # a sawtooth-like tone
         (220.0, 1.0 / np.arange(1, 16) ** 1.5, 0.4, 0.9, 15.0),  # a plucked note: it decays
-        # missing fundamental: about 5 windows in 8 get a number; under the stretch of the partials it reads low
-        # (median 12.7 cents before the offset head's refit, 16.5 after)
-        (98.0, np.r_[0.0, np.ones(10)], None, 0.5, 20.0),
-        (55.0, np.r_[0.1, np.ones(20)], 1.0, 0.0, 15.0),  # a bass with a weak fundamental: mostly "no_tone" (a miss)
+        # missing fundamental: the network gives a number to 26 of the 45 windows, the rest are read at fft's coarse
+        # note where the waveform repeats at it (``LSTMEstimator._coarse_note``)
+        (98.0, np.r_[0.0, np.ones(10)], None, 0.9, 20.0),
+        # a bass with a weak fundamental: the network reads none of it, every window is read at the coarse note, at
+        # the waveform's period; the stretched partials (k f0 sqrt(1 + B k**2)) repeat at the period of
+        # f0 (1 + B/2 sum k**4 / sum k**2) over k = 2..21, 23.8 cents above f0
+        (55.0, np.r_[0.1, np.ones(20)], 1.0, 0.9, 30.0),
         (880.0, np.ones(4), None, 0.9, 15.0),
     ],
 )
@@ -468,6 +471,27 @@ def test_a_low_horn_note_read_below_the_range_or_doubted_at_a_partial_is_read_at
     assert len(errors) >= 160
     assert out_of_range <= 36
     assert np.median(np.abs(errors)) < 10.0
+
+
+def test_a_tone_the_network_reads_no_number_of_is_read_at_the_coarse_note(estimator):
+    """Tones of 80..160 Hz without their fundamental, 15..20 partials within 6 dB of each other (a low buzzy voice or
+    brass through a small loudspeaker), 20 dB over white noise: the network calls half of them "no tone" with doubt
+    (probability under 0.7), or pins its number at its lowest bins. Such a window is read at the note ``fft``'s
+    coarse stage reads where the whole window repeats at its period at 0.8 or more and not better at twice it
+    (``LSTMEstimator._coarse_note``): the shipped code before gave 44 of these 100 windows a number."""
+    rng = np.random.default_rng(3)
+    frames, f0s = [], []
+    for seed in range(100):
+        f0 = float(np.exp(rng.uniform(np.log(80.0), np.log(160.0))))
+        levels = 10 ** (rng.uniform(-6.0, 0.0, int(rng.integers(15, 21))) / 20)
+        levels[0] = 0.0
+        x = harmonic_tone(N, FS, f0, levels, seed=seed)
+        frames.append(x + noise_sigma(float(np.std(x)) * math.sqrt(2.0), 20.0) * rng.standard_normal(N))
+        f0s.append(f0)
+    hz, status, _ = _run(estimator, np.array(frames, dtype=np.float32))
+    errors = cents(hz[status == OK], np.array(f0s)[status == OK])
+    assert np.all(np.abs(errors) < 50.0)
+    assert np.sum(status == OK) >= 90
 
 
 def test_out_of_range_tones_get_no_number(estimator):

@@ -20,7 +20,11 @@ repeats at its period and ``fft``'s coarse stage reads the same note (a low
 voice through a telephone's band, a French horn's low notes; the number keeps
 the network's own, lower confidence), or the number lies on an upper partial of
 the note the coarse stage reads and is divided there (as below); otherwise it
-is ``"no_tone"``. It is
+is ``"no_tone"``. A window the network reads no number of (``"no tone"`` with
+doubt, or a number pinned at its lowest bins or below the range) gets the note
+the coarse stage reads, in range, where the whole window repeats at its period
+and not better at twice it (a French horn's A1, a tone without its
+fundamental), at the window's period there. It is
 ``"out_of_range"`` when the network says so, when the estimate falls outside
 the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
@@ -201,6 +205,14 @@ UNSURE_COARSE_CENTS = 50.0
 #: 44.1 kHz), read at 1.85 cycles in 88 of its 158 scored windows, repeats at 0.4..0.5 at half the number's period
 #: and at -0.06 at the number's.
 BELOW_RANGE_MARGIN = 0.05
+#: A window the network reads no number of, neither "no tone" with a probability of :data:`UNREAD_NO_TONE` or more
+#: nor a number in range (it pins one at its lowest bins or reads one below the range), is read at the note
+#: ``fft``'s coarse stage reads where that lies in range and the whole window repeats at its period at least
+#: :data:`UNREAD_REPEATS`, not better at twice it by more than :data:`BELOW_RANGE_MARGIN`. The recorded French
+#: horn's A1 (55 Hz), which the network calls "no tone" with doubt or pins at 23 Hz, and harmonic tones without
+#: their fundamental; noise, breath and a room's tail repeat far less, or the network reads them itself.
+UNREAD_NO_TONE = 0.7
+UNREAD_REPEATS = 0.8
 #: A number a check moves to another place (its double below the range, its quotient on a partial) is read at the
 #: window's best period within this ratio of it: the recorded French horn's D♯2, doubled from below the range, reads
 #: 35..45 cents off by the network's number (past the bins its offset head was fitted on), 1..3 by the period.
@@ -569,6 +581,14 @@ class LSTMEstimator(HasFloor):
             cycles[unsure] = unsure_cycles
             status[unsure[confirmed]] = _OK
             status[unsure[confirmed & (unsure_cycles < low)]] = _OUT_OF_RANGE
+        # the network reads no number: "no tone" with doubt, or a number pinned at its lowest bins or below the range
+        unread = (status != _OK) & (level >= CENTRE_LEVEL) & ~above_band & ~below_band
+        unread &= ((kind == 1) & (cls[:, 1] < UNREAD_NO_TONE)) | ((kind == 0) & (cycles < low))
+        rows = np.flatnonzero(unread)
+        if len(rows):  # read at the note fft's coarse stage reads, where the waveform repeats at it
+            note = self._coarse_note(frames[rows], samplerate, low, high)
+            kept = ~np.isnan(note)
+            cycles[rows[kept]], status[rows[kept]] = note[kept], _OK
         # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
         # its estimate in the upper half of the range
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
@@ -725,6 +745,26 @@ class LSTMEstimator(HasFloor):
         if len(rows):
             doubled[rows] = _period_near(y[rows], 2.0 * cycles[rows])
         return doubled
+
+    @staticmethod
+    def _coarse_note(frames: np.ndarray, samplerate: float, low: float, high: float) -> np.ndarray:
+        """The f0 (cycles per window; nan where none) of the windows ``frames`` the network reads no number of, by
+        ``fft``'s coarse stage (:func:`~streamfreq.estimators.harmonic.coarse_fundamental`): its note, where it
+        lies within ``low..high`` cycles per window and the whole window repeats at the note's period at least
+        :data:`UNREAD_REPEATS` and not better at twice it by more than :data:`BELOW_RANGE_MARGIN` (a period repeats
+        at least as well as its multiples); read at the window's period near it (:func:`_period_near`)."""
+        n = frames.shape[1]
+        y = centred_unit_peak(frames)[0]
+        note = coarse_fundamental(spectrum(y), n, samplerate).f0 * n
+        with np.errstate(invalid="ignore", divide="ignore"):  # nan: a period too long to check
+            own, double = whole_repeats(y, n / note), whole_repeats(y, 2.0 * n / note)
+            rows = np.flatnonzero(
+                (note >= low) & (note <= high) & (own >= UNREAD_REPEATS) & ~(double > own + BELOW_RANGE_MARGIN)
+            )
+        read = np.full(len(frames), np.nan)
+        if len(rows):
+            read[rows] = _period_near(y[rows], note[rows])
+        return read
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
