@@ -24,7 +24,10 @@ is ``"no_tone"``. A window the network reads no number of (``"no tone"`` with
 doubt, or a number pinned at its lowest bins or below the range) gets the note
 the coarse stage reads, in range, where the whole window repeats at its period
 and not better at twice it (a French horn's A1, a tone without its
-fundamental), at the window's period there. It is
+fundamental), at the window's period there. A number the network doubts (a tone
+under ``min_confidence``, or "no tone" with doubt) that is still without one
+is kept where ``fft`` reads the same note (a tone in loud noise, whose window
+repeats too little for the second opinion above). It is
 ``"out_of_range"`` when the network says so, when the estimate falls outside
 the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
@@ -109,6 +112,7 @@ from streamfreq.estimators.base import (
     repeating_at_centre,
     whole_repeats,
 )
+from streamfreq.estimators.fft import FFTEstimator
 from streamfreq.estimators.harmonic import coarse_fundamental, padded_power, spectrum
 from streamfreq.estimators.harmonic_fit import dechirped
 from streamfreq.estimators.lstm_contract import Contract
@@ -589,6 +593,12 @@ class LSTMEstimator(HasFloor):
             note = self._coarse_note(frames[rows], samplerate, low, high)
             kept = ~np.isnan(note)
             cycles[rows[kept]], status[rows[kept]] = note[kept], _OK
+        # a number the network doubts, still without one: kept where fft reads the same note (a tone in loud noise)
+        doubted = (status != _OK) & (level >= CENTRE_LEVEL) & ~above_band & ~below_band
+        doubted &= ((kind == 1) & (cls[:, 1] < UNREAD_NO_TONE)) | doubtful
+        rows = np.flatnonzero(doubted & (cycles >= low) & (cycles <= high))
+        if len(rows):
+            status[rows[self._fft_agrees(frames[rows], samplerate, cycles[rows])]] = _OK
         # out of range above: a tone's peak above the range, the estimate above it, or the network's class with
         # its estimate in the upper half of the range
         high_side = peak_above | (cycles > high) | ((kind == 2) & (cycles > math.sqrt(low * high)))
@@ -765,6 +775,18 @@ class LSTMEstimator(HasFloor):
         if len(rows):
             read[rows] = _period_near(y[rows], note[rows])
         return read
+
+    def _fft_agrees(self, frames: np.ndarray, samplerate: float, cycles: np.ndarray) -> np.ndarray:
+        """Which windows ``frames``, read at ``cycles`` per window, :class:`~streamfreq.estimators.fft.FFTEstimator`
+        (told the same ``fmin``) reads ``ok`` within :data:`UNSURE_COARSE_CENTS` of that: its tests of a tone (a
+        partial standing clear of its local noise floor, a waveform that repeats at the fundamental over its
+        partials' band) hold in noise where the network doubts a tone and the whole window repeats too little for
+        :meth:`_confirmed` (0.2..0.35 at -5..0 dB)."""
+        n = frames.shape[1]
+        estimates = FFTEstimator(fmin=self.fmin).estimate_many(frames.astype(np.float64), samplerate)
+        read = np.array([e.hz if e.status == OK else np.nan for e in estimates], dtype=np.float64) * n / samplerate
+        with np.errstate(invalid="ignore"):  # nan: no number
+            return np.abs(1200.0 * np.log2(read / cycles)) < UNSURE_COARSE_CENTS
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
