@@ -200,6 +200,8 @@ MIN_CONFIDENCE = 0.5
 #: right, 3 and 1 wrong) at 0.5 or more, and a voice in pink noise 10 dB below it keeps 2 of the 22 right (and 1
 #: wrong) that 0.3 would.
 UNSURE_REPEATS = 0.5
+#: ... and how near the number the second opinion must read (cents): the coarse stage's note here, ``fft``'s
+#: number where the network's doubted number is still without one (:meth:`LSTMEstimator._fft_agrees`).
 UNSURE_COARSE_CENTS = 50.0
 #: A number the network calls a tone below the trained range, whose double lies in it, is doubled where the whole
 #: window repeats at half its period at least :data:`UNSURE_REPEATS`, no more than this under its repetition at the
@@ -783,7 +785,7 @@ class LSTMEstimator(HasFloor):
         partials' band) hold in noise where the network doubts a tone and the whole window repeats too little for
         :meth:`_confirmed` (0.2..0.35 at -5..0 dB)."""
         n = frames.shape[1]
-        estimates = FFTEstimator(fmin=self.fmin).estimate_many(frames.astype(np.float64), samplerate)
+        estimates = FFTEstimator(fmin=self.fmin).estimate_many(frames, samplerate)
         read = np.array([e.hz if e.status == OK else np.nan for e in estimates], dtype=np.float64) * n / samplerate
         with np.errstate(invalid="ignore"):  # nan: no number
             return np.abs(1200.0 * np.log2(read / cycles)) < UNSURE_COARSE_CENTS
