@@ -25,11 +25,10 @@ doubt, or a number pinned at its lowest bins or below the range) gets the note
 the coarse stage reads, in range, where the whole window repeats at its period
 and not better at twice it (a French horn's A1, a tone without its
 fundamental), at the window's period there. A number the network doubts (a tone
-under ``min_confidence``, or "no tone" with doubt; or, where its energy reaches
-below the range or the network calls it out of range, both class and number
-with doubt) that is still without one is kept where ``fft`` reads the same note
-(a tone in loud noise, whose window repeats too little for the second opinion
-above; a voice over rumble). It is
+under ``min_confidence``, or "no tone" with doubt, or "out of range" with
+doubt and a number in doubt too) that is still without one is kept where
+``fft`` reads the same note (a tone in loud noise, whose window repeats too
+little for the second opinion above; a voice over rumble). It is
 ``"out_of_range"`` when the network says so, when the estimate falls outside
 the trained range, when most of the
 window's energy lies above the band the resampling keeps, or when the network
@@ -597,13 +596,12 @@ class LSTMEstimator(HasFloor):
             note = self._coarse_note(frames[rows], samplerate, low, high)
             kept = ~np.isnan(note)
             cycles[rows[kept]], status[rows[kept]] = note[kept], _OK
-        # a number the network doubts, still without one: kept where fft reads the same note (a tone in loud noise,
-        # or over rumble that puts energy below the range, where the network doubts its class too)
+        # a number the network doubts, still without one: kept where fft reads the same note (a tone in loud noise;
+        # over rumble, whose energy below the range the network takes for a note below it, class and number both
+        # in doubt)
         doubts_both = (confidence < self.min_confidence) & ~octave_high & (cls.max(axis=1) < UNREAD_NO_TONE)
-        doubted = (status != _OK) & (level >= CENTRE_LEVEL) & ~above_band
-        doubted &= ((((kind == 1) & (cls[:, 1] < UNREAD_NO_TONE)) | doubtful) & ~below_band) | (
-            doubts_both & ((kind == 2) | below_band)
-        )
+        doubted = (status != _OK) & (level >= CENTRE_LEVEL) & ~above_band & ~below_band
+        doubted &= ((kind == 1) & (cls[:, 1] < UNREAD_NO_TONE)) | doubtful | (doubts_both & (kind == 2))
         rows = np.flatnonzero(doubted & (cycles >= low) & (cycles <= high))
         if len(rows):
             status[rows[self._fft_agrees(frames[rows], samplerate, cycles[rows])]] = _OK
