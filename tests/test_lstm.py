@@ -494,6 +494,18 @@ def test_a_tone_the_network_reads_no_number_of_is_read_at_the_coarse_note(estima
     assert np.sum(status == OK) >= 90
 
 
+def _added_by_fft_opinion(estimator, frames, monkeypatch):
+    """``(hz, added)``: the estimator's numbers for ``frames`` and which windows get one only through rule 10d
+    (``LSTMEstimator._fft_agrees`` switched off for the comparison)."""
+    from streamfreq.estimators.lstm import LSTMEstimator
+
+    hz, status, _ = _run(estimator, frames)
+    with monkeypatch.context() as patch:
+        patch.setattr(LSTMEstimator, "_fft_agrees", lambda self, f, samplerate, cycles: np.zeros(len(f), dtype=bool))
+        _, before, _ = _run(estimator, frames)
+    return hz, (status == OK) & (before != OK)
+
+
 def test_a_tone_in_loud_noise_the_network_doubts_is_read_where_fft_reads_it(estimator, monkeypatch):
     """Harmonic tones of 50..150 Hz (1..20 partials, a quarter without their fundamental) 5 dB below white noise,
     as the pitch benchmark's material n: the network doubts many (a tone with a confidence under
@@ -501,8 +513,6 @@ def test_a_tone_in_loud_noise_the_network_doubts_is_read_where_fft_reads_it(esti
     little for rule 10b's second opinion. Such a number is kept where ``fft`` reads the same note
     (``LSTMEstimator._fft_agrees``): every window it gives a number is right, and it numbers a tenth or more of
     them."""
-    from streamfreq.estimators.lstm import LSTMEstimator
-
     rng = np.random.default_rng(7)
     frames, f0s = [], []
     for seed in range(100):
@@ -515,11 +525,7 @@ def test_a_tone_in_loud_noise_the_network_doubts_is_read_where_fft_reads_it(esti
         frames.append(x + harmonic_noise_sigma(levels, -5.0) * rng.standard_normal(N))
         f0s.append(f0)
     frames, f0s = np.array(frames, dtype=np.float32), np.array(f0s)
-    hz, status, _ = _run(estimator, frames)
-    with monkeypatch.context() as patch:
-        patch.setattr(LSTMEstimator, "_fft_agrees", lambda self, f, samplerate, cycles: np.zeros(len(f), dtype=bool))
-        _, before, _ = _run(estimator, frames)
-    added = (status == OK) & (before != OK)
+    hz, added = _added_by_fft_opinion(estimator, frames, monkeypatch)
     assert np.all(np.abs(cents(hz[added], f0s[added])) < 50.0)
     assert np.sum(added) >= 10
 
@@ -532,7 +538,6 @@ def test_a_voice_over_rumble_the_network_calls_out_of_range_is_read_where_fft_re
     get a number, each within 50 cents of the pitch sung at the window centre where the centre is voiced."""
     from scipy import signal
 
-    from streamfreq.estimators.lstm import LSTMEstimator
     from streamfreq.signals import voice
 
     sung = voice(12.0, FS, seed=12, f0_range=(90.0, 700.0))
@@ -543,12 +548,8 @@ def test_a_voice_over_rumble_the_network_calls_out_of_range_is_read_where_fft_re
     starts = np.arange(0, len(x) - N, 512)
     frames = np.stack([heard[s : s + N] for s in starts]).astype(np.float32)
     centre = pitch[starts + N // 2]
-    hz, status, _ = _run(estimator, frames)
-    with monkeypatch.context() as patch:
-        patch.setattr(LSTMEstimator, "_fft_agrees", lambda self, f, samplerate, cycles: np.zeros(len(f), dtype=bool))
-        _, before, _ = _run(estimator, frames)
+    hz, added = _added_by_fft_opinion(estimator, frames, monkeypatch)
     _, classes, _ = estimator._infer_inputs(estimator.contract.inputs(frames))
-    added = (status == OK) & (before != OK)
     assert np.sum(added & (classes.argmax(axis=1) == 2)) >= 30
     voiced = added & (centre > 0)
     assert np.all(np.abs(cents(hz[voiced], centre[voiced])) < 50.0)
