@@ -280,7 +280,26 @@ def voice_material(duration: float, seed: int, samplerate: float = 48000.0) -> M
     return Material("b", title, signal.samples.astype(np.float32), samplerate, f0, segment, fmin=80.0)
 
 
-def room_voice_material(duration: float, seed: int, rt60: float = 0.5, wet: float = 0.5) -> Material:
+#: Material r's room: RT60 in seconds and the tail's share of the energy (``--room``).
+ROOM = (0.5, 0.5)
+
+
+def parse_room(text: str) -> tuple[float, float]:
+    """``"RT60,WET"`` (seconds, share of the energy in the tail) for ``--room``.
+
+    >>> parse_room("0.3,0.2")
+    (0.3, 0.2)
+    """
+    try:
+        rt60, wet = (float(part) for part in text.split(","))
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"--room takes RT60,WET, e.g. 0.3,0.2 (got {text!r})") from None
+    if not (0.05 <= rt60 <= 5.0 and 0.0 < wet < 1.0):
+        raise argparse.ArgumentTypeError(f"--room takes RT60 in 0.05..5 s and WET in 0..1 (got {text!r})")
+    return rt60, wet
+
+
+def room_voice_material(duration: float, seed: int, rt60: float = ROOM[0], wet: float = ROOM[1]) -> Material:
     """:func:`voice_material` through a room-like impulse response (``streamfreq.models.data.reverberate``)."""
     from streamfreq.models.data import reverberate
 
@@ -647,7 +666,12 @@ EFFECTS_SEND = 64
 
 
 def build_material(
-    key: str, quick: bool, seed: int, soundfont: str | None = None, sweep_from: float = SWEEP_FROM
+    key: str,
+    quick: bool,
+    seed: int,
+    soundfont: str | None = None,
+    sweep_from: float = SWEEP_FROM,
+    room: tuple[float, float] = ROOM,
 ) -> Material:
     if key == "a":
         return tones_material(40 if quick else 250, seed, harmonic=True)
@@ -663,7 +687,7 @@ def build_material(
             f"({8 if quick else 40} s)"
         ))  # fmt: skip
     if key == "r":
-        return room_voice_material(8.0 if quick else 40.0, seed + 4)
+        return room_voice_material(8.0 if quick else 40.0, seed + 4, *room)
     if key in ("c", "e"):
         effects = EFFECTS_SEND if key == "e" else 0
         if quick:
@@ -703,6 +727,10 @@ def main(argv: Sequence[str] | None = None) -> None:
     parser.add_argument(
         "--sweep-from", type=float, default=SWEEP_FROM, metavar="HZ", help=f"the sweeps' low end (d, w; {SWEEP_FROM:g})"
     )
+    parser.add_argument(
+        "--room", type=parse_room, default=ROOM, metavar="RT60,WET",
+        help=f"material r's room: RT60 in s, the tail's share of the energy ({ROOM[0]:g},{ROOM[1]:g})",
+    )  # fmt: skip
     args = parser.parse_args(argv)
     names = [n for n in args.estimators.split(",") if n]
     unknown = [n for n in names if n not in ESTIMATOR_NAMES]
@@ -721,7 +749,7 @@ def main(argv: Sequence[str] | None = None) -> None:
     print("* yin has no voicing decision: scored on voiced reference frames only (no false alarm, no overall)\n")
     for key in keys:
         made = time.perf_counter()
-        material = build_material(key, args.quick, args.seed, args.soundfont, args.sweep_from)
+        material = build_material(key, args.quick, args.seed, args.soundfont, args.sweep_from, args.room)
         print(f"## {material.title}")
         print(f"({material.duration:.1f} s of audio, made in {time.perf_counter() - made:.1f} s)\n")
         told = [] if args.fmin is not None else told_trackers(names, material, args.model)

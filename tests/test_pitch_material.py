@@ -303,3 +303,21 @@ def test_vibrato_material_plays_only_instruments_played_with_vibrato():
     assert material.key == "o" and "modulation wheel" in material.title
     assert played and played <= set(VIBRATO_INSTRUMENTS)
     assert set(VIBRATO_INSTRUMENTS) <= {i.name for i in INSTRUMENTS}  # every name is one of the instruments
+
+
+def test_the_room_option_reads_rt60_and_wet_and_rejects_anything_else():
+    import argparse
+
+    assert pitch.parse_room("0.3,0.2") == (0.3, 0.2)
+    for bad in ("0.3", "0.3,1.5", "a,b", "0,0.2"):
+        with pytest.raises(argparse.ArgumentTypeError, match="RT60"):
+            pitch.parse_room(bad)
+
+
+def test_a_drier_room_leaves_the_voice_closer_to_the_dry_one():
+    dry = pitch.voice_material(1.0, 4)
+    rooms = [pitch.room_voice_material(1.0, 4, rt60, wet) for rt60, wet in ((0.3, 0.2), pitch.ROOM)]
+    # the wet share of the energy is what differs from the dry voice (up to the level the reverb adds)
+    residual = [np.linalg.norm(r.samples - dry.samples) / np.linalg.norm(r.samples) for r in rooms]
+    assert residual[0] < residual[1]
+    assert all(np.array_equal(r.f0, dry.f0) for r in rooms)
