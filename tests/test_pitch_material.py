@@ -1,5 +1,6 @@
 """The pitch benchmark's scoring on hand-made tracks, and the rendered instrument notes."""
 
+import argparse
 import importlib.util
 import multiprocessing
 import shutil
@@ -306,8 +307,6 @@ def test_vibrato_material_plays_only_instruments_played_with_vibrato():
 
 
 def test_the_room_option_reads_rt60_and_wet_and_rejects_anything_else():
-    import argparse
-
     assert pitch.parse_room("0.3,0.2") == (0.3, 0.2)
     for bad in ("0.3", "0.3,1.5", "a,b", "0,0.2"):
         with pytest.raises(argparse.ArgumentTypeError, match="RT60"):
