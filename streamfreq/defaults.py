@@ -73,6 +73,19 @@ SOFTER_DB = 6.0
 #: after a loud sound, breath, a creak, the noise of a decay, reads 0.1..0.3 there while a sung or played note reads
 #: 0.6..1 (a steady tone in white noise reads ``s / (1 + s)`` at per-sample SNR ``s``: 0.5 at 0 dB).
 SOFTER_REPEATS = 0.3
+#: A window this many dB (or ``quiet_db``, if less) below the loudest window of the last :data:`QUIET_HOLD` seconds is
+#: dim: an estimate of it keeps its number only where broadband noise above :data:`DIM_NOISE_HZ` holds at most
+#: :data:`DIM_NOISE_SHARE` of the window's energy (:func:`streamfreq.quiet.high_noise_share`), and says ``no_tone``
+#: otherwise. What is left of a note in a room once the singer stops, or of a hum between phrases, is read as a
+#: tone however faint; a listener hears the breath, the hiss or the consonant that stands as loud beside it.
+DIM_DB = 20.0
+#: Where :data:`DIM_DB` looks for broadband noise, in Hz: above the band that holds nearly all of a voice's and an
+#: instrument's energy (their partials there are told from the noise by where they lie), where breath, hiss and
+#: consonants hold much of theirs.
+DIM_NOISE_HZ = 5000.0
+#: The most of a dim window's energy (:data:`DIM_DB`) that broadband noise above :data:`DIM_NOISE_HZ` may hold for
+#: a number to stand: the sound must lie 17 dB or more over that noise.
+DIM_NOISE_SHARE = 0.02
 #: A window whose RMS lies below this (dB under full scale, 1.0) is faint too, whatever the stream's history: a
 #: room's hiss at -70 dBFS before a singer's first note, which nothing louder precedes yet. Samples pushed as
 #: floats are taken as full scale 1.0, as integers are scaled to it.

@@ -49,7 +49,7 @@ from streamfreq.estimators.base import ERROR, NO_TONE, OK, Estimate, Estimator, 
 from streamfreq.follow import NoteFollower
 from streamfreq.live import LiveSession
 from streamfreq.process import one_blas_thread
-from streamfreq.quiet import Marks, QuietGate
+from streamfreq.quiet import Marks, QuietGate, high_noise_share
 from streamfreq.reach import BelowFloorReach, reach_fmin
 from streamfreq.readout import EngineStats, Readout
 from streamfreq.signals import tone
@@ -132,8 +132,9 @@ class Engine:
         notes), one up to :data:`~streamfreq.defaults.FAINT_MARGIN_DB` above that
         keeps only the numbers of confidence :data:`~streamfreq.defaults.FAINT_CONFIDENCE`
         or more, and one :data:`~streamfreq.defaults.SOFTER_DB` or more below the loudest
-        only the numbers whose period it repeats at (:data:`~streamfreq.defaults.SOFTER_REPEATS`);
-        None reports every window on its own.
+        only the numbers whose period it repeats at (:data:`~streamfreq.defaults.SOFTER_REPEATS`), and one
+        :data:`~streamfreq.defaults.DIM_DB` or more below it only the numbers beside little broadband noise
+        (:data:`~streamfreq.defaults.DIM_NOISE_SHARE`); None reports every window on its own.
     follow_notes
         Where an estimator that follows notes (``fft``, the LSTM) gives a window no number right after one it
         read, look for a partial near that number (:mod:`streamfreq.follow`: a note followed through loud
@@ -594,8 +595,9 @@ class Engine:
 def _silence(results: dict[str, list[Estimate]], marks: Marks, frames: np.ndarray, samplerate: float) -> None:
     """Make every estimate of the quiet windows ``no_tone``, those of the faint windows with a number below
     :data:`~streamfreq.defaults.FAINT_CONFIDENCE`, and those of the softer windows (``frames``) with a number whose
-    period the window does not repeat at (:data:`~streamfreq.defaults.SOFTER_REPEATS`); an estimator's errors
-    stay."""
+    period the window does not repeat at (:data:`~streamfreq.defaults.SOFTER_REPEATS`), and those of the dim windows
+    with a number beside more broadband noise than :data:`~streamfreq.defaults.DIM_NOISE_SHARE` of their energy; an
+    estimator's errors stay."""
     nothing = Estimate.nothing(NO_TONE)
     for estimates in results.values():
         for i in np.flatnonzero(marks.quiet).tolist():
@@ -608,4 +610,10 @@ def _silence(results: dict[str, list[Estimate]], marks: Marks, frames: np.ndarra
         if softer:
             period = samplerate / np.array([estimates[i].hz for i in softer])
             for i in np.asarray(softer)[whole_repeats(frames[softer], period) < defaults.SOFTER_REPEATS].tolist():
+                estimates[i] = nothing
+        dim = [i for i in np.flatnonzero(marks.dim).tolist() if estimates[i].status == OK]
+        if dim:
+            hz = np.array([estimates[i].hz for i in dim])
+            noisy = high_noise_share(frames[dim], hz, samplerate) > defaults.DIM_NOISE_SHARE
+            for i in np.asarray(dim)[noisy].tolist():
                 estimates[i] = nothing

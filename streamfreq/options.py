@@ -136,9 +136,9 @@ def add_analysis_options(parser: argparse.ArgumentParser) -> None:
         help=(
             f"windows DB below the loudest of the last {defaults.QUIET_HOLD:g} s say no_tone: reverberant tails, "
             f"breath, hum between notes; up to {defaults.FAINT_MARGIN_DB:g} dB above that only numbers of "
-            f"confidence {defaults.FAINT_CONFIDENCE:g} or more count, and from {defaults.SOFTER_DB:g} dB below only "
-            f"numbers whose period the window repeats at (default {defaults.QUIET_DB:g}; off reads every window on "
-            "its own)"
+            f"confidence {defaults.FAINT_CONFIDENCE:g} or more count, from {defaults.SOFTER_DB:g} dB below only "
+            f"numbers whose period the window repeats at, and from {defaults.DIM_DB:g} dB below only numbers beside "
+            f"little hiss or breath (default {defaults.QUIET_DB:g}; off reads every window on its own)"
         ),
     )
     group.add_argument(

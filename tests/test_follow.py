@@ -113,7 +113,7 @@ def test_a_softer_window_a_gap_in_the_stream_or_the_gate_stops_following():
     skipped = follower_run([1.0, 1.0], [ok_estimate(440.0), nothing], starts=[0, 1024])
     assert [e.status for e in skipped] == [OK, NO_TONE]
     # quiet or faint by the gate
-    quiet = Marks(np.array([False, True, False]), np.array([False, False, True]), np.zeros(3, dtype=bool))
+    quiet = Marks(np.array([False, True, False]), np.array([False, False, True]), *np.zeros((2, 3), dtype=bool))
     gated = follower_run([1.0] * 3, [ok_estimate(440.0), nothing, nothing], marks=quiet)
     assert [e.status for e in gated] == [OK, NO_TONE, NO_TONE]
     # out of range and errors stay as they are

@@ -2,8 +2,12 @@
 
 import numpy as np
 import pytest
+from scipy import signal
 
 from streamfreq.defaults import (
+    DIM_DB,
+    DIM_NOISE_HZ,
+    DIM_NOISE_SHARE,
     FAINT_CONFIDENCE,
     FAINT_MARGIN_DB,
     NEAR_SILENCE_DBFS,
@@ -11,26 +15,36 @@ from streamfreq.defaults import (
     QUIET_HOLD,
     SOFTER_DB,
     SOFTER_REPEATS,
+    window_for,
 )
 from streamfreq.engine import Engine
 from streamfreq.errors import ParameterError
 from streamfreq.estimators.base import NO_TONE, OK, whole_repeats
-from streamfreq.quiet import QuietGate
+from streamfreq.quiet import QuietGate, high_noise_share
 from streamfreq.sources.base import PullSource
 
 FS, WINDOW, HOP = 48000, 2048, 512
 
 
 def loud_then_faint(
-    faint_db: float, loud_s: float = 0.5, faint_s: float = 3.5, seed: int = 3, noise: float = 5e-6
+    faint_db: float,
+    loud_s: float = 0.5,
+    faint_s: float = 3.5,
+    seed: int = 3,
+    noise: float = 5e-6,
+    noise_top_hz: float | None = None,
 ) -> np.ndarray:
     """A 330 Hz tone at amplitude 0.5, then the same tone ``faint_db`` dB quieter, with white noise of standard
     deviation ``noise`` throughout (by default 100 dB below the loud part, so that the faint part is a clear
-    tone to every estimator)."""
+    tone to every estimator), low-passed at ``noise_top_hz`` where that is given (8th-order Butterworth, the
+    standard deviation that of the noise before the filter)."""
     rng = np.random.default_rng(seed)
     t = np.arange(round((loud_s + faint_s) * FS)) / FS
     level = np.where(t < loud_s, 0.5, 0.5 * 10 ** (-faint_db / 20))
-    return (level * np.cos(2 * np.pi * 330.0 * t) + noise * rng.standard_normal(len(t))).astype(np.float32)
+    hiss = noise * rng.standard_normal(len(t))
+    if noise_top_hz is not None:
+        hiss = signal.sosfilt(signal.butter(8, noise_top_hz, fs=FS, output="sos"), hiss)
+    return (level * np.cos(2 * np.pi * 330.0 * t) + hiss).astype(np.float32)
 
 
 def statuses(readouts, name: str) -> np.ndarray:
@@ -53,6 +67,7 @@ def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_
         (rms < 10 ** (-(QUIET_DB - FAINT_MARGIN_DB) / 20) * loudest) | (rms < 10 ** (NEAR_SILENCE_DBFS / 20))
     )
     softer = ~quiet & (rms < 10 ** (-SOFTER_DB / 20) * loudest)
+    dim = ~quiet & (rms < 10 ** (-DIM_DB / 20) * loudest)
     starts = np.arange(len(rms)) * HOP
     frames = np.stack([signal[s : s + WINDOW] for s in starts])
     whole = QuietGate(FS, HOP).marks(frames)
@@ -62,16 +77,20 @@ def test_a_window_quiet_or_faint_against_any_of_the_last_hold_seconds_is_marked_
         np.testing.assert_array_equal(got[0], quiet)
         np.testing.assert_array_equal(got[1], faint)
         np.testing.assert_array_equal(got[2], softer)
+        np.testing.assert_array_equal(got[3], dim)
     assert quiet.any() and faint.any() and not (quiet | faint).all() and (softer & ~faint).any()
+    assert (dim & ~faint).any() and (softer & ~dim).any()
 
 
 def test_a_faint_window_keeps_only_its_sure_numbers():
     """A tone 35 dB below a loud one, in noise: each estimator's number stays where its confidence is at least
-    FAINT_CONFIDENCE and says no_tone where it is less; before the loud note is 2 s back."""
+    FAINT_CONFIDENCE and says no_tone where it is less; before the loud note is 2 s back. (The noise lies below
+    DIM_NOISE_HZ: the dim windows' rule has nothing to say of it.)"""
     names = ["fft", "zc"]
-    signal = loud_then_faint(35.0, faint_s=1.0, noise=0.5 * 10 ** (-35 / 20) / 2)  # the faint tone at 3 dB SNR
-    gated = Engine(FS, WINDOW, HOP, names).push(signal)
-    alone = Engine(FS, WINDOW, HOP, names, quiet_db=None).push(signal)
+    # the faint tone at about 3 dB SNR in the band of the noise
+    sound = loud_then_faint(35.0, faint_s=1.0, noise=0.5 * 10 ** (-35 / 20) / 2 * 2.5, noise_top_hz=0.8 * DIM_NOISE_HZ)
+    gated = Engine(FS, WINDOW, HOP, names).push(sound)
+    alone = Engine(FS, WINDOW, HOP, names, quiet_db=None).push(sound)
     faint = np.array([r.start >= 0.5 * FS for r in alone])  # whole windows of the faint tone, all within 2 s
     for name in names:
         before = [r.estimates[name] for r in alone]
@@ -158,6 +177,79 @@ def test_a_softer_window_keeps_only_the_numbers_whose_period_it_repeats_at():
     assert (statuses(Engine(FS, WINDOW, HOP, ["fft"]).push(steady), "fft") == OK).all()
 
 
+def harmonic_note(seconds: float, f0: float, partials: int, level: float) -> np.ndarray:
+    """Partials ``1..partials`` of ``f0`` at amplitudes ``1/k`` (those below Nyquist), scaled to peak ``level``."""
+    t = np.arange(round(seconds * FS)) / FS
+    note = sum(np.cos(2 * np.pi * k * f0 * t + k) / k for k in range(1, partials + 1) if k * f0 < FS / 2)
+    return level * note / np.abs(note).max()
+
+
+def breath(samples: int, rms: float, seed: int) -> np.ndarray:
+    """Breath-like noise: white noise differenced (rising 6 dB an octave, most of it above 5 kHz) at ``rms``."""
+    noise = np.diff(np.random.default_rng(seed).standard_normal(samples + 1))
+    return rms * noise / np.sqrt(np.mean(noise**2))
+
+
+def test_a_dim_window_keeps_its_number_only_beside_little_broadband_noise():
+    """After a loud note, its tail 26 dB down: alone, and with breath 12 dB under the tail (far over
+    DIM_NOISE_SHARE of the window above DIM_NOISE_HZ), every estimator's numbers of the breathy tail say no_tone;
+    the clean tail keeps them, as does a bright note as dim (partials up to 14 kHz, no noise): a dim window loses
+    exactly the numbers high_noise_share finds beside too much noise."""
+    names = ["fft", "zc"]
+    loud = harmonic_note(0.5, 220.0, 8, 0.5)
+    tail = harmonic_note(1.0, 220.0, 8, 0.5 * 10 ** (-26 / 20))
+    tail_rms = np.sqrt(np.mean(tail**2))
+    bright = harmonic_note(1.0, 440.0, 32, 0.5 * 10 ** (-26 / 20))
+    for after_loud, noisy in ((tail + breath(len(tail), tail_rms * 10 ** (-12 / 20), 7), True), (tail, False),
+                              (bright, False)):  # fmt: skip
+        sound = np.concatenate([loud, after_loud]).astype(np.float32)
+        gated = Engine(FS, WINDOW, HOP, names).push(sound)
+        alone = Engine(FS, WINDOW, HOP, names, quiet_db=None).push(sound)
+        start = np.array([r.start for r in alone])
+        dim = start >= len(loud)  # whole windows after the loud note, all within 2 s of it
+        frames = np.stack([sound[s : s + WINDOW] for s in start])
+        for name in names:
+            before, after = statuses(alone, name), statuses(gated, name)
+            assert (before[dim] == OK).mean() > 0.9, name  # every estimator reads the tail where the gate is off
+            hz = np.array([r.estimates[name].hz for r in alone])
+            read = dim & (before == OK)
+            share = high_noise_share(frames[read], hz[read], FS)
+            np.testing.assert_array_equal(after[read], np.where(share > DIM_NOISE_SHARE, NO_TONE, OK), err_msg=name)
+            np.testing.assert_array_equal(after[~dim], before[~dim], err_msg=name)
+            assert (after[read] == NO_TONE).all() if noisy else (after[read] == OK).all(), (name, noisy)
+
+
+@pytest.mark.parametrize("samplerate", [16000.0, 48000.0, 96000.0])
+def test_high_noise_share_is_the_share_of_white_noise_above_the_band_and_none_of_partials(samplerate):
+    """White noise alone: the share of its energy above DIM_NOISE_HZ, 1 - 2 DIM_NOISE_HZ / samplerate (a
+    spectrum's estimate from 2048 samples); a harmonic tone with partials up to Nyquist: next
+    to none (its partials lie at the multiples of the number); silence, and a samplerate with nothing above
+    DIM_NOISE_HZ: 0; a number whose partials a window too short does not resolve: all the power above it."""
+    rng = np.random.default_rng(int(samplerate))
+    n = window_for(samplerate)  # the engine's window at that rate: 43..64 ms
+    noise = rng.standard_normal((20, n))
+    f0 = np.exp(rng.uniform(np.log(80.0), np.log(1000.0), 20))
+    t = np.arange(n) / samplerate
+    tones = np.stack(
+        [sum(np.cos(2 * np.pi * k * f * t + k) / k for k in range(1, int(0.5 * samplerate / f))) for f in f0]
+    )
+    share = high_noise_share(noise, f0, samplerate)
+    expected = 1.0 - 2.0 * DIM_NOISE_HZ / samplerate
+    # a window's estimate sums the power of ~500 independent frequencies between the multiples: a standard
+    # deviation of about 0.04
+    assert abs(np.median(share) - expected) < 0.03 and np.all(np.abs(share - expected) < 0.15)
+    # the partials' own leakage: for a low f0 the Hann window's main lobe (2 bins either way) outreaches the quarter
+    # of f0 about each multiple, a few tenths of a percent at 80 Hz
+    assert np.all(high_noise_share(tones, f0, samplerate) < DIM_NOISE_SHARE / 4)
+    assert high_noise_share(np.zeros((1, n)), np.array([440.0]), samplerate).tolist() == [0.0]
+    assert high_noise_share(noise[:2], f0[:2], DIM_NOISE_HZ).tolist() == [0.0, 0.0]
+    # 50 Hz in a window of 2048 at 96 kHz: a bin of 47 Hz, no spectrum between the partials: all of it is noise
+    coarse = rng.standard_normal((1, 2048))
+    power = np.abs(np.fft.rfft(coarse[0] * np.hanning(2048), 4096)) ** 2
+    above = power[np.arange(len(power)) * 96000.0 / 4096 > DIM_NOISE_HZ].sum() / power.sum()
+    assert high_noise_share(coarse, np.array([50.0]), 96000.0)[0] == pytest.approx(above, rel=1e-9)
+
+
 @pytest.mark.parametrize("snr_db", [-8.0, 0.0, 6.0, 30.0])
 def test_a_window_in_white_noise_repeats_at_its_period_as_its_snr_says(snr_db):
     """whole_repeats of a tone in white noise at per-sample SNR s is s / (1 + s) (a sample correlation over ~2000
@@ -210,7 +302,7 @@ def test_the_faint_band_spans_the_margin_above_the_quiet_level_or_half_of_it(qui
     """Faint from quiet_db - FAINT_MARGIN_DB (or quiet_db / 2, where that is less far down) to quiet_db: a gate of
     a few dB never makes the recent loudest window, or one barely under it, faint."""
     levels = 10 ** (-np.array([0.0, 0.9 * faint_from_db, 1.1 * faint_from_db, 0.99 * quiet_db, 1.01 * quiet_db]) / 20)
-    quiet, faint, _ = QuietGate(FS, HOP, quiet_db).marks(levels[:, None] * np.ones((len(levels), WINDOW)))
+    quiet, faint = QuietGate(FS, HOP, quiet_db).marks(levels[:, None] * np.ones((len(levels), WINDOW)))[:2]
     assert quiet.tolist() == [False, False, False, False, True]
     assert faint.tolist() == [False, False, True, True, False]
 
