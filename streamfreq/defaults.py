@@ -78,7 +78,7 @@ SOFTER_REPEATS = 0.3
 #: :data:`DIM_NOISE_SHARE` of the window's energy (:func:`streamfreq.quiet.high_noise_share`), and says ``no_tone``
 #: otherwise. What is left of a note in a room once the singer stops, or of a hum between phrases, is read as a
 #: tone however faint; a listener hears the breath, the hiss or the consonant that stands as loud beside it.
-DIM_DB = 20.0
+DIM_DB = 25.0
 #: Where :data:`DIM_DB` looks for broadband noise, in Hz: above the band that holds nearly all of a voice's and an
 #: instrument's energy (their partials there are told from the noise by where they lie), where breath, hiss and
 #: consonants hold much of theirs.

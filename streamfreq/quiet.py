@@ -15,7 +15,7 @@ it: near silence (a room's hiss before the first note) is read with the same dou
 whole window repeats at its period (:func:`~streamfreq.estimators.base.whole_repeats` at least
 :data:`~streamfreq.defaults.SOFTER_REPEATS`): after a sung phrase, breath and a creak hold partials that an
 estimator can line up as a harmonic series, but their waveform does not repeat at its period. A *dim* window,
-:data:`~streamfreq.defaults.DIM_DB` (20 dB) or more under it, keeps a number only where broadband noise above
+:data:`~streamfreq.defaults.DIM_DB` (25 dB) or more under it, keeps a number only where broadband noise above
 :data:`~streamfreq.defaults.DIM_NOISE_HZ` holds at most :data:`~streamfreq.defaults.DIM_NOISE_SHARE` of its
 energy (:func:`high_noise_share`): a room's tail or a hum that has sunk to within 17 dB of the breath or the hiss
 beside it is no note a listener follows, while a quiet note, a decay and a bright instrument's upper partials
