@@ -118,7 +118,7 @@ def high_noise_share(frames: np.ndarray, hz: np.ndarray, samplerate: float) -> n
     the bins near a multiple of ``hz`` (within a quarter of ``hz``, or one bin of the window's own spectrum where
     that is wider: where the number's partials lie) and the bins between them. Noise spread evenly over the
     spectrum puts power between the partials in proportion to the share of the spectrum that lies there (a half
-    where the partials stand a bin or more apart), so that power over that share, at most all of the power above
+    where the partials stand four bins or more apart), so that power over that share, at most all of the power above
     that frequency, is the noise's: a bright instrument's upper partials count as sound, breath, hiss and a
     consonant's noise as noise. Where the window does not resolve the partials (a number under two bins of its
     spectrum: nothing lies between them), all of the power above that frequency counts as noise. 0 where the
