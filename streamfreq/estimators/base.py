@@ -218,20 +218,37 @@ def repeating_at_centre(frames: np.ndarray, period: np.ndarray, level: np.ndarra
     quiet = np.asarray(level) < QUIET_CENTRE
     if not quiet.any():  # (most windows: nothing to test, and a live window's cost is mostly numpy's calls)
         return repeating
-    lags = np.rint(np.nan_to_num(np.asarray(period, dtype=np.float64), nan=0.0, posinf=0.0)).astype(np.int64)
+    periods = np.nan_to_num(np.asarray(period, dtype=np.float64), nan=0.0, posinf=0.0)
+    lags = np.rint(periods).astype(np.int64)
     checked = (lags >= 1) & (3 * lags <= n) & quiet
     for row in np.flatnonzero(checked):  # a loop: a few small products per window
-        y, lag = frames[row], int(lags[row])
+        y, lag, exact = frames[row].astype(np.float64), int(lags[row]), float(periods[row])
         length = max(n // 8, lag)
         start = n // 2 - length // 2
-        # the stretches one period before the centre, at it and after it; their products, each less its mean
-        stretches = np.stack([y[at : at + length] for at in (start - lag, start, start + lag)]).astype(np.float64)
-        sums = stretches.sum(axis=1)
-        products = stretches @ stretches.T - np.outer(sums, sums) / length
-        at_centre = max(_correlation(products, 0, 1), _correlation(products, 2, 1))
+        # the stretches one period before the centre, at it and after it, at the whole lag nearest the period and
+        # at the period itself (moved by its fraction of a sample); their products, each less its mean
+        whole, fraction = math.floor(exact), exact - math.floor(exact)
+        later, earlier = _moved(np.stack([y, y]), np.array([fraction, -fraction]))
+        at_centre = -1.0
+        for before, after in ((y[start - lag :], y[start + lag :]), (earlier[start - whole :], later[start + whole :])):
+            stretches = np.stack([before[:length], y[start : start + length], after[:length]])
+            sums = stretches.sum(axis=1)
+            products = stretches @ stretches.T - np.outer(sums, sums) / length
+            at_centre = max(at_centre, _correlation(products, 0, 1), _correlation(products, 2, 1))
         if at_centre < CENTRE_REPEATS:
-            repeating[row] = whole_repeats(y[None], np.array([float(lag)]))[0] < WHOLE_REPEATS
+            repeating[row] = whole_repeats(y[None], np.array([exact]))[0] < WHOLE_REPEATS
     return repeating
+
+
+def _moved(y: np.ndarray, shift: np.ndarray) -> np.ndarray:
+    """Windows ``y`` (batch, N) read ``shift`` samples later (one per window, a fraction of a sample either way):
+    band-limited, by a phase shift of the spectrum of each window followed by its mirror image (which joins it
+    without a jump, where zero padding would ring through the window from a sample cut at its edge), so the last
+    sample (or the first, for a shift back) draws on the mirror image."""
+    n = y.shape[1]
+    spectrum = np.fft.rfft(np.concatenate([y, y[:, ::-1]], axis=1), axis=1)
+    spectrum *= np.exp(2j * np.pi * np.fft.rfftfreq(2 * n)[None, :] * np.asarray(shift, dtype=np.float64)[:, None])
+    return np.fft.irfft(spectrum, 2 * n, axis=1)[:, :n]
 
 
 #: :func:`whole_repeats` reads a lag only where the window's two parts overlap by at least this share of it.
@@ -241,7 +258,9 @@ WHOLE_OVERLAP = 0.125
 def whole_repeats(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
     """How well each whole window ``frames`` (batch, N) repeats at its ``period`` (samples, one per window): the
     normalised correlation of its first and its last ``N - lag`` samples, each less its mean, at the best of the
-    three whole-number lags nearest the period.
+    three whole-number lags nearest the period and the period itself (the window moved by the period's fraction
+    of a sample, band-limited: a sound whose partials reach near Nyquist, as a bright low note's do at 16 kHz,
+    repeats at no whole number of samples).
 
     Near 1 for a steady periodic sound, ``s / (1 + s)`` for one in white noise at per-sample SNR ``s``, and low
     for a window whose partials are not one periodic sound (breath, a decay's noise). nan where the period is
@@ -277,7 +296,24 @@ def whole_repeats(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
         variances = (squares[at, length] - first**2 / length) * (squares[:, n] - squares[at, lag] - second**2 / length)
         with np.errstate(invalid="ignore", divide="ignore"):
             best = np.maximum(best, np.where(variances > 0, covariance / np.sqrt(variances), 0.0))
-    out[rows] = best
+    out[rows] = np.maximum(best, _fractional_repeats(y, np.asarray(period, dtype=np.float64)[rows]))
+    return out
+
+
+def _fractional_repeats(y: np.ndarray, period: np.ndarray) -> np.ndarray:
+    """:func:`whole_repeats` of windows ``y`` (batch, N, float64) at the period itself: the correlation, each part
+    less its mean, of the first ``N - 1 - lag`` samples (``lag`` the period's whole samples) with the window moved
+    by the period (its fraction of a sample by :func:`_moved`) from there. The last sample is left out: moved, it
+    draws on the mirror image."""
+    count, n = y.shape
+    lag = np.floor(period).astype(np.int64)
+    moved = _moved(y, period - lag)
+    out = np.zeros(count)
+    for row, shift in enumerate(lag.tolist()):  # a loop: parts of different lengths
+        first, second = y[row, : n - 1 - shift], moved[row, shift : n - 1]
+        first, second = first - first.mean(), second - second.mean()
+        norm = math.sqrt(float(np.dot(first, first)) * float(np.dot(second, second)))
+        out[row] = float(np.dot(first, second)) / norm if norm > 0 else 0.0
     return out
 
 
