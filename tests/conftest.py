@@ -80,6 +80,14 @@ def low_horn(f0: float, count: int, seed: int, n: int = 2048, samplerate: float 
     )
 
 
+def bright_tone(f0: float, seconds: float = 1.0, samplerate: float = 16000.0) -> np.ndarray:
+    """A tone whose partials rise 6 dB an octave (amplitude ``l f0 / 1 kHz``) up to Nyquist, all in sine phase (the
+    waveform's peaks pile up): most of its energy lies in its top partials, far above the harmonics a fit models."""
+    harmonics = np.arange(1, int(0.5 * samplerate / f0) + 1)
+    phases = np.full(len(harmonics), -0.5 * np.pi)
+    return harmonic_tone(int(seconds * samplerate), samplerate, f0, harmonics * f0 / 1000.0, phases=phases)
+
+
 def cents(estimate, truth) -> np.ndarray:
     """How far ``estimate`` lies from ``truth``, in cents (both in Hz, arrays or numbers)."""
     return 1200.0 * np.log2(np.asarray(estimate) / np.asarray(truth))

@@ -131,6 +131,17 @@ STRETCH_SCORE = 3.0
 ROUNDING = 1e-10
 
 
+#: Where more than this share of a window's power lies above its model's top harmonic (a bright sound, whose
+#: partials rise past the :data:`~streamfreq.estimators.harmonic_fit.FIT_WIDTH` fitted: a low note's brass or a
+#: spectrum that rises 6 dB an octave), the noise is read in the band the model covers (:func:`detection_variance`):
+#: the partials above it are no noise, and counted as noise they would leave no fitted partial significant.
+ABOVE_MODEL_SHARE = 0.5
+#: ... and where at least this share of the power above the model lies within a quarter of the fundamental of its
+#: multiples (:func:`_on_partials_above`; noise puts about a half there): its partials, not white noise, which
+#: holds most of a low note's window above its model at a low SNR.
+BRIGHT_PARTIAL_SHARE = 0.8
+
+
 #: A window whose fit leaves more than this share of its energy unexplained is checked for a glide too steep for
 #: the score step (:meth:`FFTEstimator._steep_glides`): one that the score step misses or the refit cannot follow
 #: leaves the partials smeared, and the fit explains little of the window (sine sweeps at 2 octaves per second
@@ -176,6 +187,14 @@ REPEATS_MIN = 0.2
 #: where noise fills the valleys between its partials so that none stands 13 dB over its floor (a low voice in pink
 #: noise); noise reads about 0 +- 0.1 there.
 REPEATS_CLEAR = 0.5
+#: A window whose partials the spectral tests do not find clear is read where its whole waveform repeats at the
+#: fundamental at least this well (:func:`~streamfreq.estimators.base.whole_repeats`), and better by 0.3 than at half
+#: its period (noise that falls steeply repeats at any short lag, better at shorter ones).
+NOISY_REPEATS = 0.8
+#: ... for a fundamental up to this (Hz): a period of 1 ms or more, over which a narrow band of noise (a fricative's
+#: resonance, 100 Hz wide or more) no longer repeats at 0.8, while at a shorter period it does (a fricative at
+#: 8.5 kHz repeats at 0.8 at its 0.12 ms).
+NOISY_TOP_HZ = 1000.0
 #: A number rests on partials: the strongest must be a partial, its main lobe holding at least this share of the
 #: power around it (:func:`~streamfreq.estimators.harmonic.lobe_share`). Tones, notes and voices hold 0.75 and
 #: more (0.62 for a sine at -10 dB), noise in a narrow band (a fricative's resonance, which repeats at its
@@ -595,11 +614,15 @@ class FFTEstimator(HasFloor):
             noise_var[moving] = np.maximum(unexplained, ROUNDING * total[moving] + 1e-300) / dof[moving]
         dechirped = rate != 0
         dechirped[self._steep_glides(unwarped, y, fit, order, total, noise_var, rate)] = True
-        valid = significant(fit.energy, fit.present, noise_var)
+        power = coarse.spectrum.power
+        detect_var, bright = detection_variance(noise_var, total, fit.energy.sum(axis=1), power, fit.omega0, order, n)
+        valid = significant(fit.energy, fit.present, detect_var)
         partials = _below_series_at_places(partials, fit.omega0, valid, n)
-        # only every d-th harmonic is there: the fundamental d times higher, fitted alone
+        # only every d-th harmonic is there: the fundamental d times higher, fitted alone (judged against all that
+        # the fit leaves: a bright window's partials above the model leak into the places between its own)
+        counted = significant(fit.energy, fit.present, noise_var) if bright.any() else valid
         divisor = common_divisor(
-            np.arange(1, valid.shape[1] + 1) * valid, valid, partials, np.where(valid, fit.energy, 0.0)
+            np.arange(1, counted.shape[1] + 1) * counted, counted, partials, np.where(counted, fit.energy, 0.0)
         )
         # odd partials each too faint to count, together the sound's own, judged at this fit where a divisor is 2
         fitted_omega0, fitted_order, judged = fit.omega0.copy(), order.copy(), divisor == 2
@@ -617,15 +640,19 @@ class FFTEstimator(HasFloor):
             order[rows] = np.maximum(order[rows] // divisor[rows], own_order)
             fit.set_rows(rows, harmonic_fit_by_order(y[rows], start, order[rows], self.newton_steps))
             dof[rows] = np.maximum(n - 2 * order[rows] - 2, 1)
-            unexplained = total[rows] - fit.energy[rows].sum(axis=1)
-            noise_var[rows] = np.maximum(unexplained, ROUNDING * total[rows] + 1e-300) / dof[rows]
-            valid = significant(fit.energy, fit.present, noise_var)
+            explained = fit.energy[rows].sum(axis=1)
+            noise_var[rows] = np.maximum(total[rows] - explained, ROUNDING * total[rows] + 1e-300) / dof[rows]
+            detect_var[rows], bright[rows] = detection_variance(
+                noise_var[rows], total[rows], explained, power[rows], fit.omega0[rows], order[rows], n
+            )
+            valid = significant(fit.energy, fit.present, detect_var)
         energy_sum = (fit.energy * valid).sum(axis=1)
         omega0 = fit.omega0
         partial_count = valid.sum(axis=1)
         rows = ()
         if partial_count.max() >= INHARMONIC_PARTIALS:  # fewer partials are never off the series
-            rows = np.flatnonzero(_stiff_candidates(fit, valid, noise_var, partial_count))
+            # (nor those of a bright sound, whose partials above the model move the fitted ones' likelihood)
+            rows = np.flatnonzero(_stiff_candidates(fit, valid, noise_var, partial_count) & ~bright)
         if len(rows):  # judged again at the fundamental found (the tests read the point before the last step)
             refit = harmonic_fit_by_order(y[rows], fit.omega0[rows], order[rows], 0)
             refit.omega0[:] = fit.omega0[rows]
@@ -639,8 +666,9 @@ class FFTEstimator(HasFloor):
             omega0[rows], energy_sum[rows], noise_var[rows] = partial_fit(
                 y[rows], partials.rows(rows), self.newton_steps, odd_there[rows]
             )
-        glrt = energy_sum / noise_var
-        snr = (energy_sum / n) / noise_var  # per-sample power of the fitted partials over the noise
+            detect_var[rows] = noise_var[rows]  # none of them bright
+        glrt = energy_sum / detect_var
+        snr = (energy_sum / n) / detect_var  # per-sample power of the fitted partials over the noise
 
         lowest = self.lowest_hz(n, samplerate)
         f0_hz = omega0 * samplerate / (2.0 * np.pi)
@@ -672,6 +700,16 @@ class FFTEstimator(HasFloor):
                 share[swung] = np.where(again >= HALF_LOBE_SHARE, again, share[swung])
             status[ok[(repeats < REPEATS_MIN) | (share < LOBE_SHARE_MIN)]] = NO_TONE
             unrepeated[ok[(repeats < REPEATS_MIN) & (share >= LOBE_SHARE_MIN)]] = True
+        # a noisy periodic sound (rippled noise, a breathy voice), whose partials are each too noisy for the tests
+        # above: the whole waveform repeats at its period, and far better than at half of it
+        slow = omega0 * samplerate / (2.0 * np.pi) <= NOISY_TOP_HZ  # nan compares False
+        doubted = np.flatnonzero((status == NO_TONE) & slow & (energy_sum > 0))
+        if len(doubted):
+            period = 2.0 * np.pi / omega0[doubted]
+            repeats = whole_repeats(y[doubted], period)
+            with np.errstate(invalid="ignore"):  # nan: a period too long to read
+                clear = (repeats >= NOISY_REPEATS) & (repeats - whole_repeats(y[doubted], 0.5 * period) >= 0.3)
+            status[doubted[clear]] = OK
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
         unrepeated &= ~two_notes
@@ -735,6 +773,71 @@ class FFTEstimator(HasFloor):
             )
         confidence = snr / (snr + SNR_HALF_CONFIDENCE) * np.minimum(np.maximum(coarse.score / SCORE_FULL, 0.0), 1.0)
         return f0_hz, np.where(np.isnan(confidence), 0.0, confidence), status
+
+
+def detection_variance(
+    noise_var: np.ndarray,
+    total: np.ndarray,
+    explained: np.ndarray,
+    power: np.ndarray,
+    omega0: np.ndarray,
+    order: np.ndarray,
+    n: int,
+) -> tuple[np.ndarray, np.ndarray]:
+    """The noise variance per sample that a harmonic fit's partials are detected against, and which windows are
+    bright: ``noise_var`` (the energy the fit does not explain over its degrees of freedom), or, where more than
+    :data:`ABOVE_MODEL_SHARE` of the window's power (``power``: its padded spectrum) lies above the model's top
+    harmonic (``order`` harmonics of ``omega0``, rad/sample: a bright window), the energy the fit does not explain
+    below that harmonic, over the degrees of freedom there (the window holds ``n`` samples). The fit's other tests
+    (a glide, a stiff string) keep ``noise_var``: the partials above the model move the fitted ones' likelihood as
+    no noise would.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.harmonic import padded_power
+    >>> k = np.arange(1, 40)[:, None]  # partials rising 6 dB an octave, all but the first 9 above the model
+    >>> y = (k * np.cos(0.02 * k * (np.arange(1024) - 511.5))).sum(axis=0)[None, :]
+    >>> total = np.einsum("ij,ij->i", y, y)
+    >>> explained = total * (k[:9] ** 2).sum() / (k**2).sum()  # what a model of 9 harmonics explains, exactly
+    >>> residual = (total - explained) / (1024 - 2 * 9 - 2)
+    >>> omega0, order = np.array([0.02]), np.array([9])
+    >>> band, bright = detection_variance(residual, total, explained, padded_power(y), omega0, order, 1024)
+    >>> bool(bright[0]), bool(band[0] < 1e-3 * residual[0])  # the partials above count as no noise
+    (True, True)
+    """
+    bins = power.shape[1] - 1  # the last one at Nyquist
+    cut = np.minimum(np.rint((order + 0.5) * omega0 / np.pi * bins), bins + 1)  # the first bin above the model
+    below = np.cumsum(power, axis=1, dtype=np.float64)
+    whole = below[:, -1]
+    below = np.take_along_axis(below, np.maximum(np.nan_to_num(cut, nan=1.0).astype(np.int64) - 1, 0)[:, None], 1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        share = below[:, 0] / whole
+    bright = 1.0 - share > ABOVE_MODEL_SHARE
+    rows = np.flatnonzero(bright)
+    if len(rows):  # ... and held by the number's partials there, not by noise
+        bright[rows] = _on_partials_above(power[rows], omega0[rows], cut[rows]) >= BRIGHT_PARTIAL_SHARE
+    variance = noise_var.copy()
+    rows = np.flatnonzero(bright)
+    if len(rows):
+        band = cut[rows] / bins  # the share of the spectrum below the cut
+        left = np.maximum(total[rows] * share[rows] - explained[rows], ROUNDING * total[rows] + 1e-300)
+        variance[rows] = left / np.maximum(band * n - 2 * order[rows] - 2, 1)
+    return variance, bright
+
+
+def _on_partials_above(power: np.ndarray, omega0: np.ndarray, cut: np.ndarray) -> np.ndarray:
+    """The share of each spectrum's ``power`` (padded, batch x bins) from bin ``cut`` up that lies within a quarter
+    of ``omega0`` (rad/sample) of its multiples: about a half for noise, near 1 for the partials of that
+    fundamental. 0 where a quarter of ``omega0`` spans less than a bin (the partials are not resolved)."""
+    bins = power.shape[1] - 1
+    spacing = omega0 / np.pi * bins  # the partials' spacing, in bins
+    place = np.arange(bins + 1)[None, :] / spacing[:, None]
+    near = np.abs(place - np.rint(place)) <= 0.25
+    above = np.arange(bins + 1)[None, :] >= cut[:, None]
+    total = np.where(above, power, 0.0).sum(axis=1)
+    on = np.where(above & near, power, 0.0).sum(axis=1)
+    with np.errstate(divide="ignore", invalid="ignore"):
+        return np.where((spacing >= 4.0) & (total > 0), on / total, 0.0)
 
 
 def _repeats_as_well_at_half(y: np.ndarray, period: np.ndarray, repeats: np.ndarray) -> np.ndarray:
