@@ -20,7 +20,7 @@ from streamfreq.errors import ModelError
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
 from streamfreq.estimators.lstm import lstm_available
 from streamfreq.signals import harmonic_noise_sigma, harmonic_tone, noise_sigma, tone
-from tests.conftest import bass_with_vibrato, cents, low_horn, low_voice
+from tests.conftest import bass_with_vibrato, bright_tone, cents, low_horn, low_voice
 
 N, FS = 2048, 48000.0
 
@@ -802,3 +802,18 @@ def test_fmin_above_the_trained_range_makes_lower_fundamentals_out_of_range(esti
     assert status.tolist() == [OK] and abs(1200 * math.log2(hz[0] / 220.0)) < 50
     engine = Engine(FS, estimators=["lstm"], fmin=70.0)
     assert engine.estimators[0].fmin == 70.0
+
+
+@pytest.mark.parametrize("f0", [110.0, 210.0, 520.0, 950.0])
+def test_a_bright_tone_in_range_is_read_not_called_out_of_range(f0):
+    """Partials rising 6 dB an octave up to Nyquist at 16 kHz hold most of their energy above the band the
+    network's input keeps (3.6 kHz), and the energy there has peaks: a tone above the range, by the band guard
+    alone, which called all four of these tones out of range, or the network, which hears the 110 Hz tone's
+    partials rise through its band, no tone. Where ``fft`` reads a note in range from all the partials, the
+    network's number stands if it agrees, and ``fft``'s if the network reads no tone."""
+    _need("ai_edge_litert")
+    from streamfreq.engine import Engine
+
+    readouts = Engine(16000.0, estimators=["lstm"]).push(bright_tone(f0).astype(np.float32))
+    read = np.array([r.hz("lstm") or np.nan for r in readouts])
+    assert np.all(np.abs(cents(read, f0)) < 50)

@@ -525,7 +525,7 @@ class LSTMEstimator(HasFloor):
         """
         count, n = frames.shape
         x = self.contract.inputs(frames)
-        above_band, below_band, level, peak_above = self._frame_checks(frames)  # before the network: code still warm
+        above_band, bright, below_band, level, peak_above = self._frame_checks(frames)  # code still warm
         cycles, cls, confidence = self._infer_inputs(x)
         low, high = self.range_cycles
         kind = cls.argmax(axis=1)
@@ -561,6 +561,17 @@ class LSTMEstimator(HasFloor):
             low = max(low, self.fmin * n / float(samplerate))
         status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
         status[kind == 1] = _NO_TONE
+        bright = np.flatnonzero(bright & (level >= CENTRE_LEVEL) & ((status == _OK) | (kind == 1)))
+        if len(bright):  # a note in range whose upper partials, above the band, hold most of its energy (a spectrum
+            # rising with frequency), where fft reads a note in range from all of them: no tone above the range, and
+            # where the network, which hears only the band, reads no tone, fft's number
+            read = self._fft_cycles(frames[bright], samplerate)
+            with np.errstate(invalid="ignore"):  # nan: no number
+                agrees = np.abs(1200.0 * np.log2(read / cycles[bright])) < UNSURE_COARSE_CENTS
+                unread = (status[bright] != _OK) & (read >= low) & (read <= high)  # the network reads no tone
+            cycles[bright[unread]] = read[unread]
+            status[bright[unread]] = _OK
+            above_band[bright[agrees | unread]] = False
         status[above_band] = _OUT_OF_RANGE
         # a tone in range by the network's class, read with doubt, not an octave high, its energy in the range
         doubtful = (confidence < self.min_confidence) & (kind == 0) & ~octave_high & ~below_band
@@ -788,11 +799,16 @@ class LSTMEstimator(HasFloor):
         partial standing clear of its local noise floor, a waveform that repeats at the fundamental over its
         partials' band) hold in noise where the network doubts a tone and the whole window repeats too little for
         :meth:`_confirmed` (0.2..0.35 at -5..0 dB)."""
-        n = frames.shape[1]
-        estimates = FFTEstimator(fmin=self.fmin).estimate_many(frames, samplerate)
-        read = np.array([e.hz if e.status == OK else np.nan for e in estimates], dtype=np.float64) * n / samplerate
+        read = self._fft_cycles(frames, samplerate)
         with np.errstate(invalid="ignore"):  # nan: no number
             return np.abs(1200.0 * np.log2(read / cycles)) < UNSURE_COARSE_CENTS
+
+    def _fft_cycles(self, frames: np.ndarray, samplerate: float) -> np.ndarray:
+        """The number :class:`~streamfreq.estimators.fft.FFTEstimator` (told the same ``fmin``) reads in each window
+        ``frames``, in cycles per window (nan where it gives none)."""
+        estimates = FFTEstimator(fmin=self.fmin).estimate_many(frames, samplerate)
+        hz = np.array([e.hz if e.status == OK else np.nan for e in estimates], dtype=np.float64)
+        return hz * frames.shape[1] / samplerate
 
     def _repeats_below(self, frames: np.ndarray, low: float) -> np.ndarray:
         """Which windows ``frames`` repeat clearly at a period longer than ``low`` cycles per window allows, and
@@ -832,13 +848,13 @@ class LSTMEstimator(HasFloor):
         confidence[rows[read]] = got_confidence[read]
         status[rows[read]] = _OK
 
-    def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """What the windows ``(batch, N)`` alone say: ``(above the band, below the range, centre level, peak above
-        the range)`` per window.
+    def _frame_checks(self, frames: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """What the windows ``(batch, N)`` alone say: ``(above the band, bright, below the range, centre level, peak
+        above the range)`` per window.
 
-        From each window's DFT power (mean removed). Above the band: the window has energy, the share of
-        it the resampling keeps (below 0.9 of its Nyquist) is under :data:`BAND_GUARD` of what white noise
-        keeps, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
+        From each window's DFT power (mean removed). Bright: the window has energy, and the share of it the
+        resampling keeps (below 0.9 of its Nyquist) is under :data:`BAND_GUARD` of what white noise keeps.
+        Above the band: bright, and the energy above has a spectral peak (a tone, not hiss). Below the range: more than
         :data:`LOW_BAND_SHARE` of the energy lies below the trained range. Centre level: the power of the middle
         eighth over the loudest quarter's (:func:`~streamfreq.estimators.base.centre_level`; 0 for a silent
         window): a note that starts or stops within the window before its centre leaves it low.
@@ -853,14 +869,15 @@ class LSTMEstimator(HasFloor):
         keep = 0.9 * min(n, self.length) / 2
         white = min(1.0, keep / (n / 2))
         kept, above = power[:, : int(keep) + 1], power[:, int(keep) + 1 :]
-        above_band = (np.add.reduce(kept, axis=1) < BAND_GUARD * white * total) & (
+        bright = (np.add.reduce(kept, axis=1) < BAND_GUARD * white * total) & (total > 0)
+        above_band = bright & (
             np.maximum.reduce(above, axis=1, initial=0.0) > PEAK_SHARE * np.add.reduce(above, axis=1)
         )
         low_band = power[:, 1 : max(2, math.ceil(self.range_cycles[0]))]
         below_band = np.add.reduce(low_band, axis=1) > LOW_BAND_SHARE * total
         centred = wide - wide.mean(axis=1, keepdims=True)  # a DC offset does not make a silent centre sound
         peak_above = (power.argmax(axis=1) > self.range_cycles[1]) & (power.max(axis=1) >= TONE_SHARE * total)
-        return above_band & (total > 0), below_band, centre_level(centred), peak_above
+        return above_band, bright, below_band, centre_level(centred), peak_above
 
     def __repr__(self) -> str:
         return f"LSTMEstimator({str(self.model_path)!r})"
