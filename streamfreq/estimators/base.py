@@ -253,6 +253,8 @@ def _moved(y: np.ndarray, shift: np.ndarray) -> np.ndarray:
 
 #: :func:`whole_repeats` reads a lag only where the window's two parts overlap by at least this share of it.
 WHOLE_OVERLAP = 0.125
+#: ... and the period itself, between whole samples, only where the nearest whole lag can cost more than this.
+FRACTION_GAIN = 0.01
 
 
 def whole_repeats(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
@@ -296,7 +298,15 @@ def whole_repeats(frames: np.ndarray, period: np.ndarray) -> np.ndarray:
         variances = (squares[at, length] - first**2 / length) * (squares[:, n] - squares[at, lag] - second**2 / length)
         with np.errstate(invalid="ignore", divide="ignore"):
             best = np.maximum(best, np.where(variances > 0, covariance / np.sqrt(variances), 0.0))
-    out[rows] = np.maximum(best, _fractional_repeats(y, np.asarray(period, dtype=np.float64)[rows]))
+    # the period itself, where the whole lags may miss it: a lag off by d samples turns a partial at w rad/sample
+    # by w d, and the window's mean square step over its variance (about the power-weighted mean of w**2)
+    # bounds what that costs, d**2 / 2 of it
+    exact = np.asarray(period, dtype=np.float64)[rows]
+    steps = np.einsum("ij,ij->i", *(np.diff(y, axis=1),) * 2) / np.maximum(squares[:, n] - sums[:, n] ** 2 / n, 1e-300)
+    off = np.flatnonzero(steps * (exact - np.rint(exact)) ** 2 / 2 > FRACTION_GAIN)
+    if len(off):
+        best[off] = np.maximum(best[off], _fractional_repeats(y[off], exact[off]))
+    out[rows] = best
     return out
 
 
