@@ -708,8 +708,9 @@ class FFTEstimator(HasFloor):
             period = 2.0 * np.pi / omega0[doubted]
             repeats = whole_repeats(y[doubted], period)
             with np.errstate(invalid="ignore"):  # nan: a period too long to read
-                clear = (repeats >= NOISY_REPEATS) & (repeats - whole_repeats(y[doubted], 0.5 * period) >= 0.3)
-            status[doubted[clear]] = OK
+                clear = np.flatnonzero(repeats >= NOISY_REPEATS)
+                half = whole_repeats(y[doubted[clear]], 0.5 * period[clear])
+                status[doubted[clear[repeats[clear] - half >= 0.3]]] = OK
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
         unrepeated &= ~two_notes
