@@ -561,17 +561,17 @@ class LSTMEstimator(HasFloor):
             low = max(low, self.fmin * n / float(samplerate))
         status[(kind == 2) | (cycles < low) | (cycles > high)] = _OUT_OF_RANGE
         status[kind == 1] = _NO_TONE
-        bright = np.flatnonzero(bright & (level >= CENTRE_LEVEL) & ((status == _OK) | (kind == 1)))
-        if len(bright):  # a note in range whose upper partials, above the band, hold most of its energy (a spectrum
+        rows = np.flatnonzero(bright & (level >= CENTRE_LEVEL) & ((status == _OK) | (kind == 1)))
+        if len(rows):  # a note in range whose upper partials, above the band, hold most of its energy (a spectrum
             # rising with frequency), where fft reads a note in range from all of them: no tone above the range, and
             # where the network, which hears only the band, reads no tone, fft's number
-            read = self._fft_cycles(frames[bright], samplerate)
+            read = self._fft_cycles(frames[rows], samplerate)
             with np.errstate(invalid="ignore"):  # nan: no number
-                agrees = np.abs(1200.0 * np.log2(read / cycles[bright])) < UNSURE_COARSE_CENTS
-                unread = (status[bright] != _OK) & (read >= low) & (read <= high)  # the network reads no tone
-            cycles[bright[unread]] = read[unread]
-            status[bright[unread]] = _OK
-            above_band[bright[agrees | unread]] = False
+                agrees = np.abs(1200.0 * np.log2(read / cycles[rows])) < UNSURE_COARSE_CENTS
+                unread = (status[rows] != _OK) & (read >= low) & (read <= high)  # the network reads no tone
+            cycles[rows[unread]] = read[unread]
+            status[rows[unread]] = _OK
+            above_band[rows[agrees | unread]] = False
         status[above_band] = _OUT_OF_RANGE
         # a tone in range by the network's class, read with doubt, not an octave high, its energy in the range
         doubtful = (confidence < self.min_confidence) & (kind == 0) & ~octave_high & ~below_band
