@@ -88,6 +88,16 @@ def bright_tone(f0: float, seconds: float = 1.0, samplerate: float = 16000.0) ->
     return harmonic_tone(int(seconds * samplerate), samplerate, f0, harmonics * f0 / 1000.0, phases=phases)
 
 
+def rippled_noise(delay: int, seed: int, seconds: float = 2.0, samplerate: float = 16000.0) -> np.ndarray:
+    """Iterated rippled noise: white noise (seeded) delayed by ``delay`` samples and added to itself, 8 times. Its
+    partials are narrow bands of noise at the multiples of ``samplerate / delay``, and its waveform repeats at the
+    delay at about 0.89 (the binomial weights' C(16, 7) / C(16, 8))."""
+    x = np.random.default_rng(seed).standard_normal(int(seconds * samplerate))
+    for _ in range(8):
+        x = x + np.concatenate([np.zeros(delay), x[:-delay]])
+    return x
+
+
 def cents(estimate, truth) -> np.ndarray:
     """How far ``estimate`` lies from ``truth``, in cents (both in Hz, arrays or numbers)."""
     return 1200.0 * np.log2(np.asarray(estimate) / np.asarray(truth))

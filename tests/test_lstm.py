@@ -20,7 +20,7 @@ from streamfreq.errors import ModelError
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
 from streamfreq.estimators.lstm import lstm_available
 from streamfreq.signals import harmonic_noise_sigma, harmonic_tone, noise_sigma, tone
-from tests.conftest import bass_with_vibrato, bright_tone, cents, low_horn, low_voice
+from tests.conftest import bass_with_vibrato, bright_tone, cents, low_horn, low_voice, rippled_noise
 
 N, FS = 2048, 48000.0
 
@@ -817,3 +817,36 @@ def test_a_bright_tone_in_range_is_read_not_called_out_of_range(f0):
     readouts = Engine(16000.0, estimators=["lstm"]).push(bright_tone(f0).astype(np.float32))
     read = np.array([r.hz("lstm") or np.nan for r in readouts])
     assert np.all(np.abs(cents(read, f0)) < 50)
+
+
+def test_rippled_noise_the_network_doubts_is_read_at_the_coarse_note():
+    """Iterated rippled noise at 89.9 Hz (a delay of 178 samples at 16 kHz) sounds to the network like noise: it
+    calls 22..29% of the windows "no tone" with a probability of 0.70..0.79. Its waveform repeats at the delay at
+    0.89, far better than noise does, so a "no tone" under 0.8 is read at the note ``fft``'s coarse stage reads
+    where the window repeats at that period at 0.8 or more (rule 10c). Before (a "no tone" under 0.7), 71..78% of
+    the windows got a number."""
+    _need("ai_edge_litert")
+    from streamfreq.engine import Engine
+
+    readouts = Engine(16000.0, estimators=["lstm"]).push(rippled_noise(178, seed=5).astype(np.float32))
+    read = np.array([r.hz("lstm") or np.nan for r in readouts])
+    numbered = np.isfinite(read)
+    assert numbered.mean() >= 0.95 and np.all(np.abs(cents(read[numbered], 16000.0 / 178)) < 50)
+
+
+@pytest.mark.parametrize("f0", [90.0, 160.0])
+def test_a_residue_pitch_is_read_at_its_fundamental(f0):
+    """A tone of partials 10..17 alone, alike (16 kHz): no partial lies near the fundamental, yet the whole waveform
+    repeats at its period at 0.99. The network reads the 90 Hz one at 1229 Hz (the middle of its partials, with
+    confidence 0.51..0.63) and calls the 160 Hz one no tone (0.70..0.71): divided by the partial's number (14) where
+    ``fft``'s coarse stage reads the note and the window repeats clearly better at its period (rule 11, now up to
+    the 17th partial), and read at the coarse note (rule 10c, "no tone" under 0.8)."""
+    _need("ai_edge_litert")
+    from streamfreq.engine import Engine
+
+    amplitudes = (np.arange(1, 18) >= 10).astype(float)
+    x = harmonic_tone(32000, 16000.0, f0, amplitudes, phases=np.full(17, -0.5 * np.pi))
+    readouts = Engine(16000.0, estimators=["lstm"]).push((0.1 * x / np.std(x)).astype(np.float32))
+    read = np.array([r.hz("lstm") or np.nan for r in readouts])
+    numbered = np.isfinite(read)
+    assert numbered.mean() >= 0.9 and np.all(np.abs(cents(read[numbered], f0)) < 50)

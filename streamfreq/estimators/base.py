@@ -377,6 +377,34 @@ def best_lag(correlation: np.ndarray, shortest: np.ndarray, longest: np.ndarray)
     return best + np.clip(shift, -0.5, 0.5), mid
 
 
+#: :func:`period_near` looks for the best period within this ratio of a number: the LSTM's number moved to its
+#: double below the range reads the recorded French horn's D♯2 35..45 cents off (past the bins its offset head was
+#: fitted on), 1..3 by the period; ``fft``'s fit of rippled noise lands 3..5% off its delay.
+NEAR_LAG = 1.06
+
+
+def period_near(y: np.ndarray, cycles: np.ndarray) -> np.ndarray:
+    """The f0 (cycles per window) of windows ``y`` (centred, unit peak) at their best period within
+    :data:`NEAR_LAG` of ``cycles`` per window (:func:`best_lag`), or ``cycles`` where the best lag lies at an end of
+    that span (no peak there): a number read from noisy partials, or moved by a check to another place (the LSTM's
+    double below its range, its quotient on a partial), is as far off in cents as the partials or the network were,
+    tens of cents, where the waveform's period is not.
+
+    Example
+    -------
+    >>> import numpy as np
+    >>> y = np.cos(2 * np.pi * np.arange(2048) * 20.48 / 2048)[None]
+    >>> round(float(period_near(y, np.array([20.0]))[0]), 2)
+    20.48
+    """
+    n = y.shape[1]
+    period = n / cycles
+    shortest = np.floor(period / NEAR_LAG).astype(np.int64)
+    longest = np.minimum(np.ceil(period * NEAR_LAG), n - 2).astype(np.int64)
+    lag = best_lag(lag_correlation(y), shortest, longest)[0]
+    return np.where((lag > shortest + 0.5) & (lag < longest - 0.5), n / lag, cycles)
+
+
 def estimates_from_arrays(hz: np.ndarray, confidence: np.ndarray, status: np.ndarray) -> list[Estimate]:
     """Build Estimates from parallel arrays, forcing nan/0 where the status is not ``"ok"``."""
     out = []

@@ -76,6 +76,7 @@ from streamfreq.estimators.base import (
     centred_unit_peak,
     estimates_from_arrays,
     lag_correlation,
+    period_near,
     repeating_at_centre,
     whole_repeats,
 )
@@ -708,9 +709,17 @@ class FFTEstimator(HasFloor):
             period = 2.0 * np.pi / omega0[doubted]
             repeats = whole_repeats(y[doubted], period)
             with np.errstate(invalid="ignore"):  # nan: a period too long to read
+                off = np.flatnonzero(~(repeats >= NOISY_REPEATS))
+            if len(off):  # noisy partials pull the fit a few % off the period: the waveform's own, near it
+                period[off] = n / period_near(y[doubted[off]], n / period[off])
+                repeats[off] = whole_repeats(y[doubted[off]], period[off])
+            with np.errstate(invalid="ignore"):
                 clear = np.flatnonzero(repeats >= NOISY_REPEATS)
                 half = whole_repeats(y[doubted[clear]], 0.5 * period[clear])
-                status[doubted[clear[repeats[clear] - half >= 0.3]]] = OK
+                rescued = doubted[clear[repeats[clear] - half >= 0.3]]
+            status[rescued] = OK
+            omega0[rescued] = 2.0 * np.pi / period[np.searchsorted(doubted, rescued)]
+            f0_hz[rescued] = omega0[rescued] * samplerate / (2.0 * np.pi)
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
         unrepeated &= ~two_notes
