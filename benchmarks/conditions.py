@@ -7,8 +7,10 @@ pink noise 20 and 10 dB below it, brown rumble (integrated white noise, high-pas
 50 Hz mains hum with its odd harmonics 40 dB below it (heard in the gaps), the last once more with streamfreq's
 estimators told ``--fmin 70``; then as files and sound servers deliver it: through 44.1 kHz and back (scipy's
 polyphase resampler, whose filter rolls off the top 4 kHz), and through MP3 at about 40 kbit/s (libsndfile's
-LAME, compression level 0.9: silence above a few kHz, lone lines below it), dry and with the pink noise 10 dB below.
-The noise levels are relative to the voice's mean power over its voiced samples. Each cell is
+LAME, compression level 0.9: silence above a few kHz, lone lines below it), dry and with the pink noise 10 dB below;
+and with another voice (another draw of the same generator) 20 dB below it, as a second singer or a talker in the
+room: the reference stays the louder voice's, so numbers for the quieter one in the louder one's gaps count as false
+alarms. The noise levels are relative to the voice's mean power over its voiced samples. Each cell is
 raw pitch % / voicing false alarm % / gross-error % (mir_eval.melody, as in ``pitch.py``).
 
     python benchmarks/conditions.py [--seconds 12] [--seed 11] [--estimators fft,lstm,zc] [--no-peers]
@@ -26,6 +28,8 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from pitch import metrics, peer_trackers, print_table, run_tracker, streamfreq_tracker, voice_material  # noqa: E402
+
+from streamfreq.signals import voice  # noqa: E402
 
 #: The mains-hum condition, and the lowest f0 streamfreq is told in its second row (the voice's lowest note is 90 Hz;
 #: pyin is told 80).
@@ -64,6 +68,10 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
         coded.seek(0)
         return soundfile.read(coded, dtype="float64")[0][: len(x)] * peak / 0.5
 
+    def other_voice(n: int) -> np.ndarray:  # another draw of the voice, its own pitch and gaps
+        seed = int(rng.integers(2**31))
+        return voice(n / samplerate, samplerate, seed=seed, f0_range=(90.0, 700.0)).samples[:n].astype(np.float64)
+
     def resampled(x: np.ndarray) -> np.ndarray:  # through 44.1 kHz and back
         return signal.resample_poly(signal.resample_poly(x, 147, 160), 160, 147)[: len(x)]
 
@@ -82,6 +90,7 @@ def conditions(samplerate: float, rng: np.random.Generator) -> dict[str, Callabl
         "through 44.1 kHz and back": lambda x, rms: resampled(x),
         "MP3 at 40 kbit/s": lambda x, rms: mp3(x),
         "pink noise 10 dB below, MP3 at 40 kbit/s": lambda x, rms: mp3(noise_like(x, pink(len(x)), rms, 10.0)),
+        "another voice 20 dB below": lambda x, rms: noise_like(x, other_voice(len(x)), rms, 20.0),
     }
 
 

@@ -716,9 +716,10 @@ class FFTEstimator(HasFloor):
             with np.errstate(invalid="ignore"):
                 clear = np.flatnonzero(repeats >= NOISY_REPEATS)
                 half = whole_repeats(y[doubted[clear]], 0.5 * period[clear])
-                rescued = doubted[clear[repeats[clear] - half >= 0.3]]
+                kept = clear[repeats[clear] - half >= 0.3]
+            rescued = doubted[kept]
             status[rescued] = OK
-            omega0[rescued] = 2.0 * np.pi / period[np.searchsorted(doubted, rescued)]
+            omega0[rescued] = 2.0 * np.pi / period[kept]
             f0_hz[rescued] = omega0[rescued] * samplerate / (2.0 * np.pi)
         unexplained = noise_var * dof / total  # the share of each window's energy its fit leaves
         numbered, omega0, order, highest = (status == OK) & ~two_notes, omega0.copy(), order.copy(), highest.copy()
