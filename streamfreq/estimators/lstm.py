@@ -62,9 +62,10 @@ fundamental half as high, with odd harmonics too weak for the network (a
 double bass's lowest notes), is halved by the check ``fft`` makes
 (:mod:`~streamfreq.estimators.octave`). A number on an upper partial of the
 note (the 2nd up to the 17th: a French horn's low notes, their 4th..6th
-partials the loudest; a residue pitch, partials 10..17 alone), where ``fft``'s coarse stage reads the note and the
-window repeats clearly better at the note's period than at the number's, is
-divided by that partial's number, or withheld where it lies too far off it.
+partials the loudest; a residue pitch, partials 10..17 alone), where
+``fft``'s coarse stage reads the note and the window repeats clearly better
+at the note's period than at the number's, is divided by that partial's
+number, or withheld where it lies too far off it.
 
 The ML runtime (``ai_edge_litert``) is imported only when an
 :class:`LSTMEstimator` is built; importing this module is cheap.
