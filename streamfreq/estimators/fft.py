@@ -633,6 +633,15 @@ class FFTEstimator(HasFloor):
         )
         divisor[odd_there] = 1
         rows = np.flatnonzero(divisor > 1)
+        if len(rows):  # a noisy periodic sound whose partials off every d-th fell under the noise by chance: its
+            # waveform repeats at (near) the fitted period, and far worse at a d-th of it (a period repeats at least as
+            # well as its multiples)
+            period = n / period_near(y[rows], fit.omega0[rows] * n / (2.0 * np.pi))  # noisy partials: the fit is off
+            repeats = whole_repeats(y[rows], period)
+            with np.errstate(invalid="ignore"):  # nan: a period too long to read
+                slower = (repeats >= NOISY_REPEATS) & (repeats - whole_repeats(y[rows], period / divisor[rows]) >= 0.3)
+            divisor[rows[slower]] = 1
+            rows = rows[~slower]
         if len(rows):
             start = fit.omega0[rows] * divisor[rows]
             # the coarse fundamental's order may end below the higher one's upper harmonics: their own count
