@@ -189,9 +189,11 @@ REPEATS_MIN = 0.2
 #: noise); noise reads about 0 +- 0.1 there.
 REPEATS_CLEAR = 0.5
 #: A window whose partials the spectral tests do not find clear is read where its whole waveform repeats at the
-#: fundamental at least this well (:func:`~streamfreq.estimators.base.whole_repeats`), and better by 0.3 than at half
-#: its period (noise that falls steeply repeats at any short lag, better at shorter ones).
+#: fundamental at least this well (:func:`~streamfreq.estimators.base.whole_repeats`), and better by
+#: :data:`NOISY_MARGIN` than at half its period (noise that falls steeply repeats at any short lag, better at shorter
+#: ones); a noisy window so periodic is not read in lowest terms where it repeats that much worse at a d-th of it.
 NOISY_REPEATS = 0.8
+NOISY_MARGIN = 0.3
 #: ... for a fundamental up to this (Hz): a period of 1 ms or more, over which a narrow band of noise (a fricative's
 #: resonance, 100 Hz wide or more) no longer repeats at 0.8, while at a shorter period it does (a fricative at
 #: 8.5 kHz repeats at 0.8 at its 0.12 ms).
@@ -637,9 +639,9 @@ class FFTEstimator(HasFloor):
             # waveform repeats at (near) the fitted period, and far worse at a d-th of it (a period repeats at least as
             # well as its multiples)
             period = n / period_near(y[rows], fit.omega0[rows] * n / (2.0 * np.pi))  # noisy partials: the fit is off
-            repeats = whole_repeats(y[rows], period)
+            repeats, shorter = whole_repeats(y[rows], period), whole_repeats(y[rows], period / divisor[rows])
             with np.errstate(invalid="ignore"):  # nan: a period too long to read
-                slower = (repeats >= NOISY_REPEATS) & (repeats - whole_repeats(y[rows], period / divisor[rows]) >= 0.3)
+                slower = (repeats >= NOISY_REPEATS) & (repeats - shorter >= NOISY_MARGIN)
             divisor[rows[slower]] = 1
             rows = rows[~slower]
         if len(rows):
@@ -725,7 +727,7 @@ class FFTEstimator(HasFloor):
             with np.errstate(invalid="ignore"):
                 clear = np.flatnonzero(repeats >= NOISY_REPEATS)
                 half = whole_repeats(y[doubted[clear]], 0.5 * period[clear])
-                kept = clear[repeats[clear] - half >= 0.3]
+                kept = clear[repeats[clear] - half >= NOISY_MARGIN]
             rescued = doubted[kept]
             status[rescued] = OK
             omega0[rescued] = 2.0 * np.pi / period[kept]
