@@ -44,7 +44,11 @@ Two unrelated tones read as the one the harmonic model explains best
 their common fundamental. Two notes in a closer simple ratio (a fourth, a
 third, a tone: a melody handing one note to the next) read as the louder of
 them where their partials lie on the two notes' harmonic series and nowhere
-else (:mod:`~streamfreq.estimators.two_notes`).
+else (:mod:`~streamfreq.estimators.two_notes`). A number with no odd
+partial of its own, or whose odd partials lie from its 5th up only (a
+quieter second note's, on the number's odd multiples:
+:func:`~streamfreq.estimators.octave.odd_partials_elsewhere`), is read at
+its double.
 
 Example
 -------
@@ -750,15 +754,26 @@ class FFTEstimator(HasFloor):
             numbered, unrepeated = np.zeros(count, dtype=bool), np.zeros(count, dtype=bool)
             numbered[rows] = status[rows] == OK
             lowered[rows] = True
-        # no odd harmonic of the number stands out of the noise, two even ones do: the fundamental is the double
+        # no odd harmonic of the number stands out of the noise, two even ones do; or its odd partials are another
+        # note's, from its 5th up only: the fundamental is the double
         below_top = omega0 * n / np.pi <= n / 2 - self.min_cycles  # the double, in cycles per window
-        rows = np.flatnonzero((status == OK) & ~two_notes & ~lowered & below_top & _odd_harmonics_absent(valid))
+        candidates = (status == OK) & ~two_notes & below_top
+        absent = candidates & ~lowered & _odd_harmonics_absent(valid)
+        elsewhere = np.zeros(count, dtype=bool)
+        rows = np.flatnonzero(candidates & ~absent & (unexplained < octave.ELSEWHERE_UNEXPLAINED))
+        if len(rows):
+            elsewhere[rows] = octave.odd_partials_elsewhere(
+                coarse.spectrum.power[rows], n, omega0[rows] / (2.0 * np.pi), order[rows]
+            )
+        rows = np.flatnonzero(absent | elsewhere)
         if len(rows):  # unless the waveform's repetition shows odd partials the fit could not count
             period = samplerate / f0_hz[rows]
             better = whole_repeats(y[rows], period) - whole_repeats(y[rows], 0.5 * period)
             rows = rows[~(better > DOUBLE_REPEATS_MARGIN)]  # nan (a period too long to check): doubled
-        if len(rows):  # or odd partials each too faint to be significant, together clear of the noise
-            rows = rows[~_faint_odd_partials(coarse.spectrum.power[rows], omega0[rows], order[rows], n)]
+        faint = np.flatnonzero(absent[rows])
+        if len(faint):  # or odd partials each too faint to be significant, together clear of the noise
+            power = coarse.spectrum.power[rows[faint]]
+            rows = np.delete(rows, faint[_faint_odd_partials(power, omega0[rows[faint]], order[rows[faint]], n)])
         if len(rows):
             order[rows], highest[rows] = np.maximum(order[rows] // 2, 1), np.maximum(highest[rows] // 2, 1)
             omega0[rows] = _refit_near(y[rows], 2.0 * omega0[rows], order[rows], self.newton_steps)

@@ -17,7 +17,10 @@ number ``f`` is checked where half of it has few periods in the window
   :data:`ODD_PARTIAL_SHARE` of their energy: a partial, not the energy that
   jitter and shimmer spread between all of them; or, where the waveform
   repeats clearly better at twice the period (:data:`CLEAR_EXCESS`), the
-  half's odd partials, its first counted, explain :data:`CLEAR_ODD_SHARE`.
+  half's odd partials, its first counted, explain :data:`CLEAR_ODD_SHARE`;
+  or its first partial alone explains :data:`HALF_FIT_SHARE`, a peak standing
+  clear of the spectrum around it (:data:`FIRST_PARTIAL_DB`: not rumble's or
+  breath's spread power).
 
 Where half the number has more periods than that, the spectrum resolves the
 half's partials, and the spectrum alone decides (:func:`fraction_by_partials`): a
@@ -129,10 +132,45 @@ CLEAR_EXCESS = 0.12
 #: 78.7 -> 81.2%), the pitch benchmark's harmonic tones 99.0 -> 99.2%; espeak-ng's creaky frames (4-5%) stay.
 CLEAR_ODD_SHARE = 0.06
 #: The fits run only where the window's Hann power spectrum holds at least this share of its power within a bin of
-#: the half's odd harmonics: a partial keeps 93-98% of its power there, so a window below it cannot gain
-#: :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost 0.6 ms a window on the LSTM's
-#: numbers, which have no fit of their own to go by).
+#: the half's odd harmonics, its 1st counted (:data:`FIRST_PARTIAL_DB`): a partial keeps 93-98% of its power there,
+#: so a window below it cannot gain :data:`HALF_FIT_SHARE` by them. It rules out steady tones cheaply (the fits cost
+#: 0.6 ms a window on the LSTM's numbers, which have no fit of their own to go by).
 ODD_SPECTRUM_SHARE = HALF_FIT_SHARE / 2
+#: Where the half's odd partials from its 3rd up are too weak, its first partial alone says the fundamental is half
+#: where it holds :data:`HALF_FIT_SHARE` of the window and stands this far (dB) over the median of the spectrum from
+#: 0.3 to 0.7 of its frequency below and above it, as a peak: a partial, where rumble and breath spread their power
+#: over the bins around. A voice whose 2nd partial sits on a formant, its fundamental and 3rd 10..20 dB under it, in
+#: brown rumble or pink noise 10 dB below it (``benchmarks/conditions.py``), was read at the 2nd: the noise buries
+#: its odd partials from the 5th up and the 3rd holds under 1% of the window. The halves' first partials of those
+#: windows stand 9..27 dB over that median (5th..95th percentile; median 14 dB); where a low voice is read right,
+#: rumble's lone peaks at its half (48..97 Hz) stand at most 7 dB (95th percentile). Over that benchmark's voice at
+#: 8 draws through 9 of its conditions (70,416 voiced windows), ``fft``'s numbers an octave high 402 → 122 (278 now
+#: right, 2 without a number), the LSTM's 96 → 79, and no other window moved.
+FIRST_PARTIAL_DB = 10.0
+#: ...where the half has at least this many periods in the window (93.75 Hz at 2048 / 48 kHz): below it lie rumble's
+#: lone peaks, and the spectrum around the half there is the skirt of the number's own fundamental.
+FIRST_PARTIAL_CYCLES = 4.0
+
+#: A number whose odd partials lie from its 5th up only is a sub-octave (:func:`odd_partials_elsewhere`): its 1st and
+#: 3rd together hold under ``MINOR_SHARE`` (-25 dB) of the window and under this share of all its odd ones...
+ELSEWHERE_LOW_RATIO = 0.1
+#: ...which hold at least this share of the window: another note's partials that fall on the number's odd multiples
+#: (a second voice or instrument a third, a fourth or a fifth from the note: their common fundamental's 5th or 15th
+#: harmonic), which a sound of its own would not leave without its 1st and 3rd. A bassoon whose odd partials all lie
+#: 27..29 dB under its 2nd has none that strong: its own are read by :func:`odd_partials_stand`. Over
+#: ``benchmarks/conditions.py``'s voice at 8 draws through 9 of its conditions, ``fft``'s numbers an octave low with
+#: another voice 20 dB below 210 → 184, and no other window moved.
+ELSEWHERE_ODD_SHARE = 0.01
+#: ...one partial holding at least this share of their power: another note's lie apart on the number's odd multiples
+#: (its 5th and 15th), where a sound of its own whose 1st and 3rd a recording lost keeps a series of them (a recorded
+#: organ's A1 at 55 Hz, its 1st and 3rd 35..60 dB under its 8th, holds its 5th, 7th, 9th, 11th and 13th within 10..15
+#: dB of each other, the 9th 60% of them)...
+ELSEWHERE_PARTIAL_SHARE = 0.8
+#: ...in a window its fit leaves less than this share of (a clean one: in loud noise a tone without its fundamental
+#: may hide its 3rd under the noise, and keep its 5th).
+ELSEWHERE_UNEXPLAINED = 0.1
+#: The odd harmonic numbers :func:`odd_partials_elsewhere` looks at.
+_ODD_NUMBERS = np.arange(1, 2 * MAX_HARMONICS, 2)
 
 
 #: One of the half's odd partials must hold this share (-17 dB) of the mean power of its two even neighbours for the
@@ -345,7 +383,7 @@ def half_fundamental(
         excess[test] = double_excess(y[test], omega0[test], power[test], samplerate)
     test = np.flatnonzero(test & (excess >= 0.0))
     band = period_band(omega0[test] / (2.0 * np.pi), samplerate)
-    keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band) >= ODD_SPECTRUM_SHARE
+    keep = odd_power_share(power[test], n, omega0[test] / (2.0 * np.pi), band, first=1) >= ODD_SPECTRUM_SHARE
     test, band = test[keep], band[keep]
     if not len(test):
         return test
@@ -360,7 +398,30 @@ def half_fundamental(
     partial = odd.max(axis=1) >= ODD_PARTIAL_SHARE * odd.sum(axis=1)
     clear = (excess[test] >= CLEAR_EXCESS) & (gain + halves[:, 0] >= CLEAR_ODD_SHARE * total)
     keep = (gain >= HALF_FIT_SHARE * total) & (partial | clear)
+    lone = omega0[test] * (0.25 * n / np.pi) >= FIRST_PARTIAL_CYCLES  # the half's periods in the window
+    first = np.flatnonzero(~keep & lone & (halves[:, 0] >= HALF_FIT_SHARE * total))
+    if len(first):
+        keep[first] = _first_partial_stands(power[test[first]], n, omega0[test[first]] / (4.0 * np.pi))
     return test[keep]
+
+
+def _first_partial_stands(power: np.ndarray, n: int, half: np.ndarray) -> np.ndarray:
+    """Whether each padded power spectrum ``power`` (windows of ``n``) peaks within a bin of the window of ``half``
+    (cycles/sample), :data:`FIRST_PARTIAL_DB` over its median from 0.3 to 0.7 of that frequency below and above it."""
+    nfft = 2 * (power.shape[1] - 1)
+    reach = nfft // n  # padded bins per bin of the window
+    places = half * nfft
+    index = np.rint(places).astype(np.int64)[:, None] + np.arange(-reach - 1, reach + 2)
+    near = np.take_along_axis(power, index, axis=1)
+    top = near[:, 1:-1].argmax(axis=1) + 1
+    rows = np.arange(len(half))
+    peak = near[rows, top]
+    around = [
+        np.median(np.concatenate((row[int(0.3 * at) : int(0.7 * at) + 1], row[int(1.3 * at) : int(1.7 * at) + 1])))
+        for row, at in zip(power, places.tolist(), strict=True)
+    ]
+    rising, falling = peak > near[rows, top - 1], peak > near[rows, top + 1]  # a peak, not a lobe's slope
+    return rising & falling & (peak >= 10.0 ** (FIRST_PARTIAL_DB / 10.0) * np.array(around))
 
 
 def _fit_at_half(
@@ -512,6 +573,30 @@ def odd_power_share(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray,
     """
     odd = np.arange(first, 2 * MAX_HARMONICS, 2)
     return _power_near(power, n, np.where(odd < 2 * band[:, None], np.outer(0.5 * f0, odd), np.nan)).sum(axis=1)
+
+
+def odd_partials_elsewhere(power: np.ndarray, n: int, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
+    """Which windows (``power``: their padded power spectra; windows of ``n``) read at ``f0`` (cycles/sample) with
+    ``order`` harmonics fitted hold odd partials of the number from its 5th up only: the 1st and 3rd together under
+    :data:`~streamfreq.estimators.partial_fit.MINOR_SHARE` of the window's power and under
+    :data:`ELSEWHERE_LOW_RATIO` of all its odd ones, which hold :data:`ELSEWHERE_ODD_SHARE` at least,
+    :data:`ELSEWHERE_PARTIAL_SHARE` of their power in one partial.
+
+    Example
+    -------
+    >>> from streamfreq.estimators.harmonic import padded_power
+    >>> from streamfreq.signals import harmonic_tone
+    >>> voice = harmonic_tone(2048, 48000.0, 320.0, [0.3, 1.0, 0.2, 0.1], seed=1)  # a note at 320 Hz...
+    >>> other = harmonic_tone(2048, 48000.0, 800.0 / 3.0, [0.0, 0.0, 0.2], seed=2)  # ...a 6:5 below's 3rd: 800 Hz
+    >>> power = padded_power((voice + other)[None])
+    >>> odd_partials_elsewhere(power, 2048, np.array([160.0, 320.0]) / 48000.0, np.array([8, 4])).tolist()
+    [True, False]
+    """
+    odd = np.clip(order, 1, 2 * MAX_HARMONICS - 1)[:, None] >= _ODD_NUMBERS
+    shares = _power_near(power, n, np.where(odd, np.outer(f0, _ODD_NUMBERS), np.nan))
+    low, every = shares[:, :2].sum(axis=1), shares.sum(axis=1)
+    partial = shares[:, 2:].max(axis=1, initial=0.0) >= ELSEWHERE_PARTIAL_SHARE * every  # one partial: not a series
+    return (low < MINOR_SHARE) & (low < ELSEWHERE_LOW_RATIO * every) & (every - low >= ELSEWHERE_ODD_SHARE) & partial
 
 
 def odd_partials_stand(power: np.ndarray, n: int, f0: np.ndarray, band: np.ndarray) -> np.ndarray:
