@@ -272,7 +272,7 @@ class Engine:
             NoteFollower(self.samplerate, self.hop, following, self.fmin) if self.follow_notes and following else None
         )
         reached = [e for e in self.estimators if e.name in self.reached]
-        reach = BelowFloorReach(self.window, self.samplerate, reached, self.reach_fmin) if reached else None
+        reach = BelowFloorReach(self.window, self.hop, self.samplerate, reached, self.reach_fmin) if reached else None
         return Stream(gate, follower, reach)
 
     def _estimate(

@@ -18,6 +18,13 @@ floor: ``slow_tone.off_the_bottom``), and where the longer window repeats at its
 note does, rumble does not). Anything else (no number, a number the window should have read, a note above every
 range) leaves ``out_of_range``.
 
+A note read so is held: the window right after a reached one is read again in twice the window too, whatever it
+said (a number on a partial of the low note, no number, ``out_of_range``), and takes the number found there where
+it lies within :data:`HOLD_CENTS` of the reached one and the longer window repeats at it at :data:`HOLD_REPEATS` or
+more (:meth:`BelowFloorReach.reach` does so window after window, in rounds). In two periods a piano's lowest
+strings, stiff, their fundamental weak, read a stretched upper partial in some windows and nothing in their decay;
+in twice the window they read the note. A next note lets go of it as soon as the longer window reads that note.
+
 Where the engine's floor is raised above the window's own (the 40 Hz of
 :data:`~streamfreq.defaults.FMIN_FLOOR` at 16 kHz, where what reads lower in a voice recording is mostly rumble),
 or ``fmin`` is given, nothing is reached for: ``fmin`` is then a floor the caller chose. The stream's first
@@ -73,16 +80,28 @@ CANDIDATE_REPEATS = 0.7
 #: better there; a voice's windows that ``zc`` leaves without a number repeat at a whole number of its periods
 #: (13 periods of a 432 Hz note), never more than 0.02 better than at its period.
 CANDIDATE_MARGIN = 0.05
+#: A window right after one read below the floor is read again in twice the window too, whatever it said (a number
+#: on a partial, no number, ``out_of_range``), and takes the number found there where that lies within
+#: :data:`HOLD_CENTS` of the window before's and the longer window repeats at it at :data:`HOLD_REPEATS` or more:
+#: a recorded piano's C1 reads a stretched 3rd partial in a third of its default windows between windows reached at
+#: the note (its longer windows repeat at 0.72..0.85 at the note), and its C♯1's decay, no number from 0.85 s on,
+#: repeats at 0.63..0.72 there.
+HOLD_REPEATS = 0.5
+#: ... and within this many cents of the number the window before it was read at.
+HOLD_CENTS = 100.0
+#: Windows of a held note read again at once at first, twice as many each time after: a note below the floor
+#: held through a whole batch is read in a few rounds, and a note that ends costs few windows read in vain.
+HOLD_FIRST = 4
 
 
 class BelowFloorReach:
     """Per stream: reads again, in a window twice as long, the windows an estimator called ``out_of_range``, or gave
-    no number where they repeat best below its floor.
+    no number where they repeat best below its floor, and holds a note so read into the windows after it.
 
     Parameters
     ----------
-    window
-        The stream's window, in samples.
+    window, hop
+        The stream's window, and the samples between its windows' starts.
     samplerate
         Its samples per second.
     estimators
@@ -94,8 +113,9 @@ class BelowFloorReach:
         The lowest fundamental reached for, in Hz (:func:`reach_fmin`).
     """
 
-    def __init__(self, window: int, samplerate: float, estimators: Iterable[HasFloor], fmin: float) -> None:
+    def __init__(self, window: int, hop: int, samplerate: float, estimators: Iterable[HasFloor], fmin: float) -> None:
         self.window = int(window)
+        self.hop = int(hop)
         self.samplerate = float(samplerate)
         self.fmin = float(fmin)
         self.estimators = {estimator.name: estimator for estimator in estimators}
@@ -104,14 +124,16 @@ class BelowFloorReach:
             for name, estimator in self.estimators.items()
         }
         self._kept: list[tuple[np.ndarray, np.ndarray]] = []  # recent batches' (starts, frames), oldest first
+        self._held: dict[str, tuple[int, float]] = {}  # per estimator: the start and number of the stream's last
+        # window, where it was reached
 
     def reach(
         self, starts: np.ndarray, frames: np.ndarray, results: dict[str, list[Estimate]], skip: np.ndarray | None = None
     ) -> None:
         """Replace, in ``results``, the ``out_of_range`` estimates of ``frames`` (the stream's next windows,
         starting at ``starts``), and the ``no_tone`` ones of the windows that repeat best below the floor, whose
-        longer window an estimator reads below its floor; ``skip``: windows not to read (the quiet gate's quiet
-        ones)."""
+        longer window an estimator reads below its floor, and then the estimates of the windows right after one so
+        read that hold its note; ``skip``: windows not to read (the quiet gate's quiet ones)."""
         self._keep(starts, frames)
         names = sorted(self.estimators.keys() & results.keys())
         open_ = np.ones(len(frames), dtype=bool) if skip is None else ~np.asarray(skip, dtype=bool)
@@ -129,24 +151,94 @@ class BelowFloorReach:
                 if i not in longer:
                     longer[i] = self._longer(int(starts[i]), frames[i])
             wanted = [i for i in wanted if longer[i] is not None]
-            if wanted:
-                self._read_again(name, estimates, wanted, np.stack([longer[i] for i in wanted]))
+            numbers = self._numbers_below(name, [longer[i] for i in wanted], REACH_REPEATS)
+            reached = set()
+            for i, number in zip(wanted, numbers, strict=True):
+                if number is not None:
+                    estimates[i] = number
+                    reached.add(i)
+            self._hold(name, starts, frames, estimates, open_, longer, reached)
 
-    def _read_again(self, name: str, estimates: list[Estimate], wanted: list[int], windows: np.ndarray) -> None:
-        """Put into ``estimates`` the numbers the estimator ``name`` reads below its floor in the longer ``windows``
-        of the windows ``wanted``, where those repeat at their period."""
+    def _hold(
+        self,
+        name: str,
+        starts: np.ndarray,
+        frames: np.ndarray,
+        estimates: list[Estimate],
+        open_: np.ndarray,
+        longer: dict[int, np.ndarray | None],
+        reached: set[int],
+    ) -> None:
+        """Read again in twice the window the windows of ``estimates`` right after one ``reached`` (in rounds: the
+        numbers each round holds may hold the note into the windows after them), and keep the batch's last window's
+        number where it was reached."""
+        hop = self.hop
+
+        def anchor(i: int) -> float | None:
+            """The number of the window right before window ``i``, where that window was reached."""
+            if i == 0:
+                held = self._held.get(name)
+                return held[1] if held is not None and held[0] == starts[0] - hop else None
+            return estimates[i - 1].hz if i - 1 in reached and starts[i] - starts[i - 1] == hop else None
+
+        tried = np.zeros(len(starts), dtype=bool)
+        size = HOLD_FIRST
+        while True:
+            chains = []
+            for head in np.flatnonzero(open_ & ~tried).tolist():
+                if head in reached or anchor(head) is None:
+                    continue
+                chain = [head]
+                while len(chain) < size and chain[-1] + 1 < len(starts) and open_[chain[-1] + 1]:
+                    if chain[-1] + 1 in reached or starts[chain[-1] + 1] - starts[chain[-1]] != hop:
+                        break
+                    chain.append(chain[-1] + 1)
+                chains.append(chain)
+            if not chains:
+                break
+            wanted = []
+            for i in (i for chain in chains for i in chain):
+                tried[i] = True
+                if i not in longer:
+                    longer[i] = self._longer(int(starts[i]), frames[i])
+                if longer[i] is not None:
+                    wanted.append(i)
+            numbers = self._numbers_below(name, [longer[i] for i in wanted], HOLD_REPEATS)
+            held = dict(zip(wanted, numbers, strict=True))
+            for chain in chains:
+                for i in chain:
+                    number, before = held.get(i), anchor(i)
+                    if number is None or before is None or abs(1200.0 * math.log2(number.hz / before)) > HOLD_CENTS:
+                        break
+                    estimates[i] = number
+                    reached.add(i)
+            size *= 2
+        last = len(starts) - 1
+        if last in reached:
+            self._held[name] = (int(starts[last]), estimates[last].hz)
+        else:
+            self._held.pop(name, None)
+
+    def _numbers_below(self, name: str, windows: list[np.ndarray], least_repeats: float) -> list[Estimate | None]:
+        """The numbers the estimator ``name`` reads below its floor (or up to
+        :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it) in the longer ``windows``, where those repeat
+        at them at ``least_repeats`` or more; None elsewhere."""
+        if not windows:
+            return []
+        stacked = np.stack(windows)
         try:
-            again = self.estimators[name].reaching(self.fmin).estimate_many(windows, self.samplerate)
-        except Exception:  # the windows say out_of_range, as the estimator said; the engine reads on
-            return
-        below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < self.ceilings[name]]
-        if not below:
-            return
-        period = np.array([self.samplerate / again[k].hz for k in below])
-        repeats = whole_repeats(windows[below], period)
-        for k, repeat in zip(below, repeats.tolist(), strict=True):
-            if repeat >= REACH_REPEATS:
-                estimates[wanted[k]] = again[k]
+            again = self.estimators[name].reaching(self.fmin).estimate_many(stacked, self.samplerate)
+        except Exception:  # the windows keep what they said; the engine reads on
+            return [None] * len(windows)
+        ceiling = self.ceilings[name]
+        below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < ceiling]
+        out: list[Estimate | None] = [None] * len(windows)
+        if below:
+            repeats = whole_repeats(stacked[below], np.array([self.samplerate / again[k].hz for k in below]))
+            for k, repeat in zip(below, repeats.tolist(), strict=True):
+                if repeat >= least_repeats:
+                    out[k] = again[k]
+        return out
 
     def _keep(self, starts: np.ndarray, frames: np.ndarray) -> None:
         """Add a batch to those kept, and drop the batches no window of it or a later one reaches back into."""

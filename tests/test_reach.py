@@ -59,6 +59,51 @@ def test_a_low_note_without_a_number_whose_waveform_repeats_below_the_floor_is_r
     assert len(numbered) >= 60 and np.all(np.abs(cents(numbered, 34.6)) < 50.0)
 
 
+def stiff_low_note(hz: float, amplitudes: np.ndarray, seed: int, seconds: float = 1.5) -> np.ndarray:
+    """A piano-like low note: stiff partials (B = 4e-4), a 2 s decay, noise 60 dB under it (float32)."""
+    note = harmonic_tone(int(seconds * RATE), RATE, hz, amplitudes, inharmonicity=4e-4, decay_s=2.0, seed=seed)
+    return (note + np.random.default_rng(seed).normal(0.0, 1e-3, len(note))).astype(np.float32)
+
+
+#: A C1's partials as a piano's lowest strings sound: the 3rd the strongest, the 1st and 2nd weak.
+THIRD_STRONGEST = np.array([0.2, 0.4, 1.0, 0.8, 0.6, 0.5, 0.4, 0.3, 0.3, 0.2])
+
+
+@pytest.mark.parametrize("block", [100_000, 700])
+def test_a_low_note_is_held_where_the_window_reads_a_partial(block):
+    """A stiff C1 (32.7 Hz) whose 3rd partial is its strongest: the default window holds 1.5 periods, and reads the
+    stretched 3rd partial (3.1-3.2 times the note) in 7 of its 122 windows between windows reached at the note.
+    A window right after one read below the floor is read again in twice the window too (``reach.HOLD_REPEATS``):
+    every window reads the note."""
+    estimates = [
+        r.estimates["fft"] for r in Engine(RATE, estimators=["fft"]).push(stiff_low_note(32.7, THIRD_STRONGEST, 8))
+    ]
+    assert all(e.ok for e in estimates[4:])
+    assert np.abs(cents([e.hz for e in estimates[4:]], 32.7)).max() < 50.0
+
+
+def test_a_low_note_is_held_through_its_decay():
+    """A stiff E1 (41.2 Hz, partials falling as 1 / sqrt(l)): 22 of the decay's 122 windows got no number (the
+    longer window repeats at the note at 0.5..0.7, under ``reach.REACH_REPEATS``); held from the window before,
+    every window reads the note."""
+    note = stiff_low_note(41.2, 1.0 / np.sqrt(np.arange(1, 31)), 7)
+    estimates = [r.estimates["fft"] for r in Engine(RATE, estimators=["fft"]).push(note)]
+    assert all(e.ok for e in estimates[4:])
+    assert np.abs(cents([e.hz for e in estimates[4:]], 41.2)).max() < 50.0
+
+
+def test_a_held_note_lets_go_where_the_next_note_sounds_alone_in_the_longer_window():
+    """A C1 and then a G2, its 3rd partial's pitch (the G2 repeats at the C1's period too): once twice the window
+    holds the G2 alone, every window reads the G2."""
+    c1 = stiff_low_note(32.7, THIRD_STRONGEST, 8, seconds=1.0)
+    g2 = harmonic_tone(int(RATE), RATE, 98.1, [1.0, 0.6, 0.4, 0.3], seed=9).astype(np.float32)
+    engine = Engine(RATE, estimators=["fft"])
+    readouts = engine.push(np.concatenate([c1, 0.5 * g2]))
+    after = [r.estimates["fft"] for r in readouts if r.start >= len(c1) + engine.window]
+    assert len(after) > 70 and all(e.ok for e in after)
+    assert np.abs(cents([e.hz for e in after], 98.1)).max() < 50.0
+
+
 def test_a_floor_the_caller_chose_is_not_reached_below():
     """Told ``fmin`` (here the default window's own floor), the engine says out_of_range below it, as asked."""
     told = Engine(RATE, estimators=["fft"], fmin=lowest_f0(2048, RATE))
