@@ -64,6 +64,8 @@ Example
 
 from __future__ import annotations
 
+import math
+
 import numpy as np
 
 from streamfreq.defaults import lowest_f0
@@ -271,6 +273,18 @@ EVEN_HARMONICS = 2
 DOUBLE_REPEATS_MARGIN = 0.2
 
 
+#: A window whose clearest peak stands this far (log power, 33 dB) over its band's floor holds little noise between
+#: its lines: a periodic sound there repeats at its period (:func:`~streamfreq.estimators.base.whole_repeats`) at
+#: :data:`BAND_NOISE_REPEATS` or more. Noise through a voice's formants (a whisper, a breath) puts peaks as high
+#: over the empty bands between the formants, and chance peaks within them line up as harmonics (of about half the
+#: first formant, most often), but it repeats at 0.4 at most at the number's period: no tone. Over a synthetic voice
+#: in white noise from 40 dB below to 6 dB above it, the windows read right stand at most 32 dB clear where they
+#: repeat under 0.5 (``benchmarks/families.py``'s formant noise: 33..44 dB, repeating at -0.01..0.40).
+BAND_NOISE_CLEAR = math.log(10.0**3.3)
+#: See :data:`BAND_NOISE_CLEAR`.
+BAND_NOISE_REPEATS = 0.3
+
+
 #: Salience at which the harmonic part of the confidence saturates.
 SCORE_FULL = 5.0
 
@@ -342,12 +356,14 @@ class FFTEstimator(HasFloor):
             spec = spectrum(y)
             coarse = coarse_fundamental(spec, n, samplerate, self.min_cycles)
             f0, cutoff = coarse.f0, min(0.5, PERIOD_CUTOFF_HZ / samplerate)
-            clear = clearest(spec, n) > DETECT_LOG_SNR  # some peak clear of its local floor
+            clarity = clearest(spec, n)
+            clear = clarity > DETECT_LOG_SNR  # some peak clear of its local floor
             keep = clear.copy()
             if not keep.all():  # or a waveform that repeats clearly at the period found
                 doubt = np.flatnonzero(~clear)
                 keep[doubt] = _repeats_clearly(spec.power[doubt], n, f0[doubt], cutoff)
                 rows, y, coarse, f0, clear = *_narrow(rows, y, keep), coarse.rows(keep), f0[keep], clear[keep]
+                clarity = clarity[keep]
         if len(rows):
             f0 = self._across_change(y, f0, samplerate)
             partials = find_partials(coarse, f0, PARTIAL_HARMONICS, n)
@@ -358,10 +374,11 @@ class FFTEstimator(HasFloor):
                 standing[doubt] = _repeats_clearly(coarse.spectrum.power[doubt], n, f0[doubt], cutoff)
             if not standing.all():
                 rows, y, partials, coarse = *_narrow(rows, y, standing), partials.rows(standing), coarse.rows(standing)
-                f0 = f0[standing]
+                f0, clarity = f0[standing], clarity[standing]
             two_notes = _louder_of_two_notes(coarse, f0, partials, n)
         if len(rows):
             f0_hz[rows], confidence[rows], status[rows] = self._fit(y, partials, coarse, samplerate, two_notes)
+            status[rows[_band_noise(y, f0_hz[rows] / samplerate, clarity, status[rows])]] = NO_TONE
             period = np.where(status == OK, samplerate / f0_hz, np.nan)  # a sound that stops off the centre, in breath
             status[~repeating_at_centre(frames, period, level)] = NO_TONE
         self._below_floor(frames, f0_hz, confidence, status, level, peak, samplerate)
@@ -995,6 +1012,18 @@ def _louder_of_two_notes(coarse: Coarse, f0: np.ndarray, partials: Partials, n: 
         for mine, note in zip(partials, again, strict=True):
             mine[rows] = note
     return multiple != 1
+
+
+def _band_noise(y: np.ndarray, f0: np.ndarray, clarity: np.ndarray, status: np.ndarray) -> np.ndarray:
+    """Which windows ``y`` (dechirped where their fit glided) read at ``f0`` (cycles per sample, ``status`` ok) are
+    noise in bands: a peak :data:`BAND_NOISE_CLEAR` over its floor (``clarity``), and a waveform that repeats at
+    the number's period under :data:`BAND_NOISE_REPEATS`."""
+    out = np.zeros(len(y), dtype=bool)
+    rows = np.flatnonzero((status == OK) & (clarity >= BAND_NOISE_CLEAR))
+    if len(rows):
+        with np.errstate(invalid="ignore"):  # nan: a period too long to read, kept
+            out[rows] = whole_repeats(y[rows], 1.0 / f0[rows]) < BAND_NOISE_REPEATS
+    return out
 
 
 def _narrow(rows: np.ndarray, y: np.ndarray, keep: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
