@@ -185,8 +185,8 @@ class BelowFloorReach:
         size = HOLD_FIRST
         while True:
             chains = []
-            for head in np.flatnonzero(open_ & ~tried).tolist():
-                if head in reached or anchor(head) is None:
+            for head in sorted({i + 1 for i in reached if i + 1 < len(starts)} | {0}):  # right after a reached one
+                if tried[head] or not open_[head] or head in reached or anchor(head) is None:
                     continue
                 chain = [head]
                 while len(chain) < size and chain[-1] + 1 < len(starts) and open_[chain[-1] + 1]:
