@@ -278,7 +278,7 @@ DOUBLE_REPEATS_MARGIN = 0.2
 #: :data:`BAND_NOISE_REPEATS` or more. Noise through a voice's formants (a whisper, a breath) puts peaks as high
 #: over the empty bands between the formants, and chance peaks within them line up as harmonics (of about half the
 #: first formant, most often), but it repeats at 0.4 at most at the number's period: no tone. Over a synthetic voice
-#: in white noise from 40 dB below to 6 dB above it, the windows read right stand at most 32 dB clear where they
+#: in white noise from 40 to 6 dB below it, the windows read right stand at most 32 dB clear where they
 #: repeat under 0.5 (``benchmarks/families.py``'s formant noise: 33..44 dB, repeating at -0.01..0.40).
 BAND_NOISE_CLEAR = math.log(10.0**3.3)
 #: See :data:`BAND_NOISE_CLEAR`.
