@@ -151,13 +151,14 @@ class BelowFloorReach:
                 if i not in longer:
                     longer[i] = self._longer(int(starts[i]), frames[i])
             wanted = [i for i in wanted if longer[i] is not None]
-            numbers = self._numbers_below(name, [longer[i] for i in wanted], REACH_REPEATS)
+            read = self._read_longer(name, wanted, longer)
             reached = set()
-            for i, number in zip(wanted, numbers, strict=True):
-                if number is not None:
+            for i in wanted:
+                number, repeats = read[i]
+                if number is not None and repeats >= REACH_REPEATS:
                     estimates[i] = number
                     reached.add(i)
-            self._hold(name, starts, frames, estimates, open_, longer, reached)
+            self._hold(name, starts, frames, estimates, open_, longer, reached, read)
 
     def _hold(
         self,
@@ -168,10 +169,11 @@ class BelowFloorReach:
         open_: np.ndarray,
         longer: dict[int, np.ndarray | None],
         reached: set[int],
+        read: dict[int, tuple[Estimate | None, float]],
     ) -> None:
         """Read again in twice the window the windows of ``estimates`` right after one ``reached`` (in rounds: the
-        numbers each round holds may hold the note into the windows after them), and keep the batch's last window's
-        number where it was reached."""
+        numbers each round holds may hold the note into the windows after them; ``read``: the longer windows read
+        already, :meth:`_read_longer`), and keep the batch's last window's number where it was reached."""
         hop = self.hop
 
         def anchor(i: int) -> float | None:
@@ -201,14 +203,16 @@ class BelowFloorReach:
                 tried[i] = True
                 if i not in longer:
                     longer[i] = self._longer(int(starts[i]), frames[i])
-                if longer[i] is not None:
+                if longer[i] is not None and i not in read:
                     wanted.append(i)
-            numbers = self._numbers_below(name, [longer[i] for i in wanted], HOLD_REPEATS)
-            held = dict(zip(wanted, numbers, strict=True))
+            read.update(self._read_longer(name, wanted, longer))
             for chain in chains:
                 for i in chain:
-                    number, before = held.get(i), anchor(i)
-                    if number is None or before is None or abs(1200.0 * math.log2(number.hz / before)) > HOLD_CENTS:
+                    number, repeats = read.get(i, (None, math.nan))
+                    before = anchor(i)
+                    if number is None or before is None or not repeats >= HOLD_REPEATS:
+                        break
+                    if abs(1200.0 * math.log2(number.hz / before)) > HOLD_CENTS:
                         break
                     estimates[i] = number
                     reached.add(i)
@@ -219,25 +223,27 @@ class BelowFloorReach:
         else:
             self._held.pop(name, None)
 
-    def _numbers_below(self, name: str, windows: list[np.ndarray], least_repeats: float) -> list[Estimate | None]:
-        """The numbers the estimator ``name`` reads below its floor (or up to
-        :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it) in the longer ``windows``, where those repeat
-        at them at ``least_repeats`` or more; None elsewhere."""
-        if not windows:
-            return []
-        stacked = np.stack(windows)
+    def _read_longer(
+        self, name: str, wanted: list[int], longer: dict[int, np.ndarray | None]
+    ) -> dict[int, tuple[Estimate | None, float]]:
+        """Per window of ``wanted``: the number the estimator ``name`` reads below its floor (or up to
+        :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it) in its ``longer`` window, and how well that
+        window repeats at it (:func:`~streamfreq.estimators.base.whole_repeats`); ``(None, nan)`` where it reads
+        none there."""
+        out: dict[int, tuple[Estimate | None, float]] = {i: (None, math.nan) for i in wanted}
+        if not wanted:
+            return out
+        stacked = np.stack([longer[i] for i in wanted])
         try:
             again = self.estimators[name].reaching(self.fmin).estimate_many(stacked, self.samplerate)
         except Exception:  # the windows keep what they said; the engine reads on
-            return [None] * len(windows)
+            return out
         ceiling = self.ceilings[name]
         below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < ceiling]
-        out: list[Estimate | None] = [None] * len(windows)
         if below:
             repeats = whole_repeats(stacked[below], np.array([self.samplerate / again[k].hz for k in below]))
             for k, repeat in zip(below, repeats.tolist(), strict=True):
-                if repeat >= least_repeats:
-                    out[k] = again[k]
+                out[wanted[k]] = (again[k], repeat)
         return out
 
     def _keep(self, starts: np.ndarray, frames: np.ndarray) -> None:
