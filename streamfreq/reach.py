@@ -62,6 +62,7 @@ from streamfreq.estimators.base import (
     whole_repeats,
 )
 from streamfreq.estimators.slow_tone import EDGE_RATIO
+from streamfreq.notes import cents_between
 
 #: A reached number counts where the longer window repeats at its period at this or more
 #: (:func:`~streamfreq.estimators.base.whole_repeats`): the right numbers of the rendered and recorded bass, tuba,
@@ -212,7 +213,7 @@ class BelowFloorReach:
                     before = anchor(i)
                     if number is None or before is None or not repeats >= HOLD_REPEATS:
                         break
-                    if abs(1200.0 * math.log2(number.hz / before)) > HOLD_CENTS:
+                    if abs(cents_between(number.hz, before)) > HOLD_CENTS:
                         break
                     estimates[i] = number
                     reached.add(i)
