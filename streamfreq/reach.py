@@ -21,9 +21,11 @@ range) leaves ``out_of_range``.
 A note read so is held: the window right after a reached one is read again in twice the window too, whatever it
 said (a number on a partial of the low note, no number, ``out_of_range``), and takes the number found there where
 it lies within :data:`HOLD_CENTS` of the reached one and the longer window repeats at it at :data:`HOLD_REPEATS` or
-more (:meth:`BelowFloorReach.reach` does so window after window, in rounds). In two periods a piano's lowest
-strings, stiff, their fundamental weak, read a stretched upper partial in some windows and nothing in their decay;
-in twice the window they read the note. A next note lets go of it as soon as the longer window reads that note.
+more (:meth:`BelowFloorReach.reach` does so window after window, in rounds); where the longer window reads a whole
+multiple of it (a partial), the note is read at that window's period near it, where the window repeats there
+:data:`HOLD_MARGIN` better than at the number's. In two periods a piano's lowest strings, stiff, their fundamental
+weak, read a stretched upper partial in some windows and nothing in their decay; in twice the window they read
+the note. A next note lets go of it as soon as the longer window reads that note.
 
 Where the engine's floor is raised above the window's own (the 40 Hz of
 :data:`~streamfreq.defaults.FMIN_FLOOR` at 16 kHz, where what reads lower in a voice recording is mostly rumble),
@@ -59,6 +61,7 @@ from streamfreq.estimators.base import (
     HasFloor,
     centred_unit_peak,
     lag_correlation,
+    period_near,
     whole_repeats,
 )
 from streamfreq.estimators.slow_tone import EDGE_RATIO
@@ -90,6 +93,14 @@ CANDIDATE_MARGIN = 0.05
 HOLD_REPEATS = 0.5
 #: ... and within this many cents of the number the window before it was read at.
 HOLD_CENTS = 100.0
+#: A longer window that reads a whole multiple of the held note (its 2nd partial or higher) holds the note, read at
+#: the window's period near it, where the window repeats there :data:`HOLD_REPEATS` or more and this much better
+#: than at the number's period. A low note read on a partial repeats far worse at the partial's period: the recorded
+#: piano's C1 at its 3rd (the LSTM's longer window reads it in 100 of the note's 162 windows) 0.36..0.52 better at
+#: the note, the harp's E1 at its 5th 0.2..0.43 (5th..95th percentiles); a period repeats at least as well as its
+#: multiples, so a note read where one window was reached at a quarter of it (the LSTM on the recorded contrabass's
+#: C♯3) repeats as well at that quarter's period (-0.01..0 better) and lets go.
+HOLD_MARGIN = 0.1
 #: Windows of a held note read again at once at first, twice as many each time after: a note below the floor
 #: held through a whole batch is read in a few rounds, and a note that ends costs few windows read in vain.
 HOLD_FIRST = 4
@@ -211,10 +222,12 @@ class BelowFloorReach:
                 for i in chain:
                     number, repeats = read.get(i, (None, math.nan))
                     before = anchor(i)
-                    if number is None or before is None or not repeats >= HOLD_REPEATS:
+                    if number is None or before is None:
                         break
-                    if abs(cents_between(number.hz, before)) > HOLD_CENTS:
-                        break
+                    if abs(cents_between(number.hz, before)) > HOLD_CENTS or not repeats >= HOLD_REPEATS:
+                        number = self._on_a_partial(number, before, longer[i])
+                        if number is None:
+                            break
                     estimates[i] = number
                     reached.add(i)
             size *= 2
@@ -224,13 +237,32 @@ class BelowFloorReach:
         else:
             self._held.pop(name, None)
 
+    def _on_a_partial(self, number: Estimate, held: float, longer: np.ndarray) -> Estimate | None:
+        """The held note ``held`` (Hz), read at the ``longer`` window's period near it, where that window's
+        ``number`` lies on a partial of it (within :data:`HOLD_CENTS` of a whole multiple, the 2nd or higher) and the
+        window repeats at that period :data:`HOLD_REPEATS` or more, and :data:`HOLD_MARGIN` better than at the
+        number's; None otherwise."""
+        multiple = round(number.hz / held)
+        if multiple < 2 or abs(cents_between(number.hz / multiple, held)) > HOLD_CENTS:
+            return None
+        y = centred_unit_peak(longer[None])[0]
+        n = y.shape[1]
+        # the window's own periods near the held note and near the number, which may lie tens of cents off its partial
+        hz, near_number = period_near(np.repeat(y, 2, axis=0), np.array([held, number.hz]) * n / self.samplerate) * (
+            self.samplerate / n
+        )
+        repeats, at_number = whole_repeats(np.repeat(y, 2, axis=0), self.samplerate / np.array([hz, near_number]))
+        if abs(cents_between(hz, held)) > HOLD_CENTS or not repeats >= max(HOLD_REPEATS, at_number + HOLD_MARGIN):
+            return None
+        return Estimate(hz, number.confidence, OK)
+
     def _read_longer(
         self, name: str, wanted: list[int], longer: dict[int, np.ndarray | None]
     ) -> dict[int, tuple[Estimate | None, float]]:
-        """Per window of ``wanted``: the number the estimator ``name`` reads below its floor (or up to
-        :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it) in its ``longer`` window, and how well that
-        window repeats at it (:func:`~streamfreq.estimators.base.whole_repeats`); ``(None, nan)`` where it reads
-        none there."""
+        """Per window of ``wanted``: the number the estimator ``name`` reads in its ``longer`` window, and how well
+        that window repeats at it (:func:`~streamfreq.estimators.base.whole_repeats`) where it lies below the
+        estimator's floor (or up to :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it), nan where higher;
+        ``(None, nan)`` where it reads none there."""
         out: dict[int, tuple[Estimate | None, float]] = {i: (None, math.nan) for i in wanted}
         if not wanted:
             return out
@@ -240,6 +272,9 @@ class BelowFloorReach:
         except Exception:  # the windows keep what they said; the engine reads on
             return out
         ceiling = self.ceilings[name]
+        for k, estimate in enumerate(again):
+            if estimate.status == OK:
+                out[wanted[k]] = (estimate, math.nan)
         below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < ceiling]
         if below:
             repeats = whole_repeats(stacked[below], np.array([self.samplerate / again[k].hz for k in below]))

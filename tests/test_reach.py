@@ -14,7 +14,7 @@ import soundfile
 from streamfreq.defaults import REACH_FMIN, lowest_f0
 from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimator
-from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE
+from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, HasFloor
 from streamfreq.reach import reach_fmin
 from streamfreq.signals import harmonic_tone
 from tests.conftest import cents, require_tool
@@ -102,6 +102,60 @@ def test_a_held_note_lets_go_where_the_next_note_sounds_alone_in_the_longer_wind
     after = [r.estimates["fft"] for r in readouts if r.start >= len(c1) + engine.window]
     assert len(after) > 70 and all(e.ok for e in after)
     assert np.abs(cents([e.hz for e in after], 98.1)).max() < 50.0
+
+
+class StrongestPeak(HasFloor):
+    """A stand-in for an estimator that reads a low note's strongest partial: the strongest peak of the window's
+    spectrum, ``out_of_range`` below the floor."""
+
+    name = "peak"
+
+    def __init__(self) -> None:
+        self.fmin = None
+
+    def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
+        n = frames.shape[1]
+        padded = 8 * n
+        power = np.abs(np.fft.rfft(frames * np.hanning(n), padded, axis=1)) ** 2
+        peaks = np.argmax(power[:, 1:], axis=1) + 1
+        hz = peaks * samplerate / padded
+        floor = self.lowest_hz(n, samplerate)
+        return [Estimate(h, 0.9, OK) if h >= floor else Estimate.nothing(OUT_OF_RANGE) for h in hz.tolist()]
+
+
+def fading_c1(seconds: float) -> np.ndarray:
+    """A C1 whose fundamental falls from its strongest partial to a third of its 3rd in 0.4 s (float32)."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    fundamental = 0.1 + 0.9 * np.exp(-t / 0.15)
+    note = sum(a * np.cos(2 * np.pi * k * 32.7 * t + k) for k, a in ((1, fundamental), (2, 0.15), (3, 0.3)))
+    return note.astype(np.float32)
+
+
+def test_a_held_note_whose_longer_window_reads_a_partial_of_it_is_read_at_its_period():
+    """A C1 whose fundamental falls from the strongest partial to a third of its 3rd in 0.4 s: an estimator that
+    reads the strongest partial reads the note in twice the window at first (reached below the floor), then the
+    3rd partial, in the default window and in twice it. The waveform still repeats at the note's period, far
+    better than at the 3rd partial's (``reach.HOLD_MARGIN``): a longer window that reads a whole multiple of the
+    held note holds the note, read at the window's period near it, and every window after the first reached one
+    reads the note."""
+    readouts = Engine(RATE, estimators=[StrongestPeak()]).push(fading_c1(1.5))
+    estimates = [r.estimates["peak"] for r in readouts]
+    first = next(i for i, e in enumerate(estimates) if e.ok and e.hz < 43.0)
+    assert first < 10 and all(e.ok for e in estimates[first:])
+    assert np.abs(cents([e.hz for e in estimates[first:]], 32.7)).max() < 50.0  # the peak's own bias: 21 cents
+
+
+def test_a_held_note_lets_go_where_its_partial_sounds_alone():
+    """A C1 whose 1st and 2nd partials die away completely, leaving a tone at its 3rd partial's pitch: once the
+    waveform repeats as well at the tone's own period as at the C1's (``reach.HOLD_MARGIN``), the longer window's
+    reading of the tone, a whole multiple of the held C1, lets go of the C1, and the tone is read."""
+    t = np.arange(int(1.5 * RATE)) / RATE
+    fading = np.exp(-t / 0.1)
+    note = sum(a * np.cos(2 * np.pi * k * 32.7 * t + k) for k, a in ((1, fading), (2, 0.15 * fading), (3, 0.3)))
+    estimates = [r.estimates["peak"] for r in Engine(RATE, estimators=[StrongestPeak()]).push(note.astype(np.float32))]
+    assert any(e.ok and e.hz < 43.0 for e in estimates[:10])  # reached at the C1 first
+    last = estimates[-40:]
+    assert all(e.ok for e in last) and np.abs(cents([e.hz for e in last], 3 * 32.7)).max() < 50.0
 
 
 def test_a_floor_the_caller_chose_is_not_reached_below():
