@@ -245,13 +245,11 @@ class BelowFloorReach:
         multiple = round(number.hz / held)
         if multiple < 2 or abs(cents_between(number.hz / multiple, held)) > HOLD_CENTS:
             return None
-        y = centred_unit_peak(longer[None])[0]
-        n = y.shape[1]
+        twice = centred_unit_peak(np.stack([longer, longer]))[0]  # one row for the note, one for the number
+        n = twice.shape[1]
         # the window's own periods near the held note and near the number, which may lie tens of cents off its partial
-        hz, near_number = period_near(np.repeat(y, 2, axis=0), np.array([held, number.hz]) * n / self.samplerate) * (
-            self.samplerate / n
-        )
-        repeats, at_number = whole_repeats(np.repeat(y, 2, axis=0), self.samplerate / np.array([hz, near_number]))
+        hz, near_number = period_near(twice, np.array([held, number.hz]) * n / self.samplerate) * (self.samplerate / n)
+        repeats, at_number = whole_repeats(twice, self.samplerate / np.array([hz, near_number]))
         if abs(cents_between(hz, held)) > HOLD_CENTS or not repeats >= max(HOLD_REPEATS, at_number + HOLD_MARGIN):
             return None
         return Estimate(hz, number.confidence, OK)
