@@ -23,9 +23,10 @@ said (a number on a partial of the low note, no number, ``out_of_range``), and t
 it lies within :data:`HOLD_CENTS` of the reached one and the longer window repeats at it at :data:`HOLD_REPEATS` or
 more (:meth:`BelowFloorReach.reach` does so window after window, in rounds); where the longer window reads a whole
 multiple of it (a partial), the note is read at that window's period near it, where the window repeats there
-:data:`HOLD_MARGIN` better than at the number's. In two periods a piano's lowest strings, stiff, their fundamental
-weak, read a stretched upper partial in some windows and nothing in their decay; in twice the window they read
-the note. A next note lets go of it as soon as the longer window reads that note.
+:data:`HOLD_MARGIN` better than at the number's. A window that holds nothing of the note is skipped, and the one
+after it is held from the window before; two in a row let the note go. In two periods a piano's lowest strings,
+stiff, their fundamental weak, read a stretched upper partial in some windows and nothing in their decay; in twice
+the window they read the note. A next note lets go of it as soon as the longer window reads that note.
 
 Where the engine's floor is raised above the window's own (the 40 Hz of
 :data:`~streamfreq.defaults.FMIN_FLOOR` at 16 kHz, where what reads lower in a voice recording is mostly rumble),
@@ -189,17 +190,25 @@ class BelowFloorReach:
         hop = self.hop
 
         def anchor(i: int) -> float | None:
-            """The number of the window right before window ``i``, where that window was reached."""
+            """The number of the window right before window ``i``, where that window was reached, or of the one
+            before that, where the window between was tried and held nothing: a window whose longer window reads no
+            number, or another, is skipped (the LSTM's reaching copy gives no number in some of the recorded piano's
+            C1's longer windows, whose next windows read the note's 3rd partial until one is reached again), and two
+            in a row let the note go."""
             if i == 0:
                 held = self._held.get(name)
                 return held[1] if held is not None and held[0] == starts[0] - hop else None
-            return estimates[i - 1].hz if i - 1 in reached and starts[i] - starts[i - 1] == hop else None
+            if i - 1 in reached and starts[i] - starts[i - 1] == hop:
+                return estimates[i - 1].hz
+            gap = i >= 2 and tried[i - 1] and i - 2 in reached and starts[i] - starts[i - 2] == 2 * hop
+            return estimates[i - 2].hz if gap else None
 
         tried = np.zeros(len(starts), dtype=bool)
         size = HOLD_FIRST
         while True:
             chains = []
-            for head in sorted({i + 1 for i in reached if i + 1 < len(starts)} | {0}):  # right after a reached one
+            after = {i + 1 for i in reached} | {i + 2 for i in reached if i + 1 < len(starts) and tried[i + 1]}
+            for head in sorted({i for i in after if i < len(starts)} | {0}):  # right after a reached one, or a gap
                 if tried[head] or not open_[head] or head in reached or anchor(head) is None:
                     continue
                 chain = [head]
@@ -222,12 +231,16 @@ class BelowFloorReach:
                 for i in chain:
                     number, repeats = read.get(i, (None, math.nan))
                     before = anchor(i)
-                    if number is None or before is None:
-                        break
-                    if abs(cents_between(number.hz, before)) > HOLD_CENTS or not repeats >= HOLD_REPEATS:
+                    if (
+                        number is not None
+                        and before is not None
+                        and (abs(cents_between(number.hz, before)) > HOLD_CENTS or not repeats >= HOLD_REPEATS)
+                    ):
                         number = self._on_a_partial(number, before, longer[i])
-                        if number is None:
+                    if number is None or before is None:
+                        if i - 1 not in reached:  # two windows in a row hold nothing: the note is let go
                             break
+                        continue  # one is skipped: it keeps what it said
                     estimates[i] = number
                     reached.add(i)
             size *= 2

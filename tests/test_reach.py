@@ -145,6 +145,30 @@ def test_a_held_note_whose_longer_window_reads_a_partial_of_it_is_read_at_its_pe
     assert np.abs(cents([e.hz for e in estimates[first:]], 32.7)).max() < 50.0  # the peak's own bias: 21 cents
 
 
+class Forgetful(StrongestPeak):
+    """:class:`StrongestPeak`, whose copy told ``fmin`` gives no number where its window's last 512 samples hold a
+    marked sample (above 5)."""
+
+    def estimate_many(self, frames: np.ndarray, samplerate: float) -> list[Estimate]:
+        out = super().estimate_many(frames, samplerate)
+        if self.fmin is None:
+            return out
+        marked = np.abs(frames[:, -512:]).max(axis=1) > 5.0
+        return [Estimate.nothing(NO_TONE) if m else e for m, e in zip(marked.tolist(), out, strict=True)]
+
+
+def test_a_held_note_is_held_over_a_window_that_holds_nothing_of_it():
+    """The fading C1, one sample marked at 0.8 s: the one longer window that ends on it gives no number, and that
+    window keeps what it said (the 3rd partial); the window after it is held from the one before, and every other
+    window after the first reached one reads the note."""
+    note = fading_c1(1.5)
+    note[int(0.8 * RATE)] = 10.0
+    estimates = [r.estimates["peak"] for r in Engine(RATE, estimators=[Forgetful()]).push(note)]
+    first = next(i for i, e in enumerate(estimates) if e.ok and e.hz < 43.0)
+    off = np.abs(cents([e.hz for e in estimates[first:]], 32.7)) >= 50.0
+    assert first < 10 and all(e.ok for e in estimates[first:]) and off.sum() == 1
+
+
 def test_a_held_note_lets_go_where_its_partial_sounds_alone():
     """A C1 whose 1st and 2nd partials die away completely, leaving a tone at its 3rd partial's pitch: once the
     waveform repeats as well at the tone's own period as at the C1's (``reach.HOLD_MARGIN``), the longer window's
