@@ -186,34 +186,45 @@ class BelowFloorReach:
     ) -> None:
         """Read again in twice the window the windows of ``estimates`` right after one ``reached`` (in rounds: the
         numbers each round holds may hold the note into the windows after them; ``read``: the longer windows read
-        already, :meth:`_read_longer`), and keep the batch's last window's number where it was reached."""
+        already, :meth:`_read_longer`), and keep the number of the batch's last window, or of the one before it where
+        the last held nothing, for the next batch."""
         hop = self.hop
+        carried = self._held.get(name)  # (start, number) of a window of the batch before that holds the note
+        tried = np.zeros(len(starts), dtype=bool)
+
+        def held_at(j: int) -> float | None:
+            """The number window ``j`` holds the note at (``j`` < 0: the batch before's, carried), or None."""
+            if j >= 0:
+                return estimates[j].hz if j in reached else None
+            return carried[1] if carried is not None and carried[0] == starts[0] + j * hop else None
+
+        def steps(j: int, i: int) -> bool:
+            """Whether windows ``j`` .. ``i`` of this batch (from its first where ``j`` < 0) lie a hop apart."""
+            return starts[i] - starts[max(j, 0)] == (i - max(j, 0)) * hop
 
         def anchor(i: int) -> float | None:
-            """The number of the window right before window ``i``, where that window was reached, or of the one
+            """The number of the window right before window ``i``, where that window holds the note, or of the one
             before that, where the window between was tried and held nothing: a window whose longer window reads no
             number, or another, is skipped (the LSTM's reaching copy gives no number in some of the recorded piano's
             C1's longer windows, whose next windows read the note's 3rd partial until one is reached again), and two
-            in a row let the note go."""
-            if i == 0:
-                held = self._held.get(name)
-                return held[1] if held is not None and held[0] == starts[0] - hop else None
-            if i - 1 in reached and starts[i] - starts[i - 1] == hop:
-                return estimates[i - 1].hz
-            gap = i >= 2 and tried[i - 1] and i - 2 in reached and starts[i] - starts[i - 2] == 2 * hop
-            return estimates[i - 2].hz if gap else None
+            in a row let the note go. (A carried window two before this batch's first is one whose next window,
+            the batch before's last, was tried.)"""
+            before = held_at(i - 1) if steps(i - 1, i) else None
+            if before is not None or not (i < 1 or tried[i - 1]) or not steps(i - 2, i):
+                return before
+            return held_at(i - 2)
 
-        tried = np.zeros(len(starts), dtype=bool)
         size = HOLD_FIRST
         while True:
             chains = []
-            after = {i + 1 for i in reached} | {i + 2 for i in reached if i + 1 < len(starts) and tried[i + 1]}
-            for head in sorted({i for i in after if i < len(starts)} | {0}):  # right after a reached one, or a gap
+            for head in range(len(starts)):
                 if tried[head] or not open_[head] or head in reached or anchor(head) is None:
+                    continue
+                if chains and head <= chains[-1][-1]:
                     continue
                 chain = [head]
                 while len(chain) < size and chain[-1] + 1 < len(starts) and open_[chain[-1] + 1]:
-                    if chain[-1] + 1 in reached or starts[chain[-1] + 1] - starts[chain[-1]] != hop:
+                    if chain[-1] + 1 in reached or not steps(chain[-1], chain[-1] + 1):
                         break
                     chain.append(chain[-1] + 1)
                 chains.append(chain)
@@ -238,15 +249,17 @@ class BelowFloorReach:
                     ):
                         number = self._on_a_partial(number, before, longer[i])
                     if number is None or before is None:
-                        if i - 1 not in reached:  # two windows in a row hold nothing: the note is let go
+                        if held_at(i - 1) is None:  # two windows in a row hold nothing: the note is let go
                             break
                         continue  # one is skipped: it keeps what it said
                     estimates[i] = number
                     reached.add(i)
             size *= 2
         last = len(starts) - 1
-        if last in reached:
-            self._held[name] = (int(starts[last]), estimates[last].hz)
+        if held_at(last) is not None:
+            self._held[name] = (int(starts[last]), held_at(last))
+        elif tried[last] and held_at(last - 1) is not None and steps(last - 1, last):  # a gap at the batch's end
+            self._held[name] = (int(starts[last]) - hop, held_at(last - 1))
         else:
             self._held.pop(name, None)
 
