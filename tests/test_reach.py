@@ -123,12 +123,19 @@ class StrongestPeak(HasFloor):
         return [Estimate(h, 0.9, OK) if h >= floor else Estimate.nothing(OUT_OF_RANGE) for h in hz.tolist()]
 
 
+def c1_fading_to_its_third(seconds: float, first_floor: float, first_s: float, second_fades: bool) -> np.ndarray:
+    """A C1 (float32) whose fundamental falls from 1 towards ``first_floor`` with time constant ``first_s`` (its 2nd
+    partial, 0.15, with it where ``second_fades``) while its 3rd sounds on at 0.3."""
+    t = np.arange(int(seconds * RATE)) / RATE
+    first = first_floor + (1.0 - first_floor) * np.exp(-t / first_s)
+    second = 0.15 * (first if second_fades else 1.0)
+    note = sum(a * np.cos(2 * np.pi * k * 32.7 * t + k) for k, a in ((1, first), (2, second), (3, 0.3)))
+    return note.astype(np.float32)
+
+
 def fading_c1(seconds: float) -> np.ndarray:
     """A C1 whose fundamental falls from its strongest partial to a third of its 3rd in 0.4 s (float32)."""
-    t = np.arange(int(seconds * RATE)) / RATE
-    fundamental = 0.1 + 0.9 * np.exp(-t / 0.15)
-    note = sum(a * np.cos(2 * np.pi * k * 32.7 * t + k) for k, a in ((1, fundamental), (2, 0.15), (3, 0.3)))
-    return note.astype(np.float32)
+    return c1_fading_to_its_third(seconds, 0.1, 0.15, second_fades=False)
 
 
 def test_a_held_note_whose_longer_window_reads_a_partial_of_it_is_read_at_its_period():
@@ -176,10 +183,8 @@ def test_a_held_note_lets_go_where_its_partial_sounds_alone():
     """A C1 whose 1st and 2nd partials die away completely, leaving a tone at its 3rd partial's pitch: once the
     waveform repeats as well at the tone's own period as at the C1's (``reach.HOLD_MARGIN``), the longer window's
     reading of the tone, a whole multiple of the held C1, lets go of the C1, and the tone is read."""
-    t = np.arange(int(1.5 * RATE)) / RATE
-    fading = np.exp(-t / 0.1)
-    note = sum(a * np.cos(2 * np.pi * k * 32.7 * t + k) for k, a in ((1, fading), (2, 0.15 * fading), (3, 0.3)))
-    estimates = [r.estimates["peak"] for r in Engine(RATE, estimators=[StrongestPeak()]).push(note.astype(np.float32))]
+    note = c1_fading_to_its_third(1.5, 0.0, 0.1, second_fades=True)
+    estimates = [r.estimates["peak"] for r in Engine(RATE, estimators=[StrongestPeak()]).push(note)]
     assert any(e.ok and e.hz < 43.0 for e in estimates[:10])  # reached at the C1 first
     last = estimates[-40:]
     assert all(e.ok for e in last) and np.abs(cents([e.hz for e in last], 3 * 32.7)).max() < 50.0
