@@ -190,6 +190,8 @@ class BelowFloorReach:
         the last held nothing, for the next batch."""
         hop = self.hop
         carried = self._held.get(name)  # (start, number) of a window of the batch before that holds the note
+        if not reached and carried is None:  # no note to hold (a voice, most batches): nothing to read again
+            return
         tried = np.zeros(len(starts), dtype=bool)
 
         def held_at(j: int) -> float | None:
