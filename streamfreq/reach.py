@@ -2,17 +2,18 @@
 
 The default window holds two periods of its floor (43 Hz at 2048 samples and 44.1 kHz, 46.9 Hz at 48 kHz), so a
 bass's open E1 (41.2 Hz), a piano's or an organ's lowest octave and a tuba's pedal notes lie below it: every
-estimator says ``out_of_range`` there (``fft`` where the window repeats better at a period below the floor, the
-LSTM below its trained range). Told a lower ``fmin`` the engine picks a longer window for every window, which
-smears a voice's vibrato. So where ``fmin`` is left to the window, each window that an estimator with a floor
+estimator says ``out_of_range`` there (``fft`` where the window repeats better at a period below the floor, the LSTM
+below its trained range). Told a lower ``fmin`` the engine picks a longer window for every window, which smears a
+voice's vibrato. So where ``fmin`` is left to the window, each window that an estimator with a floor
 (:class:`~streamfreq.estimators.base.HasFloor`, not told a floor of its own) calls ``out_of_range``, or gives no
 number where the waveform repeats best at a period below its floor, or up to
 :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it (:func:`repeats_best_below`: a stiff or unresolved low
-note), is read again by that estimator's copy told :data:`~streamfreq.defaults.REACH_FMIN`, in twice
-the window: the window and the one before it, ending at the same sample, so a live readout is not delayed (the
-longer window's centre lies half a window earlier). Its number stands where it lies below the lowest f0 the
-estimator reads in the window (``lowest_hz``: the engine's floor, or the LSTM's trained range), or up to
-:data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it (where the window holds too few periods to resolve a
+note), is read again by that estimator's copy told :data:`~streamfreq.defaults.REACH_FMIN`, in twice the window: the
+window and the one before it, ending at the same sample, so a live readout is not delayed (the longer window's
+centre lies half a window earlier; its number is moved on to the window's centre along the glide the longer window
+shows, :func:`at_window_centre`, not at all where the pitch holds still). Its number stands where it lies below the
+lowest f0 the estimator reads in the window (``lowest_hz``: the engine's floor, or the LSTM's trained range), or up
+to :data:`~streamfreq.estimators.slow_tone.EDGE_RATIO` above it (where the window holds too few periods to resolve a
 rich note's 1st and 2nd partials, and its estimator says ``out_of_range`` where the waveform repeats below the
 floor: ``slow_tone.off_the_bottom``), and where the longer window repeats at its period (:data:`REACH_REPEATS`: a
 note does, rumble does not). Anything else (no number, a number the window should have read, a note above every
@@ -65,6 +66,8 @@ from streamfreq.estimators.base import (
     period_near,
     whole_repeats,
 )
+from streamfreq.estimators.chirp_fit import chirp_rate
+from streamfreq.estimators.harmonic_fit import harmonics_to_fit
 from streamfreq.estimators.slow_tone import EDGE_RATIO
 from streamfreq.notes import cents_between
 
@@ -105,6 +108,12 @@ HOLD_MARGIN = 0.1
 #: Windows of a held note read again at once at first, twice as many each time after: a note below the floor
 #: held through a whole batch is read in a few rounds, and a note that ends costs few windows read in vain.
 HOLD_FIRST = 4
+#: A reached number is moved on along the glide of a chirp fit of this many harmonics at most. Fitted with more, the
+#: recorded notes below the floor show glides their own numbers do not follow window after window (the tuba's F1
+#: moved in 24 of its 158 windows with 8, in 75 with 12 and 96 with 16; the electric bass's C#1 in none, 16 and 16);
+#: fitted with fewer, a rich note's partials above the fit hide its glide (a sweep of 24 partials at 20 dB shows
+#: none in 22% of its longer windows with 8, in all with 4: those keep the number as read, half a window late).
+GLIDE_HARMONICS = 8
 
 
 class BelowFloorReach:
@@ -280,7 +289,9 @@ class BelowFloorReach:
         repeats, at_number = whole_repeats(twice, self.samplerate / np.array([hz, near_number]))
         if abs(cents_between(hz, held)) > HOLD_CENTS or not repeats >= max(HOLD_REPEATS, at_number + HOLD_MARGIN):
             return None
-        return Estimate(hz, number.confidence, OK)
+        return Estimate(
+            float(at_window_centre(longer[None], np.array([hz]), self.samplerate)[0]), number.confidence, OK
+        )
 
     def _read_longer(
         self, name: str, wanted: list[int], longer: dict[int, np.ndarray | None]
@@ -298,14 +309,15 @@ class BelowFloorReach:
         except Exception:  # the windows keep what they said; the engine reads on
             return out
         ceiling = self.ceilings[name]
-        for k, estimate in enumerate(again):
-            if estimate.status == OK:
-                out[wanted[k]] = (estimate, math.nan)
-        below = [k for k, estimate in enumerate(again) if estimate.status == OK and estimate.hz < ceiling]
+        numbered = [k for k, estimate in enumerate(again) if estimate.status == OK]
+        below = [k for k in numbered if again[k].hz < ceiling]
+        repeats = np.full(len(again), math.nan)
         if below:
-            repeats = whole_repeats(stacked[below], np.array([self.samplerate / again[k].hz for k in below]))
-            for k, repeat in zip(below, repeats.tolist(), strict=True):
-                out[wanted[k]] = (again[k], repeat)
+            repeats[below] = whole_repeats(stacked[below], np.array([self.samplerate / again[k].hz for k in below]))
+        if numbered:
+            hz = at_window_centre(stacked[numbered], np.array([again[k].hz for k in numbered]), self.samplerate)
+            for k, at_centre in zip(numbered, hz.tolist(), strict=True):
+                out[wanted[k]] = (Estimate(at_centre, again[k].confidence, OK), float(repeats[k]))
         return out
 
     def _keep(self, starts: np.ndarray, frames: np.ndarray) -> None:
@@ -335,6 +347,29 @@ class BelowFloorReach:
         if at < start:
             return None
         return np.concatenate([*parts, frame])
+
+
+def at_window_centre(longer: np.ndarray, hz: np.ndarray, samplerate: float) -> np.ndarray:
+    """The numbers ``hz`` read in the ``longer`` windows (``2 N`` samples each, read at their centre, ``N / 2``
+    before the centre of the window of ``N`` that ends them), moved on to that window's centre along the glide the
+    longer window shows: ``hz exp(rate N / 2)`` at the
+    :func:`~streamfreq.estimators.chirp_fit.chirp_rate` of a fit of up to :data:`GLIDE_HARMONICS` harmonics (0
+    where the pitch holds still). A sweep reached below the floor was read half a window late: 13 cents at half an
+    octave per second, 2048 samples at 48 kHz.
+
+    Example
+    -------
+    >>> from streamfreq.signals import LogSweep, harmonic_tone
+    >>> glide = harmonic_tone(4096, 48000.0, LogSweep(35.0, 35.0 * 2 ** (4096 / 48000), 4096 / 48000), [1.0, 0.5])
+    >>> hz = at_window_centre(glide[None], np.array([35.0 * 2 ** (2048 / 48000)]), 48000.0)  # an octave a second
+    >>> round(float(1200 * np.log2(hz[0] / 35.0 / 2 ** (3072 / 48000))), 1)  # cents off the pitch 1024 samples on
+    -0.1
+    """
+    y = np.asarray(longer, dtype=np.float64)
+    y = y - y.mean(axis=1, keepdims=True)
+    f0 = hz / samplerate
+    order = np.clip(np.nan_to_num(harmonics_to_fit(f0, y.shape[1])), 1, GLIDE_HARMONICS).astype(np.int64)
+    return hz * np.exp(chirp_rate(y, f0, order) * (y.shape[1] / 4))
 
 
 def repeats_best_below(correlation: np.ndarray, low: float) -> np.ndarray:

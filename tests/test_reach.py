@@ -15,8 +15,8 @@ from streamfreq.defaults import REACH_FMIN, lowest_f0
 from streamfreq.engine import Engine
 from streamfreq.estimators import build_estimator
 from streamfreq.estimators.base import NO_TONE, OK, OUT_OF_RANGE, Estimate, HasFloor
-from streamfreq.reach import reach_fmin
-from streamfreq.signals import harmonic_tone
+from streamfreq.reach import at_window_centre, reach_fmin
+from streamfreq.signals import harmonic_tone, sweep_schedule
 from tests.conftest import cents, require_tool
 
 RATE = 44100.0
@@ -207,7 +207,9 @@ def test_below_the_reach_a_note_stays_out_of_range():
 @pytest.mark.parametrize(("hop", "block"), [(512, 100_000), (512, 777), (700, 3000), (2048, 1500)])
 def test_reached_numbers_are_the_longer_window_read_on_its_own(hop, block):
     """However the stream arrives and whatever the hop, a reached window is the 2N samples ending where it ends,
-    read by the estimator built for the reach: the same number to the last bit."""
+    read by the estimator built for the reach and moved along the glide they show to the window's centre, N/2
+    later (``reach.at_window_centre``): the same number to the last bit. The note is steady: where it is moved at
+    all, by under a cent."""
     samples = bass_e1(1.5)
     engine = Engine(RATE, hop=hop, estimators=["fft"])
     readouts = [r for i in range(0, len(samples), block) for r in engine.push(samples[i : i + block])]
@@ -215,8 +217,34 @@ def test_reached_numbers_are_the_longer_window_read_on_its_own(hop, block):
     reached = [r for r in readouts if r.estimates["fft"].ok and r.estimates["fft"].hz < engine.fmin]
     assert len(reached) >= len(readouts) - n // hop - 1 > 10
     longer = np.stack([samples[r.start - n : r.start + n] for r in reached])
-    alone = build_estimator("fft", fmin=engine.reach_fmin).estimate_many(longer, RATE)
-    assert [r.estimates["fft"].hz for r in reached] == [e.hz for e in alone]
+    alone = np.array([e.hz for e in build_estimator("fft", fmin=engine.reach_fmin).estimate_many(longer, RATE)])
+    read = np.array([r.estimates["fft"].hz for r in reached])
+    assert read.tolist() == at_window_centre(longer, alone, RATE).tolist()
+    assert np.max(np.abs(cents(read, alone))) < 1.0
+
+
+@pytest.mark.parametrize(
+    ("kind", "start_hz", "octaves_per_s", "partials"),
+    [("log", 30.0, 1.0, [1.0]), ("linear", 46.0, -1.0, [1.0, 0.6, 0.4, 0.3, 0.2])],
+)
+def test_a_sweep_reached_below_the_floor_is_read_at_the_window_centre(kind, start_hz, octaves_per_s, partials):
+    """A sine sweeping up from 30 Hz at 1 octave per second, and a tone of five partials sweeping down from 46 Hz
+    as fast at its low end, 20 dB over white noise, at 48 kHz (the floor 46.9 Hz): a longer window's centre lies
+    N/2 = 21 ms before its window's, where the pitch was up to 25.6 cents away. Moved along the glide the longer
+    window shows, every window reached below the floor reads within 10 cents of the pitch at its own centre (the
+    sweeps' target; the median within 3)."""
+    rate, seconds = 48000.0, 0.6
+    schedule = sweep_schedule(kind, start_hz, octaves_per_s, seconds)
+    tone = harmonic_tone(int(seconds * rate), rate, schedule, partials)
+    tone += np.random.default_rng(5).normal(0.0, np.sqrt(np.mean(tone**2) / 100), len(tone))
+    engine = Engine(rate, estimators=["fft"])
+    readouts = engine.push(tone.astype(np.float32))
+    truth = schedule.frequency(np.array([r.start + engine.window / 2 for r in readouts]) / rate)
+    hz = np.array([r.estimates["fft"].hz for r in readouts])
+    reached = np.flatnonzero(np.isfinite(hz) & (truth < engine.fmin))
+    assert len(reached) >= 40
+    off = np.abs(cents(hz[reached], truth[reached]))
+    assert off.max() < 10.0 and np.median(off) < 3.0
 
 
 def test_windows_after_a_gap_in_the_stream_are_not_reached_into_it():
