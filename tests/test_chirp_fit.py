@@ -33,3 +33,10 @@ def test_a_steady_tone_in_noise_has_no_glide():
     windows = np.stack([harmonic_tone(N, RATE, 35.0, [1.0, 0.6, 0.4], seed=seed) for seed in range(30)])
     windows += rng.normal(0.0, np.sqrt(np.mean(windows**2) / 100), windows.shape)
     assert chirp_rate(windows, np.full(30, 35.0 / RATE), np.full(30, 3)).tolist() == [0.0] * 30
+
+
+def test_a_window_without_a_finite_pitch_gets_no_glide():
+    glide = harmonic_tone(N, RATE, LinearSweep(30.0, 32.0, N / RATE), [1.0])[None]
+    windows = np.concatenate([glide, glide, glide])
+    rates = chirp_rate(windows, np.array([np.nan, 31.0 / RATE, 0.0]), np.array([1, 1, 1]))
+    assert rates[0] == rates[2] == 0.0 and rates[1] > 0.0

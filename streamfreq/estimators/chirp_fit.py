@@ -54,7 +54,8 @@ def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
     """The relative pitch change per sample of each window ``y`` (batch, N) read at ``f0`` (cycles per sample)
     with ``order`` harmonics: the fitted rate where it stands :data:`~.harmonic_fit.CHIRP_SIGNIFICANCE` standard
     errors clear of none and moves the pitch less than :data:`~.harmonic_fit.GLIDE_MAX` within the window, 0
-    elsewhere (a steady note keeps its number to the last bit).
+    elsewhere (a steady note keeps its number to the last bit, and so does a window without a finite ``f0``).
+    Each window is fitted at a rate lowered by up to :data:`DECIMATION_MAX`, less its ends.
 
     Example
     -------
@@ -67,11 +68,12 @@ def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
     y = np.asarray(y, dtype=np.float64)
     f0 = np.asarray(f0, dtype=np.float64)
     order = np.asarray(order)
-    factor = np.clip(DECIMATED_TOP / np.maximum(order * f0, 1e-12), 1, DECIMATION_MAX)
+    usable = np.isfinite(f0) & (f0 > 0)
+    factor = np.clip(DECIMATED_TOP / np.maximum(order * np.where(usable, f0, 1.0), 1e-12), 1, DECIMATION_MAX)
     factor = (2 ** np.floor(np.log2(factor))).astype(np.int64)
     out = np.zeros(len(y))
-    for down in np.unique(factor).tolist():
-        rows = np.flatnonzero(factor == down)
+    for down in np.unique(factor[usable]).tolist():
+        rows = np.flatnonzero(usable & (factor == down))
         lowered = y[rows] if down == 1 else resample_poly(y[rows], 1, down, axis=1)[:, DECIMATED_EDGE:-DECIMATED_EDGE]
         for first in range(0, len(rows), CHIRP_CHUNK):
             chunk = rows[first : first + CHIRP_CHUNK]
