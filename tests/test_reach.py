@@ -6,6 +6,7 @@ cents; the reached numbers must equal those of the longer window read on its own
 
 import os
 import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -308,3 +309,19 @@ def test_a_rendered_double_bass_note_below_the_floor_is_read(effects):
     for name in names:
         hz = np.array([r.estimates[name].hz for r in readouts])
         assert np.mean(np.abs(cents(hz, note.note.hz)) < 50.0) >= 0.9, name
+
+
+def test_reaching_a_gliding_note_imports_nothing_slow():
+    """Reading a gliding note below the floor (its glide fitted at a lowered rate) loads no scipy.signal: importing
+    it takes about half a second, which the live path would spend at the first window reached, dropping windows."""
+    code = (
+        "import sys, numpy as np\n"
+        "from streamfreq import analyze\n"
+        "from streamfreq.signals import harmonic_tone, sweep_schedule\n"
+        "sweep = harmonic_tone(48000, 48000.0, sweep_schedule('log', 30.0, 1.0, 1.0), [1.0, 0.5])\n"
+        "track = analyze(sweep.astype(np.float32), 48000.0, estimators=['fft'])\n"
+        "assert np.isfinite(track.f0['fft'][4:20]).all()\n"
+        "print('scipy.signal' in sys.modules)\n"
+    )
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
+    assert out.stdout.strip() == "False"

@@ -26,6 +26,7 @@ from __future__ import annotations
 import numpy as np
 
 from streamfreq.estimators.harmonic_fit import CHIRP_SIGNIFICANCE, GLIDE_MAX
+from streamfreq.windowing import resample_to_length
 
 #: Gauss-Newton steps from a steady pitch: three partials sweeping up from 30 Hz at two octaves a second, over 4096
 #: samples at 48 kHz (a sixth of an octave), have their rate within 7% after one step and 0.9% after two, no
@@ -35,19 +36,21 @@ CHIRP_STEPS = 2
 CHIRP_CHUNK = 8
 
 
-#: Each window is fitted at a rate lowered by the largest power of two up to this (:func:`scipy.signal.resample_poly`)
-#: that keeps its top fitted harmonic under :data:`DECIMATED_TOP` of the lower rate: a note below the floor, 8
-#: harmonics of up to 54 Hz, is fitted in 492 samples at 6 kHz instead of 4096 at 48 kHz, 4x faster. Its glide
-#: comes out about as precise (a sine sweeping from 30 Hz at 1 octave/s, 20 dB: the shift to the window's centre
-#: 0.76 cents off, median, against 0.69 at the full rate), and partials above the fit weigh more against it (a glide
-#: of 24 partials at 20 dB: 22% of the windows with 8 harmonics fitted show none, 0% at the full rate; a steady stiff
-#: note of 24 partials with 4 fitted: none of its windows glides, 12% at the full rate).
+#: Each window is fitted at a rate lowered by the largest power of two up to this
+#: (:func:`~streamfreq.windowing.resample_to_length`, anti-aliased; scipy.signal's resamplers would cost the live
+#: path half a second to import at the first note below the floor) that keeps its top fitted harmonic under
+#: :data:`DECIMATED_TOP` of the lower rate: a note below the floor, 8 harmonics of up to 54 Hz, is fitted in 476
+#: samples at 6 kHz instead of 4096 at 48 kHz, 4x faster. Its glide comes out about as precise (a sine sweeping from
+#: 30 Hz at 1 octave/s, 20 dB: the shift to the window's centre 0.64 cents off, median, against 0.69 at the full
+#: rate), and partials above the fit weigh more against it (a glide of 24 partials at 20 dB: 24% of the windows with
+#: 8 harmonics fitted show none, 0% at the full rate; a steady stiff note of 24 partials with 4 fitted: none of its
+#: windows glides, 12% at the full rate).
 DECIMATION_MAX = 8
 #: ... the top harmonic at most this share of the lowered rate (half its Nyquist frequency, clear of the filter).
 DECIMATED_TOP = 0.25
-#: Samples at each end of a lowered window left out of the fit: the anti-alias filter's half-length there, whose
-#: output near the ends reads the zeros past them.
-DECIMATED_EDGE = 10
+#: Samples at each end of a lowered window left out of the fit: the anti-alias filter's half-length there (16 taps
+#: a side at 0.9 of the lowered Nyquist frequency), whose output near the ends reads the zeros past them.
+DECIMATED_EDGE = 18
 
 
 def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
@@ -63,8 +66,6 @@ def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
     >>> chirp_rate(steady, np.array([0.001]), np.array([1])).tolist()
     [0.0]
     """
-    from scipy.signal import resample_poly
-
     y = np.asarray(y, dtype=np.float64)
     f0 = np.asarray(f0, dtype=np.float64)
     order = np.asarray(order)
@@ -74,10 +75,13 @@ def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
     out = np.zeros(len(y))
     for down in np.unique(factor[usable]).tolist():
         rows = np.flatnonzero(usable & (factor == down))
-        lowered = y[rows] if down == 1 else resample_poly(y[rows], 1, down, axis=1)[:, DECIMATED_EDGE:-DECIMATED_EDGE]
+        lowered = y[rows]
+        if down > 1:
+            lowered = resample_to_length(lowered, lowered.shape[1] // down)[:, DECIMATED_EDGE:-DECIMATED_EDGE]
         for first in range(0, len(rows), CHIRP_CHUNK):
             chunk = rows[first : first + CHIRP_CHUNK]
             part = lowered[first : first + CHIRP_CHUNK]
+            part = np.asarray(part, dtype=np.float64)
             out[chunk] = _fitted_rate(part - part.mean(axis=1, keepdims=True), f0[chunk] * down, order[chunk]) / down
     return out
 
