@@ -110,7 +110,7 @@ HOLD_MARGIN = 0.1
 HOLD_FIRST = 4
 #: A reached number is moved on along the glide of a chirp fit of this many harmonics at most. Fitted with more, the
 #: recorded notes below the floor show glides their own numbers do not follow window after window (the tuba's F1
-#: moved in 24 of its 158 windows with 8, in 75 with 12 and 96 with 16; the electric bass's C#1 in none, 16 and 16);
+#: moved in 27 of its 158 windows with 8, in 74 with 12 and 95 with 16; the electric bass's C#1 in none, 20 and 20);
 #: fitted with fewer, a rich note's partials above the fit hide its glide (a sweep of 24 partials at 20 dB shows
 #: none in 24% of its longer windows with 8, in all with 4: those keep the number as read, half a window late).
 GLIDE_HARMONICS = 8
