@@ -80,8 +80,7 @@ def chirp_rate(y: np.ndarray, f0: np.ndarray, order: np.ndarray) -> np.ndarray:
             lowered = resample_to_length(lowered, lowered.shape[1] // down)[:, DECIMATED_EDGE:-DECIMATED_EDGE]
         for first in range(0, len(rows), CHIRP_CHUNK):
             chunk = rows[first : first + CHIRP_CHUNK]
-            part = lowered[first : first + CHIRP_CHUNK]
-            part = np.asarray(part, dtype=np.float64)
+            part = np.asarray(lowered[first : first + CHIRP_CHUNK], dtype=np.float64)
             out[chunk] = _fitted_rate(part - part.mean(axis=1, keepdims=True), f0[chunk] * down, order[chunk]) / down
     return out
 
